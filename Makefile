@@ -1,0 +1,37 @@
+# dioscope — see README.md. Two commands matter: `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= release
+
+.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live clean
+
+all: build
+
+# Debian packages the build, the tests and the demo need (idempotent).
+deps:
+	scripts/install-deps.sh
+
+# Compile bpf/*.bpf.c with the Swift toolchain's clang and embed the object.
+bpf:
+	scripts/build-bpf.sh
+
+# CI: the committed embedded object must match a fresh compile of bpf/.
+bpf-check:
+	scripts/build-bpf.sh --check
+
+workloads:
+	scripts/build-workloads.sh
+
+build: workloads
+	$(SWIFT) build -c $(CONFIG)
+
+demo: deps build
+	scripts/demo.sh
+
+test: deps workloads
+	$(SWIFT) build
+	scripts/run-tests.sh
+
+clean:
+	rm -rf .build out
+	$(MAKE) -C workloads clean 2>/dev/null || true

@@ -1,0 +1,202 @@
+/// Why a record could not be decoded.
+public struct RecordDecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: Sendable, Equatable {
+        case unknownType(UInt16)
+        case badField(String, UInt64)
+    }
+
+    public var reason: Reason
+
+    public var description: String {
+        switch reason {
+        case .unknownType(let t): "unknown record type \(t)"
+        case .badField(let f, let v): "invalid value \(v) in field \(f)"
+        }
+    }
+}
+
+/// Encodes and decodes the ABI's 96-byte little-endian records.
+///
+/// Decoding reads straight from the buffer with unaligned loads: no
+/// allocation per record (the hot path of `analyze` and `live`).
+public enum RecordCodec {
+    /// Decodes the record starting at `base` (which must have 96 readable bytes).
+    public static func decode(_ base: UnsafeRawPointer) throws(RecordDecodeError) -> Event {
+        typealias L = RecordLayout
+        @inline(__always) func u64(_ o: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
+        @inline(__always) func i64(_ o: Int) -> Int64 { Int64(bitPattern: u64(o)) }
+        @inline(__always) func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
+        @inline(__always) func i32(_ o: Int) -> Int32 { Int32(bitPattern: u32(o)) }
+        @inline(__always) func u16(_ o: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt16.self)) }
+        @inline(__always) func u8(_ o: Int) -> UInt8 { base.load(fromByteOffset: o, as: UInt8.self) }
+        func api(_ o: Int) throws(RecordDecodeError) -> IOAPI {
+            guard let a = IOAPI(rawValue: u8(o)) else { throw RecordDecodeError(reason: .badField("api", UInt64(u8(o)))) }
+            return a
+        }
+
+        let rawType = u16(L.type)
+        let payload: Event.Payload
+        switch rawType {
+        case EventType.dioBegin.rawValue:
+            payload = .dioBegin(DIOBegin(
+                kiocb: u64(L.dbKiocb), pos: i64(L.dbPos), count: u64(L.dbCount), isize: i64(L.dbIsize),
+                doneBefore: u64(L.dbDoneBefore), userRef: u64(L.dbUserRef), kiFlags: KiFlags(rawValue: u32(L.dbKiFlags)),
+                dioFlags: DIOFlags(rawValue: u16(L.dbDioFlags)), api: try api(L.dbApi), blkbits: u8(L.dbBlkbits)))
+        case EventType.dioQueued.rawValue:
+            payload = .dioQueued(DIOQueued(offset: i64(L.dqOffset), length: u64(L.dqLength), isize: i64(L.dqIsize)))
+        case EventType.dioComplete.rawValue:
+            payload = .dioComplete(DIOComplete(
+                kiocb: u64(L.dcKiocb), pos: i64(L.dcPos), isize: i64(L.dcIsize), ret: i64(L.dcRet),
+                userRef: u64(L.dcUserRef), error: i32(L.dcError), kiFlags: KiFlags(rawValue: u32(L.dcKiFlags)),
+                api: try api(L.dcApi)))
+        case EventType.iomapDstmap.rawValue:
+            guard let t = ExtentType(rawValue: u16(L.imType)) else {
+                throw RecordDecodeError(reason: .badField("iomap.type", UInt64(u16(L.imType))))
+            }
+            payload = .iomapDstmap(IomapMapping(
+                addr: u64(L.imAddr), offset: i64(L.imOffset), length: u64(L.imLength), type: t,
+                flags: IomapFlags(rawValue: u16(L.imFlags)), bdev: DeviceNumber(raw: u32(L.imBdev)),
+                blkbits: u8(L.imBlkbits)))
+        case EventType.bioQueue.rawValue, EventType.rqIssue.rawValue, EventType.rqComplete.rawValue,
+             EventType.ioStart.rawValue, EventType.ioDone.rawValue:
+            let kind: BlockEventKind = switch rawType {
+            case EventType.bioQueue.rawValue: .bioQueue
+            case EventType.rqIssue.rawValue: .rqIssue
+            case EventType.rqComplete.rawValue: .rqComplete
+            case EventType.ioStart.rawValue: .ioStart
+            default: .ioDone
+            }
+            guard let op = BlockOp(rawValue: u8(L.blOp)) else {
+                throw RecordDecodeError(reason: .badField("block.op", UInt64(u8(L.blOp))))
+            }
+            payload = .block(kind, BlockIO(
+                sector: u64(L.blSector), nrSector: u32(L.blNrSector), bytes: u32(L.blBytes), ptr: u64(L.blPtr),
+                kiocb: u64(L.blKiocb), error: i32(L.blError), flags: BlockFlags(rawValue: u16(L.blFlags)), op: op))
+        case EventType.xfsDirectWrite.rawValue, EventType.xfsEndIoDirectWrite.rawValue,
+             EventType.xfsUnwrittenConvert.rawValue, EventType.xfsSetFileSize.rawValue:
+            let kind: XFSEventKind = switch rawType {
+            case EventType.xfsDirectWrite.rawValue: .directWrite
+            case EventType.xfsEndIoDirectWrite.rawValue: .endIoDirectWrite
+            case EventType.xfsUnwrittenConvert.rawValue: .unwrittenConvert
+            default: .setFileSize
+            }
+            payload = .xfs(kind, XFSIO(isize: i64(L.xfIsize), disize: i64(L.xfDisize), offset: i64(L.xfOffset),
+                                       count: u64(L.xfCount), kiocb: u64(L.xfKiocb)))
+        case EventType.ext4MapBlocksEnter.rawValue, EventType.ext4HandleUnwritten.rawValue:
+            let m = Ext4Map(lblk: u32(L.e4Lblk), len: u32(L.e4Len), flags: Ext4MapFlags(rawValue: u32(L.e4Flags)),
+                            allocated: u32(L.e4Allocated), pblk: u64(L.e4Pblk), newblk: u64(L.e4Newblk),
+                            blkbits: u8(L.e4Blkbits))
+            payload = rawType == EventType.ext4MapBlocksEnter.rawValue ? .ext4MapBlocksEnter(m) : .ext4HandleUnwritten(m)
+        case EventType.ioUringComplete.rawValue:
+            payload = .ioUringComplete(URingComplete(ctx: u64(L.urCtx), req: u64(L.urReq), userData: u64(L.urUserData),
+                                                     res: i32(L.urRes), cflags: u32(L.urCflags)))
+        case EventType.fsSpaceOp.rawValue:
+            guard let k = SpaceOpKind(rawValue: u32(L.spOp)) else {
+                throw RecordDecodeError(reason: .badField("space.op", UInt64(u32(L.spOp))))
+            }
+            payload = .fsSpaceOp(SpaceOp(kind: k, offset: i64(L.spOffset), len: i64(L.spLen), isize: i64(L.spIsize),
+                                         mode: i32(L.spMode)))
+        case EventType.sysEnter.rawValue:
+            guard let s = Syscall(rawValue: u16(L.seSysno)) else {
+                throw RecordDecodeError(reason: .badField("sys_enter.sysno", UInt64(u16(L.seSysno))))
+            }
+            payload = .sysEnter(SysEnter(sysno: s, fd: i32(L.seFd),
+                                         args: (i64(L.seArgs), i64(L.seArgs + 8), i64(L.seArgs + 16)),
+                                         isize: i64(L.seIsize), comm: Comm(lo: u64(L.seComm), hi: u64(L.seComm + 8))))
+        case EventType.sysExit.rawValue:
+            guard let s = Syscall(rawValue: u16(L.sxSysno)) else {
+                throw RecordDecodeError(reason: .badField("sys_exit.sysno", UInt64(u16(L.sxSysno))))
+            }
+            payload = .sysExit(SysExit(sysno: s, fd: i32(L.sxFd), ret: i64(L.sxRet), isize: i64(L.sxIsize),
+                                       enterTimestamp: u64(L.sxEnterTs)))
+        case EventType.aioReap.rawValue:
+            payload = .aioReap(AIOReap(ctx: u64(L.rpCtx), data: u64(L.rpData), obj: u64(L.rpObj), res: i64(L.rpRes),
+                                       res2: i64(L.rpRes2), index: u32(L.rpIndex), total: u32(L.rpTotal)))
+        case EventType.lost.rawValue:
+            payload = .lost(Lost(dropped: u64(L.lsDropped), sinceNs: u64(L.lsSince), probe: u32(L.lsProbe)))
+        default:
+            throw RecordDecodeError(reason: .unknownType(rawType))
+        }
+        return Event(timestamp: u64(L.ts), tgid: u32(L.tgid), tid: u32(L.tid), cpu: u16(L.cpu),
+                     dev: DeviceNumber(raw: u32(L.dev)), ino: u64(L.ino), payload: payload)
+    }
+
+    /// Decodes one record from a buffer of at least 96 bytes.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodeError) -> Event {
+        precondition(bytes.count >= RecordLayout.recordSize, "a record is \(RecordLayout.recordSize) bytes")
+        return try decode(bytes.baseAddress!)
+    }
+
+    /// Decodes one record from `bytes[offset..<offset+96]`.
+    public static func decode(_ bytes: [UInt8], at offset: Int = 0) throws(RecordDecodeError) -> Event {
+        precondition(offset >= 0 && offset + RecordLayout.recordSize <= bytes.count)
+        let r: Result<Event, RecordDecodeError> = bytes.withUnsafeBytes { buf in
+            Result { () throws(RecordDecodeError) in try decode(buf.baseAddress! + offset) }
+        }
+        return try r.get()
+    }
+
+    /// Writes `event` as a 96-byte record at `base`; padding is zeroed.
+    public static func encode(_ event: Event, into base: UnsafeMutableRawPointer) {
+        typealias L = RecordLayout
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: L.recordSize)
+        func put<T: FixedWidthInteger>(_ o: Int, _ v: T) { base.storeBytes(of: v.littleEndian, toByteOffset: o, as: T.self) }
+        put(L.ts, event.timestamp)
+        put(L.tgid, event.tgid)
+        put(L.tid, event.tid)
+        put(L.type, event.type.rawValue)
+        put(L.cpu, event.cpu)
+        put(L.dev, event.dev.raw)
+        put(L.ino, event.ino)
+        switch event.payload {
+        case .dioBegin(let p):
+            put(L.dbKiocb, p.kiocb); put(L.dbPos, p.pos); put(L.dbCount, p.count); put(L.dbIsize, p.isize)
+            put(L.dbDoneBefore, p.doneBefore); put(L.dbUserRef, p.userRef); put(L.dbKiFlags, p.kiFlags.rawValue)
+            put(L.dbDioFlags, p.dioFlags.rawValue); put(L.dbApi, p.api.rawValue); put(L.dbBlkbits, p.blkbits)
+        case .dioQueued(let p):
+            put(L.dqOffset, p.offset); put(L.dqLength, p.length); put(L.dqIsize, p.isize)
+        case .dioComplete(let p):
+            put(L.dcKiocb, p.kiocb); put(L.dcPos, p.pos); put(L.dcIsize, p.isize); put(L.dcRet, p.ret)
+            put(L.dcUserRef, p.userRef); put(L.dcError, p.error); put(L.dcKiFlags, p.kiFlags.rawValue)
+            put(L.dcApi, p.api.rawValue)
+        case .iomapDstmap(let p):
+            put(L.imAddr, p.addr); put(L.imOffset, p.offset); put(L.imLength, p.length); put(L.imType, p.type.rawValue)
+            put(L.imFlags, p.flags.rawValue); put(L.imBdev, p.bdev.raw); put(L.imBlkbits, p.blkbits)
+        case .block(_, let p):
+            put(L.blSector, p.sector); put(L.blNrSector, p.nrSector); put(L.blBytes, p.bytes); put(L.blPtr, p.ptr)
+            put(L.blKiocb, p.kiocb); put(L.blError, p.error); put(L.blFlags, p.flags.rawValue); put(L.blOp, p.op.rawValue)
+        case .xfs(_, let p):
+            put(L.xfIsize, p.isize); put(L.xfDisize, p.disize); put(L.xfOffset, p.offset); put(L.xfCount, p.count)
+            put(L.xfKiocb, p.kiocb)
+        case .ext4MapBlocksEnter(let p), .ext4HandleUnwritten(let p):
+            put(L.e4Lblk, p.lblk); put(L.e4Len, p.len); put(L.e4Flags, p.flags.rawValue); put(L.e4Allocated, p.allocated)
+            put(L.e4Pblk, p.pblk); put(L.e4Newblk, p.newblk); put(L.e4Blkbits, p.blkbits)
+        case .ioUringComplete(let p):
+            put(L.urCtx, p.ctx); put(L.urReq, p.req); put(L.urUserData, p.userData); put(L.urRes, p.res)
+            put(L.urCflags, p.cflags)
+        case .fsSpaceOp(let p):
+            put(L.spOffset, p.offset); put(L.spLen, p.len); put(L.spIsize, p.isize); put(L.spMode, p.mode)
+            put(L.spOp, p.kind.rawValue)
+        case .sysEnter(let p):
+            put(L.seSysno, p.sysno.rawValue); put(L.seFd, p.fd)
+            put(L.seArgs, p.args.0); put(L.seArgs + 8, p.args.1); put(L.seArgs + 16, p.args.2)
+            put(L.seIsize, p.isize); put(L.seComm, p.comm.lo); put(L.seComm + 8, p.comm.hi)
+        case .sysExit(let p):
+            put(L.sxSysno, p.sysno.rawValue); put(L.sxFd, p.fd); put(L.sxRet, p.ret); put(L.sxIsize, p.isize)
+            put(L.sxEnterTs, p.enterTimestamp)
+        case .aioReap(let p):
+            put(L.rpCtx, p.ctx); put(L.rpData, p.data); put(L.rpObj, p.obj); put(L.rpRes, p.res); put(L.rpRes2, p.res2)
+            put(L.rpIndex, p.index); put(L.rpTotal, p.total)
+        case .lost(let p):
+            put(L.lsDropped, p.dropped); put(L.lsSince, p.sinceNs); put(L.lsProbe, p.probe)
+        }
+    }
+
+    /// Encodes `event` as a fresh 96-byte array.
+    public static func encode(_ event: Event) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: RecordLayout.recordSize) { buf, n in
+            encode(event, into: UnsafeMutableRawPointer(buf.baseAddress!))
+            n = RecordLayout.recordSize
+        }
+    }
+}

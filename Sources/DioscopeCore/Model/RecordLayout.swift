@@ -1,0 +1,81 @@
+/// Byte offsets of the ABI's `struct dsc_event` (bpf/dioscope_abi.h).
+///
+/// The codec reads and writes records only through these constants, and
+/// the ABI layout test checks every one of them against the C compiler's
+/// `offsetof`, so the two definitions cannot drift silently.
+public enum RecordLayout {
+    public static let abiVersion: UInt32 = 1
+    public static let recordSize = 96
+    public static let headerSize = 32
+
+    // header
+    public static let ts = 0, tgid = 8, tid = 12, type = 16, cpu = 18, dev = 20, ino = 24
+    // dio_begin
+    public static let dbKiocb = 32, dbPos = 40, dbCount = 48, dbIsize = 56, dbDoneBefore = 64,
+        dbUserRef = 72, dbKiFlags = 80, dbDioFlags = 84, dbApi = 86, dbBlkbits = 87
+    // dio_queued
+    public static let dqOffset = 32, dqLength = 40, dqIsize = 48
+    // dio_complete
+    public static let dcKiocb = 32, dcPos = 40, dcIsize = 48, dcRet = 56, dcUserRef = 64, dcError = 72,
+        dcKiFlags = 76, dcApi = 80
+    // iomap
+    public static let imAddr = 32, imOffset = 40, imLength = 48, imType = 56, imFlags = 58, imBdev = 60,
+        imBlkbits = 64
+    // block
+    public static let blSector = 32, blNrSector = 40, blBytes = 44, blPtr = 48, blKiocb = 56, blError = 64,
+        blFlags = 68, blOp = 70
+    // xfs
+    public static let xfIsize = 32, xfDisize = 40, xfOffset = 48, xfCount = 56, xfKiocb = 64
+    // ext4
+    public static let e4Lblk = 32, e4Len = 36, e4Flags = 40, e4Allocated = 44, e4Pblk = 48, e4Newblk = 56,
+        e4Blkbits = 64
+    // uring
+    public static let urCtx = 32, urReq = 40, urUserData = 48, urRes = 56, urCflags = 60
+    // space
+    public static let spOffset = 32, spLen = 40, spIsize = 48, spMode = 56, spOp = 60
+    // sys_enter
+    public static let seSysno = 32, seFd = 36, seArgs = 40, seIsize = 64, seComm = 72
+    // sys_exit
+    public static let sxSysno = 32, sxFd = 36, sxRet = 40, sxIsize = 48, sxEnterTs = 56
+    // reap
+    public static let rpCtx = 32, rpData = 40, rpObj = 48, rpRes = 56, rpRes2 = 64, rpIndex = 72,
+        rpTotal = 76
+    // lost
+    public static let lsDropped = 32, lsSince = 40, lsProbe = 48
+
+    /// Every field as "payload.field" → (offset, size), named as in the C header.
+    public static let fields: [String: (offset: Int, size: Int)] = [
+        "hdr.ts_ns": (ts, 8), "hdr.tgid": (tgid, 4), "hdr.tid": (tid, 4), "hdr.type": (type, 2),
+        "hdr.cpu": (cpu, 2), "hdr.dev": (dev, 4), "hdr.ino": (ino, 8),
+        "dio_begin.kiocb": (dbKiocb, 8), "dio_begin.pos": (dbPos, 8), "dio_begin.count": (dbCount, 8),
+        "dio_begin.isize": (dbIsize, 8), "dio_begin.done_before": (dbDoneBefore, 8),
+        "dio_begin.user_ref": (dbUserRef, 8), "dio_begin.ki_flags": (dbKiFlags, 4),
+        "dio_begin.dio_flags": (dbDioFlags, 2), "dio_begin.api": (dbApi, 1), "dio_begin.blkbits": (dbBlkbits, 1),
+        "dio_queued.offset": (dqOffset, 8), "dio_queued.length": (dqLength, 8), "dio_queued.isize": (dqIsize, 8),
+        "dio_complete.kiocb": (dcKiocb, 8), "dio_complete.pos": (dcPos, 8), "dio_complete.isize": (dcIsize, 8),
+        "dio_complete.ret": (dcRet, 8), "dio_complete.user_ref": (dcUserRef, 8),
+        "dio_complete.error": (dcError, 4), "dio_complete.ki_flags": (dcKiFlags, 4), "dio_complete.api": (dcApi, 1),
+        "iomap.addr": (imAddr, 8), "iomap.offset": (imOffset, 8), "iomap.length": (imLength, 8),
+        "iomap.type": (imType, 2), "iomap.flags": (imFlags, 2), "iomap.bdev": (imBdev, 4),
+        "iomap.blkbits": (imBlkbits, 1),
+        "block.sector": (blSector, 8), "block.nr_sector": (blNrSector, 4), "block.bytes": (blBytes, 4),
+        "block.ptr": (blPtr, 8), "block.kiocb": (blKiocb, 8), "block.error": (blError, 4),
+        "block.flags": (blFlags, 2), "block.op": (blOp, 1),
+        "xfs.isize": (xfIsize, 8), "xfs.disize": (xfDisize, 8), "xfs.offset": (xfOffset, 8),
+        "xfs.count": (xfCount, 8), "xfs.kiocb": (xfKiocb, 8),
+        "ext4.lblk": (e4Lblk, 4), "ext4.len": (e4Len, 4), "ext4.flags": (e4Flags, 4),
+        "ext4.allocated": (e4Allocated, 4), "ext4.pblk": (e4Pblk, 8), "ext4.newblk": (e4Newblk, 8),
+        "ext4.blkbits": (e4Blkbits, 1),
+        "uring.ctx": (urCtx, 8), "uring.req": (urReq, 8), "uring.user_data": (urUserData, 8),
+        "uring.res": (urRes, 4), "uring.cflags": (urCflags, 4),
+        "space.offset": (spOffset, 8), "space.len": (spLen, 8), "space.isize": (spIsize, 8),
+        "space.mode": (spMode, 4), "space.op": (spOp, 4),
+        "sys_enter.sysno": (seSysno, 2), "sys_enter.fd": (seFd, 4), "sys_enter.args": (seArgs, 24),
+        "sys_enter.isize": (seIsize, 8), "sys_enter.comm": (seComm, 16),
+        "sys_exit.sysno": (sxSysno, 2), "sys_exit.fd": (sxFd, 4), "sys_exit.ret": (sxRet, 8),
+        "sys_exit.isize": (sxIsize, 8), "sys_exit.enter_ts": (sxEnterTs, 8),
+        "reap.ctx": (rpCtx, 8), "reap.data": (rpData, 8), "reap.obj": (rpObj, 8), "reap.res": (rpRes, 8),
+        "reap.res2": (rpRes2, 8), "reap.index": (rpIndex, 4), "reap.total": (rpTotal, 4),
+        "lost.dropped": (lsDropped, 8), "lost.since_ns": (lsSince, 8), "lost.probe": (lsProbe, 4),
+    ]
+}

@@ -1,0 +1,3 @@
+import CLibbpf
+import DioscopeBPFObject
+import DioscopeCore

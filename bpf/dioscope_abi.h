@@ -1,0 +1,1 @@
+../Sources/DioscopeABI/include/dioscope_abi.h
