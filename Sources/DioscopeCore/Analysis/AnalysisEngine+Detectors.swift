@@ -178,26 +178,40 @@ extension AnalysisEngine {
                 let changedEarly = op.internalAt.contains { $0 >= wBegin && $0 < wDone }
                 guard exitedEarly || changedEarly else { continue }
                 let wEnd = w.t.offset + Int64(w.t.length)
-                let finalSize = s.lastIsize
                 let deliberate = op.kind == .ftruncate && op.offset < wEnd
-                let severity: FindingSeverity = finalSize >= 0 && finalSize < wEnd && !deliberate ? .error : .warning
                 var ev: [Evidence] = []
                 if let x = evidence(w, .begin) { ev.append(x) }
                 ev += opEvidence(op)
                 if let x = evidence(w, .completed, last: true) { ev.append(x) }
                 if let x = evidence(w, .sizeUpdate) { ev.append(x) }
-                var msg = "\(op.kind.rawValue) on ino \(s.key.ino) started while extending \(w.t.api) write io#\(w.t.id) "
+                let msg = "\(op.kind.rawValue) on ino \(s.key.ino) started while extending \(w.t.api) write io#\(w.t.id) "
                     + "(\(Self.hex(w.t.offset))..\(Self.hex(wEnd)), i_size \(Self.hex(w.t.isizeAtBegin)) at begin) was in "
                     + "flight and " + (changedEarly ? "changed the file's space/size" : "returned")
                     + " before the write completed (it did not wait for the direct I/O)"
-                if severity == .error {
-                    msg += "; the file ends at \(Self.hex(finalSize)), below the write's end: data cut off"
-                }
-                addFinding(Finding(kind: .sizeExtensionRace, severity: severity, ios: [w.t.id], subjects: [IOSubject(w.t)],
-                                   operations: [op], message: msg, evidence: ev, dev: s.key.dev, ino: s.key.ino),
-                           key: "ser:\(w.t.id):\(op.tid):\(op.startedAt)")
+                // The severity depends on the file's final size: judged at the end of the trace.
+                let f = Finding(kind: .sizeExtensionRace, severity: .warning, ios: [w.t.id], subjects: [IOSubject(w.t)],
+                                operations: [op], message: msg, evidence: ev, dev: s.key.dev, ino: s.key.ino)
+                pendingSizeRaces.append(PendingSizeRace(finding: f, key: "ser:\(w.t.id):\(op.tid):\(op.startedAt)",
+                                                        inode: s.key, writeEnd: wEnd, deliberate: deliberate))
             }
         }
+    }
+
+    /// Emits size-extension races with the file's final size known.
+    func flushSizeRaces() {
+        for p in pendingSizeRaces {
+            var f = p.finding
+            let finalSize = inodes[p.inode]?.lastIsize ?? -1
+            if finalSize >= 0 && finalSize < p.writeEnd && !p.deliberate {
+                f.severity = .error
+                f.message += "; the file ends at \(Self.hex(finalSize)), below the write's end \(Self.hex(p.writeEnd)): "
+                    + "the written data was cut off"
+            } else if finalSize >= 0 {
+                f.message += "; final size \(Self.hex(finalSize))" + (p.deliberate ? " (truncated on request)" : "")
+            }
+            addFinding(f, key: p.key)
+        }
+        pendingSizeRaces = []
     }
 
     // MARK: 4. fsync before conversion

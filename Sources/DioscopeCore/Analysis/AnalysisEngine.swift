@@ -30,7 +30,8 @@ final class AnalysisEngine {
     /// io_uring I/Os completed in the kernel, waiting for their CQE, per process.
     private var uringWaiting: [UInt32: [LiveIO]] = [:]
     /// Bios queued but not completed, per block device: (io, bio index).
-    private var pendingBios: [DeviceNumber: [(io: LiveIO, index: Int)]] = [:]
+    private var pendingBios: [DeviceNumber: [PendingBio]] = [:]
+    private var issueSeq: UInt64 = 0
     /// Unsettled I/Os that have mappings (for bio joins without kiocb).
     private var mappedInflight: [LiveIO] = []
     var inodes: [InodeKey: InodeState] = [:]
@@ -48,6 +49,7 @@ final class AnalysisEngine {
     var byInode: [InodeKey: PhaseAccumulator] = [:]
     var unmatched: [String: UInt64] = [:]
     var pendingShorts: [PendingShort] = []
+    var pendingSizeRaces: [PendingSizeRace] = []
     var lostWindows: [LostWindow] = []
     /// Compact record of every emitted I/O (id, start, end) for the final lost-window check.
     var emittedSpans: [(id: UInt64, start: UInt64, end: UInt64, status: IOStatus)] = []
@@ -290,9 +292,10 @@ final class AnalysisEngine {
 
         // A kernel retry of a refused attempt: same kiocb, or same file range from the same process.
         if let io = s.inflight.first(where: {
+            // (any task: io_uring retries run in an io-wq worker that ftrace shows as its own pid)
             $0.awaitingRetry && (p.kiocb != 0 && $0.kiocb == p.kiocb
-                || ($0.t.tgid == e.tgid && $0.t.attempts.last?.offset == p.pos && $0.t.attempts.last?.length == p.count
-                    && $0.t.op == (p.isWrite ? .write : .read)))
+                || ((p.kiocb == 0 || $0.kiocb == 0) && $0.t.attempts.last?.offset == p.pos
+                    && $0.t.attempts.last?.length == p.count && $0.t.op == (p.isWrite ? .write : .read)))
         }) {
             io.awaitingRetry = false
             io.t.attempts[io.t.attempts.count - 1].retried = true
@@ -431,41 +434,51 @@ final class AnalysisEngine {
                                    op: p.op.description, role: role, fileOffset: fileOffset, zeroedRanges: zeroed,
                                    exactJoin: exact))
         if io.firstBioAt == nil { io.firstBioAt = e.timestamp }
-        pendingBios[e.dev, default: []].append((io, io.t.bios.count - 1))
+        pendingBios[e.dev, default: []].append(PendingBio(io: io, index: io.t.bios.count - 1))
         io.add(entry(e, .bioQueued, offset: fileOffset, length: UInt64(p.nrSector) * 512, value: Int64(p.sector),
                      note: role == .subBlockZeroing ? "sub-block zeroing" : nil))
     }
 
     private func request(_ e: Event, _ kind: BlockEventKind, _ p: BlockIO) {
         guard var list = pendingBios[e.dev], !list.isEmpty else { count(kind.eventType.description); return }
-        let rs = p.sector, re = p.sector + UInt64(p.nrSector)
+        let rs = p.sector, re = p.sector + UInt64(max(p.nrSector, 1))
+        func contained(_ item: PendingBio) -> Bool {
+            let b = item.io.t.bios[item.index]
+            return b.sector >= rs && b.sector + UInt64(b.nrSector) <= re
+        }
+        if kind == .rqIssue {
+            // A request carries the bios merged into it that were not issued yet.
+            issueSeq &+= 1
+            var matched = false
+            for i in list.indices where list[i].issueSeq == nil && contained(list[i]) {
+                list[i].issueSeq = issueSeq
+                let (io, bi) = (list[i].io, list[i].index)
+                io.t.bios[bi].issuedAt = e.timestamp
+                let b = io.t.bios[bi]
+                io.add(entry(e, .rqIssued, offset: b.fileOffset, length: UInt64(b.nrSector) * 512, value: Int64(b.sector)))
+                matched = true
+            }
+            pendingBios[e.dev] = list
+            if !matched { count(kind.eventType.description) }
+            return
+        }
+        // Completion: the bios of the oldest issued request in the range (FIFO for identical
+        // requests); if none was seen issued, every contained bio.
+        let issued = list.filter { $0.issueSeq != nil && contained($0) }.map { $0.issueSeq! }.min()
         var matched = false
         var i = 0
         while i < list.count {
-            let (io, bi) = list[i]
+            let item = list[i]
+            guard contained(item), issued == nil || item.issueSeq == issued else { i += 1; continue }
+            let (io, bi) = (item.io, item.index)
+            io.t.bios[bi].completedAt = e.timestamp
+            if p.error != 0 { io.t.bios[bi].error = p.error }
+            io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, e.timestamp)
             let b = io.t.bios[bi]
-            let bs = b.sector, be = b.sector + UInt64(b.nrSector)
-            // A request contains the bios merged into it.
-            if bs >= rs && be <= re && (p.nrSector > 0 || bs == rs) {
-                matched = true
-                if kind == .rqIssue {
-                    if io.t.bios[bi].issuedAt == nil {
-                        io.t.bios[bi].issuedAt = e.timestamp
-                        io.add(entry(e, .rqIssued, offset: b.fileOffset, length: UInt64(b.nrSector) * 512,
-                                     value: Int64(b.sector)))
-                    }
-                    i += 1
-                } else {
-                    io.t.bios[bi].completedAt = e.timestamp
-                    if p.error != 0 { io.t.bios[bi].error = p.error }
-                    io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, e.timestamp)
-                    io.add(entry(e, .rqCompleted, offset: b.fileOffset, length: UInt64(b.nrSector) * 512,
-                                 value: Int64(b.sector), note: p.error != 0 ? "error \(p.error)" : nil))
-                    list.remove(at: i)
-                }
-            } else {
-                i += 1
-            }
+            io.add(entry(e, .rqCompleted, offset: b.fileOffset, length: UInt64(b.nrSector) * 512,
+                         value: Int64(b.sector), note: p.error != 0 ? "error \(p.error)" : nil))
+            list.remove(at: i)
+            matched = true
         }
         pendingBios[e.dev] = list.isEmpty ? nil : list
         if !matched { count(kind.eventType.description) }
@@ -864,6 +877,7 @@ final class AnalysisEngine {
             flush(s)
         }
         flushPendingShorts()
+        flushSizeRaces()
         return buildResult(summary: summary)
     }
 

@@ -121,3 +121,20 @@ struct PendingShort {
     var restEnd: Int64
     var key: InodeKey
 }
+
+/// A bio waiting for its request to complete; `issueSeq` numbers the
+/// request that carried it (FIFO among identical requests).
+struct PendingBio {
+    var io: LiveIO
+    var index: Int
+    var issueSeq: UInt64?
+}
+
+/// A size-extension race whose severity waits for the file's final size.
+struct PendingSizeRace {
+    var finding: Finding
+    var key: String
+    var inode: InodeKey
+    var writeEnd: Int64
+    var deliberate: Bool
+}
