@@ -88,7 +88,8 @@ final class Scenario {
 
     /// The ftrace file: tracer header as in /sys/kernel/tracing/trace, then the lines.
     var ftraceText: String {
-        var s = "# tracer: nop\n#\n# entries-in-buffer/entries-written: \(lines.count)/\(lines.count)   #P:2\n#\n"
+        var s = "# tracer: nop\n#\n# dioscope constructed trace \(name) (built by the analyzer tests, not recorded)\n"
+        s += "# \(title)\n# models: \(models)\n#\n# entries-in-buffer/entries-written: \(lines.count)/\(lines.count)   #P:2\n#\n"
         s += "#                                _-----=> irqs-off/BH-disabled\n"
         s += "#                               / _----=> need-resched\n"
         s += "#                              | / _---=> hardirq/softirq\n"

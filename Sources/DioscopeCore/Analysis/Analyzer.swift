@@ -40,6 +40,9 @@ public final class Analyzer {
         return engine.finish(summary: summary)
     }
 
+    /// I/Os the analyzer holds right now (in flight or awaiting detection); for tests.
+    var heldIOs: Int { engine.inodes.values.reduce(0) { $0 + $1.inflight.count + $1.history.count } }
+
     /// Reads every event of `source` and analyzes it.
     public static func analyze<S: EventSource>(_ source: inout S, options: AnalysisOptions = AnalysisOptions())
         throws -> (AnalysisResult, SourceSummary)

@@ -1,0 +1,292 @@
+import Foundation
+import Testing
+@testable import DioscopeCore
+
+/// Join logic, inconclusive marking, retry collapsing and phase statistics.
+private let irq = AnalysisScenarios.irq
+private let kw = AnalysisScenarios.kworker
+
+@Suite struct AnalysisJoinTests {
+    static func us(_ v: UInt64) -> UInt64 { v * 1000 }
+
+    /// Two overwrites of the same range in one io_submit; the device completes the second first and
+    /// the first comes back short. Identity joins by kiocb; without identity the tie is FIFO.
+    static func reversedCompletions() -> Scenario {
+        let s = Scenario("reversed", title: "", models: "")
+        let p = STask("rev", 3000)
+        let k1: UInt64 = 0xffff_8880_3000_0100, k2: UInt64 = 0xffff_8880_3000_0200
+        let u1: UInt64 = 0x1100, u2: UInt64 = 0x2200
+        s.sysEnter(0, p, .ioSubmit, args: (1, 2, 3))
+        s.dioBegin(5, p, ino: 0x70, isize: 0x10000, pos: 0, count: 0x1000, write: true, api: .libaio, kiocb: k1, userRef: u1)
+        s.dstmap(6, p, ino: 0x70, addr: 0x100000, offset: 0, length: 0x1000, type: .mapped, new: false)
+        s.bioQueue(7, p, sector: 0x800, nr: 8, write: true, kiocb: k1)
+        s.dioQueued(8, p, ino: 0x70, isize: 0x10000, offset: 0x1000)
+        s.dioBegin(10, p, ino: 0x70, isize: 0x10000, pos: 0, count: 0x1000, write: true, api: .libaio, kiocb: k2, userRef: u2)
+        s.dstmap(11, p, ino: 0x70, addr: 0x100000, offset: 0, length: 0x1000, type: .mapped, new: false)
+        s.bioQueue(12, p, sector: 0x800, nr: 8, write: true, kiocb: k2)
+        s.dioQueued(13, p, ino: 0x70, isize: 0x10000, offset: 0x1000)
+        s.sysExit(14, p, .ioSubmit, ret: 2)
+        s.rqIssue(15, p, sector: 0x800, nr: 8, write: true)
+        s.rqIssue(16, p, sector: 0x800, nr: 8, write: true)
+        s.rqComplete(40, irq, sector: 0x800, nr: 8, write: true)
+        s.rqComplete(50, irq, sector: 0x800, nr: 8, write: true)
+        // second I/O completes first (full), first I/O completes later (0x800: short)
+        s.dioComplete(60, kw, ino: 0x70, isize: 0x10000, pos: 0x1000, ret: 0x1000, write: true, api: .libaio, kiocb: k2,
+                      userRef: u2)
+        s.dioComplete(70, kw, ino: 0x70, isize: 0x10000, pos: 0x800, ret: 0x800, write: true, api: .libaio, kiocb: k1,
+                      userRef: u1)
+        s.sysEnter(80, p, .ioGetevents, args: (1, 2, 2))
+        s.reap(81, p, obj: u2, res: 0x1000, index: 0, total: 2)
+        s.reap(81, p, obj: u1, res: 0x800, index: 1, total: 2)
+        s.sysExit(81, p, .ioGetevents, ret: 2)
+        return s
+    }
+
+    @Test func exactKiocbJoinFollowsIdentityNotOrder() throws {
+        let r = Analyzer.analyze(events: Self.reversedCompletions().events(.identity))
+        #expect(r.timelines.count == 2)
+        let first = try #require(r.timelines.first { $0.attempts[0].kiocb == 0xffff_8880_3000_0100 })
+        let second = try #require(r.timelines.first { $0.attempts[0].kiocb == 0xffff_8880_3000_0200 })
+        #expect(first.result == 0x800)
+        #expect(second.result == 0x1000)
+        #expect(first.completedAt == 100_000_000_000 + Self.us(70))
+        #expect(second.completedAt == 100_000_000_000 + Self.us(60))
+        #expect(first.bios.allSatisfy { $0.exactJoin })
+        // the short first write is flagged (async, posted, no fallback): error, naming only io 1
+        #expect(r.findings.map(\.kind) == [.shortDIOWrite])
+        #expect(r.findings.first?.ios == [first.id])
+        #expect(r.findings.first?.severity == .error)
+    }
+
+    @Test func withoutIdentityTiesJoinFIFO() throws {
+        let r = Analyzer.analyze(events: Self.reversedCompletions().events(.ftrace))
+        #expect(r.timelines.count == 2)
+        let byID = r.timelines.sorted { $0.id < $1.id }
+        // The pos 0x1000 completion matches both (same range): the oldest I/O takes it.
+        #expect(byID[0].completedAt == 100_000_000_000 + Self.us(60))
+        #expect(byID[0].result == 0x1000)
+        #expect(byID[1].result == 0x800)
+        // io_getevents -> 2 reaps both oldest-first
+        #expect(byID.allSatisfy { $0.reapedAt == 100_000_000_000 + Self.us(81) })
+        #expect(byID[0].bios.count == 1 && byID[1].bios.count == 1)
+        #expect(byID.allSatisfy { $0.bios.allSatisfy { !$0.exactJoin } })
+    }
+
+    /// Two writes to different ranges without identity; completions reversed: the position
+    /// (ki_pos = start + ret) picks the right I/O.
+    @Test func positionDisambiguatesCompletionsWithoutIdentity() throws {
+        let s = Scenario("pos", title: "", models: "")
+        let p = STask("pos", 3100)
+        s.sysEnter(0, p, .ioSubmit, args: (1, 2, 3))
+        s.dioBegin(5, p, ino: 0x71, isize: 0x10000, pos: 0, count: 0x1000, write: true, api: .libaio)
+        s.dioQueued(6, p, ino: 0x71, isize: 0x10000, offset: 0x1000)
+        s.dioBegin(7, p, ino: 0x71, isize: 0x10000, pos: 0x4000, count: 0x2000, write: true, api: .libaio)
+        s.dioQueued(8, p, ino: 0x71, isize: 0x10000, offset: 0x6000)
+        s.sysExit(9, p, .ioSubmit, ret: 2)
+        s.dioComplete(20, kw, ino: 0x71, isize: 0x10000, pos: 0x6000, ret: 0x2000, write: true, api: .libaio)
+        s.dioComplete(30, kw, ino: 0x71, isize: 0x10000, pos: 0x1000, ret: 0x1000, write: true, api: .libaio)
+        s.sysEnter(40, p, .ioGetevents, args: (1, 2, 2))
+        s.sysExit(41, p, .ioGetevents, ret: 2)
+        let r = Analyzer.analyze(events: s.events(.ftrace))
+        let t = r.timelines.sorted { $0.id < $1.id }
+        #expect(t.count == 2)
+        #expect(t[0].offset == 0 && t[0].completedAt == 100_000_000_000 + Self.us(30))
+        #expect(t[1].offset == 0x4000 && t[1].completedAt == 100_000_000_000 + Self.us(20))
+        #expect(r.verdict == .clean)
+    }
+
+    @Test func lostWindowMakesTheIOInconclusiveAndSuppressesItsFinding() {
+        let s = AnalysisScenarios.seed000ConversionAfterReap()
+        s.lost(300, sinceUs: 100, dropped: 7)
+        for f in [Scenario.Flavour.identity, .ftrace] {
+            let r = Analyzer.analyze(events: s.events(f))
+            #expect(r.findings.isEmpty)
+            #expect(r.verdict == .inconclusive)
+            #expect(r.lostWindows.count == 1)
+            #expect(r.eventsDropped == 7)
+            #expect(r.timelines.contains { $0.status == .inconclusive && ($0.inconclusiveReason ?? "").contains("lost") })
+            #expect(!r.sourceComplete)
+        }
+    }
+
+    @Test func lostWindowElsewhereLeavesOtherIOsConclusive() {
+        let s = AnalysisScenarios.correctXFSAIOHoleRead()
+        s.lost(5000, sinceUs: 4000, dropped: 3)
+        let r = Analyzer.analyze(events: s.events(.identity))
+        #expect(r.timelines.allSatisfy { $0.status == .complete })
+        // but the run as a whole cannot be called clean
+        #expect(r.verdict == .inconclusive)
+    }
+
+    @Test func completionWithoutBeginIsInconclusive() {
+        let s = Scenario("cut-start", title: "", models: "")
+        let p = STask("late", 3200)
+        s.dioComplete(10, kw, ino: 0x72, isize: 0x10000, pos: 0x1000, ret: 0x1000, write: true, api: .libaio)
+        s.sysEnter(20, p, .ioGetevents, args: (1, 1, 1))
+        s.sysExit(21, p, .ioGetevents, ret: 1)
+        for f in [Scenario.Flavour.identity, .ftrace] {
+            let r = Analyzer.analyze(events: s.events(f))
+            #expect(r.timelines.count == 1)
+            #expect(r.timelines.first?.status == .inconclusive)
+            #expect(r.timelines.first?.inconclusiveReason?.contains("without its begin") == true)
+            #expect(r.timelines.first?.offset == 0)
+            #expect(r.verdict == .inconclusive)
+            #expect(r.findings.isEmpty)
+        }
+    }
+
+    @Test func beginWithoutCompletionAtEndIsInconclusive() {
+        let s = Scenario("cut-end", title: "", models: "")
+        let p = STask("early", 3300)
+        s.sysEnter(0, p, .ioSubmit, args: (1, 1, 1))
+        s.dioBegin(5, p, ino: 0x73, isize: 0x10000, pos: 0, count: 0x1000, write: true, api: .libaio, kiocb: 9, userRef: 8)
+        s.dstmap(6, p, ino: 0x73, addr: 0x200000, offset: 0, length: 0x1000, type: .unwritten, new: true)
+        s.dioQueued(7, p, ino: 0x73, isize: 0x10000, offset: 0x1000)
+        s.sysExit(8, p, .ioSubmit, ret: 1)
+        for f in [Scenario.Flavour.identity, .ftrace] {
+            let r = Analyzer.analyze(events: s.events(f))
+            #expect(r.timelines.count == 1)
+            #expect(r.timelines.first?.status == .inconclusive)
+            #expect(r.timelines.first?.inconclusiveReason?.contains("no completion") == true)
+            #expect(r.verdict == .inconclusive)
+            #expect(r.findings.isEmpty)
+        }
+    }
+
+    @Test func completedButUnconvertedAtEndOfCompleteTraceIsAFinding() {
+        // The seed-000 model cut right after the reap: no conversion ever, no read.
+        let full = AnalysisScenarios.seed000ConversionAfterReap()
+        let cut = full.events(.identity).filter { $0.timestamp <= 100_000_000_000 + Self.us(141) }
+        let r = Analyzer.analyze(events: cut)
+        #expect(r.findings.map(\.kind) == [.completionBeforeConversion])
+        #expect(r.findings.first?.severity == .warning)
+        #expect(r.findings.first?.message.contains("no conversion by the end") == true)
+        // ... but if the source says events were dropped, it is only inconclusive
+        var summary = SourceSummary(format: "test")
+        summary.dropped = 5
+        let r2 = Analyzer.analyze(events: cut, summary: summary)
+        #expect(r2.findings.isEmpty)
+        #expect(r2.verdict == .inconclusive)
+        #expect(r2.timelines.allSatisfy { $0.status == .inconclusive })
+    }
+
+    @Test func damagedSourceIsNeverClean() {
+        var summary = SourceSummary(format: "dioscope-trace")
+        summary.damaged = true
+        summary.problems = [SourceProblem(position: "chunk 2", message: "bad checksum")]
+        let r = Analyzer.analyze(events: AnalysisScenarios.correctXFSAIOHoleRead().events(.identity), summary: summary)
+        #expect(r.verdict == .inconclusive)
+        #expect(r.exitStatus(sourceDamaged: true) == .badInput)
+        #expect(r.timelines.allSatisfy { $0.status == .inconclusive })
+        #expect(r.sourceProblems == ["chunk 2: bad checksum"])
+    }
+
+    @Test func kernelRetriesAreOneIOWithAttempts() throws {
+        for f in [Scenario.Flavour.identity, .ftrace] {
+            let r = Analyzer.analyze(events: AnalysisScenarios.correctXFSUnalignedPair().events(f))
+            #expect(r.counts.total == 2)
+            #expect(r.counts.retried == 1)
+            let w1 = try #require(r.timelines.first { $0.offset == 0 })
+            #expect(w1.attempts.count == 2)
+            #expect(w1.attempts[0].retried && w1.attempts[0].error == -11)
+            #expect(w1.attempts[0].dioFlags == ["DIO_OVERWRITE_ONLY"])
+            #expect(w1.attempts[1].dioFlags == ["DIO_FORCE_WAIT"])
+            #expect(w1.result == 512)
+            #expect(w1.bios.map(\.role) == [.data, .subBlockZeroing])
+            #expect(w1.bios[1].zeroedRanges == [FileRange(start: 0x200, end: 0x1000)])
+            #expect(w1.needsConversion && w1.convertedAt != nil)
+            let w2 = try #require(r.timelines.first { $0.offset == 0x200 })
+            #expect(w2.attempts.count == 1)
+            #expect(w2.bios.map(\.role) == [.data])
+            #expect(!w2.needsConversion)
+
+            let u = Analyzer.analyze(events: AnalysisScenarios.correctXFSUringNowaitRetry().events(f))
+            #expect(u.counts.total == 1 && u.counts.retried == 1)
+            #expect(u.timelines.first?.api == .ioUring)
+            #expect(u.timelines.first?.tid == 1800)
+            #expect(u.timelines.first?.postedAt == 100_000_000_000 + Self.us(86))
+        }
+    }
+
+    @Test func phaseLatenciesAndTables() throws {
+        let r = Analyzer.analyze(events: AnalysisScenarios.correctXFSAIOHoleRead().events(.identity))
+        let w = try #require(r.timelines.first { $0.op == .write })
+        #expect(w.phases.submitToFirstBio == Self.us(38))
+        #expect(w.phases.device == Self.us(112 - 38))
+        #expect(w.phases.deviceToConversion == Self.us(129 - 112))
+        #expect(w.phases.conversionToPosted == Self.us(145 - 129))
+        #expect(w.phases.postedToReaped == Self.us(169 - 145))
+        #expect(w.phases.total == Self.us(169))
+        let rd = try #require(r.timelines.first { $0.op == .read })
+        #expect(rd.phases.total == Self.us(18))
+        #expect(rd.phases.postedToReaped == nil)
+        let all = r.phaseTables.overall
+        #expect(all.ios == 2)
+        let total = try #require(all.summary(.total))
+        #expect(total.count == 2 && total.min == Self.us(18) && total.max == Self.us(169))
+        #expect(total.avg == (Self.us(18) + Self.us(169)) / 2)
+        #expect(total.p50 == Self.us(18) && total.p99 == Self.us(169))
+        #expect(r.phaseTables.byProcess.map(\.group) == ["pid 1234 (aio_hole_read)"])
+        #expect(r.phaseTables.byInode.map(\.group) == ["ino 7:0/135"])
+        // ftrace: reaped at io_getevents' return
+        let f = Analyzer.analyze(events: AnalysisScenarios.correctXFSAIOHoleRead().events(.ftrace))
+        #expect(f.timelines.first { $0.op == .write }?.phases.postedToReaped == Self.us(169 - 145))
+    }
+
+    @Test func percentilesAreNearestRank() {
+        let s = PhaseAccumulator.summarize((1...100).map { UInt64($0) })
+        #expect(s.min == 1 && s.max == 100 && s.p50 == 50 && s.p99 == 99 && s.avg == 50)
+        let one = PhaseAccumulator.summarize([7])
+        #expect(one.p50 == 7 && one.p99 == 7)
+    }
+
+    @Test func resultRoundTripsThroughJSON() throws {
+        let r = Analyzer.analyze(events: AnalysisScenarios.seed001UnalignedZeroing().events(.identity))
+        let data = try JSONEncoder().encode(r)
+        let back = try JSONDecoder().decode(AnalysisResult.self, from: data)
+        #expect(back == r)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains("\"subblock-zeroing-overlap\""))
+        #expect(text.contains("\"7:0\""))
+    }
+
+    @Test func filterRestrictsFindingsAndTimelines() {
+        let r = Analyzer.analyze(events: AnalysisScenarios.seed000ConversionAfterReap().events(.identity))
+        #expect(AnalysisFilter(kind: .shortDIOWrite).apply(to: r).findings.isEmpty)
+        #expect(AnalysisFilter(kind: .completionBeforeConversion).apply(to: r).findings.count == 1)
+        #expect(AnalysisFilter(pid: 999).apply(to: r).timelines.isEmpty)
+        #expect(AnalysisFilter(ino: 0x87).apply(to: r).timelines.count == 2)
+        #expect(AnalysisFilter(until: 100_000_000_000 + Self.us(100)).apply(to: r).timelines.map(\.op) == [.write])
+    }
+
+    @Test func streamingDropsSettledState() {
+        // 200 sequential overwrites: each file flush leaves no I/O behind in the engine.
+        let s = Scenario("many", title: "", models: "")
+        let p = STask("many", 3400)
+        s.open(p, fd: 3, ino: 0x74)
+        for i in 0..<200 {
+            let t = UInt64(i) * 100
+            let off = Int64(i) * 0x1000
+            s.sysEnter(t, p, .pwrite64, fd: 3, args: (1, 0x1000, off), isize: 0x1000000)
+            s.dioBegin(t + 1, p, ino: 0x74, isize: 0x1000000, pos: off, count: 0x1000, write: true, api: .sync)
+            s.dstmap(t + 2, p, ino: 0x74, addr: 0x800000 + UInt64(off), offset: off, length: 0x1000, type: .mapped, new: false)
+            s.bioQueue(t + 3, p, sector: (0x800000 + UInt64(off)) / 512, nr: 8, write: true)
+            s.rqIssue(t + 4, p, sector: (0x800000 + UInt64(off)) / 512, nr: 8, write: true)
+            s.rqComplete(t + 20, irq, sector: (0x800000 + UInt64(off)) / 512, nr: 8, write: true)
+            s.dioComplete(t + 22, p, ino: 0x74, isize: 0x1000000, pos: off + 0x1000, ret: 0x1000, write: true, api: .sync)
+            s.sysExit(t + 23, p, .pwrite64, fd: 3, ret: 0x1000)
+        }
+        let a = Analyzer(options: { var o = AnalysisOptions(); o.reorderWindowNs = 1000; return o }())
+        var maxHeld = 0
+        for e in s.events(.ftrace) {
+            a.consume(e)
+            maxHeld = max(maxHeld, a.heldIOs)
+        }
+        #expect(maxHeld <= 2)
+        let r = a.finish()
+        #expect(r.counts.total == 200)
+        #expect(r.verdict == .clean)
+        #expect(r.timelines.allSatisfy { $0.bios.count == 1 && $0.bios[0].completedAt != nil })
+        #expect(r.phaseTables.overall.summary(.device)?.count == 200)
+    }
+}
