@@ -137,7 +137,7 @@ struct FtraceLineParser {
             problem("malformed line: expected CPU:<n> [LOST <n> EVENTS]")
             return
         }
-        _ = f.seekIfPresent("LOST")
+        if startsWith(base, f.pos, e, "LOST ") { f.pos += 5 }
         if let n = try? f.decimal("lost count") {
             pendingLost += n
         } else if f.seekIfPresent("EVENTS") {
