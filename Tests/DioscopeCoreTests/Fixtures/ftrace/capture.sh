@@ -2,6 +2,13 @@
 # Records the ftrace-text fixtures in this directory (root; kernel with iomap/xfs/ext4 tracepoints).
 # usage: capture.sh INSTANCE_DIR OUTDIR XFS_MNT EXT4_MNT AIO_HOLE_READ
 # Uses its own tracefs instance; the caller mounts the filesystems and removes them afterwards.
+# Host noise (the loop files' backing fs, dev 254:0) was filtered out of the committed fixtures
+# with: grep -v 'dev 254\| 254,0 '.
+# xfs-aio-hole.pipe: same events, `cat $inst/trace_pipe` while aio_hole_read ran.
+# xfs-aio-hole.trace-cmd: trace-cmd 3.1.6 (Debian 12); `trace-cmd record` cannot run here
+# (function tracer writes fail with EPERM), so the instance's buffer was extracted instead:
+#   trace-cmd extract -B <instance> -o tc.dat; trace-cmd report -i tc.dat
+# (the whole iomap group was enabled, hence the skipped iomap_iter lines).
 set -euo pipefail
 inst=$1 out=$2 mx=$3 me=$4 aio=$5
 mkdir -p "$inst"
