@@ -303,12 +303,14 @@ public struct TraceReader: EventSource {
                 let crc = CRC32C.update(0, payload, count: length)
                 expectedSequence = seq &+ 1
                 if crc != payloadCRC {
-                    state.log.add(SourceProblem(
-                        position: "byte \(pos)",
-                        message: "chunk \(seq): payload checksum mismatch (CRC32C stored 0x\(String(payloadCRC, radix: 16)), "
-                            + "computed 0x\(String(crc, radix: 16))); its \(count) records are skipped"))
+                    // Resync from inside the payload rather than jumping over
+                    // it: bytes may have been lost, moving the next chunk up.
                     summary.damaged = true
-                    pos += F.chunkHeaderSize + length
+                    pos = try skipDamage(
+                        at: pos,
+                        what: "chunk \(seq): payload checksum mismatch (CRC32C stored 0x\(String(payloadCRC, radix: 16)), "
+                            + "computed 0x\(String(crc, radix: 16))), its \(count) records are skipped",
+                        from: pos + F.chunkHeaderSize, &state.log)
                     continue
                 }
                 let info = TraceChunkInfo(sequence: seq, offset: pos, recordCount: count, minTimestamp: cMin,
@@ -397,8 +399,9 @@ public struct TraceReader: EventSource {
 
     /// Reports damage at `pos` and returns where reading resumes: the next
     /// intact chunk or footer, or the end of the file.
-    private func skipDamage(at pos: Int, what: String, _ log: inout ProblemLog) throws -> Int {
-        let next = try resync(from: pos + 1)
+    private func skipDamage(at pos: Int, what: String, from searchStart: Int? = nil,
+                            _ log: inout ProblemLog) throws -> Int {
+        let next = try resync(from: searchStart ?? pos + 1)
         let resume = next < input.size
             ? "skipped \(next - pos) bytes, resuming at byte \(next)"
             : "no intact chunk after it (\(input.size - pos) bytes skipped to the end of the file)"
