@@ -4,9 +4,10 @@ import Foundation
 /// Shared helpers for the trace file tests.
 enum TraceFileFixtures {
     /// A fresh scratch directory, removed by `cleanup`.
+    /// On tmpfs (/dev/shm) when there is one: these tests write many small files.
     static func scratchDirectory() throws -> String {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("dioscope-tracefile-\(UUID().uuidString)").path
+        let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : FileManager.default.temporaryDirectory.path
+        let dir = base + "/dioscope-tracefile-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }

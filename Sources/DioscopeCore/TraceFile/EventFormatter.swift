@@ -6,7 +6,7 @@
 /// where file offsets, sizes and addresses are hex and counts, return
 /// values and errors are decimal, as ftrace prints them.
 ///
-/// JSON: `ts` (ns), `cpu`, `tgid`, `tid`, `type` (the event name), `dev`
+/// JSON: `ts` (ns), `cpu`, `tgid`, `tid`, `event` (the event name), `dev`
 /// ("maj:min"), `ino`, then the payload's fields named as in the ABI header
 /// (`dioscope_abi.h`). Kernel and user addresses (kiocb, ptr, user_ref, ctx,
 /// req, obj, data, user_data, addr, buf, iov, iocbpp) are hex strings, since
@@ -118,7 +118,7 @@ public struct EventFormatter {
         raw(",\"cpu\":"); dec(UInt64(e.cpu))
         raw(",\"tgid\":"); dec(UInt64(e.tgid))
         raw(",\"tid\":"); dec(UInt64(e.tid))
-        raw(",\"type\":\""); str(e.type.description)
+        raw(",\"event\":\""); str(e.type.description)
         raw("\",\"dev\":\""); device(e.dev)
         raw("\",\"ino\":"); dec(e.ino)
         switch e.payload {
