@@ -51,7 +51,7 @@ struct TraceEventWriter {
         if count > 0 { append(",\n") }
         count += 1
         append("{\"ph\":\"M\",\"name\":"); appendString(name)
-        append(",\"pid\":"); append(String(pid))
+        append(",\"ts\":0,\"pid\":"); append(String(pid))
         append(",\"tid\":"); append(String(tid))
         append(",\"args\":"); appendArgs(args)
         append("}")
