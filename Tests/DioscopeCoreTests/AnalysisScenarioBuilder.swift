@@ -155,6 +155,7 @@ final class Scenario {
     private func iomapDev(_ d: DeviceNumber) -> String { "\(d.major):\(d.minor)" }
     private func blkDev(_ d: DeviceNumber) -> String { "\(d.major),\(d.minor)" }
 
+    /// ki_flags as __print_flags prints them; AIO_RW is set only by fs/aio.c (libaio).
     private static func kiFlagText(_ f: KiFlags, aio: Bool) -> String {
         var parts: [String] = []
         if f.contains(.dsync) { parts.append("DSYNC") }
@@ -227,6 +228,7 @@ final class Scenario {
         if write { ki.insert(.write) }
         if nowait { ki.insert(.nowait) }
         let aio = api != .sync
+        let aioRW = api == .libaio
         let p = DIOBegin(kiocb: kiocb, pos: pos, count: count, isize: isize, userRef: userRef, kiFlags: ki,
                          dioFlags: dioFlags, api: api, blkbits: blkbits)
         var f = p
@@ -236,7 +238,7 @@ final class Scenario {
         f.blkbits = 0
         add(us, t, dev: fsDev, ino: ino, identity: .dioBegin(p), ftrace: .dioBegin(f))
         line(us, t, "iomap_dio_rw_begin",
-             "dev \(iomapDev(fsDev)) ino \(Self.hx(ino)) size \(Self.hx(isize)) offset \(Self.hx(pos)) length \(Self.hx(count)) done_before 0x0 flags \(Self.kiFlagText(ki, aio: aio)) dio_flags \(AnalysisEngine.flagNames(dioFlags).joined(separator: "|")) aio \(aio ? 1 : 0)")
+             "dev \(iomapDev(fsDev)) ino \(Self.hx(ino)) size \(Self.hx(isize)) offset \(Self.hx(pos)) length \(Self.hx(count)) done_before 0x0 flags \(Self.kiFlagText(ki, aio: aioRW)) dio_flags \(AnalysisEngine.flagNames(dioFlags).joined(separator: "|")) aio \(aio ? 1 : 0)")
     }
 
     func dstmap(_ us: UInt64, _ t: STask, ino: UInt64, addr: UInt64, offset: Int64, length: UInt64, type: ExtentType,
@@ -262,6 +264,7 @@ final class Scenario {
         if write { ki.insert(.write) }
         if nowait { ki.insert(.nowait) }
         let aio = api != .sync
+        let aioRW = api == .libaio
         let p = DIOComplete(kiocb: kiocb, pos: pos, isize: isize, ret: ret, userRef: userRef, error: error,
                             kiFlags: ki, api: api)
         var f = p
@@ -270,7 +273,7 @@ final class Scenario {
         f.api = aio ? .asyncOther : .sync
         add(us, t, dev: fsDev, ino: ino, identity: .dioComplete(p), ftrace: .dioComplete(f))
         line(us, t, "iomap_dio_complete",
-             "dev \(iomapDev(fsDev)) ino \(Self.hx(ino)) size \(Self.hx(isize)) offset \(Self.hx(pos)) flags \(Self.kiFlagText(ki, aio: aio)) aio \(aio ? 1 : 0) error \(error) ret \(ret)")
+             "dev \(iomapDev(fsDev)) ino \(Self.hx(ino)) size \(Self.hx(isize)) offset \(Self.hx(pos)) flags \(Self.kiFlagText(ki, aio: aioRW)) aio \(aio ? 1 : 0) error \(error) ret \(ret)")
     }
 
     // MARK: block

@@ -61,6 +61,23 @@ import Testing
 
     // MARK: the committed ftrace files
 
+    /// End to end: the committed ftrace text, read by the ftrace importer (content-detected input),
+    /// gives exactly the expected findings and verdict.
+    @Test(arguments: names)
+    func constructedTraceFilesAnalyzeThroughTheImporter(_ name: String) throws {
+        let s = AnalysisScenarios.named(name)
+        var input = try TraceInput(path: Self.constructedDir.appendingPathComponent(s.name + ".trace").path)
+        #expect(input.kind == .ftraceText)
+        let (r, summary) = try Analyzer.analyze(&input)
+        #expect(summary.problems.isEmpty, "\(name): \(summary.problems)")
+        #expect(Self.sorted(Self.actual(r)) == Self.sorted(s.expected), "\(name): \(r.findings.map(\.message))")
+        #expect(r.verdict == s.expectedVerdict, "\(name): \(r.timelines.compactMap(\.inconclusiveReason)) \(r.unmatched)")
+        // the same timelines as the in-memory ftrace flavour
+        let mem = Self.analyze(s, .ftrace)
+        #expect(r.timelines.map { IOSubject($0) } == mem.timelines.map { IOSubject($0) })
+        #expect(r.timelines.map(\.result) == mem.timelines.map(\.result))
+    }
+
     static var constructedDir: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("traces/constructed")
