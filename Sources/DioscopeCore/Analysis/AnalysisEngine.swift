@@ -372,7 +372,7 @@ final class AnalysisEngine {
         io.t.mappings.append(IOMappingRecord(timestamp: e.timestamp, offset: p.offset, length: p.length, addr: addr,
                                              type: p.type, new: p.flags.contains(.new), bdev: p.bdev))
         if p.blkbits != 0 { inode(io.key).blkbits = p.blkbits; io.t.blockSize = 1 << UInt64(p.blkbits) }
-        io.add(entry(e, .mapping, offset: p.offset, length: p.length, value: Int64(p.type.rawValue),
+        io.add(entry(e, .mapping, offset: p.offset, length: p.length,
                      note: p.type.description + (p.flags.contains(.new) ? " NEW" : "")))
         if io.t.op == .write, p.type == .unwritten, let a = io.t.attempts.last {
             let ar = FileRange(start: a.offset, end: a.offset + Int64(a.length))

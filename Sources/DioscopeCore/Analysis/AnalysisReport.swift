@@ -1,0 +1,150 @@
+/// Human-readable rendering of an ``AnalysisResult``: I/O counts, phase
+/// tables, findings each with a small ASCII timeline of its evidence, and
+/// the verdict.
+public enum AnalysisReport {
+    /// The full text report. `timelines`: also draw every I/O timeline.
+    public static func text(_ r: AnalysisResult, timelines showTimelines: Bool = false) -> String {
+        var out = ""
+        out += "dioscope analysis: \(r.sourceFormat), \(r.eventsRead) events read, \(r.eventsAnalyzed) analyzed\n"
+        if !r.sourceComplete {
+            var why: [String] = []
+            if r.eventsDropped > 0 { why.append("\(r.eventsDropped) events dropped") }
+            if !r.lostWindows.isEmpty {
+                why.append(r.lostWindows.map { "lost \(formatSeconds($0.since))..\(formatSeconds($0.until))" }
+                    .joined(separator: ", "))
+            }
+            if why.isEmpty { why.append("damaged or truncated input") }
+            out += "source INCOMPLETE: " + why.joined(separator: "; ") + "\n"
+        }
+        for p in r.sourceProblems.prefix(20) { out += "  problem: \(p)\n" }
+        if r.sourceProblems.count > 20 { out += "  ... \(r.sourceProblems.count - 20) more problems\n" }
+
+        // I/Os by kind and API
+        let c = r.counts
+        out += "\nI/Os: \(c.total) (\(c.reads) reads, \(c.writes) writes)"
+        if c.retried > 0 { out += ", \(c.retried) retried by the kernel" }
+        if c.errors > 0 { out += ", \(c.errors) failed" }
+        if c.inconclusive > 0 { out += ", \(c.inconclusive) INCONCLUSIVE" }
+        out += "\n"
+        for (k, v) in c.byAPI.sorted(by: { $0.key < $1.key }) {
+            out += "  " + pad(k, 16) + " \(v)\n"
+        }
+
+        // phase tables
+        if r.phaseTables.overall.ios > 0 {
+            out += "\nPhase latencies (complete I/Os):\n"
+            out += phaseTable(r.phaseTables.overall)
+            if r.phaseTables.byProcess.count > 1 {
+                for t in r.phaseTables.byProcess { out += phaseTable(t) }
+            }
+            if r.phaseTables.byInode.count > 1 {
+                for t in r.phaseTables.byInode { out += phaseTable(t) }
+            }
+        }
+
+        // inconclusive I/Os
+        let inconclusive = r.timelines.filter { $0.status == .inconclusive }
+        if !inconclusive.isEmpty {
+            out += "\nInconclusive I/Os:\n"
+            for t in inconclusive.prefix(50) {
+                out += "  io#\(t.id) \(IOSubject(t)): \(t.inconclusiveReason ?? "incomplete")\n"
+            }
+            if inconclusive.count > 50 { out += "  ... \(inconclusive.count - 50) more\n" }
+        }
+
+        // findings
+        if r.findings.isEmpty {
+            out += "\nNo findings.\n"
+        } else {
+            out += "\nFindings: \(r.findings.count)\n"
+            for (i, f) in r.findings.enumerated() {
+                out += "\n[\(i + 1)] \(f.severity.rawValue.uppercased()) \(f.kind)  (dev \(f.dev) ino \(f.ino))\n"
+                out += wrap(f.message, indent: "    ") + "\n"
+                for s in f.subjects { out += "    io: \(s)\n" }
+                out += asciiTimeline(f.evidence, indent: "    ")
+            }
+        }
+
+        if showTimelines {
+            out += "\nTimelines:\n"
+            for t in r.timelines { out += timeline(t) }
+        }
+
+        out += "\nVerdict: \(verdictText(r))\n"
+        return out
+    }
+
+    public static func verdictText(_ r: AnalysisResult) -> String {
+        switch r.verdict {
+        case .clean: return "CLEAN — every I/O seen whole, no race found"
+        case .findings:
+            let e = r.findings.filter { $0.severity == .error }.count
+            return "FINDINGS — \(e) error(s), \(r.findings.count - e) warning(s)"
+        case .inconclusive:
+            return "INCONCLUSIVE — no race found, but events were lost or I/Os cut off; cannot call it clean"
+        }
+    }
+
+    /// One I/O timeline as text.
+    public static func timeline(_ t: IOTimeline) -> String {
+        var out = "io#\(t.id) \(t.api) \(t.op) pid \(t.tgid)/\(t.tid)"
+        if !t.comm.isEmpty { out += " (\(t.comm))" }
+        out += " dev \(t.dev) ino \(t.ino) 0x\(String(t.offset, radix: 16))+0x\(String(t.length, radix: 16))"
+        if let req = t.requested, req != t.length { out += " (asked 0x\(String(req, radix: 16)))" }
+        out += " result \(t.result.map(String.init) ?? "?")"
+        if t.attempts.count > 1 { out += " attempts \(t.attempts.count)" }
+        out += t.status == .inconclusive ? " INCONCLUSIVE: \(t.inconclusiveReason ?? "")" : ""
+        out += "\n"
+        let ev = t.entries.map { Evidence(timestamp: $0.timestamp, io: nil, tid: $0.tid, what: $0.description) }
+        out += asciiTimeline(ev, indent: "    ")
+        return out
+    }
+
+    /// Evidence as rows: relative time, a 32-column bar placing the event in the span, and what happened.
+    public static func asciiTimeline(_ ev: [Evidence], indent: String) -> String {
+        guard let first = ev.first?.timestamp, let last = ev.map(\.timestamp).max() else { return "" }
+        let span = max(last - min(first, last), 1)
+        let width = 32
+        var out = ""
+        for e in ev {
+            let rel = e.timestamp >= first ? e.timestamp - first : 0
+            let col = Int((Double(rel) / Double(span)) * Double(width - 1))
+            var bar = Array(repeating: Character("-"), count: width)
+            bar[max(0, min(width - 1, col))] = "*"
+            let who = (e.io.map { "io#\($0) " } ?? "") + (e.tid == 0 ? "[irq/kernel]" : "[\(e.tid)]")
+            out += indent + pad("+" + formatDuration(rel), 10) + " |" + String(bar) + "| " + pad(who, 20) + " " + e.what + "\n"
+        }
+        return out
+    }
+
+    static func phaseTable(_ t: PhaseTable) -> String {
+        var out = "  \(t.group): \(t.ios) I/Os\n"
+        out += "    " + pad("phase", 16) + pad("n", 8) + pad("min", 11) + pad("avg", 11) + pad("p50", 11) + pad("p99", 11)
+            + pad("max", 11) + "\n"
+        for p in Phase.allCases {
+            guard let s = t.summary(p) else { continue }
+            out += "    " + pad(p.rawValue, 16) + pad(String(s.count), 8) + pad(formatDuration(s.min), 11)
+                + pad(formatDuration(s.avg), 11) + pad(formatDuration(s.p50), 11) + pad(formatDuration(s.p99), 11)
+                + pad(formatDuration(s.max), 11) + "\n"
+        }
+        return out
+    }
+
+    static func pad(_ s: String, _ n: Int) -> String {
+        s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count)
+    }
+
+    static func wrap(_ s: String, indent: String, width: Int = 100) -> String {
+        var lines: [String] = []
+        var cur = ""
+        for word in s.split(separator: " ") {
+            if cur.count + word.count + 1 > width - indent.count, !cur.isEmpty {
+                lines.append(indent + cur)
+                cur = ""
+            }
+            cur += (cur.isEmpty ? "" : " ") + word
+        }
+        if !cur.isEmpty { lines.append(indent + cur) }
+        return lines.joined(separator: "\n")
+    }
+}
