@@ -108,7 +108,10 @@ struct AnalyzeCommand: ParsableCommand {
         let result: AnalysisResult
         let summary: SourceSummary
         do {
-            (result, summary) = try Analyzer.analyze(&input)
+            var options = AnalysisOptions()
+            // The text summary shows only findings' and inconclusive timelines: do not hold the rest.
+            options.keepAllTimelines = format != .text || timelines
+            (result, summary) = try Analyzer.analyze(&input, options: options)
         } catch {
             warn("\(trace): \(error)")
             throw ExitCode(DioscopeExitStatus.badInput.rawValue)

@@ -290,3 +290,40 @@ private let kw = AnalysisScenarios.kworker
         #expect(r.phaseTables.overall.summary(.device)?.count == 200)
     }
 }
+
+@Suite struct AnalysisReportTests {
+    @Test func textReportShowsFindingTimelineAndVerdict() {
+        let r = Analyzer.analyze(events: AnalysisScenarios.seed003FsyncBeforeConversion().events(.identity))
+        let text = AnalysisReport.text(r, timelines: true)
+        #expect(text.contains("ERROR fsync-before-conversion"))
+        #expect(text.contains("WARNING completion-before-conversion"))
+        #expect(text.contains("|*"))  // ASCII timeline rows
+        #expect(text.contains("fsync returned 0"))
+        #expect(text.contains("Verdict: FINDINGS — 1 error(s), 1 warning(s)"))
+        #expect(text.contains("Timelines:\nio#1 libaio write pid 1700/1700 (aio_fsync)"))
+        let clean = AnalysisReport.text(Analyzer.analyze(events: AnalysisScenarios.correctExt4AIOHoleRead().events(.ftrace)))
+        #expect(clean.contains("No findings."))
+        #expect(clean.contains("Verdict: CLEAN"))
+        #expect(clean.contains("device->conv"))
+    }
+
+    @Test func withoutSyscallEventsLibaioNeedsNoReap() {
+        // ftrace without the syscalls group: no io_submit/io_getevents lines at all
+        // (the importer knows libaio from AIO_RW in ki_flags)
+        let ev: [Event] = AnalysisScenarios.correctXFSAIOHoleRead().events(.ftrace).compactMap {
+            var e = $0
+            switch e.payload {
+            case .sysEnter, .sysExit: return nil
+            case .dioBegin(var p) where p.api == .asyncOther: p.api = .libaio; e.payload = .dioBegin(p)
+            case .dioComplete(var p) where p.api == .asyncOther: p.api = .libaio; e.payload = .dioComplete(p)
+            default: break
+            }
+            return e
+        }
+        let r = Analyzer.analyze(events: ev)
+        #expect(r.verdict == .clean)
+        #expect(r.counts.total == 2)
+        #expect(r.timelines.first?.api == .libaio)
+        #expect(r.timelines.first?.reapedAt == nil)
+    }
+}

@@ -738,7 +738,8 @@ final class AnalysisEngine {
         guard !io.settled, !io.awaitingRetry else { return }
         let userDone: Bool = switch io.t.api {
         case .sync: io.t.returnedAt != nil || (io.noSyscall && io.completed)
-        case .libaio: io.t.reapedAt != nil
+        // Without any syscall events (ftrace without the syscalls group) reaping is invisible.
+        case .libaio: io.t.reapedAt != nil || (!sawSyscalls && io.completed)
         case .ioUring: io.cqeSeen
         case .asyncOther: io.completed
         }
@@ -845,7 +846,7 @@ final class AnalysisEngine {
                     reason = "cut off: refused with EAGAIN and no retry or result before the trace ended"
                 } else if !io.completed && io.t.returnedAt == nil {
                     reason = "cut off: no completion before the trace ended"
-                } else if io.t.api == .libaio && io.t.reapedAt == nil {
+                } else if io.t.api == .libaio && io.t.reapedAt == nil && sawSyscalls {
                     reason = "cut off: completion posted but not reaped before the trace ended"
                 } else if io.t.api == .ioUring && !io.cqeSeen {
                     reason = io.t.postedAt == nil && complete ? nil

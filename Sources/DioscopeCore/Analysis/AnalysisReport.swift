@@ -34,11 +34,12 @@ public enum AnalysisReport {
         if r.phaseTables.overall.ios > 0 {
             out += "\nPhase latencies (complete I/Os):\n"
             out += phaseTable(r.phaseTables.overall)
-            if r.phaseTables.byProcess.count > 1 {
-                for t in r.phaseTables.byProcess { out += phaseTable(t) }
-            }
-            if r.phaseTables.byInode.count > 1 {
-                for t in r.phaseTables.byInode { out += phaseTable(t) }
+            // per process / per file: the busiest ten of each (all of them are in the JSON output)
+            for (groups, what) in [(r.phaseTables.byProcess, "processes"), (r.phaseTables.byInode, "files")]
+            where groups.count > 1 {
+                let top = groups.sorted { $0.ios > $1.ios }.prefix(10)
+                for t in top { out += phaseTable(t) }
+                if groups.count > top.count { out += "  ... \(groups.count - top.count) more \(what) (see --format json)\n" }
             }
         }
 

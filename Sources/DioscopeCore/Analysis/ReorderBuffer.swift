@@ -1,25 +1,21 @@
 /// Restores timestamp order within a bounded window.
 ///
-/// Per-CPU buffers deliver events slightly out of order. Events are held in
-/// a binary min-heap keyed by (timestamp, arrival sequence) — the sequence
-/// keeps ties in arrival order, which the FIFO joins rely on — and released
-/// once the newest timestamp seen is more than `windowNs` ahead, or when
-/// more than `maxEvents` are held. The heap's storage is reused: no
-/// allocation per event once it has grown.
+/// Per-CPU buffers deliver events slightly out of order, but nearly all
+/// arrive in order. Events are kept in one array sorted by timestamp
+/// (from `head` on): an in-order event is appended (O(1), the common case),
+/// a late one is inserted after every event with a timestamp not above its
+/// own (binary search; ties keep arrival order, which the FIFO joins rely
+/// on). Events are released from the front once the newest timestamp seen
+/// is more than `windowNs` ahead, or when more than `maxEvents` are held.
+/// The array's storage is reused (compacted now and then): no allocation per
+/// event once it has grown.
 struct ReorderBuffer {
-    private struct Item {
-        var ts: UInt64
-        var seq: UInt64
-        var event: Event
-        @inline(__always) func before(_ o: Item) -> Bool { ts < o.ts || (ts == o.ts && seq < o.seq) }
-    }
-
-    private var heap: [Item] = []
-    private var seq: UInt64 = 0
+    private var buf: [Event] = []
+    private var head = 0
     private var newest: UInt64 = 0
     let windowNs: UInt64
     let maxEvents: Int
-    /// Events released earlier than an event already released (beyond the window).
+    /// Events that arrived after a later event had already been released.
     private(set) var lateEvents: UInt64 = 0
     private var lastReleased: UInt64 = 0
 
@@ -28,52 +24,42 @@ struct ReorderBuffer {
         self.maxEvents = max(1, maxEvents)
     }
 
-    var isEmpty: Bool { heap.isEmpty }
+    var isEmpty: Bool { head == buf.count }
 
     mutating func push(_ e: Event, _ release: (Event) -> Void) {
-        if e.timestamp > newest { newest = e.timestamp }
-        heap.append(Item(ts: e.timestamp, seq: seq, event: e))
-        seq &+= 1
-        siftUp(heap.count - 1)
-        while let top = heap.first, heap.count > maxEvents || top.ts &+ windowNs < newest {
-            release(pop())
+        let ts = e.timestamp
+        if head == buf.count || buf[buf.count - 1].timestamp <= ts {
+            buf.append(e)
+        } else {
+            // upper bound of ts in buf[head...]
+            var lo = head, hi = buf.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if buf[mid].timestamp <= ts { lo = mid + 1 } else { hi = mid }
+            }
+            buf.insert(e, at: lo)
+        }
+        if ts > newest { newest = ts }
+        while head < buf.count, buf.count - head > maxEvents || buf[head].timestamp &+ windowNs < newest {
+            emit(release)
+        }
+        if head >= 4096 && head * 2 >= buf.count {
+            buf.removeFirst(head)
+            head = 0
         }
     }
 
     mutating func drain(_ release: (Event) -> Void) {
-        while !heap.isEmpty { release(pop()) }
+        while head < buf.count { emit(release) }
+        buf.removeAll(keepingCapacity: true)
+        head = 0
     }
 
-    private mutating func pop() -> Event {
-        let top = heap[0]
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            siftDown(0)
-        }
-        if top.ts < lastReleased { lateEvents += 1 } else { lastReleased = top.ts }
-        return top.event
-    }
-
-    private mutating func siftUp(_ i0: Int) {
-        var i = i0
-        while i > 0 {
-            let p = (i - 1) / 2
-            if heap[i].before(heap[p]) { heap.swapAt(i, p); i = p } else { break }
-        }
-    }
-
-    private mutating func siftDown(_ i0: Int) {
-        var i = i0
-        let n = heap.count
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < n && heap[l].before(heap[m]) { m = l }
-            if r < n && heap[r].before(heap[m]) { m = r }
-            if m == i { return }
-            heap.swapAt(i, m)
-            i = m
-        }
+    @inline(__always)
+    private mutating func emit(_ release: (Event) -> Void) {
+        let e = buf[head]
+        head += 1
+        if e.timestamp < lastReleased { lateEvents += 1 } else { lastReleased = e.timestamp }
+        release(e)
     }
 }
