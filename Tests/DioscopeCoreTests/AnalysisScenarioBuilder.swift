@@ -225,7 +225,8 @@ final class Scenario {
                   api: IOAPI, dioFlags: DIOFlags = [], nowait: Bool = false, kiocb: UInt64 = 0, userRef: UInt64 = 0,
                   blkbits: UInt8 = 12) {
         var ki: KiFlags = [.direct]
-        if write { ki.insert(.write) }
+        // as on 6.18: sync pwrite64 kiocbs carry no IOCB_WRITE (ftrace prints `flags DIRECT`)
+        if write && api != .sync { ki.insert(.write) }
         if nowait { ki.insert(.nowait) }
         let aio = api != .sync
         let aioRW = api == .libaio
@@ -261,7 +262,7 @@ final class Scenario {
     func dioComplete(_ us: UInt64, _ t: STask, ino: UInt64, isize: Int64, pos: Int64, ret: Int64, error: Int32 = 0,
                      write: Bool, api: IOAPI, nowait: Bool = false, kiocb: UInt64 = 0, userRef: UInt64 = 0) {
         var ki: KiFlags = [.direct]
-        if write { ki.insert(.write) }
+        if write && api != .sync { ki.insert(.write) }
         if nowait { ki.insert(.nowait) }
         let aio = api != .sync
         let aioRW = api == .libaio

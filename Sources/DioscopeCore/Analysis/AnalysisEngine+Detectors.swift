@@ -45,11 +45,12 @@ extension AnalysisEngine {
 
     // MARK: - run
 
-    func runDetectors(_ s: InodeState, ios: [LiveIO], ops: [FileOperation]) {
+    func runDetectors(_ s: InodeState, ios: [LiveIO], ops liveOps: [LiveOp]) {
         let live = ios.filter { !$0.lost && $0.t.status == .complete }
+        let ops = liveOps.map(\.op)
         completionBeforeConversion(s, live, ops)
         subblockZeroing(s, live)
-        sizeExtension(s, live, ops)
+        sizeExtension(s, live, liveOps)
         fsyncBeforeConversion(s, live, ops)
     }
 
@@ -168,15 +169,18 @@ extension AnalysisEngine {
 
     // MARK: 3. size extension race
 
-    private func sizeExtension(_ s: InodeState, _ ios: [LiveIO], _ ops: [FileOperation]) {
-        for op in ops where op.kind == .fallocate || op.kind == .ftruncate || op.kind == .spaceOp {
+    private func sizeExtension(_ s: InodeState, _ ios: [LiveIO], _ ops: [LiveOp]) {
+        for live in ops where live.op.kind == .fallocate || live.op.kind == .ftruncate || live.op.kind == .spaceOp {
+            let op = live.op
             for w in ios where w.t.op == .write && w.t.isExtending {
                 guard let wDone = w.t.completedAt else { continue }
                 let wBegin = w.beganAt
                 guard op.startedAt >= wBegin, op.startedAt < wDone else { continue }
                 let exitedEarly = op.endedAt.map { $0 < wDone } ?? false
                 let changedEarly = op.internalAt.contains { $0 >= wBegin && $0 < wDone }
-                guard exitedEarly || changedEarly else { continue }
+                // The call mapped (to zero) part of the range the write was writing: it used a stale size.
+                let clobbered = live.touched.first { $0.ts >= wBegin && $0.range.overlaps(w.range) }
+                guard exitedEarly || changedEarly || clobbered != nil else { continue }
                 let wEnd = w.t.offset + Int64(w.t.length)
                 let deliberate = op.kind == .ftruncate && op.offset < wEnd
                 var ev: [Evidence] = []
@@ -184,15 +188,24 @@ extension AnalysisEngine {
                 ev += opEvidence(op)
                 if let x = evidence(w, .completed, last: true) { ev.append(x) }
                 if let x = evidence(w, .sizeUpdate) { ev.append(x) }
-                let msg = "\(op.kind.rawValue) on ino \(s.key.ino) started while extending \(w.t.api) write io#\(w.t.id) "
+                var msg = "\(op.kind.rawValue) on ino \(s.key.ino) started while extending \(w.t.api) write io#\(w.t.id) "
                     + "(\(Self.hex(w.t.offset))..\(Self.hex(wEnd)), i_size \(Self.hex(w.t.isizeAtBegin)) at begin) was in "
-                    + "flight and " + (changedEarly ? "changed the file's space/size" : "returned")
-                    + " before the write completed (it did not wait for the direct I/O)"
+                    + "flight and "
+                if let c = clobbered {
+                    msg += "then mapped \(c.range) of the write's range itself (zeroing from the stale size): the "
+                        + "written data can be replaced by zeros"
+                    ev.append(Evidence(timestamp: c.ts, io: nil, tid: op.tid,
+                                       what: "\(op.kind.rawValue) maps \(c.range) (iomap_iter_dstmap)"))
+                } else {
+                    msg += (changedEarly ? "changed the file's space/size" : "returned")
+                        + " before the write completed (it did not wait for the direct I/O)"
+                }
                 // The severity depends on the file's final size: judged at the end of the trace.
                 let f = Finding(kind: .sizeExtensionRace, severity: .warning, ios: [w.t.id], subjects: [IOSubject(w.t)],
                                 operations: [op], message: msg, evidence: ev, dev: s.key.dev, ino: s.key.ino)
                 pendingSizeRaces.append(PendingSizeRace(finding: f, key: "ser:\(w.t.id):\(op.tid):\(op.startedAt)",
-                                                        inode: s.key, writeEnd: wEnd, deliberate: deliberate))
+                                                        inode: s.key, writeEnd: wEnd, deliberate: deliberate,
+                                                        clobbered: clobbered != nil))
             }
         }
     }
@@ -202,7 +215,9 @@ extension AnalysisEngine {
         for p in pendingSizeRaces {
             var f = p.finding
             let finalSize = inodes[p.inode]?.lastIsize ?? -1
-            if finalSize >= 0 && finalSize < p.writeEnd && !p.deliberate {
+            if p.clobbered {
+                f.severity = .error
+            } else if finalSize >= 0 && finalSize < p.writeEnd && !p.deliberate {
                 f.severity = .error
                 f.message += "; the file ends at \(Self.hex(finalSize)), below the write's end \(Self.hex(p.writeEnd)): "
                     + "the written data was cut off"

@@ -286,6 +286,8 @@ final class AnalysisEngine {
             tgidInode[e.tgid] = (key, false)
         }
 
+        // Sync pwrite64 kiocbs carry no IOCB_WRITE on 6.18 (`flags DIRECT`): the call tells the direction.
+        let isWrite = p.isWrite || call?.sysno.isWrite == true
         let flags = Self.flagNames(p.dioFlags)
         let attempt = IOAttempt(beganAt: e.timestamp, tid: e.tid, kiocb: p.kiocb, offset: p.pos, length: p.count,
                                 dioFlags: flags, nowait: p.kiFlags.contains(.nowait))
@@ -295,7 +297,7 @@ final class AnalysisEngine {
             // (any task: io_uring retries run in an io-wq worker that ftrace shows as its own pid)
             $0.awaitingRetry && (p.kiocb != 0 && $0.kiocb == p.kiocb
                 || ((p.kiocb == 0 || $0.kiocb == 0) && $0.t.attempts.last?.offset == p.pos
-                    && $0.t.attempts.last?.length == p.count && $0.t.op == (p.isWrite ? .write : .read)))
+                    && $0.t.attempts.last?.length == p.count && $0.t.op == (isWrite ? .write : .read)))
         }) {
             io.awaitingRetry = false
             io.t.attempts[io.t.attempts.count - 1].retried = true
@@ -324,7 +326,7 @@ final class AnalysisEngine {
         }()
         let submitted = call.map { $0.sysno.isDataTransfer || $0.sysno == .ioSubmit || $0.sysno == .ioUringEnter }
             == true ? call!.enterTs : e.timestamp
-        var t = IOTimeline(id: nextID, op: p.isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid,
+        var t = IOTimeline(id: nextID, op: isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid,
                            comm: commString(tid: e.tid, tgid: e.tgid), dev: e.dev, ino: e.ino, offset: p.pos,
                            length: p.count, requested: requested, syscall: call?.sysno.description,
                            isizeAtBegin: p.isize, blockSize: blockSize(s, hint: p.blkbits), submittedAt: submitted)
@@ -367,6 +369,13 @@ final class AnalysisEngine {
     }
 
     private func dstmap(_ e: Event, _ p: IomapMapping) {
+        // A size/space change mapping file ranges itself (truncate-up zeroing the tail): record what it touched.
+        if tasks[e.tid]?.current == nil, let live = openOpsByTid[e.tid],
+           live.op.kind == .fallocate || live.op.kind == .ftruncate {
+            live.touched.append((e.timestamp, FileRange(start: p.offset, end: p.offset + Int64(p.length))))
+            if !live.resolved, e.ino != 0 { resolve(live, InodeKey(dev: e.dev, ino: e.ino), e) }
+            return
+        }
         guard let io = submitting(e) else { count("iomap_iter_dstmap"); return }
         let addr: UInt64? = p.addr == IomapMapping.nullAddress ? nil : p.addr
         io.t.mappings.append(IOMappingRecord(timestamp: e.timestamp, offset: p.offset, length: p.length, addr: addr,
@@ -433,7 +442,13 @@ final class AnalysisEngine {
         io.t.bios.append(BioRecord(queuedAt: e.timestamp, dev: e.dev, sector: p.sector, nrSector: p.nrSector,
                                    op: p.op.description, role: role, fileOffset: fileOffset, zeroedRanges: zeroed,
                                    exactJoin: exact))
-        if io.firstBioAt == nil { io.firstBioAt = e.timestamp }
+        if io.firstBioAt == nil {
+            io.firstBioAt = e.timestamp
+            // Direction unknown from flags and syscall (trace started mid-call): the data bio tells.
+            if io.t.op == .read, io.noSyscall, p.op == .write, io.t.api == .sync, role != .unknown {
+                io.t.op = .write
+            }
+        }
         pendingBios[e.dev, default: []].append(PendingBio(io: io, index: io.t.bios.count - 1))
         io.add(entry(e, .bioQueued, offset: fileOffset, length: UInt64(p.nrSector) * 512, value: Int64(p.sector),
                      note: role == .subBlockZeroing ? "sub-block zeroing" : nil))
@@ -498,7 +513,8 @@ final class AnalysisEngine {
         if io == nil, p.userRef != 0, let u = byUserRef[p.userRef], !u.completed { io = u }
         if io == nil, let s = inodes[key] {
             let isWrite = p.kiFlags.contains(.write)
-            let cands = s.inflight.filter { !$0.completed && !$0.awaitingRetry && ($0.t.op == .write) == isWrite
+            // IOCB_WRITE set: a write; not set: a read or a sync write (whose kiocb lacks the flag).
+            let cands = s.inflight.filter { !$0.completed && !$0.awaitingRetry && (!isWrite || $0.t.op == .write)
                 && (p.kiocb == 0 || $0.kiocb == 0) }
             func posMatch(_ c: LiveIO) -> Bool {
                 guard let a = c.t.attempts.last else { return false }
@@ -694,16 +710,9 @@ final class AnalysisEngine {
         let s = inode(key)
         if p.isize >= 0 { s.noteIsize(p.isize, at: e.timestamp) }
         if let live = openOpsByTid[e.tid], live.op.kind == .fallocate || live.op.kind == .ftruncate {
-            if p.kind != .ext4FallocateEnter { live.op.internalAt.append(e.timestamp) }
-            if !live.resolved {
-                live.resolved = true
-                live.op.dev = key.dev
-                live.op.ino = key.ino
-                unresolvedOps.removeAll { $0 === live }
-                s.openOps.append(live)
-                if let fd = tasks[e.tid]?.open?.fd, fd >= 0 { fdMap[Self.fdKey(e.tgid, fd)] = key }
-                flushDeferred()
-            }
+            // xfs_setattr fires before the call waits for direct I/O (seen on 6.18): not a size change yet.
+            if p.kind != .ext4FallocateEnter && p.kind != .xfsSetattr { live.op.internalAt.append(e.timestamp) }
+            if !live.resolved { resolve(live, key, e) }
             return
         }
         // A size/space change without a traced syscall (ftrace without syscall events).
@@ -713,6 +722,17 @@ final class AnalysisEngine {
                                internalAt: [e.timestamp])
         s.ops.append(LiveOp(op: op, resolved: true))
         checkFlush(s)
+    }
+
+    /// The file of an open fallocate/ftruncate became known from an event inside it.
+    private func resolve(_ live: LiveOp, _ key: InodeKey, _ e: Event) {
+        live.resolved = true
+        live.op.dev = key.dev
+        live.op.ino = key.ino
+        unresolvedOps.removeAll { $0 === live }
+        inode(key).openOps.append(live)
+        if let fd = tasks[e.tid]?.open?.fd, fd >= 0 { fdMap[Self.fdKey(e.tgid, fd)] = key }
+        flushDeferred()
     }
 
     private func lost(_ e: Event, _ p: Lost) {
@@ -780,8 +800,7 @@ final class AnalysisEngine {
     /// Runs the detectors over a quiescent file's history, then emits and drops it.
     func flush(_ s: InodeState) {
         let ios = s.history.sorted { $0.t.id < $1.t.id }
-        let ops = s.ops.map(\.op)
-        runDetectors(s, ios: ios, ops: ops)
+        runDetectors(s, ios: ios, ops: s.ops)
         for io in ios {
             var t = io.t
             computePhases(io, &t)

@@ -86,6 +86,8 @@ struct TaskState {
 final class LiveOp {
     var op: FileOperation
     var resolved: Bool
+    /// File ranges the call mapped itself (iomap_iter_dstmap in its task: truncate-up zeroing).
+    var touched: [(ts: UInt64, range: FileRange)] = []
     init(op: FileOperation, resolved: Bool) {
         self.op = op
         self.resolved = resolved
@@ -137,4 +139,6 @@ struct PendingSizeRace {
     var inode: InodeKey
     var writeEnd: Int64
     var deliberate: Bool
+    /// The size change mapped the write's range itself (zeroing with a stale size).
+    var clobbered: Bool
 }
