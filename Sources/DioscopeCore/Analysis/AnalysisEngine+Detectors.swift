@@ -281,13 +281,13 @@ extension AnalysisEngine {
     }
 
     /// A write on `key` by `tgid` starting at `start`: the fallback of a pending short write?
-    func resolveShortWrites(key: InodeKey, tgid: UInt32, start: Int64, at: UInt64, done: UInt64?, fallback: String,
+    func resolveShortWrites(key: InodeKey?, tgid: UInt32, start: Int64, at: UInt64, done: UInt64?, fallback: String,
                             fallbackIO: LiveIO?) {
         guard !pendingShorts.isEmpty else { return }
         var i = 0
         while i < pendingShorts.count {
             let p = pendingShorts[i]
-            if p.key == key, p.io.tgid == tgid, start == p.restStart, at >= (p.io.userVisibleAt ?? p.io.submittedAt) {
+            if key == nil || p.key == key, p.io.tgid == tgid, start == p.restStart, at >= (p.io.userVisibleAt ?? p.io.submittedAt) {
                 pendingShorts.remove(at: i)
                 emitShort(p, fallbackAt: at, fallback: fallback, fallbackIO: fallbackIO)
             } else {

@@ -250,9 +250,19 @@ final class AnalysisEngine {
 
     /// A pread/pwrite that did no direct I/O: a buffered access.
     private func bufferedIO(_ e: Event, _ call: OpenCall, ret: Int64) {
-        guard let key = call.key else { return }
         let isWrite = call.sysno.isWrite
         let hasCount = call.sysno == .pread64 || call.sysno == .pwrite64
+        guard let key = call.key else {
+            // fd not resolvable (a second, buffered fd on the file): still the fallback of a short
+            // write of this process if it writes exactly the rest.
+            if isWrite && hasCount {
+                resolveShortWrites(key: nil, tgid: e.tgid, start: call.args.2, at: call.enterTs, done: e.timestamp,
+                                   fallback: "buffered \(call.sysno) fd \(call.fd) 0x\(String(call.args.2, radix: 16))"
+                                       + "+0x\(String(call.args.1, radix: 16)) (file inferred)",
+                                   fallbackIO: nil)
+            }
+            return
+        }
         let offset: Int64 = hasCount ? call.args.2 : 0
         let length: Int64 = hasCount ? call.args.1 : Int64.max / 4
         let op = FileOperation(kind: isWrite ? .bufferedWrite : .bufferedRead, tgid: e.tgid, tid: e.tid,

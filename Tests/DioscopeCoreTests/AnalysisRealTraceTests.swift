@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import DioscopeCore
+
+/// Real ftrace captures of the workloads on this kernel (Fixtures/analysis/README.md).
+@Suite struct AnalysisRealTraceTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var file: String
+        var verdict: Verdict
+        /// "kind severity" → count
+        var findings: [String: Int]
+        var ios: UInt64
+        var retried: UInt64 = 0
+        var testDescription: String { file }
+    }
+
+    static let cases: [Case] = [
+        Case(file: "real-xfs-uring-aio-hole-read", verdict: .clean, findings: [:], ios: 20, retried: 10),
+        Case(file: "real-ext4-libaio-aio-hole-read", verdict: .clean, findings: [:], ios: 20),
+        Case(file: "real-xfs-uring-unaligned-overlap", verdict: .clean, findings: [:], ios: 30, retried: 19),
+        Case(file: "real-xfs-libaio-write-fsync", verdict: .clean, findings: [:], ios: 20),
+        Case(file: "real-ext4-libaio-extend-vs-truncate", verdict: .clean, findings: [:], ios: 60),
+        Case(file: "real-ext4-uring-short-enospc", verdict: .clean, findings: [:], ios: 3),
+        Case(file: "real-xfs-pwrite-short-rlimit", verdict: .findings, findings: ["short-dio-write warning": 3], ios: 3),
+        Case(file: "real-xfs-libaio-extend-vs-truncate", verdict: .findings,
+             findings: ["size-extension-race error": 13], ios: 132),
+    ]
+
+    static var dir: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/analysis")
+    }
+
+    @Test(arguments: cases)
+    func realTraceVerdict(_ c: Case) throws {
+        var input = try TraceInput(path: Self.dir.appendingPathComponent(c.file + ".trace").path)
+        let (r, summary) = try Analyzer.analyze(&input)
+        #expect(summary.problems.isEmpty, "\(summary.problems.prefix(3))")
+        var got: [String: Int] = [:]
+        for f in r.findings { got["\(f.kind) \(f.severity)", default: 0] += 1 }
+        #expect(got == c.findings, "\(r.findings.prefix(3).map(\.message))")
+        #expect(r.verdict == c.verdict, "\(r.timelines.compactMap(\.inconclusiveReason).prefix(3))")
+        #expect(r.counts.total == c.ios)
+        #expect(r.counts.inconclusive == 0)
+        #expect(r.counts.retried == c.retried)
+    }
+
+    @Test func truncateRaceNamesTheWriteAndTheZeroing() throws {
+        var input = try TraceInput(path: Self.dir.appendingPathComponent("real-xfs-libaio-extend-vs-truncate.trace").path)
+        let (r, _) = try Analyzer.analyze(&input)
+        let f = try #require(r.findings.first)
+        #expect(f.operations.first?.kind == .ftruncate)
+        #expect(f.subjects.first?.op == .write && f.subjects.first?.api == .libaio)
+        #expect(f.evidence.contains { $0.what.contains("maps") && $0.what.contains("iomap_iter_dstmap") })
+        // the zeroed range lies inside the write's range
+        let w = try #require(r.timelines.first { $0.id == f.ios[0] })
+        #expect(f.message.contains(FileRange(start: w.offset, end: w.offset + Int64(w.length)).description))
+    }
+
+    @Test func realShortWriteLinksTheBufferedFallback() throws {
+        var input = try TraceInput(path: Self.dir.appendingPathComponent("real-xfs-pwrite-short-rlimit.trace").path)
+        let (r, _) = try Analyzer.analyze(&input)
+        #expect(r.findings.count == 3)
+        for f in r.findings {
+            #expect(f.message.contains("asked for 0x200000 bytes at 0x0 and got 0x100000"))
+            #expect(f.evidence.contains { $0.what.hasPrefix("fallback of the rest: buffered pwrite64 fd 4 0x100000+0x100000") })
+        }
+    }
+}
