@@ -327,3 +327,22 @@ private let kw = AnalysisScenarios.kworker
         #expect(r.timelines.first?.reapedAt == nil)
     }
 }
+
+@Suite struct AnalysisKeepTimelinesTests {
+    @Test func countsAgreeWhetherOrNotTimelinesAreKept() {
+        var summary = SourceSummary(format: "dioscope-trace")
+        summary.damaged = true
+        var o = AnalysisOptions()
+        o.keepAllTimelines = false
+        for s in AnalysisScenarios.all {
+            let all = Analyzer.analyze(events: s.events(.identity), summary: summary)
+            let few = Analyzer.analyze(events: s.events(.identity), summary: summary, options: o)
+            #expect(all.counts == few.counts, "\(s.name)")
+            #expect(all.findings == few.findings, "\(s.name)")
+            #expect(all.verdict == few.verdict, "\(s.name)")
+            // only timelines named by findings (or inconclusive) are kept
+            let named = Set(few.findings.flatMap(\.ios))
+            #expect(few.timelines.allSatisfy { named.contains($0.id) || $0.status == .inconclusive })
+        }
+    }
+}

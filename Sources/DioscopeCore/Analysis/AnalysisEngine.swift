@@ -938,7 +938,12 @@ final class AnalysisEngine {
             }
         }
         if !options.keepAllTimelines {
-            let extra = emittedSpans.filter { $0.status == .complete && lostIDs.contains($0.id) }.count
+            // the same marking for I/Os whose timelines were not kept
+            let kept = Set(timelines.map(\.id))
+            let extra = emittedSpans.filter {
+                $0.status == .complete && !kept.contains($0.id)
+                    && (lostIDs.contains($0.id) || (incompleteReason != nil && !findingIOs.contains($0.id)))
+            }.count
             counts.inconclusive += UInt64(extra)
         }
         // Findings resting on I/Os inside lost windows are not proven.
