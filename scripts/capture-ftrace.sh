@@ -167,6 +167,7 @@ set -e
 child=
 echo 0 >"$inst/tracing_on"
 cat "$inst/trace" >"$tmp"
+chmod 644 "$tmp"
 mv -f -- "$tmp" "$out"
 
 read -r inbuf written < <(sed -n 's/^# entries-in-buffer\/entries-written: \([0-9]*\)\/\([0-9]*\).*/\1 \2/p' "$out")

@@ -74,34 +74,44 @@ static long direct_write(int kind, struct engine *eng, int fd, const void *buf,
 	return err ? err : r.res;
 }
 
-/* Fills the filesystem holding @path so that about @leave bytes stay free. */
+/*
+ * Fills the filesystem holding @fd so that about @leave bytes stay free: a
+ * file at @fill_path grows by fallocate until statvfs reports little more
+ * than @leave available (metadata and reserves make one step inexact).
+ */
 static int fill_fs(const char *fill_path, int fd, long long leave)
 {
-	struct statvfs sv;
-	long long avail, want;
-	int ffd;
+	long long size = 0;
+	int ffd, err = 0;
 
-	if (fstatvfs(fd, &sv) < 0)
-		return -errno;
-	avail = (long long)sv.f_bavail * (long long)sv.f_frsize;
-	want = (avail - leave) & ~((1LL << 20) - 1);
-	if (want <= 0)
-		return 0;
 	ffd = open(fill_path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
 	if (ffd < 0)
 		return -errno;
-	/* metadata needs some of the space: back off a megabyte at a time */
-	while (fallocate(ffd, 0, 0, want) < 0) {
-		if (errno != ENOSPC || want <= (1LL << 20)) {
-			int err = errno;
+	for (int round = 0; round < 16; round++) {
+		struct statvfs sv;
+		long long step;
 
-			close(ffd);
-			return -err;
+		if (fstatvfs(fd, &sv) < 0) {
+			err = -errno;
+			break;
 		}
-		want -= 1LL << 20;
+		/* root may use the blocks ext4 reserves for it: count them */
+		step = ((long long)(geteuid() ? sv.f_bavail : sv.f_bfree) *
+			(long long)sv.f_frsize - leave) & ~4095LL;
+		if (step < 65536)
+			break;
+		while (fallocate(ffd, 0, size, step) < 0) {
+			if (errno != ENOSPC || step <= 65536) {
+				err = errno == ENOSPC ? 0 : -errno;
+				goto out;
+			}
+			step = (step / 2) & ~4095LL;
+		}
+		size += step;
 	}
+out:
 	close(ffd);
-	return 0;
+	return err;
 }
 
 static long long buffered_rest(int bfd, const unsigned char *buf, long long from,
