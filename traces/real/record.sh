@@ -7,8 +7,9 @@
 #   traces/real/record.sh [xfs|ext4 ...] [-- SHAPE ...]
 #
 # Writes <fs>-<shape>.ftrace.txt and <fs>-<shape>.log (the workload's output
-# and exit status). The .expected.json sidecars are written by hand after
-# looking at the trace (see traces/README.md), not by this script.
+# and exit status), then runs write-expected.py for the .expected.json
+# sidecars (its notes were written after reading the traces; it checks that
+# each trace still shows what its note claims).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -100,3 +101,4 @@ for fs in "${fss[@]}"; do
 		cleanup
 	done
 done
+python3 "$out/write-expected.py"
