@@ -54,6 +54,9 @@ teardown() {
 	rm -rf -- "$dir"
 }
 
+# the directory being built by up(); global so that the EXIT trap sees it
+building=
+
 up() {
 	local fs=$1 size=${2:-512M} dir dev
 	case $fs in
@@ -62,7 +65,8 @@ up() {
 	esac
 	command -v "mkfs.$fs" >/dev/null || die "mkfs.$fs not found"
 	dir=$(mktemp -d "/tmp/${prefix}XXXXXX")
-	trap 'teardown "$dir"' EXIT
+	building=$dir
+	trap '[[ -n $building ]] && teardown "$building"' EXIT
 	truncate -s "$size" "$dir/fs.img"
 	dev=$(losetup -f --show "$dir/fs.img")
 	case $fs in
@@ -72,6 +76,7 @@ up() {
 	mkdir "$dir/mnt"
 	mount -t "$fs" "$dev" "$dir/mnt"
 	trap - EXIT
+	building=
 	echo "MNT=$dir/mnt"
 	echo "DEV=$dev"
 	echo "IMG=$dir/fs.img"
