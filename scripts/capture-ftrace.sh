@@ -36,8 +36,9 @@ usage() {
 	exit 64
 }
 
+# die MESSAGE [STATUS]  (default status 4: tracing unavailable)
 die() {
-	echo "capture-ftrace: $*" >&2
+	echo "capture-ftrace: $1" >&2
 	exit "${2:-4}"
 }
 
