@@ -73,6 +73,22 @@ import Testing
         #expect(summary.problems.isEmpty)
     }
 
+    @Test func traceCmdDropWithoutCountIsCountedAsOneWithAWarning() throws {
+        let text = """
+            cpus=2
+               aio_hole_read-6297  [000]   509.554555: \(Self.begin)
+            CPU:1 [EVENTS DROPPED]
+               aio_hole_read-6297  [000]   509.554556: iomap_dio_rw_queued: dev 7:0 ino 0x83 size 0xc000 offset 0x1000 length 0x0
+
+            """
+        let (events, summary) = try FtraceFixtures.importText(text)
+        try #require(events.map(\.type) == [.dioBegin, .lost, .dioQueued])
+        #expect(events[1].payload == .lost(Lost(dropped: 1, sinceNs: 509_554_555_000)))
+        #expect(summary.dropped == 1 && summary.format == "trace-cmd-report")
+        #expect(summary.problems.count == 1 && summary.problems[0].severity == .warning)
+        #expect(!summary.damaged)
+    }
+
     @Test func overwrittenTraceBufferCountsAsDropped() throws {
         let text = """
             # tracer: nop

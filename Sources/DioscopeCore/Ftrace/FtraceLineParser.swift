@@ -140,7 +140,7 @@ struct FtraceLineParser {
         if startsWith(base, f.pos, e, "LOST ") { f.pos += 5 }
         if let n = try? f.decimal("lost count") {
             pendingLost += n
-        } else if f.seekIfPresent("EVENTS") {
+        } else if startsWith(base, f.pos, e, "EVENTS") {
             pendingLost += 1
             addProblem(SourceProblem(position: "line \(lineNumber)",
                                      message: "events were dropped on CPU \(cpu) (count unknown, counted as 1)",
