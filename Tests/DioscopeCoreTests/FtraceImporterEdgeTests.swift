@@ -158,6 +158,23 @@ import Testing
         #expect(!FtraceImporter.looksLikeFtraceText([]))
     }
 
+    @Test func overlongLinesAreSkippedWithBoundedMemory() throws {
+        let good = "   aio_hole_read-6297    [000] .....   509.554555: \(Self.begin)\n"
+        var bytes = Array(good.utf8)
+        bytes += [UInt8](repeating: 0x41, count: 5000) + [0x0A]
+        bytes += Array(good.replacingOccurrences(of: "509.554555", with: "509.554556").utf8)
+        bytes += [UInt8](repeating: 0x42, count: 3000)  // over-long and cut off at the end
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dioscope-ftrace-long-\(getpid()).txt")
+        try Data(bytes).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        var source = FtraceImporter(path: url.path, blockSize: 256, maxLineLength: 1024)
+        var events: [Event] = []
+        let summary = try source.forEachEvent { events.append($0) }
+        #expect(events.map(\.timestamp) == [509_554_555_000, 509_554_556_000])
+        #expect(summary.problems.map(\.position) == ["line 2", "line 4"])
+        #expect(summary.damaged)
+    }
+
     @Test func missingFileThrows() {
         var source = FtraceImporter(path: "/nonexistent/dioscope-ftrace")
         #expect(throws: FtraceImportError.self) { _ = try source.forEachEvent { _ in } }

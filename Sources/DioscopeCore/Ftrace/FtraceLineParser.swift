@@ -95,6 +95,12 @@ struct FtraceLineParser {
                                  severity: .warning))
     }
 
+    /// A line longer than `limit` bytes was skipped without parsing.
+    mutating func overlongLine(limit: Int) {
+        lineNumber += 1
+        problem("line longer than \(limit) bytes skipped (not ftrace text?)")
+    }
+
     /// Flushes what is pending and returns the summary.
     mutating func finish(emit: (Event) throws -> Void) throws -> SourceSummary {
         if pendingLost > 0 { try emitLost(at: lastTimestamp, emit: emit) }
