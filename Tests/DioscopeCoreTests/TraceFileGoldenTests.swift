@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import DioscopeCore
+
+/// A committed v1 trace pins the on-disk format: today's reader must read
+/// it, and today's writer must produce the same bytes (apart from the
+/// creation time and the header checksum covering it). A format change that
+/// breaks either is a format version bump (docs/trace-format.md).
+///
+/// Regenerate (only with a version bump!): DIOSCOPE_REGENERATE_FIXTURES=1 swift test --filter TraceFileGolden
+@Suite struct TraceFileGoldenTests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/tracefile/v1-every-type.dsc").path
+
+    static func writeGolden(_ path: String) throws {
+        let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 8)
+        for e in TraceFileFixtures.everyEventType() { try w.append(e) }
+        try w.finish(footer: TraceFileFixtures.footer())
+    }
+
+    @Test func committedV1FileReadsBackEveryEventType() throws {
+        if ProcessInfo.processInfo.environment["DIOSCOPE_REGENERATE_FIXTURES"] == "1" {
+            try Self.writeGolden(Self.fixture)
+        }
+        let (events, s, reader) = try TraceFileFixtures.readAll(Self.fixture)
+        #expect(events == TraceFileFixtures.everyEventType())
+        #expect(reader.metadata == TraceFileFixtures.metadata())
+        #expect(reader.footer?.totalRecords == UInt64(events.count))
+        #expect(reader.footer?.chunkCount == 3)
+        #expect(s.problems.isEmpty && !s.damaged && !s.truncated)
+    }
+
+    @Test(.disabled(if: ProcessInfo.processInfo.environment["DIOSCOPE_REGENERATE_FIXTURES"] == "1"))
+    func writerStillProducesTheCommittedBytes() throws {
+        let dir = try TraceFileFixtures.scratchDirectory()
+        defer { TraceFileFixtures.cleanup(dir) }
+        let path = dir + "/golden.dsc"
+        try Self.writeGolden(path)
+        var fresh = try TraceFileFixtures.bytes(path)
+        var golden = try TraceFileFixtures.bytes(Self.fixture)
+        #expect(fresh.count == golden.count)
+        // creation time (32..<40) and the header CRC (60..<64) differ by design
+        for r in [32..<40, 60..<64] {
+            fresh.replaceSubrange(r, with: [UInt8](repeating: 0, count: r.count))
+            golden.replaceSubrange(r, with: [UInt8](repeating: 0, count: r.count))
+        }
+        let firstDifference = zip(fresh, golden).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(firstDifference == nil, "writer output differs from the v1 fixture at byte \(firstDifference ?? -1)")
+        // and the magic is what the documentation says
+        #expect(Array(golden[0..<8]) == [0x89] + Array("DSCOPE\n".utf8))
+    }
+}
