@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// Kernel text addresses the BPF programs compare function pointers
 /// against, resolved from /proc/kallsyms (needs root to see real values).
@@ -20,25 +20,21 @@ public struct KernelSymbols: Sendable, Equatable {
     /// privilege, kptr_restrict) stay zero.
     public static func load(path: String = "/proc/kallsyms") -> KernelSymbols {
         var syms = KernelSymbols()
-        guard let data = FileManager.default.contents(atPath: path) else { return syms }
+        // procfs reports size 0, so read it as a stream, line by line.
+        guard let file = fopen(path, "r") else { return syms }
+        defer { fclose(file) }
         var found = [String: UInt64]()
-        data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) in
-            var lineStart = 0
-            let n = buf.count
-            while lineStart < n && found.count < names.count {
-                var end = lineStart
-                while end < n && buf[end] != 0x0A { end += 1 }
-                // "<hex address> <type> <name>[\t[module]]"
-                if let line = String(bytes: buf[lineStart..<end], encoding: .utf8) {
-                    let parts = line.split(separator: " ", maxSplits: 2)
-                    if parts.count == 3 {
-                        let name = String(parts[2].split(separator: "\t").first ?? "")
-                        if names.contains(name), found[name] == nil, let addr = UInt64(parts[0], radix: 16) {
-                            found[name] = addr
-                        }
-                    }
-                }
-                lineStart = end + 1
+        var line: UnsafeMutablePointer<CChar>?
+        var cap = 0
+        defer { free(line) }
+        while found.count < names.count, getline(&line, &cap, file) > 0, let l = line {
+            // "<hex address> <type> <name>[\t[module]]"
+            let text = String(cString: l)
+            let parts = text.split(separator: " ", maxSplits: 2)
+            guard parts.count == 3 else { continue }
+            let name = String(parts[2].prefix { $0 != "\t" && $0 != "\n" })
+            if names.contains(name), found[name] == nil, let addr = UInt64(parts[0], radix: 16) {
+                found[name] = addr
             }
         }
         syms.aioCompleteRW = found["aio_complete_rw"] ?? 0

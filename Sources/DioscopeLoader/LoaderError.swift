@@ -24,6 +24,8 @@ public enum LoaderError: Error, CustomStringConvertible, Sendable {
     case badDevice(String, reason: String)
     /// A `--cgroup` argument is not a cgroup v2 directory.
     case badCgroup(String, reason: String)
+    /// The command to trace could not be started.
+    case spawn(String, errno: Int32)
 
     /// The exit status commands use for this error.
     public var exitStatus: DioscopeExitStatus {
@@ -56,6 +58,8 @@ public enum LoaderError: Error, CustomStringConvertible, Sendable {
             return "--dev \(arg): \(reason)"
         case .badCgroup(let arg, let reason):
             return "--cgroup \(arg): \(reason)"
+        case .spawn(let cmd, let e):
+            return "cannot start \(cmd) (\(Self.errnoText(e)))."
         }
     }
 
