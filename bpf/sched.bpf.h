@@ -20,10 +20,9 @@ static __always_inline int dsc_sched_fork(u64 *ctx)
 	if (!bpf_map_lookup_elem(&dsc_tgids, &ptgid))
 		return 0;
 	ctgid = BPF_CORE_READ(child, tgid);
-	if (ctgid != ptgid) {
+	/* Emits no record, so counts nothing: per-probe counts are records. */
+	if (ctgid != ptgid)
 		bpf_map_update_elem(&dsc_tgids, &ctgid, &one, BPF_ANY);
-		dsc_count(DSC_P_SCHED_FORK, false);
-	}
 	return 0;
 }
 

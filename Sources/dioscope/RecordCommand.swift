@@ -101,13 +101,15 @@ struct RecordCommand: ParsableCommand {
         let result = recorder.run { try writer.append(records: $0) }
 
         // The command may still run (duration, SIGTERM to us): stop it.
+        // Only a command that ended on its own can have failed; one we
+        // stopped ourselves (duration, signal) is not reported as failing.
         var termination: GatedProcess.Termination?
         if let p = process {
             if case .commandExited(let t) = result.stopReason {
                 termination = t
             } else {
                 p.kill(SIGTERM)
-                termination = p.wait()
+                _ = p.wait()
             }
         }
 

@@ -14,12 +14,14 @@ struct LiveRecording {
     var lostRecords: [Event] { events.filter { $0.type == .lost } }
 
     static func run(
-        _ command: [String], devices: [String], forcedMethod: AttachMethod? = nil, timeout: Double = 60
+        _ command: [String], devices: [String], forcedMethod: AttachMethod? = nil, timeout: Double = 60,
+        ringBufferBytes: Int = 16 << 20
     ) throws -> LiveRecording {
         let resolved = try devices.map { arg throws(LoaderError) in try TracedDevice.resolve(arg) }
         var config = TraceConfiguration()
         config.devices = resolved.flatMap(\.filterDevices)
-        config.ringBufferBytes = 16 << 20
+        config.ringBufferBytes = ringBufferBytes
+        config.wakeupBytes = max(4096, ringBufferBytes / 8)
         config.forcedMethod = forcedMethod
         let process = try GatedProcess(arguments: command)
         config.pids = [process.pid]
