@@ -23,6 +23,12 @@ public struct FeatureProber {
 
     /// How one probe will be attached.
     public func decide(_ probe: ProbeSpec, btf: OpaquePointer?) -> ProbeStatus {
+        if access(environment.eventsPath, X_OK) != 0 {
+            let e = errno
+            let why = e == ENOENT ? "tracefs is not mounted at \(environment.tracefsPath)"
+                : "cannot read \(environment.eventsPath) (\(LoaderError.errnoText(e))); run as root"
+            return ProbeStatus(probe: probe, method: .unavailable, reason: why)
+        }
         let missing = probe.eventDirectories.filter { !environment.hasEvent($0) }
         switch probe.kind {
         case .syscall:
@@ -71,7 +77,9 @@ public struct FeatureProber {
             return OptionalFeature(
                 name: name, available: false,
                 detail: "loading a trivial fentry program failed: " + LoaderError.errnoText(e)
-                    + (e == EPERM ? " (kernel or LSM policy forbids BPF trampolines)" : ""))
+                    + (e != EPERM ? ""
+                        : TracingEnvironment.isPrivileged()
+                            ? " (kernel or LSM policy forbids BPF trampolines)" : " (not privileged)"))
         }
         defer { close(fd) }
         let link = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, nil)
@@ -105,7 +113,8 @@ public struct FeatureProber {
         if fd < 0 {
             return OptionalFeature(
                 name: "ringbuf", available: false,
-                detail: "creating a BPF ring buffer failed: " + LoaderError.errnoText(errno))
+                detail: "creating a BPF ring buffer failed: " + LoaderError.errnoText(errno)
+                    + (TracingEnvironment.isPrivileged() ? "" : " (not privileged)"))
         }
         close(fd)
         return OptionalFeature(name: "ringbuf", available: true, detail: "BPF ring buffer map created")

@@ -26,13 +26,29 @@ struct AIOHoleReadTests {
         try check(.xfs, forcedMethod: .rawTP)
     }
 
-    private func check(_ fs: LoopFixture.FSType, forcedMethod: AttachMethod?) throws {
+    /// Only the process filter: kworker conversion and interrupt
+    /// completions must still pass (matched by the inode and device the
+    /// traced process did direct I/O on).
+    @Test("ext4 with only the process filter keeps kernel-context work")
+    func ext4PidFilterOnly() throws {
+        guard LiveEnvironment.require() else { return }
+        try check(.ext4, forcedMethod: nil, filterDevice: false)
+    }
+
+    private func check(_ fs: LoopFixture.FSType, forcedMethod: AttachMethod?, filterDevice: Bool = true) throws {
         let fixture = try LoopFixture(fs)
         defer { fixture.tearDown() }
         let file = fixture.mountPoint + "/f"
         let rec = try LiveRecording.run(
-            [try LiveEnvironment.workload("aio_hole_read"), file, "1", "4096"], devices: [fixture.mountPoint],
-            forcedMethod: forcedMethod)
+            [try LiveEnvironment.workload("aio_hole_read"), file, "1", "4096"],
+            devices: filterDevice ? [fixture.mountPoint] : [], forcedMethod: forcedMethod)
+        // With the device filter, nothing from other devices passed (without
+        // it, the process's other I/O, e.g. ld.so's preads, is traced too).
+        if filterDevice {
+            let traced = try TracedDevice.resolve(fixture.mountPoint).filterDevices
+            let foreign = rec.events.filter { $0.dev.raw != 0 && !traced.contains($0.dev.raw) }
+            #expect(foreign.isEmpty, "events from other devices: \(foreign.prefix(5))")
+        }
         if forcedMethod == .rawTP {
             #expect(rec.statuses.filter { $0.probe.kind == .rawTracepoint }.allSatisfy { $0.method != .tpBTF })
             #expect(rec.statuses.first { $0.probe.name == "iomap_dio_rw_begin" }?.method == .rawTP)
