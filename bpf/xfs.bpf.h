@@ -70,8 +70,9 @@ static __always_inline int dsc_xfs_setfilesize(u64 *ctx)
 	return dsc_xfs_io(ctx, DSC_P_XFS_SETFILESIZE, DSC_EV_XFS_SETFILESIZE);
 }
 
-/* xfs_alloc_file_space(xfs_inode *), xfs_setattr(xfs_inode *) */
-static __always_inline int dsc_xfs_space(u64 *ctx, u32 probe, u32 op)
+/* Space operations on an xfs_inode; offset/len where the event has them. */
+static __always_inline int dsc_xfs_space(u64 *ctx, u32 probe, u32 op,
+					 s64 offset, s64 len)
 {
 	struct xfs_inode *ip = (struct xfs_inode *)ctx[0];
 	struct inode *inode = &ip->i_vnode;
@@ -84,21 +85,32 @@ static __always_inline int dsc_xfs_space(u64 *ctx, u32 probe, u32 op)
 	e = dsc_reserve(probe, DSC_EV_FS_SPACE_OP, dev, ino);
 	if (!e)
 		return 0;
+	e->space.offset = offset;
+	e->space.len = len;
 	e->space.isize = dsc_inode_size(inode);
 	e->space.op = op;
 	dsc_submit(e, probe);
 	return 0;
 }
 
+/* xfs_alloc_file_space(xfs_inode *) */
 static __always_inline int dsc_xfs_alloc_file_space(u64 *ctx)
 {
 	return dsc_xfs_space(ctx, DSC_P_XFS_ALLOC_FILE_SPACE,
-			     DSC_SPACE_XFS_ALLOC_FILE_SPACE);
+			     DSC_SPACE_XFS_ALLOC_FILE_SPACE, 0, 0);
 }
 
+/* xfs_setattr(xfs_inode *) */
 static __always_inline int dsc_xfs_setattr(u64 *ctx)
 {
-	return dsc_xfs_space(ctx, DSC_P_XFS_SETATTR, DSC_SPACE_XFS_SETATTR);
+	return dsc_xfs_space(ctx, DSC_P_XFS_SETATTR, DSC_SPACE_XFS_SETATTR, 0, 0);
+}
+
+/* xfs_zero_eof(xfs_inode *, xfs_off_t offset, ssize_t count) */
+static __always_inline int dsc_xfs_zero_eof(u64 *ctx)
+{
+	return dsc_xfs_space(ctx, DSC_P_XFS_ZERO_EOF, DSC_SPACE_XFS_ZERO_EOF,
+			     (s64)ctx[1], (s64)ctx[2]);
 }
 
 #endif /* DIOSCOPE_XFS_BPF_H */

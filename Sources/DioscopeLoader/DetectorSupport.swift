@@ -34,7 +34,7 @@ public struct DetectorSupport: Sendable, Equatable {
             [
                 ["iomap_dio_rw_begin"], ["iomap_dio_complete"], ["fallocate", "ftruncate"],
                 [
-                    "xfs_setfilesize", "xfs_alloc_file_space", "xfs_setattr", "ext4_fallocate_enter",
+                    "xfs_setfilesize", "xfs_alloc_file_space", "xfs_setattr", "xfs_zero_eof", "ext4_fallocate_enter",
                     "ext4_fallocate_exit", "ext4_truncate_enter",
                 ],
             ]

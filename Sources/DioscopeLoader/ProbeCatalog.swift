@@ -46,6 +46,7 @@ public enum ProbeCatalog {
         sc(DSC_P_SYS_FSYNC, "fsync"),
         sc(DSC_P_SYS_FDATASYNC, "fdatasync"),
         tp(DSC_P_SCHED_FORK, "sched", "sched_process_fork"),
+        tp(DSC_P_XFS_ZERO_EOF, "xfs", "xfs_zero_eof", optional: true),
     ]
 
     /// Number of probe ids (`DSC_P_MAX`).
