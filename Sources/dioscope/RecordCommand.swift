@@ -58,7 +58,7 @@ struct RecordCommand: ParsableCommand {
         config.devices = resolved.flatMap(\.filterDevices)
         config.ringBufferBytes = TraceConfiguration.ringBufferBytes(megabytes: ringbufMB)
         config.wakeupBytes = max(4096, config.ringBufferBytes / 8)
-        if let cgroup { config.cgroupID = try cgroupID(cgroup) }
+        if let cgroup { config.cgroupID = try CgroupTarget.resolve(cgroup).id }
         config.pids = pids
         for pid in pids where kill(pid, 0) != 0 && errno == ESRCH {
             throw ValidationError("--pid \(pid): no such process")
@@ -159,18 +159,5 @@ struct RecordCommand: ParsableCommand {
                 Data("dioscope: \(result.drops) events were lost; affected windows are inconclusive (try --ringbuf-mb)\n".utf8))
             throw ExitCode(DioscopeExitStatus.inconclusive.rawValue)
         }
-    }
-
-    /// cgroup v2 id: the inode number of the cgroup directory.
-    private func cgroupID(_ path: String) throws(LoaderError) -> UInt64 {
-        let full = path.hasPrefix("/sys/fs/cgroup") ? path : "/sys/fs/cgroup/" + path
-        var st = stat()
-        guard stat(full, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw .badCgroup(path, reason: "no such cgroup directory (\(full))")
-        }
-        guard access(full + "/cgroup.procs", F_OK) == 0 else {
-            throw .badCgroup(path, reason: "\(full) is not a cgroup v2 directory")
-        }
-        return UInt64(st.st_ino)
     }
 }

@@ -15,7 +15,7 @@ struct LiveRecording {
 
     static func run(
         _ command: [String], devices: [String], forcedMethod: AttachMethod? = nil, timeout: Double = 60,
-        ringBufferBytes: Int = 16 << 20
+        ringBufferBytes: Int = 16 << 20, cgroupID: UInt64? = nil, followProcess: Bool = true
     ) throws -> LiveRecording {
         let resolved = try devices.map { arg throws(LoaderError) in try TracedDevice.resolve(arg) }
         var config = TraceConfiguration()
@@ -24,7 +24,8 @@ struct LiveRecording {
         config.wakeupBytes = max(4096, ringBufferBytes / 8)
         config.forcedMethod = forcedMethod
         let process = try GatedProcess(arguments: command)
-        config.pids = [process.pid]
+        if followProcess { config.pids = [process.pid] }
+        config.cgroupID = cgroupID
         let tracer: Tracer
         do {
             tracer = try Tracer(configuration: config)
