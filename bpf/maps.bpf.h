@@ -105,8 +105,9 @@ struct dsc_sys_stash {
 	u8 _pad[5];
 };
 
+/* LRU: a thread that dies inside a call leaves an entry nobody deletes. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, u32);
 	__type(value, struct dsc_sys_stash);

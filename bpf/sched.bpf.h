@@ -20,9 +20,14 @@ static __always_inline int dsc_sched_fork(u64 *ctx)
 	if (!bpf_map_lookup_elem(&dsc_tgids, &ptgid))
 		return 0;
 	ctgid = BPF_CORE_READ(child, tgid);
-	/* Emits no record, so counts nothing: per-probe counts are records. */
-	if (ctgid != ptgid)
-		bpf_map_update_elem(&dsc_tgids, &ctgid, &one, BPF_ANY);
+	/*
+	 * Emits no record, so counts nothing on success (per-probe counts
+	 * are records). A child that cannot be added (the set is full) goes
+	 * untraced: count it as a drop so the recording is not called clean.
+	 */
+	if (ctgid != ptgid &&
+	    bpf_map_update_elem(&dsc_tgids, &ctgid, &one, BPF_ANY))
+		dsc_count(DSC_P_SCHED_FORK, true);
 	return 0;
 }
 
