@@ -99,7 +99,8 @@ static __always_inline int dsc_iomap_dstmap(u64 *ctx)
 	if (!dsc_pass_fs_event(dev, ino))
 		return 0;
 	bdev = BPF_CORE_READ(map, bdev, bd_dev);
-	if (bdev && (dsc_task_filtered() || dsc_filter_dev) && dsc_task_ok()) {
+	if (bdev && (dsc_task_filtered() || dsc_filter_dev) && dsc_task_ok() &&
+	    !bpf_map_lookup_elem(&dsc_active_bdevs, &bdev)) {
 		u8 one = 1;
 
 		bpf_map_update_elem(&dsc_active_bdevs, &bdev, &one, BPF_ANY);

@@ -55,10 +55,13 @@ static __always_inline void dsc_note_active(u32 dev, u64 ino, u32 bdev)
 	u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	u8 one = 1;
 
-	bpf_map_update_elem(&dsc_active_inodes, &k, &one, BPF_ANY);
-	if (bdev)
+	/* Look before writing: updates cost far more than lookups. */
+	if (!bpf_map_lookup_elem(&dsc_active_inodes, &k))
+		bpf_map_update_elem(&dsc_active_inodes, &k, &one, BPF_ANY);
+	if (bdev && !bpf_map_lookup_elem(&dsc_active_bdevs, &bdev))
 		bpf_map_update_elem(&dsc_active_bdevs, &bdev, &one, BPF_ANY);
-	bpf_map_update_elem(&dsc_active_tgids, &tgid, &one, BPF_ANY);
+	if (!bpf_map_lookup_elem(&dsc_active_tgids, &tgid))
+		bpf_map_update_elem(&dsc_active_tgids, &tgid, &one, BPF_ANY);
 }
 
 /* Events run by the I/O's own task: syscalls, dio begin, direct write. */
