@@ -100,16 +100,16 @@ struct dsc_sys_stash {
 	u64 ino;
 	u32 dev;
 	s32 fd;
-	u16 sysno;
+	u16 sysno;          /* 0: no call in progress */
 	u8 enter_emitted;
 	u8 _pad[5];
 };
 
-/* LRU: a thread that dies inside a call leaves an entry nobody deletes. */
+/* Task-local storage: no global lock, freed with the task. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct dsc_sys_stash);
 } dsc_sys_inflight SEC(".maps");
 

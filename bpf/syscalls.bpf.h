@@ -73,8 +73,8 @@ static __always_inline int dsc_sys_enter(u32 probe, u16 sysno, s32 fd,
 					 u64 user_events)
 {
 	struct dsc_sys_stash st = {};
+	struct dsc_sys_stash *slot;
 	struct inode *inode = NULL;
-	u32 tid = (u32)bpf_get_current_pid_tgid();
 	bool pass;
 
 	if (dsc_task_filtered() && !dsc_task_ok())
@@ -101,7 +101,10 @@ static __always_inline int dsc_sys_enter(u32 probe, u16 sysno, s32 fd,
 	st.sysno = sysno;
 	if (pass)
 		dsc_emit_sys_enter(&st, probe);
-	bpf_map_update_elem(&dsc_sys_inflight, &tid, &st, BPF_ANY);
+	slot = bpf_task_storage_get(&dsc_sys_inflight, bpf_get_current_task_btf(),
+				    0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (slot)
+		*slot = st;
 	return 0;
 }
 
@@ -146,12 +149,11 @@ static __always_inline void dsc_emit_reaps(struct dsc_sys_stash *st, s64 ret,
 
 static __always_inline int dsc_sys_exit(u32 probe, u16 sysno, s64 ret)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct dsc_sys_stash *st;
 	struct dsc_event *e;
 
-	st = bpf_map_lookup_elem(&dsc_sys_inflight, &tid);
-	if (!st)
+	st = bpf_task_storage_get(&dsc_sys_inflight, bpf_get_current_task_btf(), 0, 0);
+	if (!st || !st->sysno)
 		return 0;
 	if (st->sysno != sysno)
 		goto out;
@@ -174,7 +176,7 @@ static __always_inline int dsc_sys_exit(u32 probe, u16 sysno, s64 ret)
 	if (sysno == DSC_SYS_IO_GETEVENTS || sysno == DSC_SYS_IO_PGETEVENTS)
 		dsc_emit_reaps(st, ret, probe);
 out:
-	bpf_map_delete_elem(&dsc_sys_inflight, &tid);
+	st->sysno = 0;
 	return 0;
 }
 
