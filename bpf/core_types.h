@@ -120,6 +120,7 @@ struct kiocb {
 } __attribute__((preserve_access_index));
 
 struct iov_iter {
+	bool data_source;	/* ITER_SOURCE: the iterator feeds a write */
 	size_t count;
 } __attribute__((preserve_access_index));
 

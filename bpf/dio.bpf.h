@@ -32,6 +32,12 @@ static __always_inline int dsc_dio_begin(u64 *ctx)
 	e->dio_begin.user_ref = dsc_kiocb_user_ref(iocb, api);
 	e->dio_begin.ki_flags = BPF_CORE_READ(iocb, ki_flags);
 	e->dio_begin.dio_flags = (u16)ctx[2];
+	/*
+	 * Synchronous kiocbs never carry IOCB_WRITE (only aio and io_uring set
+	 * it), so the direction comes from the iterator.
+	 */
+	if (bpf_core_field_exists(iter->data_source) && BPF_CORE_READ(iter, data_source))
+		e->dio_begin.dio_flags |= DSC_DIO_X_WRITE;
 	e->dio_begin.api = api;
 	e->dio_begin.blkbits = dsc_inode_blkbits(inode);
 	dsc_submit(e, DSC_P_DIO_BEGIN);

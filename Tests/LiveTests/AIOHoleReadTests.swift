@@ -72,6 +72,8 @@ struct AIOHoleReadTests {
                 return nil
             }.first, "no DIO_BEGIN write\n\(listing)")
         #expect(begin.1.api == .libaio)
+        // both direction signals agree: the kernel's IOCB_WRITE and dioscope's iov_iter bit
+        #expect(begin.1.kiFlags.contains(.write) && begin.1.dioFlags.contains(.dioscopeWrite))
         #expect(begin.1.userRef != 0)
         #expect(begin.1.count == 4096)
         #expect(begin.1.pos == 0)
@@ -151,7 +153,8 @@ struct AIOHoleReadTests {
         if case .sysExit(let s) = preadExit.payload { #expect(s.ret == 4096) }
         let readBegin = evs.contains { e in
             if case .dioBegin(let b) = e.payload {
-                return e.ino == ino && !b.isWrite && b.api == .sync && e.timestamp > preadEnter.timestamp
+                return e.ino == ino && !b.isWrite && !b.dioFlags.contains(.dioscopeWrite) && b.api == .sync
+                    && e.timestamp > preadEnter.timestamp
                     && e.timestamp < preadExit.timestamp
             }
             return false

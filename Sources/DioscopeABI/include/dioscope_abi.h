@@ -142,6 +142,9 @@ enum dsc_block_op {
 #define DSC_DIO_FORCE_WAIT (1u << 0)
 #define DSC_DIO_OVERWRITE_ONLY (1u << 1)
 #define DSC_DIO_PARTIAL (1u << 2)
+/* set by dioscope, not the kernel: the I/O writes (its iov_iter is a data
+ * source). Synchronous kiocbs lack IOCB_WRITE, so this is the direction. */
+#define DSC_DIO_X_WRITE (1u << 15)
 
 /* kiocb ki_flags bits we interpret (IOCB_*). */
 #define DSC_IOCB_DSYNC (1u << 1)

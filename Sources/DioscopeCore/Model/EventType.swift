@@ -191,6 +191,9 @@ public struct DIOFlags: OptionSet, Sendable, Hashable {
     public static let forceWait = DIOFlags(rawValue: 1 << 0)
     public static let overwriteOnly = DIOFlags(rawValue: 1 << 1)
     public static let partial = DIOFlags(rawValue: 1 << 2)
+    /// Set by dioscope's BPF program, not the kernel: the I/O is a write
+    /// (its iov_iter is a data source). Sync kiocbs lack `IOCB_WRITE`.
+    public static let dioscopeWrite = DIOFlags(rawValue: 1 << 15)
 }
 
 /// kiocb `ki_flags` bits dioscope interprets (`IOCB_*`).
