@@ -1,7 +1,115 @@
 import ArgumentParser
+import DioscopeCore
+import DioscopeLoader
+import Foundation
 
-// STUB: owned by the helper implementing `dioscope probes`; replaced wholesale.
-struct ProbesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "probes", abstract: "(not built yet)")
-    func run() async throws { throw ExitCode(64) }
+/// `dioscope probes`: how each probe attaches on this kernel and what
+/// that means for the race detectors.
+struct ProbesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probes",
+        abstract: "Show how each probe attaches on this kernel and which race detectors it supports.",
+        discussion: """
+            Without --no-verify (and when privileged), every chosen probe is loaded and attached \
+            once, with a filter that matches nothing, so the table reflects what really works.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Option(help: "Output format: text or json.")
+    var format: Format = .text
+
+    @Flag(help: "Only inspect BTF and tracefs; do not load anything.")
+    var noVerify = false
+
+    func run() throws {
+        let environment = TracingEnvironment()
+        var report = FeatureProber(environment: environment).run()
+        var verified = false
+        var verifyError: String?
+        if !noVerify && TracingEnvironment.isPrivileged() {
+            var config = TraceConfiguration()
+            config.pids = [Int32.max]  // attach everything, record nothing
+            config.ringBufferBytes = 1 << 16
+            do {
+                let tracer = try Tracer(configuration: config, environment: environment)
+                report.probes = tracer.statuses
+                tracer.close()
+                verified = true
+            } catch {
+                verifyError = error.description
+            }
+        }
+        let detectors = DetectorSupport.evaluate(
+            attached: { report.isAttached($0) }, ringBuffer: report.ringBuffer.available)
+        switch format {
+        case .text: printText(report, detectors, verified: verified, verifyError: verifyError)
+        case .json: try printJSON(report, detectors, verified: verified, verifyError: verifyError)
+        }
+        if verifyError != nil || detectors.allSatisfy({ $0.level == .none }) {
+            throw ExitCode(DioscopeExitStatus.tracingUnavailable.rawValue)
+        }
+    }
+
+    private func printText(
+        _ report: FeatureReport, _ detectors: [DetectorSupport], verified: Bool, verifyError: String?
+    ) {
+        let width = report.probes.map(\.probe.displayName.count).max() ?? 20
+        print("probe".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "attach       reason")
+        for s in report.probes {
+            print(
+                s.probe.displayName.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+                    + s.method.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0) + s.reason)
+        }
+        print("")
+        for f in [report.ringBuffer, report.fentry, report.kprobes] {
+            print("\(f.name): \(f.available ? "available" : "unavailable") (\(f.detail))")
+        }
+        print("(fentry and kprobes are optional; dioscope does not use them)")
+        print(
+            verified
+                ? "attachment verified: every probe above was loaded and attached once"
+                : "attachment not verified" + (verifyError.map { ": " + $0 } ?? " (run as root to verify)"))
+        print("")
+        print("detector support:")
+        for d in detectors {
+            let miss = d.missing.isEmpty ? "" : " (missing: " + d.missing.joined(separator: ", ") + ")"
+            print("  \(d.detector): \(d.level.rawValue)\(miss)")
+        }
+        print("A run is only clean if the recording also had zero ring-buffer drops.")
+    }
+
+    private struct JSONReport: Encodable {
+        struct Probe: Encodable {
+            var id: Int
+            var name: String
+            var attach: String
+            var reason: String
+        }
+        var probes: [Probe]
+        var optionalFeatures: [OptionalFeature]
+        var verified: Bool
+        var verifyError: String?
+        var detectors: [Detector]
+        struct Detector: Encodable {
+            var name: String
+            var support: String
+            var missing: [String]
+        }
+    }
+
+    private func printJSON(
+        _ report: FeatureReport, _ detectors: [DetectorSupport], verified: Bool, verifyError: String?
+    ) throws {
+        let out = JSONReport(
+            probes: report.probes.map {
+                .init(id: $0.probe.id, name: $0.probe.displayName, attach: $0.method.rawValue, reason: $0.reason)
+            },
+            optionalFeatures: [report.ringBuffer, report.fentry, report.kprobes],
+            verified: verified, verifyError: verifyError,
+            detectors: detectors.map { .init(name: $0.detector, support: $0.level.rawValue, missing: $0.missing) })
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try enc.encode(out), as: UTF8.self))
+    }
 }

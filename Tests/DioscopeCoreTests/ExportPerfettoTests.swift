@@ -132,7 +132,14 @@ import Testing
             // the flow starts on the I/O's thread, inside its anchor slice
             #expect(s["pid"] as? Int == Int(t.tgid) && s["tid"] as? Int == Int(t.tid))
             let anchor = try #require(evs.first { $0["ph"] as? String == "X" && $0["name"] as? String == "submit io#\(io)" })
-            #expect(anchor["ts"] as? Double == s["ts"] as? Double)
+            let a0 = try #require(anchor["ts"] as? Double), a1 = a0 + (anchor["dur"] as! Double)
+            let st = try #require(s["ts"] as? Double)
+            #expect(a0 < st && st < a1)
+            let f = try #require(evs.first { $0["ph"] as? String == "f" && $0["id"] as? String == "finding0-io\(io)" })
+            let fa = try #require(evs.first { $0["ph"] as? String == "X" && $0["cat"] as? String == "finding" })
+            let f0 = fa["ts"] as! Double, ft = f["ts"] as! Double
+            #expect(f0 < ft && ft < f0 + (fa["dur"] as! Double))
+            #expect(f["pid"] as? Int == PerfettoExporter.findingsPid && f["tid"] as? Int == 1)
         }
     }
 

@@ -25,6 +25,21 @@ import Testing
         #expect(summary.problems.allSatisfy { $0.severity == .error })
     }
 
+    @Test func xfsZeroEofCarriesTheZeroedRangeAndTheSizeItSaw() throws {
+        // from traces/real/xfs-extend-vs-truncate.ftrace.txt
+        let text = """
+            extend_vs_fallo-16204   [001] .....   805.502439: xfs_zero_eof: dev 7:0 ino 0x83 isize 0x10000 disize 0x10000 pos 0x0 bytecount 0x18000
+
+            """
+        let (events, summary) = try FtraceFixtures.importText(text)
+        #expect(summary.problems.isEmpty)
+        let e = try #require(events.first)
+        #expect(e.dev == DeviceNumber(major: 7, minor: 0) && e.ino == 0x83 && e.tid == 16204)
+        guard case .fsSpaceOp(let op) = e.payload else { Issue.record("not a space op: \(e.payload)"); return }
+        #expect(op.kind == .xfsZeroEof)
+        #expect(op.offset == 0 && op.len == 0x18000 && op.isize == 0x10000)
+    }
+
     @Test func unknownEventsAreSkippedAndCountedByName() throws {
         let text = """
                     sync-6299    [000] .....   509.588836: ext4_es_lookup_extent_enter: dev 254,0 ino 2 lblk 0
@@ -71,6 +86,22 @@ import Testing
         #expect(summary.dropped == 130)
         #expect(!summary.isComplete)
         #expect(summary.problems.isEmpty)
+    }
+
+    @Test func traceCmdDropWithoutCountIsCountedAsOneWithAWarning() throws {
+        let text = """
+            cpus=2
+               aio_hole_read-6297  [000]   509.554555: \(Self.begin)
+            CPU:1 [EVENTS DROPPED]
+               aio_hole_read-6297  [000]   509.554556: iomap_dio_rw_queued: dev 7:0 ino 0x83 size 0xc000 offset 0x1000 length 0x0
+
+            """
+        let (events, summary) = try FtraceFixtures.importText(text)
+        try #require(events.map(\.type) == [.dioBegin, .lost, .dioQueued])
+        #expect(events[1].payload == .lost(Lost(dropped: 1, sinceNs: 509_554_555_000)))
+        #expect(summary.dropped == 1 && summary.format == "trace-cmd-report")
+        #expect(summary.problems.count == 1 && summary.problems[0].severity == .warning)
+        #expect(!summary.damaged)
     }
 
     @Test func overwrittenTraceBufferCountsAsDropped() throws {
@@ -140,6 +171,23 @@ import Testing
         #expect(!FtraceImporter.looksLikeFtraceText(Array("hello world\nthis is prose\nnot a trace\n".utf8)))
         #expect(!FtraceImporter.looksLikeFtraceText([0x44, 0x53, 0x43, 0x00, 0x01, 0x0A, 0x00, 0x0A]))
         #expect(!FtraceImporter.looksLikeFtraceText([]))
+    }
+
+    @Test func overlongLinesAreSkippedWithBoundedMemory() throws {
+        let good = "   aio_hole_read-6297    [000] .....   509.554555: \(Self.begin)\n"
+        var bytes = Array(good.utf8)
+        bytes += [UInt8](repeating: 0x41, count: 5000) + [0x0A]
+        bytes += Array(good.replacingOccurrences(of: "509.554555", with: "509.554556").utf8)
+        bytes += [UInt8](repeating: 0x42, count: 3000)  // over-long and cut off at the end
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dioscope-ftrace-long-\(getpid()).txt")
+        try Data(bytes).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        var source = FtraceImporter(path: url.path, blockSize: 256, maxLineLength: 1024)
+        var events: [Event] = []
+        let summary = try source.forEachEvent { events.append($0) }
+        #expect(events.map(\.timestamp) == [509_554_555_000, 509_554_556_000])
+        #expect(summary.problems.map(\.position) == ["line 2", "line 4"])
+        #expect(summary.damaged)
     }
 
     @Test func missingFileThrows() {

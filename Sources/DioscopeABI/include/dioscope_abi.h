@@ -104,6 +104,9 @@ enum dsc_space_op_kind {
 	DSC_SPACE_EXT4_FALLOCATE_ENTER = 3, /* ext4:ext4_fallocate_enter */
 	DSC_SPACE_EXT4_FALLOCATE_EXIT = 4,  /* ext4:ext4_fallocate_exit */
 	DSC_SPACE_EXT4_TRUNCATE_ENTER = 5,  /* ext4:ext4_truncate_enter */
+	/* xfs:xfs_zero_eof: a size change zeroes [offset, offset + len) past
+	 * the size it sampled (isize = i_size when the zeroing starts) */
+	DSC_SPACE_XFS_ZERO_EOF = 6,
 };
 
 /* Normalized block operation (dsc_block.op), independent of kernel enums. */
@@ -139,6 +142,9 @@ enum dsc_block_op {
 #define DSC_DIO_FORCE_WAIT (1u << 0)
 #define DSC_DIO_OVERWRITE_ONLY (1u << 1)
 #define DSC_DIO_PARTIAL (1u << 2)
+/* set by dioscope, not the kernel: the I/O writes (its iov_iter is a data
+ * source). Synchronous kiocbs lack IOCB_WRITE, so this is the direction. */
+#define DSC_DIO_X_WRITE (1u << 15)
 
 /* kiocb ki_flags bits we interpret (IOCB_*). */
 #define DSC_IOCB_DSYNC (1u << 1)
@@ -372,6 +378,7 @@ enum dsc_probe_id {
 	DSC_P_SYS_FSYNC,
 	DSC_P_SYS_FDATASYNC,
 	DSC_P_SCHED_FORK,  /* follows the traced process tree; emits nothing */
+	DSC_P_XFS_ZERO_EOF,
 	DSC_P_MAX,
 };
 

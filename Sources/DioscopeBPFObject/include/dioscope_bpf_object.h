@@ -1,4 +1,4 @@
-/* The BPF object compiled from bpf/*.bpf.c, embedded in the binary. */
+/* The BPF object compiled from the bpf/ directory, embedded in the binary. */
 #ifndef DIOSCOPE_BPF_OBJECT_H
 #define DIOSCOPE_BPF_OBJECT_H
 #include <stddef.h>

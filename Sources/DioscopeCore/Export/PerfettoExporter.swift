@@ -8,18 +8,22 @@ import Foundation
 ///   one thread per submitting thread (`thread_name`); every I/O is an async
 ///   slice (`ph` "b"/"e", `cat` "io", `id` "io<N>") on its process with its
 ///   phases nested inside (submit, device, conversion, completion, reap),
-///   and a 1 ns anchor slice "submit io#N" (`ph` "X") on its thread that
+///   and a 2 ns anchor slice "submit io#N" (`ph` "X") on its thread that
 ///   flow arrows attach to;
 /// - one process per file ("inode 7:0/0x83", `pid` ≥ ``inodePidBase``)
 ///   showing every I/O on that file as an async slice (`cat` "inode"), so
 ///   overlapping I/Os on one file line up;
 /// - a "dioscope findings" process (`pid` ``findingsPid``): each finding is
-///   an instant event (`ph` "i") with a flow arrow (`ph` "s" on the I/O's
-///   anchor → `ph` "f" on the finding, `bp` "e") from every I/O involved;
+///   an instant event (`ph` "i", plus a 2 ns "X" anchor) with a flow arrow
+///   (`ph` "s" inside the I/O's anchor → `ph` "f" inside the finding's
+///   anchor, `bp` "e") from every I/O involved;
 ///   windows with lost events are "X" slices on its "events lost" thread.
 ///
 /// Times are microseconds with nanosecond precision (`displayTimeUnit` "ns").
 public enum PerfettoExporter {
+    /// Length (ns) of the anchor slices flows bind to; flow events sit 1 ns
+    /// inside them so that binding does not depend on tie order.
+    static let anchorDuration: UInt64 = 2
     /// pid of the findings process.
     public static let findingsPid = 2_000_000_000
     /// pids of the per-inode processes start here (real pids are below 2^22).
@@ -82,7 +86,7 @@ public enum PerfettoExporter {
                 w.event(ph: "e", name: phase.name, cat: "io", ts: phase.end, pid: pid, tid: tid, id: id)
             }
             w.event(ph: "e", name: name, cat: "io", ts: end, pid: pid, tid: tid, id: id)
-            w.event(ph: "X", name: "submit io#\(t.id)", cat: "submit", ts: start, dur: 1, pid: pid, tid: tid,
+            w.event(ph: "X", name: "submit io#\(t.id)", cat: "submit", ts: start, dur: anchorDuration, pid: pid, tid: tid,
                     args: [("io", .uint(t.id))])
 
             let ipid = inodePids[InodeKey(dev: t.dev, ino: t.ino)]!
@@ -97,6 +101,8 @@ public enum PerfettoExporter {
             let involved = f.ios.compactMap { byID[$0] }
             var ts = f.evidence.last?.timestamp ?? 0
             for t in involved where t.submittedAt > ts { ts = t.submittedAt }
+            w.event(ph: "X", name: f.kind.rawValue, cat: "finding", ts: ts, dur: anchorDuration, pid: findingsPid, tid: 1,
+                    args: [("finding", .uint(UInt64(k)))])
             w.event(ph: "i", name: f.kind.rawValue, cat: "finding", ts: ts, pid: findingsPid, tid: 1, scope: "t",
                     args: [("severity", .string(f.severity.rawValue)), ("message", .string(f.message)),
                            ("ios", .uints(f.ios)), ("dev", .string(f.dev.description)),
@@ -104,9 +110,9 @@ public enum PerfettoExporter {
                            ("evidence", .strings(f.evidence.map(\.description)))])
             for t in involved {
                 let flow = "finding\(k)-io\(t.id)"
-                w.event(ph: "s", name: f.kind.rawValue, cat: "finding", ts: t.submittedAt, pid: Int(t.tgid), tid: Int(t.tid),
-                        id: flow)
-                w.event(ph: "f", name: f.kind.rawValue, cat: "finding", ts: ts, pid: findingsPid, tid: 1, id: flow,
+                w.event(ph: "s", name: f.kind.rawValue, cat: "finding", ts: t.submittedAt + 1, pid: Int(t.tgid),
+                        tid: Int(t.tid), id: flow)
+                w.event(ph: "f", name: f.kind.rawValue, cat: "finding", ts: ts + 1, pid: findingsPid, tid: 1, id: flow,
                         bindingPoint: "e")
             }
         }

@@ -35,17 +35,19 @@ public struct FtraceImporter: EventSource {
     private let input: Input
     /// Read-block size; lines longer than this grow the buffer.
     private let blockSize: Int
+    /// Longer lines are skipped and reported (memory stays bounded).
+    private let maxLineLength: Int
 
     /// Reads the file at `path` (opened when `forEachEvent` runs).
     public init(path: String) {
-        input = .path(path)
-        blockSize = 1 << 20
+        self.init(path: path, blockSize: 1 << 20)
     }
 
     /// Parses text already in memory.
     public init(bytes: [UInt8]) {
         input = .bytes(bytes)
         blockSize = 1 << 20
+        maxLineLength = Int.max
     }
 
     /// Parses text already in memory.
@@ -53,9 +55,10 @@ public struct FtraceImporter: EventSource {
         self.init(bytes: Array(text.utf8))
     }
 
-    init(path: String, blockSize: Int) {
+    init(path: String, blockSize: Int, maxLineLength: Int = 4 << 20) {
         input = .path(path)
         self.blockSize = blockSize
+        self.maxLineLength = max(maxLineLength, blockSize)
     }
 
     /// True if `prefix` (the first bytes of an input) looks like ftrace or
@@ -100,17 +103,27 @@ public struct FtraceImporter: EventSource {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw FtraceImportError(path: path, errno: errno) }
             defer { close(fd) }
-            try Self.readBlocks(fd: fd, path: path, blockSize: blockSize, &parser, body)
+            try Self.readBlocks(fd: fd, path: path, blockSize: blockSize, maxLineLength: maxLineLength, &parser, body)
         }
         return try parser.finish(emit: body)
     }
 
-    private static func readBlocks(fd: Int32, path: String, blockSize: Int, _ parser: inout FtraceLineParser,
-                                   _ body: (Event) throws -> Void) throws {
+    private static func readBlocks(fd: Int32, path: String, blockSize: Int, maxLineLength: Int,
+                                   _ parser: inout FtraceLineParser, _ body: (Event) throws -> Void) throws {
         var buffer = [UInt8](repeating: 0, count: blockSize)
         var filled = 0
+        // Inside a line longer than maxLineLength: drop bytes up to the next newline.
+        var skipping = false
         while true {
-            if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            if filled == buffer.count {
+                if buffer.count < maxLineLength {
+                    buffer.append(contentsOf: repeatElement(0, count: min(buffer.count, maxLineLength - buffer.count)))
+                } else {
+                    parser.overlongLine(limit: maxLineLength)
+                    skipping = true
+                    filled = 0
+                }
+            }
             let n = buffer.withUnsafeMutableBytes { raw in
                 read(fd, raw.baseAddress! + filled, raw.count - filled)
             }
@@ -119,7 +132,7 @@ public struct FtraceImporter: EventSource {
                 throw FtraceImportError(path: path, errno: errno)
             }
             if n == 0 {
-                if filled > 0 {
+                if filled > 0 && !skipping {
                     try buffer.withUnsafeBufferPointer { buf in
                         let consumed = try parseLines(buf.baseAddress!, filled, &parser, body)
                         if consumed < filled { parser.truncatedLastLine() }
@@ -127,9 +140,24 @@ public struct FtraceImporter: EventSource {
                 }
                 return
             }
+            var start = filled
             filled += n
+            if skipping {
+                guard let nl = buffer.withUnsafeBufferPointer({ buf in
+                    memchr(buf.baseAddress! + start, 0x0A, filled - start).map {
+                        UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) - buf.baseAddress!
+                    }
+                }) else {
+                    filled = 0
+                    continue
+                }
+                skipping = false
+                start = nl + 1
+            } else {
+                start = 0
+            }
             let consumed = try buffer.withUnsafeBufferPointer { buf in
-                try parseLines(buf.baseAddress!, filled, &parser, body)
+                start + (try parseLines(buf.baseAddress! + start, filled - start, &parser, body))
             }
             if consumed > 0 {
                 let rest = filled - consumed

@@ -95,6 +95,12 @@ struct FtraceLineParser {
                                  severity: .warning))
     }
 
+    /// A line longer than `limit` bytes was skipped without parsing.
+    mutating func overlongLine(limit: Int) {
+        lineNumber += 1
+        problem("line longer than \(limit) bytes skipped (not ftrace text?)")
+    }
+
     /// Flushes what is pending and returns the summary.
     mutating func finish(emit: (Event) throws -> Void) throws -> SourceSummary {
         if pendingLost > 0 { try emitLost(at: lastTimestamp, emit: emit) }
@@ -140,7 +146,7 @@ struct FtraceLineParser {
         if startsWith(base, f.pos, e, "LOST ") { f.pos += 5 }
         if let n = try? f.decimal("lost count") {
             pendingLost += n
-        } else if f.seekIfPresent("EVENTS") {
+        } else if startsWith(base, f.pos, e, "EVENTS") {
             pendingLost += 1
             addProblem(SourceProblem(position: "line \(lineNumber)",
                                      message: "events were dropped on CPU \(cpu) (count unknown, counted as 1)",
@@ -460,6 +466,12 @@ struct FtraceLineParser {
                 try f.seek("ret"); op.mode = Int32(truncatingIfNeeded: try f.signedDecimal("ret"))
             case .ext4TruncateEnter:
                 ev.ino = try f.decimal("ino")
+            case .xfsZeroEof:
+                // dev 7:0 ino 0x83 isize 0x10000 disize 0x10000 pos 0x0 bytecount 0x18000
+                ev.ino = try f.hex("ino")
+                try f.seek("isize"); op.isize = Int64(bitPattern: try f.hex("isize"))
+                try f.seek("pos"); op.offset = Int64(bitPattern: try f.hex("pos"))
+                try f.seek("bytecount"); op.len = Int64(bitPattern: try f.hex("bytecount"))
             }
             ev.payload = .fsSpaceOp(op)
         case .sysEnter(let s):

@@ -119,7 +119,9 @@ public struct DIOBegin: Sendable, Equatable {
         self.blkbits = blkbits
     }
 
-    public var isWrite: Bool { kiFlags.contains(.write) }
+    /// The direction: `IOCB_WRITE` (aio, io_uring) or dioscope's own bit
+    /// from the iov_iter (set for every write recorded by dioscope's BPF).
+    public var isWrite: Bool { kiFlags.contains(.write) || dioFlags.contains(.dioscopeWrite) }
 }
 
 /// `iomap_dio_rw_queued`: the I/O was queued and the call returns -EIOCBQUEUED.

@@ -115,6 +115,9 @@ public enum SpaceOpKind: UInt32, Sendable, CustomStringConvertible {
     case ext4FallocateEnter = 3
     case ext4FallocateExit = 4
     case ext4TruncateEnter = 5
+    /// `xfs_zero_eof`: a size change zeroes `[offset, offset+len)`; `isize` is
+    /// the in-core size when the zeroing starts.
+    case xfsZeroEof = 6
 
     public var description: String {
         switch self {
@@ -123,6 +126,7 @@ public enum SpaceOpKind: UInt32, Sendable, CustomStringConvertible {
         case .ext4FallocateEnter: "ext4_fallocate_enter"
         case .ext4FallocateExit: "ext4_fallocate_exit"
         case .ext4TruncateEnter: "ext4_truncate_enter"
+        case .xfsZeroEof: "xfs_zero_eof"
         }
     }
 }
@@ -187,6 +191,9 @@ public struct DIOFlags: OptionSet, Sendable, Hashable {
     public static let forceWait = DIOFlags(rawValue: 1 << 0)
     public static let overwriteOnly = DIOFlags(rawValue: 1 << 1)
     public static let partial = DIOFlags(rawValue: 1 << 2)
+    /// Set by dioscope's BPF program, not the kernel: the I/O is a write
+    /// (its iov_iter is a data source). Sync kiocbs lack `IOCB_WRITE`.
+    public static let dioscopeWrite = DIOFlags(rawValue: 1 << 15)
 }
 
 /// kiocb `ki_flags` bits dioscope interprets (`IOCB_*`).

@@ -1,3 +1,0 @@
-import CLibbpf
-import DioscopeBPFObject
-import DioscopeCore

@@ -1,0 +1,64 @@
+import DioscopeABI
+
+/// Every probe the embedded BPF object implements, in `dsc_probe_id` order.
+public enum ProbeCatalog {
+    private static func tp(_ id: dsc_probe_id, _ group: String, _ name: String, optional: Bool = false) -> ProbeSpec {
+        ProbeSpec(id: Int(id.rawValue), group: group, name: name, kind: .rawTracepoint, optional: optional)
+    }
+
+    private static func sc(_ id: dsc_probe_id, _ name: String) -> ProbeSpec {
+        ProbeSpec(id: Int(id.rawValue), group: "syscalls", name: name, kind: .syscall, optional: false)
+    }
+
+    /// All probes, indexed by their id.
+    public static let all: [ProbeSpec] = [
+        tp(DSC_P_DIO_BEGIN, "iomap", "iomap_dio_rw_begin"),
+        tp(DSC_P_DIO_QUEUED, "iomap", "iomap_dio_rw_queued"),
+        tp(DSC_P_DIO_COMPLETE, "iomap", "iomap_dio_complete"),
+        tp(DSC_P_IOMAP_DSTMAP, "iomap", "iomap_iter_dstmap"),
+        tp(DSC_P_BIO_QUEUE, "block", "block_bio_queue"),
+        tp(DSC_P_RQ_ISSUE, "block", "block_rq_issue"),
+        tp(DSC_P_RQ_COMPLETE, "block", "block_rq_complete"),
+        tp(DSC_P_IO_START, "block", "block_io_start", optional: true),
+        tp(DSC_P_IO_DONE, "block", "block_io_done", optional: true),
+        tp(DSC_P_XFS_DIRECT_WRITE, "xfs", "xfs_file_direct_write", optional: true),
+        tp(DSC_P_XFS_END_IO_DIRECT, "xfs", "xfs_end_io_direct_write", optional: true),
+        tp(DSC_P_XFS_UNWRITTEN_CONV, "xfs", "xfs_unwritten_convert", optional: true),
+        tp(DSC_P_XFS_SETFILESIZE, "xfs", "xfs_setfilesize", optional: true),
+        tp(DSC_P_EXT4_MAP_BLOCKS, "ext4", "ext4_ext_map_blocks_enter", optional: true),
+        tp(DSC_P_EXT4_UNWRITTEN, "ext4", "ext4_ext_handle_unwritten_extents", optional: true),
+        tp(DSC_P_URING_COMPLETE, "io_uring", "io_uring_complete", optional: true),
+        tp(DSC_P_XFS_ALLOC_FILE_SPACE, "xfs", "xfs_alloc_file_space", optional: true),
+        tp(DSC_P_XFS_SETATTR, "xfs", "xfs_setattr", optional: true),
+        tp(DSC_P_EXT4_FALLOCATE_ENTER, "ext4", "ext4_fallocate_enter", optional: true),
+        tp(DSC_P_EXT4_FALLOCATE_EXIT, "ext4", "ext4_fallocate_exit", optional: true),
+        tp(DSC_P_EXT4_TRUNCATE_ENTER, "ext4", "ext4_truncate_enter", optional: true),
+        sc(DSC_P_SYS_PREAD64, "pread64"),
+        sc(DSC_P_SYS_PWRITE64, "pwrite64"),
+        sc(DSC_P_SYS_PREADV2, "preadv2"),
+        sc(DSC_P_SYS_PWRITEV2, "pwritev2"),
+        sc(DSC_P_SYS_IO_SUBMIT, "io_submit"),
+        sc(DSC_P_SYS_IO_GETEVENTS, "io_getevents"),
+        sc(DSC_P_SYS_IO_PGETEVENTS, "io_pgetevents"),
+        sc(DSC_P_SYS_IO_URING_ENTER, "io_uring_enter"),
+        sc(DSC_P_SYS_FALLOCATE, "fallocate"),
+        sc(DSC_P_SYS_FTRUNCATE, "ftruncate"),
+        sc(DSC_P_SYS_FSYNC, "fsync"),
+        sc(DSC_P_SYS_FDATASYNC, "fdatasync"),
+        tp(DSC_P_SCHED_FORK, "sched", "sched_process_fork"),
+        tp(DSC_P_XFS_ZERO_EOF, "xfs", "xfs_zero_eof", optional: true),
+    ]
+
+    /// Number of probe ids (`DSC_P_MAX`).
+    public static var count: Int { Int(DSC_P_MAX.rawValue) }
+
+    /// The probe with this id.
+    public static func probe(id: Int) -> ProbeSpec? {
+        all.indices.contains(id) ? all[id] : nil
+    }
+
+    /// The probe with this tracepoint or syscall name.
+    public static func probe(named name: String) -> ProbeSpec? {
+        all.first { $0.name == name || $0.displayName == name }
+    }
+}

@@ -1,0 +1,49 @@
+import DioscopeABI
+
+/// One dioscope probe: a kernel tracepoint (or a syscall's enter/exit
+/// pair) and the index of its counters in the BPF maps (`enum dsc_probe_id`).
+public struct ProbeSpec: Sendable, Hashable {
+    /// What kind of kernel hook the probe is.
+    public enum Kind: Sendable, Hashable {
+        /// A tracepoint with a BTF prototype: tp_btf or raw_tp variant.
+        case rawTracepoint
+        /// The classic syscalls:sys_enter_<name> / sys_exit_<name> pair.
+        case syscall
+    }
+
+    /// `enum dsc_probe_id` value.
+    public let id: Int
+    /// Tracepoint group in tracefs, e.g. "iomap", "syscalls".
+    public let group: String
+    /// Tracepoint name (for syscalls, the call name, e.g. "pread64").
+    public let name: String
+    public let kind: Kind
+    /// Whether dioscope can do without it (e.g. block_io_start on older kernels).
+    public let optional: Bool
+
+    /// Display name, e.g. "iomap:iomap_dio_rw_begin" or "syscalls:pread64".
+    public var displayName: String { "\(group):\(name)" }
+
+    /// BPF program names in the embedded object, per attach method.
+    public func programNames(for method: AttachMethod) -> [String] {
+        switch (kind, method) {
+        case (.rawTracepoint, .tpBTF): return [name + "_btf"]
+        case (.rawTracepoint, .rawTP): return [name + "_raw"]
+        case (.syscall, .tracepoint): return ["sys_enter_" + name, "sys_exit_" + name]
+        default: return []
+        }
+    }
+
+    /// Every program in the object that belongs to this probe.
+    public var allProgramNames: [String] {
+        AttachMethod.allCases.flatMap { programNames(for: $0) }
+    }
+
+    /// tracefs event directories whose existence the probe requires.
+    public var eventDirectories: [String] {
+        switch kind {
+        case .rawTracepoint: return ["\(group)/\(name)"]
+        case .syscall: return ["syscalls/sys_enter_\(name)", "syscalls/sys_exit_\(name)"]
+        }
+    }
+}

@@ -1,0 +1,329 @@
+import CLibbpf
+import DioscopeABI
+import DioscopeBPFObject
+import Glibc
+
+/// A live tracing session: the embedded BPF object loaded with one
+/// variant per probe, attached, and a ring buffer consumer handing out
+/// raw 96-byte records (`struct dsc_event`) in batches.
+///
+/// Everything is detached and closed by `close()`, which `deinit` also
+/// calls; nothing is pinned, so the kernel cleans up if the process dies.
+public final class Tracer {
+    /// What was asked for.
+    public let configuration: TraceConfiguration
+    /// Per-probe decision actually used (after fallbacks and attach results).
+    public private(set) var statuses: [ProbeStatus]
+    /// Optional mechanisms as probed at start (fentry, kprobes, ring buffer).
+    public let features: FeatureReport
+    /// Kernel addresses written into the programs.
+    public let symbols: KernelSymbols
+
+    private var object: OpaquePointer?
+    private var links: [OpaquePointer] = []
+    private var ringBuffer: OpaquePointer?
+    private var countersMap: OpaquePointer?
+    private var tgidsMap: OpaquePointer?
+    private let batch = RecordBatch(capacity: 4096)
+    private let cpuCount: Int
+    private var reportedDrops: [UInt64]
+    private var lastDropCheckNs: UInt64
+    private var detached = false
+
+    /// Checks the environment, loads and attaches every available probe.
+    public init(configuration: TraceConfiguration, environment: TracingEnvironment = TracingEnvironment())
+        throws(LoaderError)
+    {
+        self.configuration = configuration
+        try environment.verify()
+        LibbpfLog.install()
+        let report = FeatureProber(environment: environment).run()
+        features = report
+        guard report.ringBuffer.available else {
+            throw .map(what: "creating a BPF ring buffer", errno: ENOTSUP)
+        }
+        symbols = KernelSymbols.load()
+        cpuCount = max(1, Int(libbpf_num_possible_cpus()))
+        reportedDrops = Array(repeating: 0, count: ProbeCatalog.count)
+        lastDropCheckNs = monotonicNow()
+
+        var plan = report.probes.map { status -> ProbeStatus in
+            var s = status
+            if configuration.excludedProbes.contains(s.probe.name) {
+                s.method = .unavailable
+                s.reason = "excluded by configuration"
+            } else if let forced = configuration.forcedMethod, s.probe.kind == .rawTracepoint,
+                s.method != .unavailable, forced == .rawTP
+            {
+                s.method = .rawTP
+                s.reason = "raw_tp forced by configuration"
+            }
+            return s
+        }
+        if let missing = plan.first(where: { !$0.probe.optional && $0.method == .unavailable
+            && !configuration.excludedProbes.contains($0.probe.name) })
+        {
+            throw .tracepointMissing(missing.probe.displayName)
+        }
+        statuses = plan
+
+        // Load; if the kernel rejects tp_btf programs, retry with raw_tp.
+        do {
+            try open(plan: plan)
+        } catch let error {
+            guard case .load = error, plan.contains(where: { $0.method == .tpBTF }) else { throw error }
+            closeObject()
+            plan = plan.map { s in
+                var s = s
+                if s.method == .tpBTF {
+                    s.method = .rawTP
+                    s.reason = "tp_btf load failed; raw tracepoint"
+                }
+                return s
+            }
+            statuses = plan
+            try open(plan: plan)
+        }
+        do {
+            try populateFilters()
+            try attachAll()
+            try startRingBuffer()
+        } catch let error {
+            close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    // MARK: - Loading
+
+    private func open(plan: [ProbeStatus]) throws(LoaderError) {
+        var size = 0
+        guard let image = dioscope_bpf_object(&size), size > 0 else { throw .objectOpen(errno: ENOENT) }
+        var opts = bpf_object_open_opts()
+        opts.sz = MemoryLayout<bpf_object_open_opts>.size
+        let obj: OpaquePointer? = "dioscope".withCString { name in
+            opts.object_name = name
+            return bpf_object__open_mem(image, size, &opts)
+        }
+        guard let obj else { throw .objectOpen(errno: errno) }
+        object = obj
+
+        // Autoload exactly the chosen variant of each probe.
+        var prog = bpf_object__next_program(obj, nil)
+        while let p = prog {
+            bpf_program__set_autoload(p, false)
+            prog = bpf_object__next_program(obj, p)
+        }
+        for status in plan where status.method != .unavailable {
+            for name in status.probe.programNames(for: status.method) {
+                guard let p = bpf_object__find_program_by_name(obj, name) else {
+                    throw .map(what: "finding program \(name) in the BPF object", errno: ENOENT)
+                }
+                bpf_program__set_autoload(p, true)
+            }
+        }
+
+        guard let rb = bpf_object__find_map_by_name(obj, "dsc_events") else {
+            throw .map(what: "finding the ring buffer map", errno: ENOENT)
+        }
+        let rc = bpf_map__set_max_entries(rb, UInt32(configuration.ringBufferBytes))
+        if rc != 0 { throw .map(what: "sizing the ring buffer", errno: rc) }
+
+        var rodata = try RodataPatch(object: obj)
+        try rodata.set("dsc_addr_aio_complete_rw", symbols.aioCompleteRW)
+        try rodata.set("dsc_addr_io_complete_rw", symbols.ioCompleteRW)
+        try rodata.set("dsc_addr_io_complete_rw_iopoll", symbols.ioCompleteRWIopoll)
+        try rodata.set("dsc_addr_iomap_dio_bio_end_io", symbols.iomapDioBioEndIO)
+        try rodata.set("dsc_filter_dev", !configuration.devices.isEmpty)
+        try rodata.set("dsc_filter_pid", !configuration.pids.isEmpty)
+        try rodata.set("dsc_filter_cgroup", configuration.cgroupID != nil)
+        try rodata.set("dsc_cgroup_id", configuration.cgroupID ?? 0)
+        try rodata.set("dsc_wakeup_bytes", UInt64(configuration.wakeupBytes))
+        try rodata.apply()
+
+        LibbpfLog.reset()
+        let err = bpf_object__load(obj)
+        if err != 0 { throw .load(errno: err, log: LibbpfLog.tail()) }
+        countersMap = bpf_object__find_map_by_name(obj, "dsc_counters")
+        tgidsMap = bpf_object__find_map_by_name(obj, "dsc_tgids")
+        guard countersMap != nil, tgidsMap != nil else { throw .map(what: "finding the counter maps", errno: ENOENT) }
+    }
+
+    private func populateFilters() throws(LoaderError) {
+        guard let obj = object, let devs = bpf_object__find_map_by_name(obj, "dsc_devs") else {
+            throw .map(what: "finding the device filter map", errno: ENOENT)
+        }
+        var one: UInt8 = 1
+        for dev in Set(configuration.devices) {
+            var key = dev
+            let rc = bpf_map__update_elem(devs, &key, 4, &one, 1, 0)
+            if rc != 0 { throw .map(what: "adding device \(dev >> 20):\(dev & 0xfffff) to the filter", errno: rc) }
+        }
+        for pid in configuration.pids { try addTracedProcess(pid) }
+    }
+
+    /// Adds a process (and, through fork tracking, its future children) to
+    /// the traced set. Only meaningful when the configuration has pids.
+    public func addTracedProcess(_ pid: Int32) throws(LoaderError) {
+        guard let map = tgidsMap else { return }
+        var key = UInt32(bitPattern: pid)
+        var one: UInt8 = 1
+        let rc = bpf_map__update_elem(map, &key, 4, &one, 1, 0)
+        if rc != 0 { throw .map(what: "adding pid \(pid) to the traced processes", errno: rc) }
+    }
+
+    private func attachAll() throws(LoaderError) {
+        guard let obj = object else { return }
+        for i in statuses.indices where statuses[i].method != .unavailable {
+            let status = statuses[i]
+            for name in status.probe.programNames(for: status.method) {
+                guard let p = bpf_object__find_program_by_name(obj, name) else { continue }
+                if let link = bpf_program__attach(p) {
+                    links.append(link)
+                } else {
+                    let e = errno
+                    if !status.probe.optional { throw .attach(probe: status.probe.displayName, errno: e) }
+                    statuses[i].method = .unavailable
+                    statuses[i].reason = "attach failed: " + LoaderError.errnoText(e)
+                }
+            }
+        }
+    }
+
+    private func startRingBuffer() throws(LoaderError) {
+        guard let obj = object, let map = bpf_object__find_map_by_name(obj, "dsc_events") else {
+            throw .map(what: "finding the ring buffer map", errno: ENOENT)
+        }
+        let ctx = Unmanaged.passUnretained(batch).toOpaque()
+        guard
+            let rb = ring_buffer__new(
+                bpf_map__fd(map),
+                { ctx, data, size -> Int32 in
+                    let batch = Unmanaged<RecordBatch>.fromOpaque(ctx!).takeUnretainedValue()
+                    batch.add(UnsafeRawPointer(data!), size: size)
+                    return 0
+                }, ctx, nil)
+        else { throw .map(what: "opening the ring buffer", errno: errno) }
+        ringBuffer = rb
+    }
+
+    // MARK: - Consuming
+
+    /// Waits up to `timeoutMs` for records and hands everything available
+    /// to `sink` in batches (the buffer is only valid during the call).
+    /// Injects a DSC_EV_LOST record when drop counters grew. Returns the
+    /// number of records handed out.
+    @discardableResult
+    public func poll(timeoutMs: Int32, into sink: (UnsafeRawBufferPointer) -> Void) throws(LoaderError) -> Int {
+        guard let rb = ringBuffer else { return 0 }
+        return try withoutActuallyEscaping(sink) { (sink) throws(LoaderError) -> Int in
+            batch.sink = sink
+            defer { batch.sink = nil }
+            let before = batch.delivered + UInt64(batch.count)
+            if !detached {
+                let rc = ring_buffer__poll(rb, timeoutMs)
+                if rc < 0 && rc != -EINTR { throw .map(what: "polling the ring buffer", errno: rc) }
+            }
+            let rc = ring_buffer__consume(rb)
+            if rc < 0 && rc != -EINTR { throw .map(what: "reading the ring buffer", errno: rc) }
+            let now = monotonicNow()
+            if detached || now &- lastDropCheckNs >= 200_000_000 { checkDrops(now: now) }
+            batch.flush()
+            return Int(batch.delivered - before)
+        }
+    }
+
+    /// Detaches every probe (no new records), then hands out everything
+    /// still in the ring buffer and a final DSC_EV_LOST if needed.
+    @discardableResult
+    public func drain(into sink: (UnsafeRawBufferPointer) -> Void) throws(LoaderError) -> Int {
+        detach()
+        var total = 0
+        while true {
+            let n = try poll(timeoutMs: 0, into: sink)
+            total += n
+            if n == 0 { break }
+        }
+        return total
+    }
+
+    /// Per-probe counters summed over CPUs.
+    public func counters() -> [ProbeCounters] {
+        guard let map = countersMap else { return [] }
+        var values = [UInt64](repeating: 0, count: 2 * cpuCount)
+        return ProbeCatalog.all.map { probe in
+            var key = UInt32(probe.id)
+            let rc = values.withUnsafeMutableBytes {
+                bpf_map__lookup_elem(map, &key, 4, $0.baseAddress, $0.count, 0)
+            }
+            var emitted: UInt64 = 0, dropped: UInt64 = 0
+            if rc == 0 {
+                for cpu in 0..<cpuCount {
+                    emitted &+= values[2 * cpu]
+                    dropped &+= values[2 * cpu + 1]
+                }
+            }
+            return ProbeCounters(probe: probe, emitted: emitted, dropped: dropped)
+        }
+    }
+
+    /// Total records handed out so far (including synthetic ones).
+    public var recordsDelivered: UInt64 { batch.delivered }
+
+    private func checkDrops(now: UInt64) {
+        let counts = counters()
+        var delta: UInt64 = 0
+        var worst = (probe: UInt32.max, drops: UInt64(0))
+        for c in counts {
+            let d = c.dropped &- reportedDrops[c.probe.id]
+            if d > 0 {
+                delta &+= d
+                if d > worst.drops { worst = (UInt32(c.probe.id), d) }
+                reportedDrops[c.probe.id] = c.dropped
+            }
+        }
+        if delta > 0 {
+            var e = dsc_event()
+            e.hdr.ts_ns = now
+            e.hdr.type = UInt16(DSC_EV_LOST.rawValue)
+            e.lost.dropped = delta
+            e.lost.since_ns = lastDropCheckNs
+            e.lost.probe = worst.probe
+            batch.add(event: &e)
+        }
+        lastDropCheckNs = now
+    }
+
+    // MARK: - Teardown
+
+    /// Detaches all probes; the maps and ring buffer stay readable.
+    public func detach() {
+        for link in links { bpf_link__destroy(link) }
+        links.removeAll()
+        detached = true
+    }
+
+    /// Detaches and frees everything. Safe to call more than once.
+    public func close() {
+        detach()
+        if let rb = ringBuffer { ring_buffer__free(rb) }
+        ringBuffer = nil
+        closeObject()
+    }
+
+    private func closeObject() {
+        if let obj = object { bpf_object__close(obj) }
+        object = nil
+        countersMap = nil
+        tgidsMap = nil
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds (the clock bpf_ktime_get_ns reads).
+func monotonicNow() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}

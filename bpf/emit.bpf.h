@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Reserving, filling and submitting records; per-probe counters.
+ */
+#ifndef DIOSCOPE_EMIT_BPF_H
+#define DIOSCOPE_EMIT_BPF_H
+
+static __always_inline void dsc_count(u32 probe, bool dropped)
+{
+	struct dsc_counter *c = bpf_map_lookup_elem(&dsc_counters, &probe);
+
+	if (!c)
+		return;
+	if (dropped)
+		c->dropped++;
+	else
+		c->emitted++;
+}
+
+/*
+ * Reserve a zeroed record with its header filled in. Counts a drop for
+ * the probe and returns NULL when the ring is full.
+ */
+static __always_inline struct dsc_event *dsc_reserve(u32 probe, u16 type,
+						     u32 dev, u64 ino)
+{
+	struct dsc_event *e;
+	u64 id;
+
+	e = bpf_ringbuf_reserve(&dsc_events, sizeof(*e), 0);
+	if (!e) {
+		dsc_count(probe, true);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	id = bpf_get_current_pid_tgid();
+	e->hdr.ts_ns = bpf_ktime_get_ns();
+	e->hdr.tgid = id >> 32;
+	e->hdr.tid = (u32)id;
+	e->hdr.type = type;
+	e->hdr.cpu = bpf_get_smp_processor_id();
+	e->hdr.dev = dev;
+	e->hdr.ino = ino;
+	return e;
+}
+
+/* Submit, waking the consumer only when enough data is waiting. */
+static __always_inline void dsc_submit(struct dsc_event *e, u32 probe)
+{
+	u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&dsc_events, BPF_RB_AVAIL_DATA) >= dsc_wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+	dsc_count(probe, false);
+}
+
+#endif /* DIOSCOPE_EMIT_BPF_H */

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Reading identities out of inodes, kiocbs and file descriptors.
+ */
+#ifndef DIOSCOPE_INODE_BPF_H
+#define DIOSCOPE_INODE_BPF_H
+
+static __always_inline u32 dsc_inode_dev(struct inode *inode)
+{
+	return BPF_CORE_READ(inode, i_sb, s_dev);
+}
+
+static __always_inline u64 dsc_inode_ino(struct inode *inode)
+{
+	return BPF_CORE_READ(inode, i_ino);
+}
+
+static __always_inline s64 dsc_inode_size(struct inode *inode)
+{
+	return BPF_CORE_READ(inode, i_size);
+}
+
+static __always_inline u8 dsc_inode_blkbits(struct inode *inode)
+{
+	return BPF_CORE_READ(inode, i_blkbits);
+}
+
+static __always_inline struct inode *dsc_kiocb_inode(struct kiocb *iocb)
+{
+	return BPF_CORE_READ(iocb, ki_filp, f_inode);
+}
+
+/* Which user API submitted this kiocb (enum dsc_api). */
+static __always_inline u8 dsc_kiocb_api(struct kiocb *iocb)
+{
+	u64 fn = (u64)BPF_CORE_READ(iocb, ki_complete);
+
+	if (!fn)
+		return DSC_API_SYNC;
+	if (dsc_addr_aio_complete_rw && fn == dsc_addr_aio_complete_rw)
+		return DSC_API_LIBAIO;
+	if ((dsc_addr_io_complete_rw && fn == dsc_addr_io_complete_rw) ||
+	    (dsc_addr_io_complete_rw_iopoll && fn == dsc_addr_io_complete_rw_iopoll))
+		return DSC_API_IO_URING;
+	return DSC_API_ASYNC_OTHER;
+}
+
+/*
+ * The user's handle on an async kiocb: for libaio the user iocb pointer
+ * (aio_kiocb.ki_res.obj), for io_uring the SQE's user_data (the kiocb
+ * is at the start of the io_kiocb's cmd area).
+ */
+static __always_inline u64 dsc_kiocb_user_ref(struct kiocb *iocb, u8 api)
+{
+	if (api == DSC_API_LIBAIO) {
+		struct aio_kiocb *req = (struct aio_kiocb *)iocb;
+
+		return BPF_CORE_READ(req, ki_res.obj);
+	}
+	if (api == DSC_API_IO_URING) {
+		struct io_kiocb *req = (struct io_kiocb *)iocb;
+
+		return BPF_CORE_READ(req, cqe.user_data);
+	}
+	return 0;
+}
+
+/* The inode behind a file descriptor of the current task, or NULL. */
+static __always_inline struct inode *dsc_fd_inode(s32 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *f = NULL;
+	unsigned int max;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt)
+		return NULL;
+	max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	return BPF_CORE_READ(f, f_inode);
+}
+
+#endif /* DIOSCOPE_INODE_BPF_H */

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Maps and load-time configuration shared by all dioscope programs.
+ */
+#ifndef DIOSCOPE_MAPS_BPF_H
+#define DIOSCOPE_MAPS_BPF_H
+
+/* --- load-time configuration, written by the loader into .rodata --- */
+
+/* Kernel text addresses resolved from /proc/kallsyms (0 when unknown). */
+const volatile u64 dsc_addr_aio_complete_rw = 0;
+const volatile u64 dsc_addr_io_complete_rw = 0;
+const volatile u64 dsc_addr_io_complete_rw_iopoll = 0;
+const volatile u64 dsc_addr_iomap_dio_bio_end_io = 0;
+
+/* Filters: which of them are on. */
+const volatile bool dsc_filter_dev = false;
+const volatile bool dsc_filter_pid = false;
+const volatile bool dsc_filter_cgroup = false;
+const volatile u64 dsc_cgroup_id = 0;
+
+/* Wake the consumer only once this many bytes are waiting in the ring. */
+const volatile u64 dsc_wakeup_bytes = 1 << 20;
+
+/* --- maps --- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22); /* resized by the loader */
+} dsc_events SEC(".maps");
+
+/* Per-CPU counters indexed by enum dsc_probe_id. */
+struct dsc_counter {
+	u64 emitted;
+	u64 dropped;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DSC_P_MAX);
+	__type(key, u32);
+	__type(value, struct dsc_counter);
+} dsc_counters SEC(".maps");
+
+/* Devices (kernel dev_t) the user asked for: filesystems and their disks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, u32);
+	__type(value, u8);
+} dsc_devs SEC(".maps");
+
+/* Traced processes (tgid); children join at fork. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, u32);
+	__type(value, u8);
+} dsc_tgids SEC(".maps");
+
+/*
+ * Learned while tracing: inodes, block devices and processes that did
+ * direct I/O passing the filters. Work done on their behalf in another
+ * context (kworkers converting extents, interrupts completing requests)
+ * is matched against these.
+ */
+struct dsc_inode_key {
+	u64 ino;
+	u32 dev;
+	u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct dsc_inode_key);
+	__type(value, u8);
+} dsc_active_inodes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, u32);
+	__type(value, u8);
+} dsc_active_bdevs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, u32);
+	__type(value, u8);
+} dsc_active_tgids SEC(".maps");
+
+/* A system call in progress, per thread. */
+struct dsc_sys_stash {
+	u64 enter_ts;
+	u64 inode;          /* struct inode * of the fd, 0 if none */
+	u64 user_events;    /* io_getevents: user io_event array */
+	s64 args[3];
+	u64 ino;
+	u32 dev;
+	s32 fd;
+	u16 sysno;          /* 0: no call in progress */
+	u8 enter_emitted;
+	u8 _pad[5];
+};
+
+/* Task-local storage: no global lock, freed with the task. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct dsc_sys_stash);
+} dsc_sys_inflight SEC(".maps");
+
+#endif /* DIOSCOPE_MAPS_BPF_H */

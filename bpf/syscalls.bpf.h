@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * System calls, from the classic syscalls:sys_enter_* / sys_exit_*
+ * tracepoints. The enter side stashes what the exit side needs, per
+ * thread; io_getevents' exit also reports each io_event it returned.
+ */
+#ifndef DIOSCOPE_SYSCALLS_BPF_H
+#define DIOSCOPE_SYSCALLS_BPF_H
+
+/* Layout of the syscalls:* tracepoint records (see their format files). */
+struct dsc_sys_enter_ctx {
+	u64 common;
+	s32 syscall_nr;
+	u32 _pad;
+	u64 args[6];
+};
+
+struct dsc_sys_exit_ctx {
+	u64 common;
+	s32 syscall_nr;
+	u32 _pad;
+	s64 ret;
+};
+
+#define DSC_MAX_IOVECS 16
+
+/* Total length of a user iovec array, or -1 if it is too long to sum. */
+static __always_inline s64 dsc_iov_total(const struct iovec *iov, u64 vlen)
+{
+	s64 total = 0;
+	struct iovec v;
+	int i;
+
+	if (vlen > DSC_MAX_IOVECS)
+		return -1;
+	for (i = 0; i < DSC_MAX_IOVECS; i++) {
+		if (i >= vlen)
+			break;
+		if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
+			return -1;
+		total += v.iov_len;
+	}
+	return total;
+}
+
+static __always_inline void dsc_emit_sys_enter(struct dsc_sys_stash *st,
+					       u32 probe)
+{
+	struct dsc_event *e;
+
+	e = dsc_reserve(probe, DSC_EV_SYS_ENTER, st->dev, st->ino);
+	if (!e)
+		return;
+	e->hdr.ts_ns = st->enter_ts;
+	e->sys_enter.sysno = st->sysno;
+	e->sys_enter.fd = st->fd;
+	e->sys_enter.args[0] = st->args[0];
+	e->sys_enter.args[1] = st->args[1];
+	e->sys_enter.args[2] = st->args[2];
+	e->sys_enter.isize = st->inode ? dsc_inode_size((struct inode *)st->inode) : -1;
+	bpf_get_current_comm(e->sys_enter.comm, sizeof(e->sys_enter.comm));
+	dsc_submit(e, probe);
+	st->enter_emitted = 1;
+}
+
+/*
+ * Common enter path. fd < 0: the call has no file (or, for
+ * io_uring_enter, not a data file); `resolve` says whether fd names the
+ * file the I/O is done on.
+ */
+static __always_inline int dsc_sys_enter(u32 probe, u16 sysno, s32 fd,
+					 bool resolve, s64 a0, s64 a1, s64 a2,
+					 u64 user_events)
+{
+	struct dsc_sys_stash st = {};
+	struct dsc_sys_stash *slot;
+	struct inode *inode = NULL;
+	bool pass;
+
+	if (dsc_task_filtered() && !dsc_task_ok())
+		return 0;
+	if (resolve) {
+		inode = dsc_fd_inode(fd);
+		if (inode) {
+			st.dev = dsc_inode_dev(inode);
+			st.ino = dsc_inode_ino(inode);
+		}
+		if (!dsc_dev_ok(st.dev))
+			return 0;
+		pass = true;
+	} else {
+		pass = dsc_pass_fileless_event();
+	}
+	st.enter_ts = bpf_ktime_get_ns();
+	st.inode = (u64)inode;
+	st.user_events = user_events;
+	st.args[0] = a0;
+	st.args[1] = a1;
+	st.args[2] = a2;
+	st.fd = fd;
+	st.sysno = sysno;
+	if (pass)
+		dsc_emit_sys_enter(&st, probe);
+	slot = bpf_task_storage_get(&dsc_sys_inflight, bpf_get_current_task_btf(),
+				    0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (slot)
+		*slot = st;
+	return 0;
+}
+
+/* io_getevents/io_pgetevents: one record per io_event handed back. */
+static __always_inline void dsc_emit_reaps(struct dsc_sys_stash *st, s64 ret,
+					   u32 probe)
+{
+	struct io_event ev;
+	u32 n, i;
+
+	if (ret <= 0 || !st->user_events)
+		return;
+	n = ret > 0x7fffffff ? 0x7fffffff : (u32)ret;
+	for (i = 0; i < DSC_MAX_REAP_PER_CALL; i++) {
+		struct dsc_event *e;
+
+		if (i >= n)
+			break;
+		if (bpf_probe_read_user(&ev, sizeof(ev),
+					(void *)(st->user_events + (u64)i * sizeof(ev))))
+			break;
+		e = dsc_reserve(probe, DSC_EV_AIO_REAP, 0, 0);
+		if (!e)
+			continue;
+		e->reap.ctx = st->args[0];
+		e->reap.data = ev.data;
+		e->reap.obj = ev.obj;
+		e->reap.res = ev.res;
+		e->reap.res2 = ev.res2;
+		e->reap.index = i;
+		e->reap.total = n;
+		dsc_submit(e, probe);
+	}
+	/* Events beyond what we can report are lost: count them as drops. */
+	if (n > DSC_MAX_REAP_PER_CALL) {
+		struct dsc_counter *c = bpf_map_lookup_elem(&dsc_counters, &probe);
+
+		if (c)
+			c->dropped += n - DSC_MAX_REAP_PER_CALL;
+	}
+}
+
+static __always_inline int dsc_sys_exit(u32 probe, u16 sysno, s64 ret)
+{
+	struct dsc_sys_stash *st;
+	struct dsc_event *e;
+
+	st = bpf_task_storage_get(&dsc_sys_inflight, bpf_get_current_task_btf(), 0, 0);
+	if (!st || !st->sysno)
+		return 0;
+	if (st->sysno != sysno)
+		goto out;
+	if (!st->enter_emitted) {
+		/* A file-less call whose process did its first traced I/O
+		 * during the call: report the enter now, with its own time. */
+		if (!dsc_pass_fileless_event())
+			goto out;
+		dsc_emit_sys_enter(st, probe);
+	}
+	e = dsc_reserve(probe, DSC_EV_SYS_EXIT, st->dev, st->ino);
+	if (e) {
+		e->sys_exit.sysno = sysno;
+		e->sys_exit.fd = st->fd;
+		e->sys_exit.ret = ret;
+		e->sys_exit.isize = st->inode ? dsc_inode_size((struct inode *)st->inode) : -1;
+		e->sys_exit.enter_ts = st->enter_ts;
+		dsc_submit(e, probe);
+	}
+	if (sysno == DSC_SYS_IO_GETEVENTS || sysno == DSC_SYS_IO_PGETEVENTS)
+		dsc_emit_reaps(st, ret, probe);
+out:
+	st->sysno = 0;
+	return 0;
+}
+
+#define DSC_SYSCALL(name, probe, sysno, fd, resolve, a0, a1, a2, uev)	\
+SEC("tracepoint/syscalls/sys_enter_" #name)				\
+int sys_enter_##name(struct dsc_sys_enter_ctx *ctx)			\
+{									\
+	return dsc_sys_enter(probe, sysno, fd, resolve, a0, a1, a2, uev); \
+}									\
+SEC("tracepoint/syscalls/sys_exit_" #name)				\
+int sys_exit_##name(struct dsc_sys_exit_ctx *ctx)			\
+{									\
+	return dsc_sys_exit(probe, sysno, ctx->ret);			\
+}
+
+#define A(i) ((s64)ctx->args[i])
+
+DSC_SYSCALL(pread64, DSC_P_SYS_PREAD64, DSC_SYS_PREAD64, (s32)A(0), true,
+	    A(1), A(2), A(3), 0)
+DSC_SYSCALL(pwrite64, DSC_P_SYS_PWRITE64, DSC_SYS_PWRITE64, (s32)A(0), true,
+	    A(1), A(2), A(3), 0)
+DSC_SYSCALL(preadv2, DSC_P_SYS_PREADV2, DSC_SYS_PREADV2, (s32)A(0), true,
+	    A(1), dsc_iov_total((const struct iovec *)ctx->args[1], ctx->args[2]),
+	    A(3), 0)
+DSC_SYSCALL(pwritev2, DSC_P_SYS_PWRITEV2, DSC_SYS_PWRITEV2, (s32)A(0), true,
+	    A(1), dsc_iov_total((const struct iovec *)ctx->args[1], ctx->args[2]),
+	    A(3), 0)
+DSC_SYSCALL(io_submit, DSC_P_SYS_IO_SUBMIT, DSC_SYS_IO_SUBMIT, -1, false,
+	    A(0), A(1), A(2), 0)
+DSC_SYSCALL(io_getevents, DSC_P_SYS_IO_GETEVENTS, DSC_SYS_IO_GETEVENTS, -1, false,
+	    A(0), A(1), A(2), ctx->args[3])
+DSC_SYSCALL(io_pgetevents, DSC_P_SYS_IO_PGETEVENTS, DSC_SYS_IO_PGETEVENTS, -1, false,
+	    A(0), A(1), A(2), ctx->args[3])
+DSC_SYSCALL(io_uring_enter, DSC_P_SYS_IO_URING_ENTER, DSC_SYS_IO_URING_ENTER,
+	    (s32)A(0), false, A(1), A(2), A(3), 0)
+DSC_SYSCALL(fallocate, DSC_P_SYS_FALLOCATE, DSC_SYS_FALLOCATE, (s32)A(0), true,
+	    A(1), A(2), A(3), 0)
+DSC_SYSCALL(ftruncate, DSC_P_SYS_FTRUNCATE, DSC_SYS_FTRUNCATE, (s32)A(0), true,
+	    A(1), 0, 0, 0)
+DSC_SYSCALL(fsync, DSC_P_SYS_FSYNC, DSC_SYS_FSYNC, (s32)A(0), true, 0, 0, 0, 0)
+DSC_SYSCALL(fdatasync, DSC_P_SYS_FDATASYNC, DSC_SYS_FDATASYNC, (s32)A(0), true,
+	    0, 0, 0, 0)
+
+#undef A
+
+#endif /* DIOSCOPE_SYSCALLS_BPF_H */
