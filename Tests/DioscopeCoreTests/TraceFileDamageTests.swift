@@ -44,6 +44,8 @@ import Testing
                 continue
             }
             let (events, s, reader) = try Fx.readAll(cutPath)
+            // a cut is never "damage", only truncation
+            #expect(!s.damaged, "cut at \(cut): \(s.problems)")
             // exactly the chunks that end at or before the cut
             let complete = cut < dataStart ? 0 : Swift.min(Self.chunks, (cut - dataStart) / chunkBytes)
             #expect(numbers(events) == Array(0..<(complete * Self.perChunk)), "cut at \(cut)")

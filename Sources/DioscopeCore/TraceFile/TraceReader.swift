@@ -32,6 +32,8 @@ public struct TraceReader: EventSource {
     /// Where the first chunk starts; nil when the metadata length is
     /// unusable (the scan then resyncs from the end of the fixed header).
     private let dataStart: Int?
+    /// Some header problem is damage (not just the file ending inside the metadata).
+    private let headerDamaged: Bool
     /// Footer offset from the trailer, if the trailer is intact.
     private let trailerFooterOffset: Int?
 
@@ -101,12 +103,14 @@ public struct TraceReader: EventSource {
 
         // Metadata.
         var metadata = TraceMetadata()
+        var metadataCutOff = false
         var dataStart: Int? = F.fileHeaderSize + F.padded(metaLength)
         if metaLength > F.maxJSONLength {
             problems.append(SourceProblem(position: "byte \(F.fhMetadataLength)",
                                           message: "metadata length \(metaLength) is implausible; metadata skipped"))
             dataStart = nil
         } else if F.fileHeaderSize + metaLength > size {
+            metadataCutOff = true
             problems.append(SourceProblem(
                 position: "byte \(F.fileHeaderSize)",
                 message: "metadata truncated: header announces \(metaLength) bytes, file ends at byte \(size)"))
@@ -131,6 +135,7 @@ public struct TraceReader: EventSource {
         self.metadata = metadata
         self.dataStart = dataStart
         self.headerProblems = problems
+        self.headerDamaged = problems.count > (metadataCutOff ? 1 : 0)
 
         // Footer, located by the trailer.
         var footerOffset: Int?
@@ -231,7 +236,7 @@ public struct TraceReader: EventSource {
         var summary = SourceSummary(format: "dioscope-trace")
         var state = ScanState()
         for p in headerProblems { state.log.add(p) }
-        if !headerProblems.isEmpty { summary.damaged = true }
+        if headerDamaged { summary.damaged = true }
         let size = input.size
         var expectedSequence: UInt64 = 0
         var chunksRead: UInt64 = 0
