@@ -35,6 +35,13 @@ struct TraceFileBenchmarkTests {
         var chunkSum = 0
         let tk = try Self.seconds { _ = try r.forEachChunk { buf, _ in chunkSum &+= buf.count } }
         print("forEachChunk:   \(Int(Double(count) / tk / 1e6)) M records/s (\(Int(mb / tk)) MB/s)")
+        var fast = try TraceReader(path: path, verifyChecksums: false)
+        var sum2: UInt64 = 0
+        let tf = try Self.seconds {
+            _ = try fast.forEachRecord { p in sum2 &+= p.loadUnaligned(fromByteOffset: RecordLayout.ino, as: UInt64.self) }
+        }
+        print("forEachRecord, no payload CRC: \(Int(Double(count) / tf / 1e6)) M records/s (\(Int(mb / tf)) MB/s)")
+        #expect(sum2 == sum)
         var n = 0
         let te = try Self.seconds { _ = try r.forEachEvent { _ in n += 1 } }
         print("forEachEvent:   \(Int(Double(count) / te / 1e6)) M events/s")

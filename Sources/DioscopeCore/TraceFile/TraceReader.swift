@@ -175,13 +175,14 @@ public struct TraceReader: EventSource {
     /// Records whose type is not in the ABI are skipped and reported.
     /// `DSC_EV_LOST` records are delivered and also counted as drops.
     public mutating func forEachRecord(_ body: (UnsafeRawPointer) throws -> Void) throws -> SourceSummary {
-        try scan { payload, info, state in
+        let known = TraceReader.knownTypeMask
+        return try scan { payload, info, state in
             let size = RecordLayout.recordSize
             var delivered: UInt64 = 0
             var p = payload
             for i in 0..<info.recordCount {
                 let type = UInt16(littleEndian: p.loadUnaligned(fromByteOffset: RecordLayout.type, as: UInt16.self))
-                if type >= 32 || (TraceReader.knownTypeMask >> UInt32(type)) & 1 == 0 {
+                if type >= 32 || (known >> UInt32(type)) & 1 == 0 {
                     state.recordProblem(SourceProblem(
                         position: "byte \(info.payloadOffset + i * size)",
                         message: "unknown record type \(type) in chunk \(info.sequence) (record \(i)); record skipped"))
@@ -294,8 +295,8 @@ public struct TraceReader: EventSource {
                     let present = size - pos - F.chunkHeaderSize
                     state.log.add(SourceProblem(
                         position: "byte \(pos)",
-                        message: "chunk \(seq) cut off: it announces \(count) records (\(length) bytes) but the file "
-                            + "ends after \(present) of them (byte \(size)); its \(count) records are lost"))
+                        message: "chunk \(seq) cut off: it announces \(count) records (\(length) bytes), only \(present) "
+                            + "of those bytes are present before the end of the file (byte \(size)); its \(count) records are lost"))
                     summary.truncated = true
                     break
                 }
@@ -303,7 +304,7 @@ public struct TraceReader: EventSource {
                     if seq > expectedSequence {
                         state.log.add(SourceProblem(
                             position: "byte \(pos)",
-                            message: "chunk \(seq) follows chunk \(Int64(expectedSequence) - 1): "
+                            message: "chunk \(seq) found where chunk \(expectedSequence) was expected: "
                                 + "\(seq - expectedSequence) chunk(s) missing"))
                         summary.damaged = true
                     } else {
@@ -313,7 +314,12 @@ public struct TraceReader: EventSource {
                             severity: .warning))
                     }
                 }
-                guard let chunk = try input.bytes(at: pos, count: F.chunkHeaderSize + length) else { break }
+                guard let chunk = try input.bytes(at: pos, count: F.chunkHeaderSize + length) else {
+                    state.log.add(SourceProblem(position: "byte \(pos)",
+                                                message: "the file shrank while it was being read"))
+                    summary.truncated = true
+                    break
+                }
                 let payload = chunk + F.chunkHeaderSize
                 let crc = verifyChecksums ? CRC32C.update(0, payload, count: length) : payloadCRC
                 expectedSequence = seq &+ 1
