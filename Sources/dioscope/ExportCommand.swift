@@ -1,7 +1,94 @@
 import ArgumentParser
+import DioscopeCore
+import Foundation
 
-// STUB: owned by the helper implementing `dioscope export`; replaced wholesale.
-struct ExportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "(not built yet)")
-    func run() async throws { throw ExitCode(64) }
+/// `dioscope export`: analyze a trace and write the result as versioned
+/// JSON and/or a Perfetto-loadable trace.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Analyze a trace and export timelines and findings as JSON and/or for the Perfetto UI.",
+        discussion: """
+            TRACE is a dioscope trace file (`dioscope record`) or ftrace text: the `trace` file of a tracefs \
+            instance, saved `trace_pipe` output, or `trace-cmd report` output; the kind is detected from the \
+            content.
+
+            --json writes every I/O timeline and finding, counts, phase statistics and what the input held, \
+            following schema/dioscope-analysis.schema.json (JSON Schema 2020-12, schemaVersion 1). \
+            --perfetto writes Chrome trace-event JSON for ui.perfetto.dev: each I/O is an async slice with \
+            its phases nested (on its process and on its file's track); findings are instant events with \
+            flow arrows to the I/Os involved. Use - as OUT to write to standard output (only one of them).
+
+            Exit status as `analyze`: 0 clean, 1 findings, 2 inconclusive (events lost or cut off), \
+            3 bad input (unreadable, unrecognized or damaged; intact parts are still exported) or an output \
+            that cannot be written, 64 usage.
+            """)
+
+    @Argument(help: "A dioscope trace file or ftrace text.")
+    var trace: String
+
+    @Option(name: .customLong("json"), help: "Write the analysis as JSON to OUT.")
+    var jsonOut: String?
+
+    @Option(name: .customLong("perfetto"), help: "Write a Perfetto/Chrome trace-event JSON file to OUT.")
+    var perfettoOut: String?
+
+    @Flag(help: "Write compact JSON (one line) instead of indented.")
+    var compact = false
+
+    func validate() throws {
+        if jsonOut == nil && perfettoOut == nil {
+            throw ValidationError("give --json OUT and/or --perfetto OUT")
+        }
+        if jsonOut == "-" && perfettoOut == "-" {
+            throw ValidationError("only one of --json and --perfetto can write to standard output")
+        }
+    }
+
+    func run() throws {
+        func warn(_ s: String) { FileHandle.standardError.write(Data(("dioscope export: " + s + "\n").utf8)) }
+        var input: TraceInput
+        do {
+            input = try TraceInput(path: trace)
+        } catch let e as TraceInputError {
+            warn(e.description)
+            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
+        } catch let e as TraceFileError {
+            warn(e.description)
+            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
+        }
+        let result: AnalysisResult
+        let summary: SourceSummary
+        do {
+            (result, summary) = try Analyzer.analyze(&input)
+        } catch {
+            warn("\(trace): \(error)")
+            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
+        }
+        for p in summary.problems.prefix(20) { warn("\(trace): \(p)") }
+        if summary.problems.count > 20 { warn("\(trace): \(summary.problems.count - 20) more problems") }
+
+        do {
+            if let out = jsonOut {
+                let data = try JSONExporter.encode(result, source: summary, pretty: !compact)
+                try emit(data, to: out)
+            }
+            if let out = perfettoOut {
+                try emit(PerfettoExporter.encode(result), to: out)
+            }
+        } catch {
+            warn("cannot write: \(error.localizedDescription)")
+            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
+        }
+        let status = result.exitStatus(sourceDamaged: summary.damaged)
+        if status != .clean { throw ExitCode(status.rawValue) }
+    }
+
+    private func emit(_ data: Data, to out: String) throws {
+        if out == "-" {
+            FileHandle.standardOutput.write(data)
+        } else {
+            try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+        }
+    }
 }

@@ -104,6 +104,9 @@ enum dsc_space_op_kind {
 	DSC_SPACE_EXT4_FALLOCATE_ENTER = 3, /* ext4:ext4_fallocate_enter */
 	DSC_SPACE_EXT4_FALLOCATE_EXIT = 4,  /* ext4:ext4_fallocate_exit */
 	DSC_SPACE_EXT4_TRUNCATE_ENTER = 5,  /* ext4:ext4_truncate_enter */
+	/* xfs:xfs_zero_eof: a size change zeroes [offset, offset + len) past
+	 * the size it sampled (isize = i_size when the zeroing starts) */
+	DSC_SPACE_XFS_ZERO_EOF = 6,
 };
 
 /* Normalized block operation (dsc_block.op), independent of kernel enums. */
@@ -372,6 +375,7 @@ enum dsc_probe_id {
 	DSC_P_SYS_FSYNC,
 	DSC_P_SYS_FDATASYNC,
 	DSC_P_SCHED_FORK,  /* follows the traced process tree; emits nothing */
+	DSC_P_XFS_ZERO_EOF,
 	DSC_P_MAX,
 };
 

@@ -115,6 +115,9 @@ public enum SpaceOpKind: UInt32, Sendable, CustomStringConvertible {
     case ext4FallocateEnter = 3
     case ext4FallocateExit = 4
     case ext4TruncateEnter = 5
+    /// `xfs_zero_eof`: a size change zeroes `[offset, offset+len)`; `isize` is
+    /// the in-core size when the zeroing starts.
+    case xfsZeroEof = 6
 
     public var description: String {
         switch self {
@@ -123,6 +126,7 @@ public enum SpaceOpKind: UInt32, Sendable, CustomStringConvertible {
         case .ext4FallocateEnter: "ext4_fallocate_enter"
         case .ext4FallocateExit: "ext4_fallocate_exit"
         case .ext4TruncateEnter: "ext4_truncate_enter"
+        case .xfsZeroEof: "xfs_zero_eof"
         }
     }
 }

@@ -1,0 +1,922 @@
+/// The join engine behind ``Analyzer``: receives events in timestamp order,
+/// builds ``LiveIO`` timelines, settles them, and hands settled files to the
+/// detectors (AnalysisEngine+Detectors.swift).
+///
+/// Joins use identity where the trace has it (kiocb, user_ref, io_uring
+/// req) and otherwise (dev, ino, range, task, time) with FIFO for ties:
+/// submission-side events (DIO_BEGIN, DSTMAP, BIO_QUEUE, DIO_QUEUED) run in
+/// the submitting task; completion-side work (kworker, irq) is matched by
+/// (dev, ino, range) to the oldest I/O in flight.
+///
+/// Indexes are dictionaries keyed by UInt64/UInt32 and short arrays of
+/// objects shared between them; per-event work allocates only when an I/O
+/// grows its timeline arrays.
+final class AnalysisEngine {
+    let options: AnalysisOptions
+
+    // MARK: indexes
+    private var byKiocb: [UInt64: LiveIO] = [:]
+    private var byUserRef: [UInt64: LiveIO] = [:]
+    private var uringByReq: [UInt64: LiveIO] = [:]
+    private var tasks: [UInt32: TaskState] = [:]
+    private var tidComm: [UInt32: Comm] = [:]
+    private var tgidComm: [UInt32: Comm] = [:]
+    /// (tgid << 32 | fd) → file.
+    private var fdMap: [UInt64: InodeKey] = [:]
+    /// Last file a process did direct I/O on, and whether it used more than one.
+    private var tgidInode: [UInt32: (key: InodeKey, multi: Bool)] = [:]
+    /// libaio I/Os posted and not yet reaped, per process, in posting order.
+    private var aioPosted: [UInt32: [LiveIO]] = [:]
+    /// io_uring I/Os completed in the kernel, waiting for their CQE, per process.
+    private var uringWaiting: [UInt32: [LiveIO]] = [:]
+    /// Bios queued but not completed, per block device: (io, bio index).
+    private var pendingBios: [DeviceNumber: [(io: LiveIO, index: Int)]] = [:]
+    /// Unsettled I/Os that have mappings (for bio joins without kiocb).
+    private var mappedInflight: [LiveIO] = []
+    var inodes: [InodeKey: InodeState] = [:]
+    private var unresolvedOps: [LiveOp] = []
+    private var deferredFlush: Set<InodeKey> = []
+
+    // MARK: results
+    private var nextID: UInt64 = 1
+    var timelines: [IOTimeline] = []
+    var findings: [Finding] = []
+    var findingKeys: Set<String> = []
+    var counts = IOCounts()
+    var overall = PhaseAccumulator(group: "all")
+    var byProcess: [UInt32: PhaseAccumulator] = [:]
+    var byInode: [InodeKey: PhaseAccumulator] = [:]
+    var unmatched: [String: UInt64] = [:]
+    var pendingShorts: [PendingShort] = []
+    var lostWindows: [LostWindow] = []
+    /// Compact record of every emitted I/O (id, start, end) for the final lost-window check.
+    var emittedSpans: [(id: UInt64, start: UInt64, end: UInt64, status: IOStatus)] = []
+    var eventsAnalyzed: UInt64 = 0
+    var firstTs: UInt64?
+    var lastTs: UInt64 = 0
+    var sawSyscalls = false
+    var lateEvents: UInt64 = 0
+    /// Set at finish: whether the whole trace is complete (detectors may rely on absence).
+    var traceComplete = true
+    var finishing = false
+
+    init(options: AnalysisOptions) { self.options = options }
+
+    // MARK: - helpers
+
+    func inode(_ key: InodeKey) -> InodeState {
+        if let s = inodes[key] { return s }
+        let s = InodeState(key: key)
+        inodes[key] = s
+        return s
+    }
+
+    private func count(_ what: String) { unmatched[what, default: 0] += 1 }
+
+    private func commString(tid: UInt32, tgid: UInt32) -> String {
+        if let c = tidComm[tid], !c.isEmpty { return c.description }
+        if let c = tgidComm[tgid], !c.isEmpty { return c.description }
+        return ""
+    }
+
+    private static func fdKey(_ tgid: UInt32, _ fd: Int32) -> UInt64 {
+        UInt64(tgid) << 32 | UInt64(UInt32(bitPattern: fd))
+    }
+
+    private func blockSize(_ s: InodeState, hint: UInt8 = 0) -> UInt64 {
+        let bits = hint != 0 ? hint : (s.blkbits != 0 ? s.blkbits : options.defaultBlockBits)
+        return 1 << UInt64(bits)
+    }
+
+    private func entry(_ e: Event, _ step: TimelineStep, offset: Int64? = nil, length: UInt64? = nil,
+                       value: Int64? = nil, note: String? = nil) -> TimelineEntry {
+        TimelineEntry(timestamp: e.timestamp, step: step, tid: e.tid, cpu: e.cpu, offset: offset, length: length,
+                      value: value, note: note)
+    }
+
+    // MARK: - dispatch
+
+    func handle(_ e: Event) {
+        eventsAnalyzed += 1
+        if firstTs == nil { firstTs = e.timestamp }
+        if e.timestamp > lastTs { lastTs = e.timestamp }
+        switch e.payload {
+        case .sysEnter(let p): sysEnter(e, p)
+        case .sysExit(let p): sysExit(e, p)
+        case .dioBegin(let p): dioBegin(e, p)
+        case .iomapDstmap(let p): dstmap(e, p)
+        case .block(let kind, let p): block(e, kind, p)
+        case .dioQueued(let p): dioQueued(e, p)
+        case .dioComplete(let p): dioComplete(e, p)
+        case .xfs(let kind, let p): xfs(e, kind, p)
+        case .ext4MapBlocksEnter(let p): ext4(e, p, source: "ext4_ext_map_blocks_enter")
+        case .ext4HandleUnwritten(let p): ext4(e, p, source: "ext4_ext_handle_unwritten_extents")
+        case .ioUringComplete(let p): uringComplete(e, p)
+        case .fsSpaceOp(let p): spaceOp(e, p)
+        case .aioReap(let p): aioReap(e, p)
+        case .lost(let p): lost(e, p)
+        }
+    }
+
+    // MARK: - system calls
+
+    private func sysEnter(_ e: Event, _ p: SysEnter) {
+        sawSyscalls = true
+        if !p.comm.isEmpty {
+            tidComm[e.tid] = p.comm
+            if tgidComm[e.tgid] == nil || e.tid == e.tgid { tgidComm[e.tgid] = p.comm }
+        }
+        var key: InodeKey? = e.ino != 0 ? InodeKey(dev: e.dev, ino: e.ino) : nil
+        if key == nil, p.fd >= 0 { key = fdMap[Self.fdKey(e.tgid, p.fd)] }
+        if let key, p.fd >= 0 { fdMap[Self.fdKey(e.tgid, p.fd)] = key }
+        if let key, p.isize >= 0 { inode(key).noteIsize(p.isize, at: e.timestamp) }
+        let call = OpenCall(sysno: p.sysno, fd: p.fd, args: p.args, enterTs: e.timestamp, key: key)
+        let kind: FileOperation.Kind? = switch p.sysno {
+        case .fsync: .fsync
+        case .fdatasync: .fdatasync
+        case .fallocate: .fallocate
+        case .ftruncate: .ftruncate
+        default: nil
+        }
+        if let kind {
+            var op = FileOperation(kind: kind, tgid: e.tgid, tid: e.tid, dev: key?.dev ?? DeviceNumber(raw: 0),
+                                   ino: key?.ino ?? 0, startedAt: e.timestamp)
+            switch p.sysno {
+            case .fallocate: op.offset = p.args.1; op.length = p.args.2
+            case .ftruncate: op.offset = p.args.0; op.length = 0
+            default: break
+            }
+            var resolvedKey = key
+            if resolvedKey == nil, kind == .fsync || kind == .fdatasync, let t = tgidInode[e.tgid], !t.multi {
+                resolvedKey = t.key
+                op.inodeInferred = true
+                op.dev = t.key.dev
+                op.ino = t.key.ino
+            }
+            let live = LiveOp(op: op, resolved: resolvedKey != nil)
+            if let resolvedKey {
+                inode(resolvedKey).openOps.append(live)
+            } else {
+                unresolvedOps.append(live)
+            }
+            openOpsByTid[e.tid] = live
+        }
+        // A new call in a task ends whatever the task was submitting.
+        tasks[e.tid, default: TaskState()].open = call
+        tasks[e.tid]!.current = nil
+    }
+
+    /// The fallocate/ftruncate/fsync a task is in.
+    private var openOpsByTid: [UInt32: LiveOp] = [:]
+
+    private func sysExit(_ e: Event, _ p: SysExit) {
+        sawSyscalls = true
+        guard var call = tasks[e.tid]?.open, call.sysno == p.sysno else {
+            // exit without enter (trace start) or a call we did not see begin
+            if p.sysno.isDataTransfer || p.sysno == .ioSubmit { count("sys_exit without enter") }
+            if p.sysno == .ioGetevents || p.sysno == .ioPgetevents, p.ret > 0 { reapFIFO(e, n: Int(p.ret)) }
+            return
+        }
+        tasks[e.tid]!.open = nil
+        tasks[e.tid]!.current = nil
+        if call.key == nil, e.ino != 0 { call.key = InodeKey(dev: e.dev, ino: e.ino) }
+        if let key = call.key, p.isize >= 0 { inode(key).noteIsize(p.isize, at: e.timestamp) }
+
+        switch p.sysno {
+        case .ioSubmit, .ioUringEnter:
+            for io in call.ios {
+                io.t.submitReturnedAt = e.timestamp
+                io.add(entry(e, .submitReturned, value: p.ret, note: p.sysno == .ioSubmit ? "io_submit" : "io_uring_enter"))
+            }
+        case .ioGetevents, .ioPgetevents:
+            let n = Int(max(0, p.ret - call.reapsSeen))
+            if n > 0 { reapFIFO(e, n: n) }
+        case _ where p.sysno.isDataTransfer:
+            if call.ios.isEmpty {
+                bufferedIO(e, call, ret: p.ret)
+            } else {
+                // Several attempts of one user I/O are one LiveIO; distinct ones share the return.
+                var seen = Set<ObjectIdentifier>()
+                for io in call.ios where seen.insert(ObjectIdentifier(io)).inserted {
+                    io.t.returnedAt = e.timestamp
+                    io.t.submitReturnedAt = e.timestamp
+                    io.t.result = p.ret
+                    if p.ret < 0 { io.awaitingRetry = false }
+                    io.add(entry(e, .returned, value: p.ret, note: p.sysno.description))
+                    trySettle(io)
+                }
+            }
+        case .fallocate, .ftruncate, .fsync, .fdatasync:
+            if let live = openOpsByTid.removeValue(forKey: e.tid) {
+                live.op.endedAt = e.timestamp
+                live.op.result = p.ret
+                closeOp(live, tgid: e.tgid, fallbackKey: call.key)
+            }
+        default:
+            break
+        }
+    }
+
+    /// A fallocate/ftruncate/fsync returned: move it from open to done on its file.
+    private func closeOp(_ live: LiveOp, tgid: UInt32, fallbackKey: InodeKey?) {
+        if !live.resolved {
+            unresolvedOps.removeAll { $0 === live }
+            var key = fallbackKey
+            if key == nil, let t = tgidInode[tgid], !t.multi {
+                key = t.key
+                live.op.inodeInferred = true
+            }
+            guard let key else {
+                count("\(live.op.kind.rawValue) on unknown file")
+                flushDeferred()
+                return
+            }
+            live.resolved = true
+            live.op.dev = key.dev
+            live.op.ino = key.ino
+            let s = inode(key)
+            s.ops.append(live)
+            checkFlush(s)
+            flushDeferred()
+            return
+        }
+        let s = inode(InodeKey(dev: live.op.dev, ino: live.op.ino))
+        s.openOps.removeAll { $0 === live }
+        s.ops.append(live)
+        checkFlush(s)
+    }
+
+    /// A pread/pwrite that did no direct I/O: a buffered access.
+    private func bufferedIO(_ e: Event, _ call: OpenCall, ret: Int64) {
+        guard let key = call.key else { return }
+        let isWrite = call.sysno.isWrite
+        let hasCount = call.sysno == .pread64 || call.sysno == .pwrite64
+        let offset: Int64 = hasCount ? call.args.2 : 0
+        let length: Int64 = hasCount ? call.args.1 : Int64.max / 4
+        let op = FileOperation(kind: isWrite ? .bufferedWrite : .bufferedRead, tgid: e.tgid, tid: e.tid,
+                               dev: key.dev, ino: key.ino, startedAt: call.enterTs, endedAt: e.timestamp,
+                               offset: offset, length: length, result: ret)
+        let s = inode(key)
+        if isWrite {
+            resolveShortWrites(key: key, tgid: e.tgid, start: offset, at: call.enterTs, done: e.timestamp,
+                               fallback: "buffered \(call.sysno) 0x\(String(offset, radix: 16))+0x\(String(length, radix: 16))",
+                               fallbackIO: nil)
+        }
+        if s.inflight.isEmpty && s.openOps.isEmpty && s.history.isEmpty && !isWrite { return }
+        s.ops.append(LiveOp(op: op, resolved: true))
+        checkFlush(s)
+    }
+
+    // MARK: - direct I/O
+
+    private func dioBegin(_ e: Event, _ p: DIOBegin) {
+        let key = InodeKey(dev: e.dev, ino: e.ino)
+        let s = inode(key)
+        if p.blkbits != 0 { s.blkbits = p.blkbits }
+        s.noteIsize(p.isize, at: e.timestamp)
+        let call = tasks[e.tid]?.open
+        if let call, call.fd >= 0, call.sysno.isDataTransfer {
+            fdMap[Self.fdKey(e.tgid, call.fd)] = key
+        }
+        if let t = tgidInode[e.tgid] {
+            if t.key != key { tgidInode[e.tgid] = (key, true) }
+        } else {
+            tgidInode[e.tgid] = (key, false)
+        }
+
+        let flags = Self.flagNames(p.dioFlags)
+        let attempt = IOAttempt(beganAt: e.timestamp, tid: e.tid, kiocb: p.kiocb, offset: p.pos, length: p.count,
+                                dioFlags: flags, nowait: p.kiFlags.contains(.nowait))
+
+        // A kernel retry of a refused attempt: same kiocb, or same file range from the same process.
+        if let io = s.inflight.first(where: {
+            $0.awaitingRetry && (p.kiocb != 0 && $0.kiocb == p.kiocb
+                || ($0.t.tgid == e.tgid && $0.t.attempts.last?.offset == p.pos && $0.t.attempts.last?.length == p.count
+                    && $0.t.op == (p.isWrite ? .write : .read)))
+        }) {
+            io.awaitingRetry = false
+            io.t.attempts[io.t.attempts.count - 1].retried = true
+            io.t.attempts.append(attempt)
+            io.t.completedAt = nil
+            io.t.postedAt = nil
+            io.t.result = nil
+            io.kiocb = p.kiocb
+            if p.kiocb != 0 { byKiocb[p.kiocb] = io }
+            io.add(entry(e, .retry, offset: p.pos, length: p.count, value: p.isize, note: flags.joined(separator: "|")))
+            tasks[e.tid, default: TaskState()].current = io
+            if tasks[e.tid]?.open != nil { tasks[e.tid]!.open!.ios.append(io) }
+            return
+        }
+
+        var api = p.api
+        if api == .asyncOther || (api == .sync && p.kiFlags.contains(.nowait) && call?.sysno == .ioUringEnter) {
+            if call?.sysno == .ioSubmit { api = .libaio }
+            else if call?.sysno == .ioUringEnter { api = .ioUring }
+            else if commString(tid: e.tid, tgid: e.tgid).hasPrefix("iou-") { api = .ioUring }
+        }
+        let requested: UInt64? = {
+            guard let call, call.sysno == .pread64 || call.sysno == .pwrite64 || call.sysno == .read
+                || call.sysno == .write, call.args.1 >= 0 else { return nil }
+            return UInt64(call.args.1)
+        }()
+        let submitted = call.map { $0.sysno.isDataTransfer || $0.sysno == .ioSubmit || $0.sysno == .ioUringEnter }
+            == true ? call!.enterTs : e.timestamp
+        var t = IOTimeline(id: nextID, op: p.isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid,
+                           comm: commString(tid: e.tid, tgid: e.tgid), dev: e.dev, ino: e.ino, offset: p.pos,
+                           length: p.count, requested: requested, syscall: call?.sysno.description,
+                           isizeAtBegin: p.isize, blockSize: blockSize(s, hint: p.blkbits), submittedAt: submitted)
+        nextID += 1
+        t.attempts.append(attempt)
+        if let call, submitted == call.enterTs, call.enterTs != e.timestamp || call.sysno.isDataTransfer {
+            t.entries.append(TimelineEntry(timestamp: call.enterTs, step: .syscallEnter, tid: e.tid,
+                                           value: requested.map { Int64($0) }, note: call.sysno.description))
+        }
+        let io = LiveIO(t: t, key: key, kiocb: p.kiocb, userRef: p.userRef)
+        io.noSyscall = call == nil
+        io.add(entry(e, .begin, offset: p.pos, length: p.count, value: p.isize,
+                     note: flags.isEmpty ? nil : flags.joined(separator: "|")))
+        s.inflight.append(io)
+        if p.kiocb != 0 { byKiocb[p.kiocb] = io }
+        if p.userRef != 0 { byUserRef[p.userRef] = io }
+        tasks[e.tid, default: TaskState()].current = io
+        if tasks[e.tid]?.open != nil { tasks[e.tid]!.open!.ios.append(io) }
+        if io.t.op == .write {
+            resolveShortWrites(key: key, tgid: e.tgid, start: p.pos, at: e.timestamp, done: nil,
+                               fallback: "io#\(io.t.id) \(api) write 0x\(String(p.pos, radix: 16))", fallbackIO: io)
+        }
+    }
+
+    static func flagNames(_ f: DIOFlags) -> [String] {
+        var out: [String] = []
+        if f.contains(.forceWait) { out.append("DIO_FORCE_WAIT") }
+        if f.contains(.overwriteOnly) { out.append("DIO_OVERWRITE_ONLY") }
+        if f.contains(.partial) { out.append("DIO_PARTIAL") }
+        return out
+    }
+
+    /// The I/O a submission-side event in task `tid` on file `key` belongs to.
+    private func submitting(_ e: Event) -> LiveIO? {
+        if let io = tasks[e.tid]?.current, !io.settled,
+           e.ino == 0 || (io.key.ino == e.ino && io.key.dev == e.dev) { return io }
+        // Fall back: the newest unsettled I/O of that task on that file.
+        guard e.ino != 0, let s = inodes[InodeKey(dev: e.dev, ino: e.ino)] else { return nil }
+        return s.inflight.last { $0.t.attempts.last?.tid == e.tid && !$0.completed }
+    }
+
+    private func dstmap(_ e: Event, _ p: IomapMapping) {
+        guard let io = submitting(e) else { count("iomap_iter_dstmap"); return }
+        let addr: UInt64? = p.addr == IomapMapping.nullAddress ? nil : p.addr
+        io.t.mappings.append(IOMappingRecord(timestamp: e.timestamp, offset: p.offset, length: p.length, addr: addr,
+                                             type: p.type, new: p.flags.contains(.new), bdev: p.bdev))
+        if p.blkbits != 0 { inode(io.key).blkbits = p.blkbits; io.t.blockSize = 1 << UInt64(p.blkbits) }
+        io.add(entry(e, .mapping, offset: p.offset, length: p.length, value: Int64(p.type.rawValue),
+                     note: p.type.description + (p.flags.contains(.new) ? " NEW" : "")))
+        if io.t.op == .write, p.type == .unwritten, let a = io.t.attempts.last {
+            let ar = FileRange(start: a.offset, end: a.offset + Int64(a.length))
+            if let need = ar.intersection(FileRange(start: p.offset, end: p.offset + Int64(p.length))) {
+                io.needRanges.append(need)
+            }
+        }
+        if addr != nil, !mappedInflight.contains(where: { $0 === io }) { mappedInflight.append(io) }
+    }
+
+    private func block(_ e: Event, _ kind: BlockEventKind, _ p: BlockIO) {
+        switch kind {
+        case .bioQueue: bioQueue(e, p)
+        case .rqIssue, .rqComplete: request(e, kind, p)
+        case .ioStart, .ioDone: break
+        }
+    }
+
+    private func mappingFor(_ io: LiveIO, diskStart: UInt64, diskEnd: UInt64, dev: DeviceNumber) -> IOMappingRecord? {
+        io.t.mappings.last { m in
+            guard let addr = m.addr else { return false }
+            return (m.bdev.raw == 0 || m.bdev == dev) && diskStart >= addr && diskEnd <= addr + m.length
+        }
+    }
+
+    private func bioQueue(_ e: Event, _ p: BlockIO) {
+        let ds = p.sector << 9, de = (p.sector + UInt64(p.nrSector)) << 9
+        var io: LiveIO?
+        var exact = false
+        if p.flags.contains(.iomapDIO), p.kiocb != 0, let k = byKiocb[p.kiocb] {
+            io = k
+            exact = true
+        } else {
+            // Without identity: the task's current I/O if its mapping holds the disk range, else
+            // the oldest unsettled I/O whose mapping holds it.
+            if let c = tasks[e.tid]?.current, !c.settled, mappingFor(c, diskStart: ds, diskEnd: de, dev: e.dev) != nil {
+                io = c
+            } else {
+                io = mappedInflight.first { !$0.settled && !$0.completed
+                    && mappingFor($0, diskStart: ds, diskEnd: de, dev: e.dev) != nil }
+            }
+        }
+        guard let io else { count("block_bio_queue"); return }
+        var role = BioRole.unknown
+        var fileOffset: Int64?
+        var zeroed: [FileRange] = []
+        if let m = mappingFor(io, diskStart: ds, diskEnd: de, dev: e.dev), let fo = m.fileOffset(forDiskByte: ds) {
+            fileOffset = fo
+            let br = FileRange(start: fo, end: fo + Int64(de - ds))
+            let a = io.t.attempts.last!
+            let ir = FileRange(start: a.offset, end: a.offset + Int64(a.length))
+            if io.t.op == .write {
+                if br.start < ir.start { zeroed.append(FileRange(start: br.start, end: min(br.end, ir.start))) }
+                if br.end > ir.end { zeroed.append(FileRange(start: max(br.start, ir.end), end: br.end)) }
+            }
+            role = zeroed.isEmpty ? .data : .subBlockZeroing
+        }
+        io.t.bios.append(BioRecord(queuedAt: e.timestamp, dev: e.dev, sector: p.sector, nrSector: p.nrSector,
+                                   op: p.op.description, role: role, fileOffset: fileOffset, zeroedRanges: zeroed,
+                                   exactJoin: exact))
+        if io.firstBioAt == nil { io.firstBioAt = e.timestamp }
+        pendingBios[e.dev, default: []].append((io, io.t.bios.count - 1))
+        io.add(entry(e, .bioQueued, offset: fileOffset, length: UInt64(p.nrSector) * 512, value: Int64(p.sector),
+                     note: role == .subBlockZeroing ? "sub-block zeroing" : nil))
+    }
+
+    private func request(_ e: Event, _ kind: BlockEventKind, _ p: BlockIO) {
+        guard var list = pendingBios[e.dev], !list.isEmpty else { count(kind.eventType.description); return }
+        let rs = p.sector, re = p.sector + UInt64(p.nrSector)
+        var matched = false
+        var i = 0
+        while i < list.count {
+            let (io, bi) = list[i]
+            let b = io.t.bios[bi]
+            let bs = b.sector, be = b.sector + UInt64(b.nrSector)
+            // A request contains the bios merged into it.
+            if bs >= rs && be <= re && (p.nrSector > 0 || bs == rs) {
+                matched = true
+                if kind == .rqIssue {
+                    if io.t.bios[bi].issuedAt == nil {
+                        io.t.bios[bi].issuedAt = e.timestamp
+                        io.add(entry(e, .rqIssued, offset: b.fileOffset, length: UInt64(b.nrSector) * 512,
+                                     value: Int64(b.sector)))
+                    }
+                    i += 1
+                } else {
+                    io.t.bios[bi].completedAt = e.timestamp
+                    if p.error != 0 { io.t.bios[bi].error = p.error }
+                    io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, e.timestamp)
+                    io.add(entry(e, .rqCompleted, offset: b.fileOffset, length: UInt64(b.nrSector) * 512,
+                                 value: Int64(b.sector), note: p.error != 0 ? "error \(p.error)" : nil))
+                    list.remove(at: i)
+                }
+            } else {
+                i += 1
+            }
+        }
+        pendingBios[e.dev] = list.isEmpty ? nil : list
+        if !matched { count(kind.eventType.description) }
+    }
+
+    private func dioQueued(_ e: Event, _ p: DIOQueued) {
+        guard let io = submitting(e) else { count("iomap_dio_rw_queued"); return }
+        io.t.queuedAt = e.timestamp
+        io.add(entry(e, .queued, offset: p.offset, length: p.length))
+        tasks[e.tid]?.current = nil
+    }
+
+    private func dioComplete(_ e: Event, _ p: DIOComplete) {
+        let key = InodeKey(dev: e.dev, ino: e.ino)
+        var io: LiveIO?
+        if p.kiocb != 0, let k = byKiocb[p.kiocb], !k.completed { io = k }
+        if io == nil, p.userRef != 0, let u = byUserRef[p.userRef], !u.completed { io = u }
+        if io == nil, let s = inodes[key] {
+            let isWrite = p.kiFlags.contains(.write)
+            let cands = s.inflight.filter { !$0.completed && !$0.awaitingRetry && ($0.t.op == .write) == isWrite
+                && (p.kiocb == 0 || $0.kiocb == 0) }
+            func posMatch(_ c: LiveIO) -> Bool {
+                guard let a = c.t.attempts.last else { return false }
+                return a.offset + max(p.ret, 0) == p.pos || a.offset == p.pos
+                    || (p.ret > 0 && a.offset + Int64(a.length) == p.pos)
+            }
+            // sync I/O completes in its own task; async completion work runs anywhere.
+            io = cands.first { $0.t.api == .sync && $0.t.attempts.last?.tid == e.tid && posMatch($0) }
+                ?? cands.first(where: posMatch) ?? cands.first
+        }
+        guard let io else {
+            orphanCompletion(e, p)
+            return
+        }
+        let i = io.t.attempts.count - 1
+        io.t.attempts[i].completedAt = e.timestamp
+        io.t.attempts[i].error = p.error
+        io.t.attempts[i].ret = p.ret
+        if tasks[e.tid]?.current === io { tasks[e.tid]?.current = nil }
+        let a = io.t.attempts[i]
+        if (p.error == -11 || p.ret == -11) && (a.dioFlags.contains("DIO_OVERWRITE_ONLY") || a.nowait) {
+            // Refused attempt: the kernel retries it (XFS force-wait, io_uring io-wq); nothing is posted.
+            io.awaitingRetry = true
+            io.add(entry(e, .completed, value: p.ret, note: "EAGAIN, retry expected"))
+            if io.kiocb != 0, byKiocb[io.kiocb] === io { byKiocb[io.kiocb] = nil }
+            return
+        }
+        io.t.completedAt = e.timestamp
+        if io.t.result == nil { io.t.result = p.ret }
+        io.t.isizeAtEnd = p.isize
+        inode(io.key).noteIsize(p.isize, at: e.timestamp)
+        if io.t.op == .write, p.isize > io.t.isizeAtBegin, io.t.sizeUpdatedAt == nil {
+            io.t.sizeUpdatedAt = e.timestamp
+        }
+        io.add(entry(e, .completed, offset: p.pos, value: p.ret, note: p.error != 0 ? "error \(p.error)" : nil))
+        if io.kiocb != 0, byKiocb[io.kiocb] === io { byKiocb[io.kiocb] = nil }
+        // What the write made need conversion: only bytes actually written.
+        if io.t.op == .write {
+            if p.ret > 0 {
+                let written = FileRange(start: a.offset, end: a.offset + min(Int64(a.length), p.ret))
+                io.needRanges = io.needRanges.compactMap { $0.intersection(written) }
+                io.t.needsConversion = !io.needRanges.isEmpty
+                if io.t.needsConversion, io.fullyConverted, io.t.convertedAt == nil {
+                    io.t.convertedAt = io.t.conversions.last?.timestamp
+                }
+            } else {
+                io.needRanges = []
+                io.t.needsConversion = false
+            }
+        }
+        switch io.t.api {
+        case .libaio, .asyncOther:
+            io.t.postedAt = e.timestamp
+            io.add(entry(e, .posted, value: p.ret, note: io.t.api == .libaio ? "aio ring" : nil))
+            if io.t.api == .libaio { aioPosted[io.t.tgid, default: []].append(io) }
+        case .ioUring:
+            if io.kiocb != 0 { uringByReq[io.kiocb] = io }
+            uringWaiting[io.t.tgid, default: []].append(io)
+        case .sync:
+            break
+        }
+        trySettle(io)
+    }
+
+    private func orphanCompletion(_ e: Event, _ p: DIOComplete) {
+        let isWrite = p.kiFlags.contains(.write)
+        let start = p.ret > 0 ? p.pos - p.ret : p.pos
+        var t = IOTimeline(id: nextID, op: isWrite ? .write : .read, api: p.api, tgid: e.tgid, tid: e.tid,
+                           comm: commString(tid: e.tid, tgid: e.tgid), dev: e.dev, ino: e.ino, offset: start,
+                           length: UInt64(max(p.ret, 0)), requested: nil, syscall: nil, isizeAtBegin: -1,
+                           blockSize: 1 << UInt64(options.defaultBlockBits), submittedAt: e.timestamp)
+        nextID += 1
+        t.completedAt = e.timestamp
+        t.result = p.ret
+        t.entries.append(entry(e, .completed, offset: p.pos, value: p.ret))
+        t.status = .inconclusive
+        t.inconclusiveReason = "cut off: completion without its begin (trace started mid-I/O or events lost)"
+        emit(t, key: InodeKey(dev: e.dev, ino: e.ino))
+    }
+
+    private func uringComplete(_ e: Event, _ p: URingComplete) {
+        var io: LiveIO?
+        if p.req != 0, let r = uringByReq[p.req] { io = r }
+        if io == nil, p.userData != 0, let u = byUserRef[p.userData], u.t.api == .ioUring, u.completed, !u.cqeSeen {
+            io = u
+        }
+        if io == nil, let list = uringWaiting[e.tgid] {
+            io = list.first { $0.t.result == Int64(p.res) } ?? list.first
+        }
+        if io == nil {
+            // Any process: CQEs can be posted from irq context.
+            for (_, list) in uringWaiting {
+                if let c = list.first(where: { $0.t.result == Int64(p.res) }) { io = c; break }
+            }
+        }
+        guard let io else { count("io_uring_complete"); return }
+        io.cqeSeen = true
+        io.t.postedAt = e.timestamp
+        io.t.result = Int64(p.res)
+        io.add(entry(e, .posted, value: Int64(p.res), note: "CQE"))
+        if io.kiocb != 0, uringByReq[io.kiocb] === io { uringByReq[io.kiocb] = nil }
+        uringWaiting[io.t.tgid]?.removeAll { $0 === io }
+        if io.awaitingRetry { io.awaitingRetry = false; io.t.completedAt = e.timestamp }
+        trySettle(io)
+    }
+
+    private func aioReap(_ e: Event, _ p: AIOReap) {
+        if tasks[e.tid]?.open?.sysno == .ioGetevents || tasks[e.tid]?.open?.sysno == .ioPgetevents {
+            tasks[e.tid]!.open!.reapsSeen += 1
+        }
+        guard p.obj != 0, let io = byUserRef[p.obj] else {
+            if p.obj == 0 { reapFIFO(e, n: 1) } else { count("aio_reap") }
+            return
+        }
+        reap(io, e, res: p.res)
+    }
+
+    private func reap(_ io: LiveIO, _ e: Event, res: Int64?) {
+        io.t.reapedAt = e.timestamp
+        if let res { io.t.result = res }
+        io.add(entry(e, .reaped, value: res ?? io.t.result))
+        aioPosted[io.t.tgid]?.removeAll { $0 === io }
+        if io.userRef != 0, byUserRef[io.userRef] === io { byUserRef[io.userRef] = nil }
+        if io.awaitingRetry { io.awaitingRetry = false }
+        trySettle(io)
+    }
+
+    /// io_getevents returned `n` events not seen individually: the n oldest posted ones.
+    private func reapFIFO(_ e: Event, n: Int) {
+        guard var list = aioPosted[e.tgid], !list.isEmpty else { count("io_getevents without posted I/O"); return }
+        let take = min(n, list.count)
+        let reaped = Array(list.prefix(take))
+        list.removeFirst(take)
+        aioPosted[e.tgid] = list.isEmpty ? nil : list
+        for io in reaped { reap(io, e, res: nil) }
+        if n > take { count("io_getevents beyond posted I/O") }
+    }
+
+    // MARK: - filesystem completion work
+
+    /// The unsettled write on `key` overlapping `r` chosen FIFO (oldest first).
+    private func oldestWrite(_ key: InodeKey, _ r: FileRange, where pred: (LiveIO) -> Bool) -> LiveIO? {
+        guard let s = inodes[key] else { return nil }
+        return s.inflight.first { $0.t.op == .write && $0.range.overlaps(r) && pred($0) }
+    }
+
+    private func conversion(_ e: Event, key: InodeKey, range r: FileRange, source: String) {
+        guard let io = oldestWrite(key, r, where: { w in
+            w.needRanges.contains { $0.overlaps(r) } && !(w.t.convertedAt != nil && w.fullyConverted)
+        }) else { count(source); return }
+        io.convertedRanges.append(r)
+        io.t.conversions.append(ConversionRecord(timestamp: e.timestamp, source: source, offset: r.start,
+                                                 length: UInt64(r.end - r.start), tid: e.tid))
+        io.add(entry(e, .conversion, offset: r.start, length: UInt64(r.end - r.start), note: source))
+        if io.fullyConverted { io.t.convertedAt = e.timestamp }
+        trySettle(io)
+    }
+
+    private func xfs(_ e: Event, _ kind: XFSEventKind, _ p: XFSIO) {
+        let key = InodeKey(dev: e.dev, ino: e.ino)
+        if p.isize >= 0 { inode(key).noteIsize(p.isize, at: e.timestamp) }
+        let r = FileRange(start: p.offset, end: p.offset + Int64(p.count))
+        switch kind {
+        case .directWrite:
+            break
+        case .endIoDirectWrite:
+            guard p.count > 0 else { return }
+            if let io = oldestWrite(key, r, where: { !$0.completed }) {
+                io.add(entry(e, .endIO, offset: p.offset, length: p.count, note: "xfs_end_io_direct_write"))
+            }
+        case .unwrittenConvert:
+            guard p.count > 0 else { return }
+            conversion(e, key: key, range: r, source: "xfs_unwritten_convert")
+        case .setFileSize:
+            if let io = oldestWrite(key, r, where: { $0.t.sizeUpdatedAt == nil || !$0.completed }) {
+                io.t.sizeUpdatedAt = e.timestamp
+                io.add(entry(e, .sizeUpdate, offset: p.offset, length: p.count, value: p.isize,
+                             note: "xfs_setfilesize"))
+            }
+        }
+    }
+
+    private func ext4(_ e: Event, _ p: Ext4Map, source: String) {
+        guard p.flags.contains(.convert) || p.flags.contains(.convertUnwritten), p.len > 0 else { return }
+        let key = InodeKey(dev: e.dev, ino: e.ino)
+        let bs = Int64(blockSize(inode(key), hint: p.blkbits))
+        let r = FileRange(start: Int64(p.lblk) * bs, end: (Int64(p.lblk) + Int64(p.len)) * bs)
+        conversion(e, key: key, range: r, source: source)
+    }
+
+    private func spaceOp(_ e: Event, _ p: SpaceOp) {
+        let key = InodeKey(dev: e.dev, ino: e.ino)
+        let s = inode(key)
+        if p.isize >= 0 { s.noteIsize(p.isize, at: e.timestamp) }
+        if let live = openOpsByTid[e.tid], live.op.kind == .fallocate || live.op.kind == .ftruncate {
+            if p.kind != .ext4FallocateEnter { live.op.internalAt.append(e.timestamp) }
+            if !live.resolved {
+                live.resolved = true
+                live.op.dev = key.dev
+                live.op.ino = key.ino
+                unresolvedOps.removeAll { $0 === live }
+                s.openOps.append(live)
+                if let fd = tasks[e.tid]?.open?.fd, fd >= 0 { fdMap[Self.fdKey(e.tgid, fd)] = key }
+                flushDeferred()
+            }
+            return
+        }
+        // A size/space change without a traced syscall (ftrace without syscall events).
+        guard p.kind != .ext4FallocateEnter, p.kind != .ext4FallocateExit else { return }
+        let op = FileOperation(kind: .spaceOp, tgid: e.tgid, tid: e.tid, dev: key.dev, ino: key.ino,
+                               startedAt: e.timestamp, endedAt: e.timestamp, offset: p.offset, length: p.len,
+                               internalAt: [e.timestamp])
+        s.ops.append(LiveOp(op: op, resolved: true))
+        checkFlush(s)
+    }
+
+    private func lost(_ e: Event, _ p: Lost) {
+        let w = LostWindow(since: p.sinceNs, until: e.timestamp, dropped: p.dropped)
+        lostWindows.append(w)
+        for (_, s) in inodes {
+            for io in s.inflight + s.history where io.t.endedAt >= w.since && io.t.submittedAt <= w.until {
+                markLost(io, w)
+            }
+        }
+    }
+
+    func markLost(_ io: LiveIO, _ w: LostWindow) {
+        guard !io.lost else { return }
+        io.lost = true
+        io.t.entries.append(TimelineEntry(timestamp: w.until, step: .lost, tid: 0, value: Int64(w.dropped),
+                                          note: "since \(formatSeconds(w.since))"))
+    }
+
+    // MARK: - settling and flushing
+
+    func trySettle(_ io: LiveIO) {
+        guard !io.settled, !io.awaitingRetry else { return }
+        let userDone: Bool = switch io.t.api {
+        case .sync: io.t.returnedAt != nil || (io.noSyscall && io.completed)
+        case .libaio: io.t.reapedAt != nil
+        case .ioUring: io.cqeSeen
+        case .asyncOther: io.completed
+        }
+        guard userDone, io.completed || io.t.returnedAt != nil else { return }
+        if io.t.needsConversion && !io.fullyConverted { return }
+        settle(io)
+    }
+
+    private func settle(_ io: LiveIO) {
+        io.settled = true
+        let s = inode(io.key)
+        s.inflight.removeAll { $0 === io }
+        s.history.append(io)
+        mappedInflight.removeAll { $0 === io }
+        if io.kiocb != 0, byKiocb[io.kiocb] === io { byKiocb[io.kiocb] = nil }
+        if io.userRef != 0, byUserRef[io.userRef] === io { byUserRef[io.userRef] = nil }
+        if io.kiocb != 0, uringByReq[io.kiocb] === io { uringByReq[io.kiocb] = nil }
+        if io.t.op == .write { checkShortWrite(io) }
+        checkFlush(s)
+    }
+
+    func checkFlush(_ s: InodeState) {
+        guard s.quiescent, !s.history.isEmpty || !s.ops.isEmpty else { return }
+        if !unresolvedOps.isEmpty && !finishing {
+            deferredFlush.insert(s.key)
+            return
+        }
+        flush(s)
+    }
+
+    private func flushDeferred() {
+        guard unresolvedOps.isEmpty, !deferredFlush.isEmpty else { return }
+        let keys = deferredFlush
+        deferredFlush = []
+        for k in keys { if let s = inodes[k] { checkFlush(s) } }
+    }
+
+    /// Runs the detectors over a quiescent file's history, then emits and drops it.
+    func flush(_ s: InodeState) {
+        let ios = s.history.sorted { $0.t.id < $1.t.id }
+        let ops = s.ops.map(\.op)
+        runDetectors(s, ios: ios, ops: ops)
+        for io in ios {
+            var t = io.t
+            computePhases(io, &t)
+            if io.lost, t.status == .complete {
+                t.status = .inconclusive
+                t.inconclusiveReason = "events lost while the I/O was in flight"
+            }
+            emit(t, key: s.key)
+        }
+        s.history.removeAll()
+        s.ops.removeAll()
+    }
+
+    func computePhases(_ io: LiveIO, _ t: inout IOTimeline) {
+        var p = PhaseLatencies()
+        func d(_ a: UInt64?, _ b: UInt64?) -> UInt64? {
+            guard let a, let b, b >= a else { return nil }
+            return b - a
+        }
+        p.submitToFirstBio = d(t.submittedAt, io.firstBioAt)
+        p.device = d(io.firstBioAt, io.lastBioDoneAt)
+        p.deviceToConversion = d(io.lastBioDoneAt, t.convertedAt)
+        let userPoint = t.postedAt ?? t.returnedAt
+        p.conversionToPosted = d(t.convertedAt ?? io.lastBioDoneAt, userPoint)
+        p.postedToReaped = d(t.postedAt, t.reapedAt)
+        p.total = d(t.submittedAt, t.reapedAt ?? t.returnedAt ?? t.postedAt ?? t.completedAt)
+        t.phases = p
+    }
+
+    func emit(_ t: IOTimeline, key: InodeKey) {
+        counts.total += 1
+        if t.op == .read { counts.reads += 1 } else { counts.writes += 1 }
+        counts.byAPI["\(t.api) \(t.op)", default: 0] += 1
+        if t.status == .inconclusive { counts.inconclusive += 1 }
+        if t.attempts.count > 1 { counts.retried += 1 }
+        if let r = t.result, r < 0 { counts.errors += 1 }
+        if t.status == .complete {
+            overall.add(t.phases)
+            byProcess[t.tgid, default: PhaseAccumulator(group: "pid \(t.tgid)")].add(t.phases)
+            byInode[key, default: PhaseAccumulator(group: "ino \(key.dev)/\(key.ino)")].add(t.phases)
+        }
+        emittedSpans.append((t.id, t.submittedAt, t.endedAt, t.status))
+        if options.keepAllTimelines || t.status == .inconclusive || findingIOs.contains(t.id) {
+            timelines.append(t)
+        }
+    }
+
+    /// I/O ids named by findings so far (to keep their timelines).
+    var findingIOs: Set<UInt64> = []
+
+    // MARK: - finish
+
+    func finish(summary: SourceSummary?) -> AnalysisResult {
+        finishing = true
+        let complete = (summary?.isComplete ?? true) && lostWindows.isEmpty
+        traceComplete = complete
+        // I/Os still open at the end were cut off (or never finished).
+        for (_, s) in inodes {
+            for io in s.inflight {
+                let reason: String?
+                if io.awaitingRetry {
+                    reason = "cut off: refused with EAGAIN and no retry or result before the trace ended"
+                } else if !io.completed && io.t.returnedAt == nil {
+                    reason = "cut off: no completion before the trace ended"
+                } else if io.t.api == .libaio && io.t.reapedAt == nil {
+                    reason = "cut off: completion posted but not reaped before the trace ended"
+                } else if io.t.api == .ioUring && !io.cqeSeen {
+                    reason = io.t.postedAt == nil && complete ? nil
+                        : "cut off: no CQE before the trace ended"
+                } else if io.t.api == .sync && io.t.returnedAt == nil && !io.noSyscall {
+                    reason = "cut off: the system call did not return before the trace ended"
+                } else if io.t.needsConversion && !io.fullyConverted {
+                    // Judged by the completion-before-conversion detector (no conversion by the end).
+                    reason = complete ? nil : "no conversion seen and the trace is incomplete"
+                } else {
+                    reason = nil
+                }
+                if let reason {
+                    io.t.status = .inconclusive
+                    io.t.inconclusiveReason = reason
+                }
+                if io.t.api == .ioUring && !io.cqeSeen && io.completed && io.t.postedAt == nil {
+                    io.t.postedAt = io.t.completedAt  // CQE not traced: the kernel completion is the best bound
+                }
+                io.settled = true
+                s.history.append(io)
+            }
+            s.inflight.removeAll()
+            for live in s.openOps { s.ops.append(live) }
+            s.openOps.removeAll()
+        }
+        for (_, s) in inodes where !s.history.isEmpty || !s.ops.isEmpty {
+            for io in s.history where io.t.op == .write && io.t.status == .complete { checkShortWrite(io) }
+            flush(s)
+        }
+        flushPendingShorts()
+        return buildResult(summary: summary)
+    }
+
+    private func buildResult(summary: SourceSummary?) -> AnalysisResult {
+        // Lost windows reported late can cover I/Os already emitted: re-mark them.
+        var lostIDs = Set<UInt64>()
+        for w in lostWindows {
+            for span in emittedSpans where span.end >= w.since && span.start <= w.until { lostIDs.insert(span.id) }
+        }
+        var problems = (summary?.problems ?? []).map(\.description)
+        if lateEvents > 0 { problems.append("\(lateEvents) events arrived later than the reorder window") }
+        let sourceIncomplete = !(summary?.isComplete ?? true)
+        let incompleteReason: String? = {
+            guard let summary, sourceIncomplete else { return nil }
+            if summary.dropped > 0 && lostWindows.isEmpty { return "the source dropped \(summary.dropped) events" }
+            if summary.damaged { return "the input is damaged" }
+            return nil  // truncated: only I/Os cut off at the end are affected (already marked)
+        }()
+        for i in timelines.indices where timelines[i].status == .complete {
+            if lostIDs.contains(timelines[i].id) {
+                timelines[i].status = .inconclusive
+                timelines[i].inconclusiveReason = "events lost while the I/O was in flight"
+                counts.inconclusive += 1
+            } else if let incompleteReason, !findingIOs.contains(timelines[i].id) {
+                timelines[i].status = .inconclusive
+                timelines[i].inconclusiveReason = incompleteReason
+                counts.inconclusive += 1
+            }
+        }
+        if !options.keepAllTimelines {
+            let extra = emittedSpans.filter { $0.status == .complete && lostIDs.contains($0.id) }.count
+            counts.inconclusive += UInt64(extra)
+        }
+        // Findings resting on I/Os inside lost windows are not proven.
+        findings.removeAll { f in f.ios.contains { lostIDs.contains($0) } }
+        findings.sort { ($0.evidence.first?.timestamp ?? 0, $0.kind.rawValue) < ($1.evidence.first?.timestamp ?? 0, $1.kind.rawValue) }
+        timelines.sort { $0.id < $1.id }
+
+        let tables = PhaseTables(
+            overall: overall.table(),
+            byProcess: byProcess.sorted { $0.key < $1.key }.map { tgid, acc in
+                var t = acc.table()
+                if let c = tgidComm[tgid] { t.group += " (\(c))" }
+                return t
+            },
+            byInode: byInode.sorted { ($0.key.dev, $0.key.ino) < ($1.key.dev, $1.key.ino) }.map { $0.value.table() })
+        let verdict: Verdict = !findings.isEmpty ? .findings
+            : (counts.inconclusive > 0 || sourceIncomplete || !lostWindows.isEmpty ? .inconclusive : .clean)
+        return AnalysisResult(
+            sourceFormat: summary?.format ?? "events", eventsRead: summary?.eventsRead ?? eventsAnalyzed,
+            eventsAnalyzed: eventsAnalyzed, sourceComplete: !sourceIncomplete && lostWindows.isEmpty,
+            sourceProblems: problems, eventsDropped: max(summary?.dropped ?? 0, lostWindows.reduce(0) { $0 + $1.dropped }),
+            lostWindows: lostWindows, counts: counts, timelines: timelines, findings: findings, phaseTables: tables,
+            unmatched: unmatched, verdict: verdict)
+    }
+}

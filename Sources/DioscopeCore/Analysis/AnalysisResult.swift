@@ -1,0 +1,92 @@
+/// Everything an analysis produced: timelines, findings, phase statistics,
+/// what was inconclusive, and the verdict. Codable: `dioscope analyze
+/// --format json` prints it as is.
+public struct AnalysisResult: Sendable, Codable, Equatable {
+    /// What the source read ("dioscope-trace", "ftrace-trace", ...).
+    public var sourceFormat: String
+    public var eventsRead: UInt64
+    /// Events the analyzer used (after the reorder window).
+    public var eventsAnalyzed: UInt64
+    /// The source was damaged, truncated or lossy (or LOST records were seen).
+    public var sourceComplete: Bool
+    public var sourceProblems: [String]
+    public var eventsDropped: UInt64
+    /// Time windows (ns) in which events were lost.
+    public var lostWindows: [LostWindow]
+
+    /// Counts over all I/Os, including those not kept in ``timelines``.
+    public var counts: IOCounts
+    /// The I/O timelines (all of them unless ``AnalysisOptions/keepAllTimelines`` was off,
+    /// in which case only those named by a finding or inconclusive).
+    public var timelines: [IOTimeline]
+    public var findings: [Finding]
+    /// btt-style phase statistics: overall, per process, per inode.
+    public var phaseTables: PhaseTables
+    /// Events that could not be joined to any I/O, by kind (diagnostics).
+    public var unmatched: [String: UInt64]
+    public var verdict: Verdict
+
+    public init(sourceFormat: String, eventsRead: UInt64, eventsAnalyzed: UInt64, sourceComplete: Bool,
+                sourceProblems: [String], eventsDropped: UInt64, lostWindows: [LostWindow], counts: IOCounts,
+                timelines: [IOTimeline], findings: [Finding], phaseTables: PhaseTables, unmatched: [String: UInt64],
+                verdict: Verdict) {
+        self.sourceFormat = sourceFormat
+        self.eventsRead = eventsRead
+        self.eventsAnalyzed = eventsAnalyzed
+        self.sourceComplete = sourceComplete
+        self.sourceProblems = sourceProblems
+        self.eventsDropped = eventsDropped
+        self.lostWindows = lostWindows
+        self.counts = counts
+        self.timelines = timelines
+        self.findings = findings
+        self.phaseTables = phaseTables
+        self.unmatched = unmatched
+        self.verdict = verdict
+    }
+
+    /// The documented exit status for this result. `damaged` is the source's
+    /// own verdict on its input (bad chunks/lines): it wins over everything.
+    public func exitStatus(sourceDamaged: Bool) -> DioscopeExitStatus {
+        if sourceDamaged { return .badInput }
+        switch verdict {
+        case .findings: return .findings
+        case .inconclusive: return .inconclusive
+        case .clean: return .clean
+        }
+    }
+}
+
+public enum Verdict: String, Sendable, Codable, CustomStringConvertible {
+    /// Every I/O was seen whole and nothing was flagged.
+    case clean
+    /// At least one finding.
+    case findings
+    /// No finding, but some I/O or the source itself was incomplete.
+    case inconclusive
+    public var description: String { rawValue }
+}
+
+public struct LostWindow: Sendable, Codable, Equatable {
+    public var since: UInt64
+    public var until: UInt64
+    public var dropped: UInt64
+    public init(since: UInt64, until: UInt64, dropped: UInt64) {
+        self.since = since
+        self.until = until
+        self.dropped = dropped
+    }
+}
+
+public struct IOCounts: Sendable, Codable, Equatable {
+    public var total: UInt64 = 0
+    public var reads: UInt64 = 0
+    public var writes: UInt64 = 0
+    /// By API name ("sync", "libaio", "io_uring", "async") and operation: "libaio write".
+    public var byAPI: [String: UInt64] = [:]
+    public var inconclusive: UInt64 = 0
+    /// I/Os whose kernel retried them (counted once).
+    public var retried: UInt64 = 0
+    public var errors: UInt64 = 0
+    public init() {}
+}

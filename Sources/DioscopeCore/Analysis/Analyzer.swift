@@ -1,0 +1,60 @@
+/// Builds per-I/O timelines from trace events, runs the five race detectors
+/// and computes phase statistics.
+///
+/// Feed events in source order with ``consume(_:)`` (they are re-sorted
+/// within a bounded window), then call ``finish(summary:)``. State is kept
+/// only for I/Os in flight and for files with activity that detectors still
+/// need; a file's state is dropped as soon as it has nothing in flight.
+///
+/// ```swift
+/// var source = try TraceReader(path: p)
+/// let (result, summary) = try Analyzer.analyze(&source)
+/// ```
+public final class Analyzer {
+    public let options: AnalysisOptions
+    private var reorder: ReorderBuffer
+    private let engine: AnalysisEngine
+    private var finished = false
+
+    public init(options: AnalysisOptions = AnalysisOptions()) {
+        self.options = options
+        reorder = ReorderBuffer(windowNs: options.reorderWindowNs, maxEvents: options.reorderMaxEvents)
+        engine = AnalysisEngine(options: options)
+    }
+
+    /// Adds one event (any order within the reorder window).
+    public func consume(_ event: Event) {
+        precondition(!finished, "consume after finish")
+        let engine = self.engine
+        reorder.push(event) { engine.handle($0) }
+    }
+
+    /// Ends the analysis. `summary` is what the source reported (drops,
+    /// damage, truncation); without it the input is taken as complete.
+    public func finish(summary: SourceSummary? = nil) -> AnalysisResult {
+        precondition(!finished, "finish called twice")
+        finished = true
+        let engine = self.engine
+        reorder.drain { engine.handle($0) }
+        engine.lateEvents = reorder.lateEvents
+        return engine.finish(summary: summary)
+    }
+
+    /// Reads every event of `source` and analyzes it.
+    public static func analyze<S: EventSource>(_ source: inout S, options: AnalysisOptions = AnalysisOptions())
+        throws -> (AnalysisResult, SourceSummary)
+    {
+        let a = Analyzer(options: options)
+        let summary = try source.forEachEvent { a.consume($0) }
+        return (a.finish(summary: summary), summary)
+    }
+
+    /// Analyzes events already in memory (tests, constructed traces).
+    public static func analyze(events: [Event], summary: SourceSummary? = nil,
+                               options: AnalysisOptions = AnalysisOptions()) -> AnalysisResult
+    {
+        let a = Analyzer(options: options)
+        for e in events { a.consume(e) }
+        return a.finish(summary: summary)
+    }
+}

@@ -1,0 +1,123 @@
+/// Key of a file: (device, inode) packed for hashing.
+struct InodeKey: Hashable {
+    var dev: DeviceNumber
+    var ino: UInt64
+}
+
+/// Analyzer state of one I/O while it is in flight or waiting for detection.
+/// A class so that the several indexes (kiocb, user_ref, task, inode, device
+/// bio lists, reap queues) share one object.
+final class LiveIO {
+    var t: IOTimeline
+    let key: InodeKey
+    /// kiocb of the current attempt (0 when unknown, e.g. ftrace imports).
+    var kiocb: UInt64
+    var userRef: UInt64
+    /// The last attempt was refused with -EAGAIN; a retry is expected.
+    var awaitingRetry = false
+    /// Kernel completion (final DIO_COMPLETE) seen.
+    var completed: Bool { t.completedAt != nil }
+    /// io_uring: the CQE was seen.
+    var cqeSeen = false
+    /// Byte ranges written into UNWRITTEN extents (need conversion), and converted so far.
+    var needRanges: [FileRange] = []
+    var convertedRanges: [FileRange] = []
+    var firstBioAt: UInt64?
+    var lastBioDoneAt: UInt64?
+    /// Overlaps a window of lost events.
+    var lost = false
+    var settled = false
+    /// Begun outside any traced system call of its task.
+    var noSyscall = false
+
+    init(t: IOTimeline, key: InodeKey, kiocb: UInt64, userRef: UInt64) {
+        self.t = t
+        self.key = key
+        self.kiocb = kiocb
+        self.userRef = userRef
+    }
+
+    var range: FileRange { FileRange(start: t.offset, end: t.offset + Int64(t.length)) }
+
+    /// First DIO_BEGIN.
+    var beganAt: UInt64 { t.attempts.first?.beganAt ?? t.submittedAt }
+
+    /// Whether all bytes needing conversion are covered by conversion events.
+    var fullyConverted: Bool {
+        for need in needRanges {
+            var pos = need.start
+            // convertedRanges is small (usually 1-2 ranges): a simple sweep.
+            var progressed = true
+            while pos < need.end && progressed {
+                progressed = false
+                for c in convertedRanges where c.start <= pos && c.end > pos {
+                    pos = c.end
+                    progressed = true
+                }
+            }
+            if pos < need.end { return false }
+        }
+        return true
+    }
+
+    func add(_ e: TimelineEntry) { t.entries.append(e) }
+}
+
+/// An open system call of a task.
+struct OpenCall {
+    var sysno: Syscall
+    var fd: Int32
+    var args: (Int64, Int64, Int64)
+    var enterTs: UInt64
+    /// Header dev/ino of the enter event (binary traces resolve the fd).
+    var key: InodeKey?
+    var ios: [LiveIO] = []
+    var reapsSeen: Int64 = 0
+}
+
+/// Per-task state.
+struct TaskState {
+    var open: OpenCall?
+    /// The I/O this task is submitting now (dstmap/bio/queued join here).
+    var current: LiveIO?
+}
+
+/// A non-DIO file operation being tracked.
+final class LiveOp {
+    var op: FileOperation
+    var resolved: Bool
+    init(op: FileOperation, resolved: Bool) {
+        self.op = op
+        self.resolved = resolved
+    }
+}
+
+/// Per-inode state: unsettled I/Os, settled ones awaiting detection, and
+/// operations on the file.
+final class InodeState {
+    let key: InodeKey
+    var inflight: [LiveIO] = []
+    var history: [LiveIO] = []
+    var openOps: [LiveOp] = []
+    var ops: [LiveOp] = []
+    var lastIsize: Int64 = -1
+    var lastIsizeAt: UInt64 = 0
+    var blkbits: UInt8 = 0
+    init(key: InodeKey) { self.key = key }
+
+    var quiescent: Bool { inflight.isEmpty && openOps.isEmpty }
+
+    func noteIsize(_ v: Int64, at ts: UInt64) {
+        guard v >= 0, ts >= lastIsizeAt else { return }
+        lastIsize = v
+        lastIsizeAt = ts
+    }
+}
+
+/// A short write waiting for a fallback write of its remainder.
+struct PendingShort {
+    var io: IOTimeline
+    var restStart: Int64
+    var restEnd: Int64
+    var key: InodeKey
+}

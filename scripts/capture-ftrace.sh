@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Records an ftrace text trace of one command's direct/async I/O on one block
+# device, with private tracefs instances (others may trace at the same time).
+#
+#   scripts/capture-ftrace.sh -o OUT (--dev /dev/loopN | --mnt MNT) [-b KB] -- COMMAND [ARG...]
+#
+#   -o OUT        where to write the merged trace text
+#   --dev DEV     the traced filesystem's block device, or
+#   --mnt MNT     its mount point (its device is looked up)
+#   -b KB         per-CPU buffer size of the instance (default 16384)
+#   --comm NAME   task name(s) whose syscalls to record (repeatable; glob
+#                 allowed); default: the basename of COMMAND, cut to 15 chars
+#
+# One private instance, dioscope-capture-$$, records:
+#   iomap, xfs, ext4 and block events, each filtered by `dev == DEV` (block:
+#   the loop device itself, so the backing file's writeback on the host fs
+#   is excluded); they are NOT pid-filtered: conversion and completion run
+#   in kworkers and irqs.
+#   syscall enter/exit and io_uring:io_uring_complete, filtered by
+#   `comm ~ NAME && common_pid >= PID` (io_uring_complete also accepts the
+#   command's iou-* workers). PID is COMMAND's, which is started stopped,
+#   so the filter is in place before it runs; its threads keep its name and
+#   get larger pids.
+# set_event_pid is NOT used: it filters every event of an instance, which
+# would drop the kworker events, and merging two instances' text is not
+# exact (the text shows microseconds; the kernel orders by nanoseconds).
+# The instance's `trace` file is saved as OUT. If events were lost (buffer
+# overrun), a warning is printed and the exit status is 3.
+#
+# Exit: COMMAND's exit status if it ran and nothing was lost; 3 events lost;
+#       4 tracing unavailable; 64 usage.
+set -euo pipefail
+
+usage() {
+	sed -n '2,31s/^# \{0,1\}//p' "$0" >&2
+	exit 64
+}
+
+# die MESSAGE [STATUS]  (default status 4: tracing unavailable)
+die() {
+	echo "capture-ftrace: $1" >&2
+	exit "${2:-4}"
+}
+
+out= dev= mnt= kb=16384
+comms=()
+while (($#)); do
+	case $1 in
+	-o) out=${2:?}; shift 2 ;;
+	--dev) dev=${2:?}; shift 2 ;;
+	--mnt) mnt=${2:?}; shift 2 ;;
+	-b) kb=${2:?}; shift 2 ;;
+	--comm) comms+=("${2:?}"); shift 2 ;;
+	-h | --help) sed -n '2,31s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--) shift; break ;;
+	*) usage ;;
+	esac
+done
+(($#)) && [[ -n $out ]] || usage
+[[ -n $dev || -n $mnt ]] || usage
+[[ $kb =~ ^[0-9]+$ ]] || usage
+
+[[ $(id -u) -eq 0 ]] || die "needs root (tracefs)"
+tfs=/sys/kernel/tracing
+if [[ ! -d $tfs/instances ]]; then
+	mount -t tracefs nodev "$tfs" 2>/dev/null || die "tracefs not available at $tfs"
+fi
+
+if [[ -n $mnt ]]; then
+	majmin=$(mountpoint -d -- "$mnt") || die "$mnt is not a mount point" 64
+else
+	[[ -b $dev ]] || die "$dev is not a block device" 64
+	majmin=$(printf '%d:%d' "0x$(stat -L -c %t "$dev")" "0x$(stat -L -c %T "$dev")")
+fi
+major=${majmin%%:*} minor=${majmin##*:}
+devt=$(((major << 20) | minor))
+
+inst=$tfs/instances/dioscope-capture-$$
+tmp=$(mktemp /tmp/dioscope-capture.XXXXXX)
+child=
+
+cleanup() {
+	[[ -n $child ]] && kill -KILL "$child" 2>/dev/null
+	if [[ -d $inst ]]; then
+		echo 0 >"$inst/tracing_on" 2>/dev/null || true
+		echo 0 >"$inst/events/enable" 2>/dev/null || true
+		rmdir "$inst" 2>/dev/null || echo "capture-ftrace: could not remove $inst" >&2
+	fi
+	rm -f -- "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+dev_events=(
+	iomap:iomap_dio_rw_begin iomap:iomap_dio_rw_queued iomap:iomap_dio_complete iomap:iomap_iter_dstmap
+	block:block_bio_queue block:block_rq_issue block:block_rq_complete
+	xfs:xfs_file_direct_write xfs:xfs_end_io_direct_write xfs:xfs_unwritten_convert xfs:xfs_setfilesize
+	xfs:xfs_alloc_file_space xfs:xfs_setattr xfs:xfs_zero_eof
+	ext4:ext4_ext_map_blocks_enter ext4:ext4_ext_handle_unwritten_extents ext4:ext4_fallocate_enter
+	ext4:ext4_fallocate_exit ext4:ext4_truncate_enter
+)
+task_events=()
+for sc in pread64 pwrite64 preadv2 pwritev2 io_submit io_getevents io_pgetevents io_uring_enter \
+	fallocate ftruncate fsync fdatasync; do
+	task_events+=("syscalls:sys_enter_$sc" "syscalls:sys_exit_$sc")
+done
+
+if ((${#comms[@]} == 0)); then
+	base=$(basename -- "$1")
+	comms=("${base:0:15}")
+fi
+for c in "${comms[@]}"; do
+	[[ $c =~ ^[][A-Za-z0-9_.:/*?@+-]+$ ]] || die "--comm '$c': unsupported characters" 64
+done
+
+mkdir "$inst" || die "cannot create tracefs instance $inst"
+missing=()
+enabled=0
+# enable_event GROUP:EVENT [FILTER]
+enable_event() {
+	local d=$inst/events/${1%%:*}/${1#*:}
+	if [[ ! -d $d ]]; then
+		missing+=("$1")
+		return
+	fi
+	if [[ -n ${2:-} ]]; then
+		echo "$2" >"$d/filter" || die "filter '$2' rejected by $1"
+	fi
+	echo 1 >"$d/enable" || die "cannot enable $1"
+	enabled=$((enabled + 1))
+}
+
+echo 0 >"$inst/tracing_on"
+echo "$kb" >"$inst/buffer_size_kb"
+echo nop >"$inst/current_tracer"
+for e in "${dev_events[@]}"; do enable_event "$e" "dev == $devt"; done
+
+# Start COMMAND stopped so that its pid is known before it does anything.
+(
+	kill -STOP "$BASHPID"
+	exec "$@"
+) &
+child=$!
+cmdpid=$child
+state=X
+for _ in $(seq 1 500); do
+	state=$(awk '{print $3}' "/proc/$child/stat" 2>/dev/null || echo X)
+	[[ $state == T || $state == X ]] && break
+	sleep 0.01
+done
+[[ $state == T ]] || die "could not start the command stopped"
+
+names=
+for c in "${comms[@]}"; do names+="${names:+ || }comm ~ \"$c\""; done
+for e in "${task_events[@]}"; do enable_event "$e" "($names) && common_pid >= $cmdpid"; done
+enable_event io_uring:io_uring_complete "($names || comm ~ \"iou-*\") && common_pid >= $cmdpid"
+if ((${#missing[@]})); then
+	echo "capture-ftrace: events not available on this kernel (not recorded): ${missing[*]}" >&2
+fi
+((enabled)) || die "no events could be enabled"
+
+echo 1 >"$inst/tracing_on"
+kill -CONT "$child"
+set +e
+wait "$child"
+rc=$?
+set -e
+child=
+echo 0 >"$inst/tracing_on"
+cat "$inst/trace" >"$tmp"
+chmod 644 "$tmp"
+mv -f -- "$tmp" "$out"
+
+read -r inbuf written < <(sed -n 's/^# entries-in-buffer\/entries-written: \([0-9]*\)\/\([0-9]*\).*/\1 \2/p' "$out")
+lines=$(grep -vc '^#' "$out" || true)
+echo "capture-ftrace: $lines events (dev $majmin, comm ${comms[*]}, pid >= $cmdpid) -> $out; command exit $rc" >&2
+if ((written > inbuf)) || grep -q 'LOST [0-9]* EVENTS' "$out"; then
+	echo "capture-ftrace: WARNING: $((written - inbuf)) events were lost (buffer overrun); raise -b" >&2
+	exit 3
+fi
+exit "$rc"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test: the embedded BPF object is fresh, then unit and live tests.
+# Live tests need root and a traceable kernel; with CI set they fail (not skip)
+# when tracing is impossible.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== BPF object freshness"
+scripts/build-bpf.sh --check
+
+if [[ $(id -u) -eq 0 ]] && ! mountpoint -q /sys/kernel/tracing; then
+	mount -t tracefs nodev /sys/kernel/tracing || true
+fi
+
+echo "== swift test"
+swift test 2>&1 | tee .build/test-output.txt
+status=${PIPESTATUS[0]}
+
+echo "== leftovers"
+leftover=0
+if losetup -a 2>/dev/null | grep -q dioscope; then
+	echo "loop devices left behind:"; losetup -a | grep dioscope; leftover=1
+fi
+if mount | grep -q dioscope; then
+	echo "mounts left behind:"; mount | grep dioscope; leftover=1
+fi
+if command -v bpftool >/dev/null && bpftool prog list 2>/dev/null | grep -q 'name dsc_'; then
+	echo "BPF programs left attached:"; bpftool prog list | grep 'name dsc_'; leftover=1
+fi
+if ((status == 0 && leftover)); then
+	echo "tests passed but left resources behind" >&2
+	exit 1
+fi
+exit "$status"
