@@ -25,6 +25,21 @@ import Testing
         #expect(summary.problems.allSatisfy { $0.severity == .error })
     }
 
+    @Test func xfsZeroEofCarriesTheZeroedRangeAndTheSizeItSaw() throws {
+        // from traces/real/xfs-extend-vs-truncate.ftrace.txt
+        let text = """
+            extend_vs_fallo-16204   [001] .....   805.502439: xfs_zero_eof: dev 7:0 ino 0x83 isize 0x10000 disize 0x10000 pos 0x0 bytecount 0x18000
+
+            """
+        let (events, summary) = try FtraceFixtures.importText(text)
+        #expect(summary.problems.isEmpty)
+        let e = try #require(events.first)
+        #expect(e.dev == DeviceNumber(major: 7, minor: 0) && e.ino == 0x83 && e.tid == 16204)
+        guard case .fsSpaceOp(let op) = e.payload else { Issue.record("not a space op: \(e.payload)"); return }
+        #expect(op.kind == .xfsZeroEof)
+        #expect(op.offset == 0 && op.len == 0x18000 && op.isize == 0x10000)
+    }
+
     @Test func unknownEventsAreSkippedAndCountedByName() throws {
         let text = """
                     sync-6299    [000] .....   509.588836: ext4_es_lookup_extent_enter: dev 254,0 ino 2 lblk 0

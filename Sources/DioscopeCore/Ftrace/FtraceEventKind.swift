@@ -31,6 +31,7 @@ enum FtraceEventKind: Sendable {
             ("io_uring_complete", .uringComplete),
             ("xfs_alloc_file_space", .space(.xfsAllocFileSpace)),
             ("xfs_setattr", .space(.xfsSetattr)),
+            ("xfs_zero_eof", .space(.xfsZeroEof)),
             ("ext4_fallocate_enter", .space(.ext4FallocateEnter)),
             ("ext4_fallocate_exit", .space(.ext4FallocateExit)),
             ("ext4_truncate_enter", .space(.ext4TruncateEnter)),

@@ -466,6 +466,12 @@ struct FtraceLineParser {
                 try f.seek("ret"); op.mode = Int32(truncatingIfNeeded: try f.signedDecimal("ret"))
             case .ext4TruncateEnter:
                 ev.ino = try f.decimal("ino")
+            case .xfsZeroEof:
+                // dev 7:0 ino 0x83 isize 0x10000 disize 0x10000 pos 0x0 bytecount 0x18000
+                ev.ino = try f.hex("ino")
+                try f.seek("isize"); op.isize = Int64(bitPattern: try f.hex("isize"))
+                try f.seek("pos"); op.offset = Int64(bitPattern: try f.hex("pos"))
+                try f.seek("bytecount"); op.len = Int64(bitPattern: try f.hex("bytecount"))
             }
             ev.payload = .fsSpaceOp(op)
         case .sysEnter(let s):
