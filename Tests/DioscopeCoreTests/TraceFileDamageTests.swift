@@ -322,6 +322,7 @@ import Testing
         do {
             // a recorder that stops without finish(): what was appended is kept
             let w = try TraceWriter(path: path, metadata: Fx.metadata(), recordsPerChunk: 4)
+            w.maxChunkAge = nil
             for i in 0..<10 { try w.append(Fx.numbered(i)) }
             #expect(w.pendingRecords == 2)
         }

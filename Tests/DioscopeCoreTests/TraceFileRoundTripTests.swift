@@ -62,6 +62,7 @@ import Testing
         // every ABI event type is covered
         #expect(Set(events.map(\.type)) == Set(EventType.allCases))
         let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 5)
+        w.maxChunkAge = nil
         for e in events { try w.append(e) }
         #expect(w.recordsWritten == UInt64(events.count))
         let written = try w.finish(footer: TraceFileFixtures.footer())

@@ -10,6 +10,7 @@ import Testing
         defer { Fx.cleanup(dir) }
         let path = dir + "/w.dsc"
         let w = try TraceWriter(path: path, metadata: Fx.metadata(), recordsPerChunk: 4)
+        w.maxChunkAge = nil
         #expect(w.bytesWritten > 64 && w.bytesWritten % 8 == 0)
         for i in 0..<3 { try w.append(Fx.numbered(i)) }
         #expect(w.pendingRecords == 3 && w.chunksWritten == 0)
@@ -35,11 +36,36 @@ import Testing
         #expect(s.isComplete)
     }
 
+    @Test func oldBufferedRecordsAreWrittenOnAppend() throws {
+        let dir = try Fx.scratchDirectory()
+        defer { Fx.cleanup(dir) }
+        let w = try TraceWriter(path: dir + "/age.dsc", metadata: TraceMetadata(), recordsPerChunk: 100)
+        #expect(w.maxChunkAge == 1_000_000_000)
+        let rec = RecordCodec.encode(Fx.numbered(1))
+        try rec.withUnsafeBytes { try w.append(records: $0) }
+        #expect(w.chunksWritten == 0 && w.pendingRecords == 1)  // young: stays buffered
+        w.maxChunkAge = 0
+        try rec.withUnsafeBytes { try w.append(records: $0) }
+        #expect(w.chunksWritten == 1 && w.pendingRecords == 0)
+        try w.append(Fx.numbered(2))
+        #expect(w.chunksWritten == 2 && w.pendingRecords == 0)
+        w.maxChunkAge = nil
+        try w.append(Fx.numbered(3))
+        #expect(w.chunksWritten == 2 && w.pendingRecords == 1)
+        // the age is measured from the first buffered record
+        w.maxChunkAge = 50_000_000
+        usleep(80_000)
+        try w.append(Fx.numbered(4))
+        for i in 5..<64 + 5 { try w.append(Fx.numbered(i)) }  // the clock is read every 64 single events
+        #expect(w.chunksWritten == 3)
+    }
+
     @Test func chunkTimestampsAreMinAndMax() throws {
         let dir = try Fx.scratchDirectory()
         defer { Fx.cleanup(dir) }
         let path = dir + "/ts.dsc"
         let w = try TraceWriter(path: path, metadata: TraceMetadata(), recordsPerChunk: 3)
+        w.maxChunkAge = nil
         for ts: UInt64 in [50, 10, 30, 7, 9, 8] {
             try w.append(Event(timestamp: ts, payload: .dioQueued(DIOQueued(offset: 0, length: 0, isize: 0))))
         }
