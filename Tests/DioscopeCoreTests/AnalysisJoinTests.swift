@@ -346,3 +346,37 @@ private let kw = AnalysisScenarios.kworker
         }
     }
 }
+
+@Suite struct AnalysisZeroEofTests {
+    /// dioscope's BPF records xfs_zero_eof (binary traces only): a truncate-up entering while an
+    /// extending write is in flight that zeroes from the stale size over the write's range.
+    @Test func zeroEofOverTheWritesRangeIsAnError() throws {
+        let base = AnalysisScenarios.correctXFSFallocateWaits()
+        func run(zeroAt offset: Int64) -> AnalysisResult {
+            var ev = base.events(.identity)
+            let w = STask("extend_vs_fallo", 1501, tgid: 1500, cpu: 0)
+            // replace the fallocate by an ftruncate up to 0x30000 that zeroes [offset, 0x30000) at 96us
+            ev = ev.map { e in
+                var e = e
+                if case .sysEnter(var p) = e.payload, p.sysno == .fallocate {
+                    p.sysno = .ftruncate; p.args = (0x30000, 0, 0); e.payload = .sysEnter(p)
+                }
+                if case .sysExit(var p) = e.payload, p.sysno == .fallocate { p.sysno = .ftruncate; e.payload = .sysExit(p) }
+                return e
+            }.filter { if case .fsSpaceOp = $0.payload { return false }; return true }
+            ev.append(Event(timestamp: 100_000_096_000, tgid: w.tgid, tid: w.pid, cpu: 0,
+                            dev: DeviceNumber(major: 7, minor: 0), ino: 0x8a,
+                            payload: .fsSpaceOp(SpaceOp(kind: .xfsZeroEof, offset: offset, len: 0x30000 - offset,
+                                                        isize: 0x20000))))
+            ev.sort { $0.timestamp < $1.timestamp }
+            return Analyzer.analyze(events: ev)
+        }
+        let bad = run(zeroAt: 0x10000)  // stale size: zeroes the write's range 0x10000..0x20000
+        #expect(bad.findings.map(\.kind) == [.sizeExtensionRace])
+        #expect(bad.findings.first?.severity == .error)
+        #expect(bad.findings.first?.message.contains("0x10000..0x20000") == true)
+        let good = run(zeroAt: 0x20000)  // zeroes only beyond the write's end: fine
+        #expect(good.findings.isEmpty)
+        #expect(good.verdict == .clean)
+    }
+}

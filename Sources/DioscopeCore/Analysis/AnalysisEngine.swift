@@ -719,9 +719,13 @@ final class AnalysisEngine {
         let key = InodeKey(dev: e.dev, ino: e.ino)
         let s = inode(key)
         if p.isize >= 0 { s.noteIsize(p.isize, at: e.timestamp) }
+        // xfs_zero_eof: a size change zeroes [offset, offset+len) computed from the in-core size.
+        let zeroed: FileRange? = p.kind == .xfsZeroEof && p.len > 0
+            ? FileRange(start: p.offset, end: p.offset + p.len) : nil
         if let live = openOpsByTid[e.tid], live.op.kind == .fallocate || live.op.kind == .ftruncate {
             // xfs_setattr fires before the call waits for direct I/O (seen on 6.18): not a size change yet.
             if p.kind != .ext4FallocateEnter && p.kind != .xfsSetattr { live.op.internalAt.append(e.timestamp) }
+            if let zeroed { live.touched.append((e.timestamp, zeroed)) }
             if !live.resolved { resolve(live, key, e) }
             return
         }
@@ -730,7 +734,9 @@ final class AnalysisEngine {
         let op = FileOperation(kind: .spaceOp, tgid: e.tgid, tid: e.tid, dev: key.dev, ino: key.ino,
                                startedAt: e.timestamp, endedAt: e.timestamp, offset: p.offset, length: p.len,
                                internalAt: [e.timestamp])
-        s.ops.append(LiveOp(op: op, resolved: true))
+        let live = LiveOp(op: op, resolved: true)
+        if let zeroed { live.touched.append((e.timestamp, zeroed)) }
+        s.ops.append(live)
         checkFlush(s)
     }
 
@@ -918,7 +924,10 @@ final class AnalysisEngine {
             for span in emittedSpans where span.end >= w.since && span.start <= w.until { lostIDs.insert(span.id) }
         }
         var problems = (summary?.problems ?? []).map(\.description)
-        if lateEvents > 0 { problems.append("\(lateEvents) events arrived later than the reorder window") }
+        if lateEvents > 0 {
+            problems.append("note: \(lateEvents) events arrived later than the \(options.reorderWindowNs / 1_000_000) ms "
+                + "reorder window and were analyzed out of time order")
+        }
         let sourceIncomplete = !(summary?.isComplete ?? true)
         let incompleteReason: String? = {
             guard let summary, sourceIncomplete else { return nil }
