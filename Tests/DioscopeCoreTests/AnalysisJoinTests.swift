@@ -52,6 +52,8 @@ private let kw = AnalysisScenarios.kworker
         #expect(first.completedAt == 100_000_000_000 + Self.us(70))
         #expect(second.completedAt == 100_000_000_000 + Self.us(60))
         #expect(first.bios.allSatisfy { $0.exactJoin })
+        // reap records (here before the call's exit) name each I/O: nothing left for the FIFO rule
+        #expect(r.unmatched["aio_reap"] == nil && r.unmatched["io_getevents without posted I/O"] == nil)
         // the short first write is flagged (async, posted, no fallback): error, naming only io 1
         #expect(r.findings.map(\.kind) == [.shortDIOWrite])
         #expect(r.findings.first?.ios == [first.id])
@@ -324,6 +326,7 @@ private let kw = AnalysisScenarios.kworker
         #expect(r.verdict == .clean)
         #expect(r.counts.total == 2)
         #expect(r.timelines.first?.api == .libaio)
+        #expect(r.unmatched.isEmpty, "\(r.unmatched)")
         #expect(r.timelines.first?.reapedAt == nil)
     }
 }

@@ -24,6 +24,8 @@ import Testing
         #expect(Self.sorted(Self.actual(r)) == Self.sorted(s.expected), "\(name): \(r.findings.map(\.message))")
         #expect(r.verdict == s.expectedVerdict, "\(name): \(r.timelines.compactMap(\.inconclusiveReason))")
         #expect(r.counts.inconclusive == 0, "\(name): \(r.timelines.compactMap(\.inconclusiveReason))")
+        // every reap record names its I/O
+        #expect(r.unmatched["aio_reap"] == nil && r.unmatched["io_getevents without posted I/O"] == nil)
     }
 
     @Test(arguments: names)

@@ -27,10 +27,11 @@ enum AnalysisScenarios {
     private static func getevents(_ s: Scenario, _ us: UInt64, _ p: STask, reaped: [(obj: UInt64, res: Int64)]) {
         let n = Int64(reaped.count)
         s.sysEnter(us, p, .ioGetevents, args: (0x7f12_3400_0000, n, n))
+        s.sysExit(us + 1, p, .ioGetevents, ret: n)
+        // dioscope's BPF emits the reap records after the call's sys_exit (docs/trace-format.md)
         for (i, r) in reaped.enumerated() {
             s.reap(us + 1, p, obj: r.obj, res: r.res, index: UInt32(i), total: UInt32(n))
         }
-        s.sysExit(us + 1, p, .ioGetevents, ret: n)
     }
 
     /// A synchronous O_DIRECT pread of a MAPPED (or unwritten) range.

@@ -98,7 +98,20 @@ final class AnalysisEngine {
 
     // MARK: - dispatch
 
+    /// io_getevents returned N events whose individual reap records may follow its exit (dioscope's
+    /// BPF emits them after sys_exit): the FIFO reap of what no record names waits for the next
+    /// event of that task.
+    private var pendingFIFOReap: [UInt32: (tgid: UInt32, n: Int, ts: UInt64)] = [:]
+
+    private func applyPendingReap(tid: UInt32) {
+        guard let p = pendingFIFOReap.removeValue(forKey: tid), p.n > 0 else { return }
+        reapFIFO(tgid: p.tgid, tid: tid, ts: p.ts, n: p.n)
+    }
+
     func handle(_ e: Event) {
+        if !pendingFIFOReap.isEmpty, pendingFIFOReap[e.tid] != nil {
+            if case .aioReap = e.payload {} else { applyPendingReap(tid: e.tid) }
+        }
         eventsAnalyzed += 1
         if firstTs == nil { firstTs = e.timestamp }
         if e.timestamp > lastTs { lastTs = e.timestamp }
@@ -176,7 +189,9 @@ final class AnalysisEngine {
         guard var call = tasks[e.tid]?.open, call.sysno == p.sysno else {
             // exit without enter (trace start) or a call we did not see begin
             if p.sysno.isDataTransfer || p.sysno == .ioSubmit { count("sys_exit without enter") }
-            if p.sysno == .ioGetevents || p.sysno == .ioPgetevents, p.ret > 0 { reapFIFO(e, n: Int(p.ret)) }
+            if p.sysno == .ioGetevents || p.sysno == .ioPgetevents, p.ret > 0 {
+                pendingFIFOReap[e.tid] = (e.tgid, Int(p.ret), e.timestamp)
+            }
             return
         }
         tasks[e.tid]!.open = nil
@@ -192,7 +207,7 @@ final class AnalysisEngine {
             }
         case .ioGetevents, .ioPgetevents:
             let n = Int(max(0, p.ret - call.reapsSeen))
-            if n > 0 { reapFIFO(e, n: n) }
+            if n > 0 { pendingFIFOReap[e.tid] = (e.tgid, n, e.timestamp) }
         case _ where p.sysno.isDataTransfer:
             if call.ios.isEmpty {
                 bufferedIO(e, call, ret: p.ret)
@@ -634,18 +649,21 @@ final class AnalysisEngine {
     private func aioReap(_ e: Event, _ p: AIOReap) {
         if tasks[e.tid]?.open?.sysno == .ioGetevents || tasks[e.tid]?.open?.sysno == .ioPgetevents {
             tasks[e.tid]!.open!.reapsSeen += 1
+        } else if let pending = pendingFIFOReap[e.tid] {
+            // a reap record after the call's exit: one fewer for the FIFO rule
+            pendingFIFOReap[e.tid]!.n = max(0, pending.n - 1)
         }
         guard p.obj != 0, let io = byUserRef[p.obj] else {
-            if p.obj == 0 { reapFIFO(e, n: 1) } else { count("aio_reap") }
+            if p.obj == 0 { reapFIFO(tgid: e.tgid, tid: e.tid, ts: e.timestamp, n: 1) } else { count("aio_reap") }
             return
         }
-        reap(io, e, res: p.res)
+        reap(io, ts: e.timestamp, tid: e.tid, cpu: e.cpu, res: p.res)
     }
 
-    private func reap(_ io: LiveIO, _ e: Event, res: Int64?) {
-        io.t.reapedAt = e.timestamp
+    private func reap(_ io: LiveIO, ts: UInt64, tid: UInt32, cpu: UInt16, res: Int64?) {
+        io.t.reapedAt = ts
         if let res { io.t.result = res }
-        io.add(entry(e, .reaped, value: res ?? io.t.result))
+        io.add(TimelineEntry(timestamp: ts, step: .reaped, tid: tid, cpu: cpu, value: res ?? io.t.result))
         aioPosted[io.t.tgid]?.removeAll { $0 === io }
         if io.userRef != 0, byUserRef[io.userRef] === io { byUserRef[io.userRef] = nil }
         if io.awaitingRetry { io.awaitingRetry = false }
@@ -653,13 +671,13 @@ final class AnalysisEngine {
     }
 
     /// io_getevents returned `n` events not seen individually: the n oldest posted ones.
-    private func reapFIFO(_ e: Event, n: Int) {
-        guard var list = aioPosted[e.tgid], !list.isEmpty else { count("io_getevents without posted I/O"); return }
+    private func reapFIFO(tgid: UInt32, tid: UInt32, ts: UInt64, n: Int) {
+        guard var list = aioPosted[tgid], !list.isEmpty else { count("io_getevents without posted I/O"); return }
         let take = min(n, list.count)
         let reaped = Array(list.prefix(take))
         list.removeFirst(take)
-        aioPosted[e.tgid] = list.isEmpty ? nil : list
-        for io in reaped { reap(io, e, res: nil) }
+        aioPosted[tgid] = list.isEmpty ? nil : list
+        for io in reaped { reap(io, ts: ts, tid: tid, cpu: 0, res: nil) }
         if n > take { count("io_getevents beyond posted I/O") }
     }
 
@@ -870,6 +888,7 @@ final class AnalysisEngine {
     // MARK: - finish
 
     func finish(summary: SourceSummary?) -> AnalysisResult {
+        for tid in Array(pendingFIFOReap.keys) { applyPendingReap(tid: tid) }
         finishing = true
         let complete = (summary?.isComplete ?? true) && lostWindows.isEmpty
         traceComplete = complete
