@@ -26,6 +26,45 @@ import Testing
              findings: ["size-extension-race error": 13], ios: 132),
     ]
 
+    static let recordings: [Case] = [
+        Case(file: "rec-xfs-libaio-aio-hole-read", verdict: .clean, findings: [:], ios: 40),
+        Case(file: "rec-xfs-uring-unaligned-overlap", verdict: .clean, findings: [:], ios: 30, retried: 20),
+        Case(file: "rec-ext4-libaio-write-fsync", verdict: .clean, findings: [:], ios: 20),
+        Case(file: "rec-xfs-pwrite-short-rlimit", verdict: .findings, findings: ["short-dio-write warning": 3], ios: 3),
+        Case(file: "rec-xfs-libaio-extend-vs-truncate", verdict: .findings,
+             findings: ["size-extension-race error": 16], ios: 75),
+    ]
+
+    @Test(arguments: recordings)
+    func recordingVerdict(_ c: Case) throws {
+        var input = try TraceInput(path: Self.dir.appendingPathComponent(c.file + ".dtrace").path)
+        #expect(input.kind == .dioscopeTrace)
+        let (r, summary) = try Analyzer.analyze(&input)
+        #expect(summary.isComplete && summary.problems.isEmpty, "\(summary.problems.prefix(3))")
+        var got: [String: Int] = [:]
+        for f in r.findings { got["\(f.kind) \(f.severity)", default: 0] += 1 }
+        #expect(got == c.findings, "\(r.findings.prefix(3).map(\.message))")
+        #expect(r.verdict == c.verdict)
+        #expect(r.counts.total == c.ios)
+        #expect(r.counts.inconclusive == 0)
+        #expect(r.counts.retried == c.retried)
+        // identities present: every reap record and every DIO bio joined
+        #expect(r.unmatched["aio_reap"] == nil, "\(r.unmatched)")
+        #expect(r.timelines.filter { $0.op == .write }.allSatisfy { $0.bios.allSatisfy(\.exactJoin) })
+    }
+
+    /// The workload verified its data and reported which writes came back as zeros; the analyzer
+    /// flags exactly those writes and no other.
+    @Test func recordedTruncateRacesAreExactlyTheCorruptedWrites() throws {
+        var input = try TraceInput(path: Self.dir.appendingPathComponent("rec-xfs-libaio-extend-vs-truncate.dtrace").path)
+        let (r, _) = try Analyzer.analyze(&input)
+        let corrupted: [Int64] = [0, 393216, 786432, 1572864, 1966080, 2359296, 3145728, 3538944, 3932160, 4325376,
+                                  4718592, 5111808, 5898240, 6291456, 7864320, 9043968]
+        let flagged = r.findings.filter { $0.kind == .sizeExtensionRace }.compactMap { $0.subjects.first?.offset }
+        #expect(flagged.sorted() == corrupted)
+        #expect(r.findings.allSatisfy { $0.evidence.contains { $0.what.contains("space/size change") } })
+    }
+
     static var dir: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/analysis")
     }

@@ -175,11 +175,17 @@ extension AnalysisEngine {
             for w in ios where w.t.op == .write && w.t.isExtending {
                 guard let wDone = w.t.completedAt else { continue }
                 let wBegin = w.beganAt
-                guard op.startedAt >= wBegin, op.startedAt < wDone else { continue }
+                // The call mapped (to zero) part of the range the write was writing: it sampled the size
+                // before the write extended it. Then it may even have entered just before the write began
+                // (seen on 6.18: ftruncate enters, the AIO write begins, the truncate zeroes from size 0).
+                let clobbered = live.touched.first { $0.ts >= wBegin && $0.range.overlaps(w.range) }
+                if clobbered != nil {
+                    guard op.startedAt < wDone, (op.endedAt ?? UInt64.max) > wBegin else { continue }
+                } else {
+                    guard op.startedAt >= wBegin, op.startedAt < wDone else { continue }
+                }
                 let exitedEarly = op.endedAt.map { $0 < wDone } ?? false
                 let changedEarly = op.internalAt.contains { $0 >= wBegin && $0 < wDone }
-                // The call mapped (to zero) part of the range the write was writing: it used a stale size.
-                let clobbered = live.touched.first { $0.ts >= wBegin && $0.range.overlaps(w.range) }
                 guard exitedEarly || changedEarly || clobbered != nil else { continue }
                 let wEnd = w.t.offset + Int64(w.t.length)
                 let deliberate = op.kind == .ftruncate && op.offset < wEnd
@@ -188,7 +194,9 @@ extension AnalysisEngine {
                 ev += opEvidence(op)
                 if let x = evidence(w, .completed, last: true) { ev.append(x) }
                 if let x = evidence(w, .sizeUpdate) { ev.append(x) }
-                var msg = "\(op.kind.rawValue) on ino \(s.key.ino) started while extending \(w.t.api) write io#\(w.t.id) "
+                var msg = "\(op.kind.rawValue) on ino \(s.key.ino) "
+                    + (op.startedAt >= wBegin ? "started while" : "was running when")
+                    + " extending \(w.t.api) write io#\(w.t.id) "
                     + "(\(Self.hex(w.t.offset))..\(Self.hex(wEnd)), i_size \(Self.hex(w.t.isizeAtBegin)) at begin) was in "
                     + "flight and "
                 if let c = clobbered {
