@@ -383,3 +383,68 @@ private let kw = AnalysisScenarios.kworker
         #expect(good.verdict == .clean)
     }
 }
+
+@Suite struct AnalysisBusyFileTests {
+    /// A file that never goes quiet: 3000 overlapping AIO writes (about 4 in flight at any time),
+    /// one of them (the 1500th) posted and reaped before its conversion while a read runs.
+    /// Memory stays bounded (partial flushes) and the one race is still found.
+    @Test func busyFileIsFlushedPartiallyAndRacesAreKept() throws {
+        let s = Scenario("busy", title: "", models: "")
+        let p = STask("busy", 3500)
+        let r = STask("reader", 3600)
+        let irq = AnalysisScenarios.irq, kw = AnalysisScenarios.kworker
+        let n = 3000, bad = 1500
+        var events: [(UInt64, () -> Void)] = []
+        for i in 0..<n {
+            let t = UInt64(i) * 10
+            let off = Int64(i) * 0x1000
+            let k = 0xffff_8880_0000_0000 + UInt64(i) * 0x100, u = 0x5000_0000 + UInt64(i) * 0x40
+            let addr = 0x1000_0000 + UInt64(off)
+            events.append((t, {
+                s.sysEnter(t, p, .ioSubmit, args: (1, 1, 1))
+                s.dioBegin(t + 1, p, ino: 0x75, isize: 0x10000000, pos: off, count: 0x1000, write: true, api: .libaio,
+                           kiocb: k, userRef: u)
+                s.dstmap(t + 2, p, ino: 0x75, addr: addr, offset: off, length: 0x1000, type: .unwritten, new: true)
+                s.bioQueue(t + 3, p, sector: addr / 512, nr: 8, write: true, kiocb: k)
+                s.dioQueued(t + 4, p, ino: 0x75, isize: 0x10000000, offset: off + 0x1000)
+                s.sysExit(t + 5, p, .ioSubmit, ret: 1)
+            }))
+            events.append((t + 30, {
+                s.rqComplete(t + 30, irq, sector: addr / 512, nr: 8, write: true)
+                if i != bad { s.xfsConvert(t + 31, kw, ino: 0x75, isize: 0x10000000, pos: off, count: 0x1000) }
+                s.dioComplete(t + 32, kw, ino: 0x75, isize: 0x10000000, pos: off + 0x1000, ret: 0x1000, write: true,
+                              api: .libaio, kiocb: k, userRef: u)
+                s.sysEnter(t + 33, p, .ioGetevents, args: (1, 1, 1))
+                s.sysExit(t + 34, p, .ioGetevents, ret: 1)
+                s.reap(t + 34, p, obj: u, res: 0x1000)
+                if i == bad {
+                    s.dioBegin(t + 35, r, ino: 0x75, isize: 0x10000000, pos: off, count: 0x1000, write: false, api: .sync)
+                    s.dstmap(t + 36, r, ino: 0x75, addr: addr, offset: off, length: 0x1000, type: .unwritten, new: false)
+                    s.dioComplete(t + 37, r, ino: 0x75, isize: 0x10000000, pos: off + 0x1000, ret: 0x1000, write: false,
+                                  api: .sync)
+                    s.xfsConvert(t + 38, kw, ino: 0x75, isize: 0x10000000, pos: off, count: 0x1000)
+                }
+            }))
+        }
+        // build the events in time order of their groups (groups interleave: about 3 writes overlap)
+        for (_, build) in events.sorted(by: { $0.0 < $1.0 }) { build() }
+        for f in [Scenario.Flavour.identity, .ftrace] {
+            var ev = s.events(f)
+            ev.sort { $0.timestamp < $1.timestamp }
+            let a = Analyzer()
+            var maxHeld = 0
+            for e in ev {
+                a.consume(e)
+                maxHeld = max(maxHeld, a.heldIOs)
+            }
+            let res = a.finish()
+            #expect(maxHeld < 600, "held \(maxHeld)")
+            #expect(res.counts.total == UInt64(n) + 1)
+            #expect(res.counts.inconclusive == 0)
+            #expect(res.findings.map(\.kind) == [.completionBeforeConversion])
+            #expect(res.findings.first?.severity == .error)
+            #expect(res.findings.first?.subjects.map(\.offset) == [Int64(bad) * 0x1000, Int64(bad) * 0x1000])
+            #expect(res.timelines.count == n + 1)
+        }
+    }
+}

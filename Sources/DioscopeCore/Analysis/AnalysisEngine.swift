@@ -16,7 +16,8 @@ final class AnalysisEngine {
 
     // MARK: indexes
     private var byKiocb: [UInt64: LiveIO] = [:]
-    private var byUserRef: [UInt64: LiveIO] = [:]
+    /// (tgid, user_ref) → I/O: user iocb pointers / user_data repeat across processes (fork).
+    private var byUserRef: [UserRefKey: LiveIO] = [:]
     private var uringByReq: [UInt64: LiveIO] = [:]
     private var tasks: [UInt32: TaskState] = [:]
     private var tidComm: [UInt32: Comm] = [:]
@@ -367,7 +368,7 @@ final class AnalysisEngine {
                      note: flags.isEmpty ? nil : flags.joined(separator: "|")))
         s.inflight.append(io)
         if p.kiocb != 0 { byKiocb[p.kiocb] = io }
-        if p.userRef != 0 { byUserRef[p.userRef] = io }
+        if p.userRef != 0 { byUserRef[UserRefKey(tgid: e.tgid, ref: p.userRef)] = io }
         tasks[e.tid, default: TaskState()].current = io
         if tasks[e.tid]?.open != nil { tasks[e.tid]!.open!.ios.append(io) }
         if io.t.op == .write {
@@ -535,7 +536,9 @@ final class AnalysisEngine {
         let key = InodeKey(dev: e.dev, ino: e.ino)
         var io: LiveIO?
         if p.kiocb != 0, let k = byKiocb[p.kiocb], !k.completed { io = k }
-        if io == nil, p.userRef != 0, let u = byUserRef[p.userRef], !u.completed { io = u }
+        if io == nil, p.userRef != 0, let u = byUserRef[UserRefKey(tgid: e.tgid, ref: p.userRef)], !u.completed {
+            io = u
+        }
         if io == nil, let s = inodes[key] {
             let isWrite = p.kiFlags.contains(.write)
             // IOCB_WRITE set: a write; not set: a read or a sync write (whose kiocb lacks the flag).
@@ -623,7 +626,8 @@ final class AnalysisEngine {
     private func uringComplete(_ e: Event, _ p: URingComplete) {
         var io: LiveIO?
         if p.req != 0, let r = uringByReq[p.req] { io = r }
-        if io == nil, p.userData != 0, let u = byUserRef[p.userData], u.t.api == .ioUring, u.completed, !u.cqeSeen {
+        if io == nil, p.userData != 0, let u = byUserRef[UserRefKey(tgid: e.tgid, ref: p.userData)], u.t.api == .ioUring,
+           u.completed, !u.cqeSeen {
             io = u
         }
         if io == nil, let list = uringWaiting[e.tgid] {
@@ -653,7 +657,7 @@ final class AnalysisEngine {
             // a reap record after the call's exit: one fewer for the FIFO rule
             pendingFIFOReap[e.tid]!.n = max(0, pending.n - 1)
         }
-        guard p.obj != 0, let io = byUserRef[p.obj] else {
+        guard p.obj != 0, let io = byUserRef[UserRefKey(tgid: e.tgid, ref: p.obj)] else {
             if p.obj == 0 { reapFIFO(tgid: e.tgid, tid: e.tid, ts: e.timestamp, n: 1) } else { count("aio_reap") }
             return
         }
@@ -665,7 +669,9 @@ final class AnalysisEngine {
         if let res { io.t.result = res }
         io.add(TimelineEntry(timestamp: ts, step: .reaped, tid: tid, cpu: cpu, value: res ?? io.t.result))
         aioPosted[io.t.tgid]?.removeAll { $0 === io }
-        if io.userRef != 0, byUserRef[io.userRef] === io { byUserRef[io.userRef] = nil }
+        if io.userRef != 0, byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] === io {
+            byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] = nil
+        }
         if io.awaitingRetry { io.awaitingRetry = false }
         trySettle(io)
     }
@@ -809,14 +815,20 @@ final class AnalysisEngine {
         s.history.append(io)
         mappedInflight.removeAll { $0 === io }
         if io.kiocb != 0, byKiocb[io.kiocb] === io { byKiocb[io.kiocb] = nil }
-        if io.userRef != 0, byUserRef[io.userRef] === io { byUserRef[io.userRef] = nil }
+        if io.userRef != 0, byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] === io {
+            byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] = nil
+        }
         if io.kiocb != 0, uringByReq[io.kiocb] === io { uringByReq[io.kiocb] = nil }
         if io.t.op == .write { checkShortWrite(io) }
         checkFlush(s)
     }
 
     func checkFlush(_ s: InodeState) {
-        guard s.quiescent, !s.history.isEmpty || !s.ops.isEmpty else { return }
+        if !s.quiescent {
+            if s.history.count + s.ops.count >= s.nextPartialFlush { partialFlush(s) }
+            return
+        }
+        guard !s.history.isEmpty || !s.ops.isEmpty else { return }
         if !unresolvedOps.isEmpty && !finishing {
             deferredFlush.insert(s.key)
             return
@@ -835,17 +847,41 @@ final class AnalysisEngine {
     func flush(_ s: InodeState) {
         let ios = s.history.sorted { $0.t.id < $1.t.id }
         runDetectors(s, ios: ios, ops: s.ops)
-        for io in ios {
-            var t = io.t
-            computePhases(io, &t)
-            if io.lost, t.status == .complete {
-                t.status = .inconclusive
-                t.inconclusiveReason = "events lost while the I/O was in flight"
-            }
-            emit(t, key: s.key)
-        }
+        for io in ios { emitSettled(io, s) }
         s.history.removeAll()
         s.ops.removeAll()
+        s.nextPartialFlush = InodeState.partialFlushMinimum
+    }
+
+    /// A file that never goes quiet (a long random-I/O run): detectors run over what settled, and
+    /// what ended before anything still in flight began is emitted and dropped. Anything a race
+    /// needs overlaps in time, so an item older than every open one can meet no future partner;
+    /// its pairs with items still held were judged now (findings are deduplicated by key).
+    private func partialFlush(_ s: InodeState) {
+        var horizon = UInt64.max
+        for io in s.inflight { horizon = min(horizon, io.t.submittedAt, io.beganAt) }
+        for op in s.openOps { horizon = min(horizon, op.op.startedAt) }
+        for op in unresolvedOps { horizon = min(horizon, op.op.startedAt) }
+        let ios = s.history.sorted { $0.t.id < $1.t.id }
+        runDetectors(s, ios: ios, ops: s.ops)
+        var kept: [LiveIO] = []
+        for io in ios {
+            if io.t.endedAt < horizon { emitSettled(io, s) } else { kept.append(io) }
+        }
+        s.history = kept
+        s.ops.removeAll { ($0.op.endedAt ?? UInt64.max) < horizon }
+        // Next attempt when the held set has doubled: bounded work per settled I/O.
+        s.nextPartialFlush = max(InodeState.partialFlushMinimum, 2 * (s.history.count + s.ops.count))
+    }
+
+    private func emitSettled(_ io: LiveIO, _ s: InodeState) {
+        var t = io.t
+        computePhases(io, &t)
+        if io.lost, t.status == .complete {
+            t.status = .inconclusive
+            t.inconclusiveReason = "events lost while the I/O was in flight"
+        }
+        emit(t, key: s.key)
     }
 
     func computePhases(_ io: LiveIO, _ t: inout IOTimeline) {

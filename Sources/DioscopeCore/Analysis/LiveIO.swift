@@ -102,6 +102,9 @@ final class InodeState {
     var history: [LiveIO] = []
     var openOps: [LiveOp] = []
     var ops: [LiveOp] = []
+    /// History size at which a partial flush is tried while the file stays busy.
+    var nextPartialFlush = InodeState.partialFlushMinimum
+    static let partialFlushMinimum = 256
     var lastIsize: Int64 = -1
     var lastIsizeAt: UInt64 = 0
     var blkbits: UInt8 = 0
@@ -141,4 +144,10 @@ struct PendingSizeRace {
     var deliberate: Bool
     /// The size change mapped the write's range itself (zeroing with a stale size).
     var clobbered: Bool
+}
+
+/// Key of the user_ref index: user pointers are per process.
+struct UserRefKey: Hashable {
+    var tgid: UInt32
+    var ref: UInt64
 }
