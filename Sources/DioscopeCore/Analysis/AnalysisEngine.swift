@@ -318,12 +318,15 @@ final class AnalysisEngine {
         let attempt = IOAttempt(beganAt: e.timestamp, tid: e.tid, kiocb: p.kiocb, offset: p.pos, length: p.count,
                                 dioFlags: flags, nowait: p.kiFlags.contains(.nowait))
 
-        // A kernel retry of a refused attempt: same kiocb, or same file range from the same process.
-        if let io = s.inflight.first(where: {
-            // (any task: io_uring retries run in an io-wq worker that ftrace shows as its own pid)
-            $0.awaitingRetry && (p.kiocb != 0 && $0.kiocb == p.kiocb
-                || ((p.kiocb == 0 || $0.kiocb == 0) && $0.t.attempts.last?.offset == p.pos
-                    && $0.t.attempts.last?.length == p.count && $0.t.op == (isWrite ? .write : .read)))
+        // A kernel retry of a refused attempt: the same file range, and the same kiocb where known
+        // (any task: io_uring retries run in an io-wq worker that ftrace shows as its own pid). An
+        // attempt whose refusal was not recorded is recognized by kiocb and user iocb together.
+        if let io = s.inflight.first(where: { io in
+            guard io.t.op == (isWrite ? .write : .read), let last = io.t.attempts.last, last.offset == p.pos,
+                  last.length == p.count else { return false }
+            if io.awaitingRetry { return p.kiocb == 0 || io.kiocb == 0 || io.kiocb == p.kiocb }
+            return p.kiocb != 0 && io.kiocb == p.kiocb && !io.completed && io.userRef == p.userRef
+                && io.t.returnedAt == nil
         }) {
             io.awaitingRetry = false
             io.t.attempts[io.t.attempts.count - 1].retried = true
@@ -803,7 +806,21 @@ final class AnalysisEngine {
         case .ioUring: io.cqeSeen
         case .asyncOther: io.completed
         }
-        guard userDone, io.completed || io.t.returnedAt != nil else { return }
+        guard userDone else { return }
+        if !io.completed {
+            // The user has the result but the kernel's completion record is missing (a probe did not
+            // record it): the I/O's ordering cannot be judged.
+            guard io.t.api == .libaio || io.t.api == .ioUring || io.t.returnedAt != nil else { return }
+            if io.t.api == .sync, let r = io.t.result, r < 0 {
+                settle(io)  // failed before any I/O: iomap frees such a dio without completing it
+                return
+            }
+            io.t.status = .inconclusive
+            io.t.inconclusiveReason = "the user got the result but no iomap_dio_complete was recorded for it"
+            count("result without iomap_dio_complete")
+            settle(io)
+            return
+        }
         if io.t.needsConversion && !io.fullyConverted { return }
         settle(io)
     }
