@@ -123,7 +123,7 @@ struct AnalyzeCommand: ParsableCommand {
         let out = FileHandle.standardOutput
         switch format {
         case .text:
-            out.write(Data(AnalysisReport.text(shown, timelines: timelines).utf8))
+            out.write(Data(AnalysisReport.text(shown, timelines: timelines, whole: result).utf8))
         case .json:
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -2,8 +2,10 @@
 /// tables, findings each with a small ASCII timeline of its evidence, and
 /// the verdict.
 public enum AnalysisReport {
-    /// The full text report. `timelines`: also draw every I/O timeline.
-    public static func text(_ r: AnalysisResult, timelines showTimelines: Bool = false) -> String {
+    /// The full text report. `timelines`: also draw every I/O timeline. `whole`: the unfiltered
+    /// result when `r` is a filtered view (the verdict is always the whole trace's).
+    public static func text(_ r: AnalysisResult, timelines showTimelines: Bool = false,
+                            whole: AnalysisResult? = nil) -> String {
         var out = ""
         out += "dioscope analysis: \(r.sourceFormat), \(r.eventsRead) events read, \(r.eventsAnalyzed) analyzed\n"
         if !r.sourceComplete {
@@ -71,7 +73,11 @@ public enum AnalysisReport {
             for t in r.timelines { out += timeline(t) }
         }
 
-        out += "\nVerdict: \(verdictText(r))\n"
+        let all = whole ?? r
+        if all.findings.count != r.findings.count {
+            out += "\n(the filter shows \(r.findings.count) of \(all.findings.count) findings)\n"
+        }
+        out += "\nVerdict: \(verdictText(all))\n"
         return out
     }
 
