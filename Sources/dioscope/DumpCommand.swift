@@ -127,9 +127,10 @@ struct DumpCommand: ParsableCommand {
         for p in s.problems {
             warn("dioscope dump: \(file): \(p.severity == .warning ? "warning: " : "")\(p.position): \(p.message)")
         }
-        if !quiet && (s.dropped > 0) {
+        if s.dropped > 0 {
             let per = s.droppedByProbe.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            warn("# \(s.dropped) events dropped by the kernel (\(per)): timelines around them are incomplete")
+            warn("dioscope dump: \(file): \(s.dropped) events were dropped by the kernel (\(per)); "
+                + "timelines around them are incomplete")
         }
         if s.damaged { throw ExitCode(DioscopeExitStatus.badInput.rawValue) }
         if s.truncated { throw ExitCode(DioscopeExitStatus.inconclusive.rawValue) }

@@ -44,6 +44,8 @@ import Testing
                 continue
             }
             let (events, s, reader) = try Fx.readAll(cutPath)
+            // a cut is never "damage", only truncation
+            #expect(!s.damaged, "cut at \(cut): \(s.problems)")
             // exactly the chunks that end at or before the cut
             let complete = cut < dataStart ? 0 : Swift.min(Self.chunks, (cut - dataStart) / chunkBytes)
             #expect(numbers(events) == Array(0..<(complete * Self.perChunk)), "cut at \(cut)")
@@ -320,6 +322,7 @@ import Testing
         do {
             // a recorder that stops without finish(): what was appended is kept
             let w = try TraceWriter(path: path, metadata: Fx.metadata(), recordsPerChunk: 4)
+            w.maxChunkAge = nil
             for i in 0..<10 { try w.append(Fx.numbered(i)) }
             #expect(w.pendingRecords == 2)
         }
@@ -386,5 +389,31 @@ import Testing
         let (_, s2, _) = try Fx.readAll(path2)
         #expect(s2.dropped == 7)
         #expect(s2.droppedByProbe == ["block_bio_queue": 5, "probe 77": 2])
+    }
+}
+
+/// Adversarial input: resync must stay linear in the file size.
+@Suite struct TraceFileResyncCostTests {
+    @Test func manyFalseChunkMagicsAreScannedOnce() throws {
+        let dir = try TraceFileFixtures.scratchDirectory()
+        defer { TraceFileFixtures.cleanup(dir) }
+        let path = dir + "/magics.dsc"
+        try TraceFileFixtures.writeNumbered(path, count: 6, perChunk: 3)
+        let offsets = try TraceFileFixtures.chunkOffsets(path)
+        var b = try TraceFileFixtures.bytes(path)
+        // 4 MiB of chunk magics (none with a valid header) between chunks 0 and 1
+        var junk = [UInt8]()
+        junk.reserveCapacity(4 << 20)
+        while junk.count < 4 << 20 { junk += TraceFileFormat.chunkMagic }
+        b.insert(contentsOf: junk, at: offsets[1])
+        try TraceFileFixtures.write(b, to: path)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let (events, s, _) = try TraceFileFixtures.readAll(path)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        #expect(events.count == 6)
+        #expect(s.damaged)
+        #expect(s.problems.first?.message.contains("skipped \(junk.count) bytes") == true, "\(s.problems)")
+        // 512 Ki candidates; re-reading a 1 MiB window per candidate would take minutes
+        #expect(seconds < 20, "resync took \(seconds) s")
     }
 }

@@ -14,6 +14,7 @@ import Testing
 
     static func writeGolden(_ path: String) throws {
         let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 8)
+        w.maxChunkAge = nil
         for e in TraceFileFixtures.everyEventType() { try w.append(e) }
         try w.finish(footer: TraceFileFixtures.footer())
     }

@@ -20,6 +20,40 @@ import Testing
         }
     }
 
+    /// Bit-at-a-time reference, straight from the definition.
+    static func referenceCRC32C(_ bytes: [UInt8]) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in bytes {
+            c ^= UInt32(b)
+            for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0x82F6_3B78 : c >> 1 }
+        }
+        return ~c
+    }
+
+    @Test func crc32cFastPathsMatchTheReference() {
+        var rng: UInt64 = 0x1234_5678
+        let data = (0..<70_001).map { _ -> UInt8 in
+            rng = rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: rng >> 33)
+        }
+        let threshold = CRC32C.parallelThreshold
+        for n in [0, 1, 15, 16, 17, 100, threshold - 1, threshold, threshold + 1, threshold + 7, 9_999, 393_216 / 8, 70_001] {
+            let slice = Array(data[0..<n])
+            let ref = Self.referenceCRC32C(slice)
+            #expect(CRC32C.checksum(slice) == ref, "length \(n)")
+            slice.withUnsafeBytes { b in
+                guard let p = b.baseAddress else { return }
+                #expect(CRC32C.sliceBy16(0, p, count: n) == ref, "slice-by-16, length \(n)")
+                if n >= 64 { #expect(CRC32C.fourStreams(0, p, count: n) == ref, "four streams, length \(n)") }
+                // continuing from a previous CRC
+                let half = n / 2
+                let first = CRC32C.update(0, p, count: half)
+                #expect(CRC32C.update(first, p + half, count: n - half) == ref, "split, length \(n)")
+                #expect(CRC32C.combine(first, CRC32C.update(0, p + half, count: n - half), lengthB: n - half) == ref)
+            }
+        }
+    }
+
     @Test func everyEventTypeMetadataAndFooterRoundTrip() throws {
         let dir = try TraceFileFixtures.scratchDirectory()
         defer { TraceFileFixtures.cleanup(dir) }
@@ -28,6 +62,7 @@ import Testing
         // every ABI event type is covered
         #expect(Set(events.map(\.type)) == Set(EventType.allCases))
         let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 5)
+        w.maxChunkAge = nil
         for e in events { try w.append(e) }
         #expect(w.recordsWritten == UInt64(events.count))
         let written = try w.finish(footer: TraceFileFixtures.footer())

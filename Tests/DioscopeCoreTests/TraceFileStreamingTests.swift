@@ -10,6 +10,7 @@ import Testing
     /// Writes `count` records in ring-buffer-sized batches of raw bytes.
     static func writeLarge(_ path: String, count: Int, perChunk: Int = 4096) throws {
         let w = try TraceWriter(path: path, metadata: Fx.metadata(), recordsPerChunk: perChunk)
+        w.maxChunkAge = nil
         let batch = 1000
         var buf = [UInt8](repeating: 0, count: batch * RecordLayout.recordSize)
         let template = RecordCodec.encode(Fx.numbered(0))

@@ -102,6 +102,7 @@ enum TraceFileFixtures {
     static func writeNumbered(_ path: String, count: Int, perChunk: Int, finish: Bool = true,
                               footer: TraceFooter? = nil) throws -> TraceFooter? {
         let w = try TraceWriter(path: path, metadata: metadata(), recordsPerChunk: perChunk)
+        w.maxChunkAge = nil  // chunk layout must not depend on timing
         for i in 0..<count { try w.append(numbered(i)) }
         if finish { return try w.finish(footer: footer ?? TraceFileFixtures.footer()) }
         try w.flush()

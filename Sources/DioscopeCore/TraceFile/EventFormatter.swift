@@ -238,8 +238,8 @@ public struct EventFormatter {
             bytes.append(0x30 + UInt8(v))
             return
         }
-        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes ≥ 20 digits
-        let n: Int = withUnsafeMutableBytes(of: &tmp) { buf in
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes ≥ 20 digits
+        withUnsafeMutableBytes(of: &digits) { buf in
             var v = v
             var i = buf.count
             while v > 0 {
@@ -248,9 +248,7 @@ public struct EventFormatter {
                 v /= 10
             }
             bytes.append(contentsOf: buf[i...])
-            return buf.count - i
         }
-        _ = n
     }
 
     private mutating func sdec(_ v: Int64) {

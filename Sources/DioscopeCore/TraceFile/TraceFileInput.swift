@@ -58,11 +58,17 @@ final class TraceFileInput {
         return try refill(at: offset, count: count)
     }
 
-    /// Up to `max` bytes starting at `offset` (at least 1 unless at EOF),
-    /// for scanning: returns the pointer and how many bytes it covers.
+    /// Up to `max` bytes starting at `offset`, for scanning: the pointer and
+    /// how many bytes it covers (nil at EOF). Serves what the window already
+    /// holds when that is at least 64 bytes, so scanning from one position to
+    /// the next never re-reads the file.
     func bytes(at offset: Int, upTo max: Int) throws -> (UnsafeRawPointer, Int)? {
         let n = Swift.min(max, size - offset, capacity)
         if n <= 0 { return nil }
+        let windowEnd = windowStart + windowLength
+        if offset >= windowStart && offset < windowEnd && (windowEnd - offset >= 64 || windowEnd == size) {
+            return (UnsafeRawPointer(buffer + (offset - windowStart)), Swift.min(n, windowEnd - offset))
+        }
         guard let p = try bytes(at: offset, count: n) else { return nil }
         return (p, n)
     }

@@ -8,7 +8,9 @@ public enum TraceHeaderFormatter {
         var out: [String] = []
         out.append("# dioscope trace \(path): format \(TraceFileFormat.version), record ABI \(RecordLayout.abiVersion), "
             + "\(fileSize) bytes")
-        var rec = "# recorded by dioscope \(m.toolVersion.isEmpty ? "?" : m.toolVersion)"
+        let tool = m.toolVersion.isEmpty ? "dioscope ?"
+            : m.toolVersion.hasPrefix("dioscope") ? m.toolVersion : "dioscope \(m.toolVersion)"
+        var rec = "# recorded by \(tool)"
         if !m.hostname.isEmpty { rec += " on \(m.hostname)" }
         rec += " (kernel \(m.kernelRelease.isEmpty ? "?" : m.kernelRelease)"
         if !m.machine.isEmpty { rec += ", \(m.machine)" }

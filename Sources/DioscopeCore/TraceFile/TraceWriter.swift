@@ -17,6 +17,11 @@ import Foundation
 /// The file is created with mode 0600 (an existing file is truncated and
 /// set to 0600): traces reveal file layout and process names.
 ///
+/// Time-based flushing: a chunk is also written once its oldest buffered
+/// record has waited `maxChunkAge` (default 1 s), checked on `append`, so a
+/// steady trickle of events reaches the disk within about a second. A
+/// recorder that may go idle should still call ``flush()`` periodically.
+///
 /// Not thread-safe: use from one thread (the ring-buffer consumer).
 public final class TraceWriter {
     public let path: String
@@ -30,6 +35,9 @@ public final class TraceWriter {
     public private(set) var bytesWritten: UInt64 = 0
     /// Records buffered in the current, not yet written chunk.
     public var pendingRecords: Int { pending }
+    /// Longest time (ns, CLOCK_MONOTONIC) records stay buffered before an
+    /// `append` writes their chunk; nil: only full chunks and `flush()`.
+    public var maxChunkAge: UInt64? = 1_000_000_000
 
     private var fd: Int32
     private var failed = false
@@ -37,6 +45,9 @@ public final class TraceWriter {
     private var pending = 0
     private var minTs = UInt64.max
     private var maxTs: UInt64 = 0
+    /// CLOCK_MONOTONIC ns when the first pending record was buffered.
+    private var chunkStarted: UInt64 = 0
+    private var appendsSinceClockCheck = 0
 
     /// Creates (or truncates) `path` with mode 0600 and writes the header.
     public init(path: String, metadata: TraceMetadata,
@@ -107,6 +118,7 @@ public final class TraceWriter {
         try checkOpen()
         guard var src = records.baseAddress else { return }
         var left = records.count / size
+        if left > 0 && pending == 0 { chunkStarted = TraceWriter.monotonicNow() }
         while left > 0 {
             let n = min(left, recordsPerChunk - pending)
             let dst = chunk + TraceFileFormat.chunkHeaderSize + pending * size
@@ -123,19 +135,43 @@ public final class TraceWriter {
             recordsWritten += UInt64(n)
             src += n * size
             left -= n
-            if pending == recordsPerChunk { try writeChunk() }
+            if pending == recordsPerChunk {
+                try writeChunk()
+                if left > 0 { chunkStarted = TraceWriter.monotonicNow() }
+            }
         }
+        try flushIfOld(TraceWriter.monotonicNow())
     }
 
     /// Appends one event, encoded with ``RecordCodec``.
     public func append(_ event: Event) throws {
         try checkOpen()
+        if pending == 0 { chunkStarted = TraceWriter.monotonicNow() }
         RecordCodec.encode(event, into: chunk + TraceFileFormat.chunkHeaderSize + pending * RecordLayout.recordSize)
         minTs = Swift.min(minTs, event.timestamp)
         maxTs = Swift.max(maxTs, event.timestamp)
         pending += 1
         recordsWritten += 1
-        if pending == recordsPerChunk { try writeChunk() }
+        if pending == recordsPerChunk {
+            try writeChunk()
+        } else if maxChunkAge != nil {
+            // reading the clock for every single event would cost more than the event
+            appendsSinceClockCheck += 1
+            if appendsSinceClockCheck >= 64 || maxChunkAge == 0 {
+                appendsSinceClockCheck = 0
+                try flushIfOld(TraceWriter.monotonicNow())
+            }
+        }
+    }
+
+    private func flushIfOld(_ now: UInt64) throws {
+        if let age = maxChunkAge, pending > 0, now &- chunkStarted >= age { try writeChunk() }
+    }
+
+    static func monotonicNow() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
     /// Writes the buffered records as a (possibly short) chunk. Call it
