@@ -81,7 +81,7 @@ struct RecordCommand: ParsableCommand {
         }
         defer { tracer.close() }
 
-        var metadata = TraceMetadata.forThisHost(toolVersion: "dioscope 0.1")
+        var metadata = TraceMetadata.forThisHost(toolVersion: "0.1")
         metadata.describe(tracer: tracer, devices: resolved)
         metadata.tracedCommand = command
         metadata.tracedPid = process?.pid
@@ -98,6 +98,8 @@ struct RecordCommand: ParsableCommand {
         let recorder = Recorder(tracer: tracer, process: process)
         recorder.duration = duration
         recorder.statusLine = isatty(2) != 0
+        // a quiet period must not leave records buffered in memory only
+        recorder.tick = { try writer.flush() }
         let result = recorder.run { try writer.append(records: $0) }
 
         // The command may still run (duration, SIGTERM to us): stop it.
