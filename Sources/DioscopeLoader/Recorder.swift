@@ -36,6 +36,11 @@ public final class Recorder {
     public var statusLine = false
     /// Poll timeout; records are also delivered when the kernel wakes us.
     public var pollTimeoutMs: Int32 = 100
+    /// Called about once a second from the consume loop (flush a file,
+    /// report findings); an error stops the recording like a sink error.
+    public var tick: (() throws -> Void)?
+    /// Extra text for the status line (e.g. IOs in flight, findings).
+    public var statusDetail: (() -> String)?
 
     public init(tracer: Tracer, process: GatedProcess?) {
         self.tracer = tracer
@@ -80,14 +85,23 @@ public final class Recorder {
                 reason = .duration
                 break
             }
-            if statusLine && now - lastStatus >= 1_000_000_000 {
-                let total = tracer.recordsDelivered
-                let rate = Double(total - lastCount) / (Double(now - lastStatus) / 1e9)
-                let drops = tracer.counters().reduce(UInt64(0)) { $0 + $1.dropped }
-                let line = "\r\u{1B}[Krecording: \(total) events, \(Int(rate)) events/s, \(drops) dropped"
-                writeStderr(line)
+            if now - lastStatus >= 1_000_000_000 {
+                if let tick {
+                    do { try tick() } catch {
+                        reason = .error("\(error)")
+                        break
+                    }
+                }
+                if statusLine {
+                    let total = tracer.recordsDelivered
+                    let rate = Double(total - lastCount) / (Double(now - lastStatus) / 1e9)
+                    let drops = tracer.counters().reduce(UInt64(0)) { $0 + $1.dropped }
+                    var line = "\r\u{1B}[Krecording: \(total) events, \(Int(rate)) events/s, \(drops) dropped"
+                    if let statusDetail { line += ", " + statusDetail() }
+                    writeStderr(line)
+                }
                 lastStatus = now
-                lastCount = total
+                lastCount = tracer.recordsDelivered
             }
         }
         let end = monotonicNow()

@@ -40,7 +40,7 @@ public struct TraceReader: EventSource {
     /// Opens and validates `path`.
     ///
     /// `verifyChecksums: false` skips the CRC-32C of chunk payloads (the
-    /// software CRC runs at about 1.5 GB/s, the rest of a scan much faster):
+    /// software CRC runs at 1.5–4 GB/s on one core, the rest of a scan faster):
     /// header, footer and trailer checksums are still verified and records
     /// still validated, but a corrupted byte inside a record then goes
     /// unnoticed. Leave it on unless the file is known good.

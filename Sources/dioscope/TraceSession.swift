@@ -1,0 +1,114 @@
+import ArgumentParser
+import DioscopeCore
+import DioscopeLoader
+import Foundation
+import Glibc
+
+/// An attached tracer plus, optionally, the command it traces (started
+/// behind a gate, released only once tracing is attached). Shared set-up of
+/// `record`, `live` and `run`.
+final class TraceSession {
+    let tracer: Tracer
+    let process: GatedProcess?
+    let devices: [TracedDevice]
+    let command: [String]
+
+    /// Resolves the filters, checks the environment, spawns the gated
+    /// command and attaches. Throws LoaderError (one clear sentence each).
+    init(target: TraceTargetOptions, command: [String]) throws {
+        let resolved = try target.devices.map { arg throws(LoaderError) in try TracedDevice.resolve(arg) }
+        var config = TraceConfiguration()
+        config.devices = resolved.flatMap(\.filterDevices)
+        config.ringBufferBytes = TraceConfiguration.ringBufferBytes(megabytes: target.ringbufMB)
+        config.wakeupBytes = max(4096, config.ringBufferBytes / 8)
+        if let cgroup = target.cgroup { config.cgroupID = try CgroupTarget.resolve(cgroup).id }
+        config.pids = target.pids
+        for pid in target.pids where kill(pid, 0) != 0 && errno == ESRCH {
+            throw ValidationError("--pid \(pid): no such process")
+        }
+        try TracingEnvironment().verify()
+        var process: GatedProcess?
+        if !command.isEmpty {
+            let p = try GatedProcess(arguments: command)
+            process = p
+            config.pids.append(p.pid)
+        }
+        do {
+            tracer = try Tracer(configuration: config)
+        } catch {
+            process?.abandon()
+            _ = process?.wait()
+            throw error
+        }
+        self.process = process
+        self.devices = resolved
+        self.command = command
+    }
+
+    /// Metadata for a trace file of this session.
+    func metadata() -> TraceMetadata {
+        var metadata = TraceMetadata.forThisHost(toolVersion: "0.1")
+        metadata.describe(tracer: tracer, devices: devices)
+        metadata.tracedCommand = command
+        metadata.tracedPid = process?.pid
+        return metadata
+    }
+
+    /// Stops a command that is still running (duration, signal to us) and
+    /// returns how the command ended if it ended on its own.
+    func settle(_ result: Recorder.Result) -> GatedProcess.Termination? {
+        guard let p = process else { return nil }
+        if case .commandExited(let t) = result.stopReason { return t }
+        p.kill(SIGTERM)
+        _ = p.wait()
+        return nil
+    }
+
+    /// The trace footer for a finished recording.
+    static func footer(_ result: Recorder.Result) -> TraceFooter {
+        let endReason: TraceFooter.EndReason
+        var errorMessage: String?
+        switch result.stopReason {
+        case .commandExited, .duration: endReason = .completed
+        case .signal(let s): endReason = s == SIGINT ? .sigint : .sigterm
+        case .error(let e):
+            endReason = .error
+            errorMessage = e
+        }
+        return TraceFooter(
+            endReason: endReason, errorMessage: errorMessage, endTimestamp: result.endTimestamp,
+            probes: result.counters.map {
+                .init(name: $0.probe.displayName, id: $0.probe.id, events: $0.emitted, drops: $0.dropped)
+            })
+    }
+
+    /// One sentence on how the traced command ended, if it failed.
+    func failureSentence(_ t: GatedProcess.Termination) -> String? {
+        guard t != .exited(0), let name = command.first else { return nil }
+        let what: String
+        switch t {
+        case .exited(126): what = "could not be executed (status 126)"
+        case .exited(127): what = "was not found (status 127)"
+        case .exited(let c): what = "exited with status \(c)"
+        case .signaled(let s): what = "was killed by signal \(s)"
+        }
+        return "\(name) \(what)"
+    }
+
+    func close() { tracer.close() }
+}
+
+/// Writes one line to stderr, prefixed with "dioscope: ".
+func complain(_ message: String) {
+    FileHandle.standardError.write(Data(("dioscope: " + message + "\n").utf8))
+}
+
+/// Runs `body`, turning loader errors into their sentence and exit status.
+func withLoaderErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as LoaderError {
+        complain(error.description)
+        throw ExitCode(error.exitStatus.rawValue)
+    }
+}

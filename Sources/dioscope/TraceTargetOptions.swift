@@ -1,0 +1,24 @@
+import ArgumentParser
+import DioscopeLoader
+import Glibc
+
+/// What to trace: the filters and ring-buffer size shared by `record`,
+/// `live` and `run`. Filtering happens in the kernel.
+struct TraceTargetOptions: ParsableArguments {
+    @Option(name: .customLong("dev"), help: "Block device, mount point or MAJOR:MINOR to trace (repeatable).")
+    var devices: [String] = []
+
+    @Option(name: .customLong("pid"), help: "Process to trace, with its future children (repeatable).")
+    var pids: [Int32] = []
+
+    @Option(help: "Only trace tasks in this cgroup v2 directory.")
+    var cgroup: String?
+
+    @Option(name: .customLong("ringbuf-mb"), help: "Ring buffer size in MiB (rounded up to a power of two).")
+    var ringbufMB: Int = 64
+
+    func validate() throws {
+        if ringbufMB < 1 || ringbufMB > 4096 { throw ValidationError("--ringbuf-mb must be 1...4096") }
+        if pids.contains(where: { $0 <= 0 }) { throw ValidationError("--pid must be positive") }
+    }
+}
