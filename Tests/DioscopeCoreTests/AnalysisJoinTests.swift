@@ -448,3 +448,30 @@ private let kw = AnalysisScenarios.kworker
         }
     }
 }
+
+@Suite struct AnalysisStreamingCallbackTests {
+    @Test func findingsAndTimelinesAreDeliveredAsTheyBecomeFinal() {
+        let s = AnalysisScenarios.seed000ConversionAfterReap()
+        let a = Analyzer(options: { var o = AnalysisOptions(); o.reorderWindowNs = 1_000; return o }())
+        var found: [(FindingKind, Int)] = []
+        var timelines: [UInt64] = []
+        var consumed = 0
+        a.onFinding = { found.append(($0.kind, consumed)) }
+        a.onTimeline = { timelines.append($0.id) }
+        var ev = s.events(.identity)
+        // something unrelated much later moves the reorder window past the scenario
+        ev.append(Event(timestamp: ev.last!.timestamp + 1_000_000_000, tgid: 1, tid: 1,
+                        payload: .sysEnter(SysEnter(sysno: .fsync, fd: 9))))
+        for e in ev {
+            a.consume(e)
+            consumed += 1
+        }
+        // the race is reported once the conversion is through the window, before the input ends
+        #expect(found.map(\.0) == [.completionBeforeConversion])
+        #expect(found.first.map { $0.1 == ev.count - 1 } == true)  // while consuming the last event
+        #expect(timelines.count == 2)
+        let r = a.finish()
+        #expect(Set(timelines) == Set(r.timelines.map(\.id)))
+        #expect(r.findings.count == 1)
+    }
+}

@@ -39,6 +39,7 @@ extension AnalysisEngine {
         guard findingKeys.insert(key).inserted else { return }
         findings.append(f)
         for id in f.ios { findingIOs.insert(id) }
+        onFinding?(f)
     }
 
     private static func hex(_ v: Int64) -> String { "0x" + String(v, radix: 16) }

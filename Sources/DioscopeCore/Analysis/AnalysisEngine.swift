@@ -63,6 +63,9 @@ final class AnalysisEngine {
     var traceComplete = true
     var finishing = false
 
+    var onFinding: ((Finding) -> Void)?
+    var onTimeline: ((IOTimeline) -> Void)?
+
     init(options: AnalysisOptions) { self.options = options }
 
     // MARK: - helpers
@@ -930,6 +933,7 @@ final class AnalysisEngine {
             byInode[key, default: PhaseAccumulator(group: "ino \(key.dev)/\(key.ino)")].add(t.phases)
         }
         emittedSpans.append((t.id, t.submittedAt, t.endedAt, t.status))
+        onTimeline?(t)
         if options.keepAllTimelines || t.status == .inconclusive || findingIOs.contains(t.id) {
             timelines.append(t)
         }

@@ -16,6 +16,20 @@ public final class Analyzer {
     private let engine: AnalysisEngine
     private var finished = false
 
+    /// Called for every finding as soon as it is known (live use). Findings
+    /// are made when the I/Os involved have settled; size-extension races
+    /// wait for the end of the input (their severity needs the final size).
+    public var onFinding: ((Finding) -> Void)? {
+        get { engine.onFinding }
+        set { engine.onFinding = newValue }
+    }
+
+    /// Called for every I/O timeline when it is final (streaming consumers).
+    public var onTimeline: ((IOTimeline) -> Void)? {
+        get { engine.onTimeline }
+        set { engine.onTimeline = newValue }
+    }
+
     public init(options: AnalysisOptions = AnalysisOptions()) {
         self.options = options
         reorder = ReorderBuffer(windowNs: options.reorderWindowNs, maxEvents: options.reorderMaxEvents)
