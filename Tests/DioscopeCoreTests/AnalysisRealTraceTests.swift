@@ -17,6 +17,7 @@ import Testing
     static let cases: [Case] = [
         Case(file: "real-xfs-uring-aio-hole-read", verdict: .clean, findings: [:], ios: 20, retried: 10),
         Case(file: "real-ext4-libaio-aio-hole-read", verdict: .clean, findings: [:], ios: 20),
+        Case(file: "real-ext4-libaio-unaligned-overlap", verdict: .clean, findings: [:], ios: 30),
         Case(file: "real-xfs-uring-unaligned-overlap", verdict: .clean, findings: [:], ios: 30, retried: 19),
         Case(file: "real-xfs-libaio-write-fsync", verdict: .clean, findings: [:], ios: 20),
         Case(file: "real-ext4-libaio-extend-vs-truncate", verdict: .clean, findings: [:], ios: 60),
