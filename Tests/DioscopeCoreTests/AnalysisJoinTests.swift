@@ -475,3 +475,29 @@ private let kw = AnalysisScenarios.kworker
         #expect(r.findings.count == 1)
     }
 }
+
+@Suite struct AnalysisLateReapTests {
+    /// Seen in a fio recording: the reap record comes 100 us after io_getevents' exit, and irq work
+    /// that interrupted the task (carrying its tid) comes in between. Here even the task's next call
+    /// comes first: the FIFO rule reaps the I/O, and the late record agrees with it.
+    @Test func lateReapRecordStillJoinsByObj() throws {
+        let s = AnalysisScenarios.correctXFSAIOHoleRead()
+        var ev = s.events(.identity)
+        let i = try #require(ev.firstIndex { if case .aioReap = $0.payload { return true }; return false })
+        var reap = ev.remove(at: i)
+        reap.timestamp += 100_000
+        // irq completion of the following read, in the reaping task's context
+        ev = ev.map { e in
+            var e = e
+            if case .block(.rqComplete, _) = e.payload, e.timestamp > reap.timestamp - 100_000 { e.tid = 1234; e.tgid = 1234 }
+            return e
+        }
+        ev.append(reap)
+        ev.sort { $0.timestamp < $1.timestamp }
+        let r = Analyzer.analyze(events: ev)
+        #expect(r.unmatched["aio_reap"] == nil, "\(r.unmatched)")
+        #expect(r.verdict == .clean)
+        // reaped when io_getevents returned (the task's next call came before the record)
+        #expect(r.timelines.first { $0.op == .write }?.reapedAt == 100_000_169_000)
+    }
+}

@@ -103,9 +103,13 @@ final class AnalysisEngine {
     // MARK: - dispatch
 
     /// io_getevents returned N events whose individual reap records may follow its exit (dioscope's
-    /// BPF emits them after sys_exit): the FIFO reap of what no record names waits for the next
-    /// event of that task.
+    /// BPF emits them after sys_exit, sometimes 100 us later): the FIFO reap of what no record
+    /// names waits for the task's next system call. (Other events with the task's tid can be irq
+    /// work that interrupted it.)
     private var pendingFIFOReap: [UInt32: (tgid: UInt32, n: Int, ts: UInt64)] = [:]
+
+    /// user_refs of the last I/Os the FIFO rule reaped, per process (a late reap record then agrees).
+    private var recentFIFOReaps: [UInt32: [UInt64]] = [:]
 
     private func applyPendingReap(tid: UInt32) {
         guard let p = pendingFIFOReap.removeValue(forKey: tid), p.n > 0 else { return }
@@ -114,7 +118,10 @@ final class AnalysisEngine {
 
     func handle(_ e: Event) {
         if !pendingFIFOReap.isEmpty, pendingFIFOReap[e.tid] != nil {
-            if case .aioReap = e.payload {} else { applyPendingReap(tid: e.tid) }
+            switch e.payload {
+            case .sysEnter, .sysExit: applyPendingReap(tid: e.tid)
+            default: break
+            }
         }
         eventsAnalyzed += 1
         if firstTs == nil { firstTs = e.timestamp }
@@ -664,7 +671,12 @@ final class AnalysisEngine {
             pendingFIFOReap[e.tid]!.n = max(0, pending.n - 1)
         }
         guard p.obj != 0, let io = byUserRef[UserRefKey(tgid: e.tgid, ref: p.obj)] else {
-            if p.obj == 0 { reapFIFO(tgid: e.tgid, tid: e.tid, ts: e.timestamp, n: 1) } else { count("aio_reap") }
+            if p.obj == 0 {
+                reapFIFO(tgid: e.tgid, tid: e.tid, ts: e.timestamp, n: 1)
+            } else if !(recentFIFOReaps[e.tgid] ?? []).contains(p.obj) {
+                // (a record for an I/O the FIFO rule already reaped agrees with it: nothing to do)
+                count("aio_reap")
+            }
             return
         }
         reap(io, ts: e.timestamp, tid: e.tid, cpu: e.cpu, res: p.res)
@@ -689,7 +701,15 @@ final class AnalysisEngine {
         let reaped = Array(list.prefix(take))
         list.removeFirst(take)
         aioPosted[tgid] = list.isEmpty ? nil : list
-        for io in reaped { reap(io, ts: ts, tid: tid, cpu: 0, res: nil) }
+        for io in reaped {
+            if io.userRef != 0 {
+                var recent = recentFIFOReaps[tgid] ?? []
+                if recent.count >= 64 { recent.removeFirst() }
+                recent.append(io.userRef)
+                recentFIFOReaps[tgid] = recent
+            }
+            reap(io, ts: ts, tid: tid, cpu: 0, res: nil)
+        }
         if n > take { count("io_getevents beyond posted I/O") }
     }
 
