@@ -9,7 +9,8 @@ struct Dioscope: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 clean, 1 findings, 2 inconclusive (events lost or cut off), \
             3 bad input (unreadable or damaged trace), 4 tracing unavailable \
-            (privileges, BTF, tracefs, missing tracepoint), 64 usage error.
+            (privileges, BTF, tracefs, missing tracepoint), 5 the command given to `run` failed \
+            (and no finding was made), 64 usage error.
             """,
         subcommands: [
             ProbesCommand.self, RecordCommand.self, DumpCommand.self, AnalyzeCommand.self,

@@ -1,7 +1,67 @@
 import ArgumentParser
+import DioscopeCore
+import DioscopeLoader
+import Foundation
+import Glibc
 
-// STUB: owned by the helper implementing `dioscope run`; replaced wholesale.
-struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "(not built yet)")
-    func run() async throws { throw ExitCode(64) }
+/// `dioscope run -- CMD`: trace one command's process tree, analyze it, and
+/// exit with a status that can gate a test suite.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a command, trace its direct and asynchronous I/O, and report races when it exits.",
+        discussion: """
+            CMD starts only once tracing is attached. Its process tree is traced, together with the kernel \
+            work done on its behalf (unwritten-extent conversion in kworkers, completions in interrupts) on \
+            the files and devices it uses. Findings are printed as they are made and again in the summary \
+            when CMD exits. --json and --perfetto write the exports of the run.
+
+            Exit status: 0 clean, 1 findings, 2 inconclusive (events were dropped or I/Os cut off), \
+            4 tracing unavailable, 5 CMD failed (and no finding was made), 64 usage.
+            """)
+
+    @OptionGroup var target: TraceTargetOptions
+
+    @Option(help: "Output format for findings as they are made: text or ndjson.")
+    var format: StreamFormat = .text
+
+    @Option(name: .customLong("json"), help: "Write all timelines and findings as JSON to OUT.")
+    var jsonOut: String?
+
+    @Option(name: .customLong("perfetto"), help: "Write a Perfetto/Chrome trace-event JSON file to OUT.")
+    var perfettoOut: String?
+
+    @Option(help: "Also write the trace to this file.")
+    var record: String?
+
+    @Option(help: "Stop (and terminate CMD) after this many seconds.")
+    var duration: Double?
+
+    @Argument(parsing: .postTerminator, help: "The command to run and trace.")
+    var command: [String] = []
+
+    func validate() throws {
+        if command.isEmpty { throw ValidationError("give the command to run after --") }
+        if let d = duration, !(d > 0) { throw ValidationError("--duration must be positive") }
+    }
+
+    func run() throws {
+        let session = try withLoaderErrors { try TraceSession(target: target, command: command) }
+        defer { session.close() }
+        let keep = jsonOut != nil || perfettoOut != nil
+        let pipeline = try LivePipeline(session: session, format: format, keepTimelines: keep,
+                                        recordPath: record, duration: duration)
+        let outcome = try pipeline.run()
+        if format == .text {
+            FileHandle.standardOutput.write(Data(("\n" + AnalysisReport.text(outcome.result)).utf8))
+        }
+        do {
+            if let jsonOut { try JSONExporter.write(outcome.result, source: outcome.summary, to: jsonOut) }
+            if let perfettoOut { try PerfettoExporter.write(outcome.result, to: perfettoOut) }
+        } catch {
+            complain("writing the export failed: \(error)")
+            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
+        }
+        try outcome.exit()
+    }
 }

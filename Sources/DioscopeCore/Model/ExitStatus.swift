@@ -10,6 +10,8 @@ public enum DioscopeExitStatus: Int32, Sendable, CaseIterable {
     case badInput = 3
     /// Tracing is impossible here: privileges, BTF, tracefs, or a missing tracepoint.
     case tracingUnavailable = 4
+    /// `dioscope run`: the traced command failed, and no finding was made.
+    case commandFailed = 5
     /// The command line was wrong.
     case usage = 64
 }

@@ -1,0 +1,119 @@
+import ArgumentParser
+import DioscopeCore
+import DioscopeLoader
+import Foundation
+import Glibc
+
+/// How findings are printed while tracing.
+enum StreamFormat: String, ExpressibleByArgument, CaseIterable { case text, ndjson }
+
+/// The streaming pipeline of `live` and `run`: ring buffer → (trace file)
+/// → decoder → analyzer, findings printed as they are made.
+final class LivePipeline {
+    struct Outcome {
+        var result: AnalysisResult
+        var summary: SourceSummary
+        var recorder: Recorder.Result
+        var termination: GatedProcess.Termination?
+        var session: TraceSession
+
+        /// Throws the documented exit status; returns on clean.
+        func exit() throws {
+            if case .error(let e) = recorder.stopReason {
+                complain("tracing stopped: \(e)")
+                throw ExitCode(DioscopeExitStatus.tracingUnavailable.rawValue)
+            }
+            let status = result.exitStatus(sourceDamaged: summary.damaged)
+            if status == .findings { throw ExitCode(status.rawValue) }
+            if let t = termination, let sentence = session.failureSentence(t) {
+                complain(sentence)
+                throw ExitCode(DioscopeExitStatus.commandFailed.rawValue)
+            }
+            if summary.dropped > 0 {
+                complain("\(summary.dropped) events were lost; the affected I/Os are inconclusive (try --ringbuf-mb)")
+            }
+            if status != .clean { throw ExitCode(status.rawValue) }
+        }
+    }
+
+    let session: TraceSession
+    let format: StreamFormat
+    let analysis: StreamingAnalysis
+    let writer: TraceWriter?
+    let recordPath: String?
+    let duration: Double?
+    private let out = FileHandle.standardOutput
+
+    init(session: TraceSession, format: StreamFormat, keepTimelines: Bool, recordPath: String?,
+         duration: Double?) throws {
+        self.session = session
+        self.format = format
+        self.recordPath = recordPath
+        self.duration = duration
+        var options = AnalysisOptions()
+        options.keepAllTimelines = keepTimelines
+        analysis = StreamingAnalysis(options: options)
+        if let recordPath {
+            do {
+                writer = try TraceWriter(path: recordPath, metadata: session.metadata())
+            } catch {
+                session.process?.abandon()
+                _ = session.process?.wait()
+                complain("\(error)")
+                throw ExitCode(DioscopeExitStatus.badInput.rawValue)
+            }
+        } else {
+            writer = nil
+        }
+    }
+
+    func run() throws -> Outcome {
+        var printed = 0
+        analysis.onFinding = { [out, format] f in
+            printed += 1
+            switch format {
+            case .text:
+                out.write(Data(AnalysisReport.finding(f, number: printed).utf8))
+            case .ndjson:
+                var line = Data("{\"finding\":".utf8)
+                line.append((try? JSONEncoder().encode(f)) ?? Data("null".utf8))
+                line.append(Data("}\n".utf8))
+                out.write(line)
+            }
+        }
+        let recorder = Recorder(tracer: session.tracer, process: session.process)
+        recorder.duration = duration
+        recorder.statusLine = isatty(2) != 0
+        recorder.statusDetail = { [analysis] in
+            "\(analysis.analyzer.iosInFlight) I/Os in flight, \(analysis.findingCount) findings"
+        }
+        recorder.tick = { [analysis, writer] in
+            analysis.advance(to: monotonicNanoseconds())
+            try writer?.flush()
+        }
+        let result = recorder.run { [analysis, writer] buf in
+            try writer?.append(records: buf)
+            analysis.consume(records: buf)
+        }
+        let termination = session.settle(result)
+        if let writer, let recordPath {
+            do {
+                _ = try writer.finish(footer: TraceSession.footer(result))
+            } catch {
+                complain("finishing \(recordPath) failed: \(error)")
+            }
+        }
+        var drops: [String: UInt64] = [:]
+        for c in result.counters where c.dropped > 0 { drops[c.probe.displayName] = c.dropped }
+        let (analysisResult, summary) = analysis.finish(dropsByProbe: drops)
+        return Outcome(result: analysisResult, summary: summary, recorder: result, termination: termination,
+                       session: session)
+    }
+}
+
+/// CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns().
+func monotonicNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
