@@ -494,7 +494,11 @@ final class AnalysisEngine {
     }
 
     private func request(_ e: Event, _ kind: BlockEventKind, _ p: BlockIO) {
-        guard var list = pendingBios[e.dev], !list.isEmpty else { count(kind.eventType.description); return }
+        // Take the list out of the dictionary so that it is mutated in place (no copy-on-write).
+        guard var list = pendingBios.removeValue(forKey: e.dev), !list.isEmpty else {
+            count(kind.eventType.description)
+            return
+        }
         let rs = p.sector, re = p.sector + UInt64(max(p.nrSector, 1))
         func contained(_ item: PendingBio) -> Bool {
             let b = item.io.t.bios[item.index]
@@ -518,7 +522,10 @@ final class AnalysisEngine {
         }
         // Completion: the bios of the oldest issued request in the range (FIFO for identical
         // requests); if none was seen issued, every contained bio.
-        let issued = list.filter { $0.issueSeq != nil && contained($0) }.map { $0.issueSeq! }.min()
+        var issued: UInt64?
+        for item in list where contained(item) {
+            if let q = item.issueSeq, q < (issued ?? UInt64.max) { issued = q }
+        }
         var matched = false
         var i = 0
         while i < list.count {
@@ -696,7 +703,10 @@ final class AnalysisEngine {
 
     /// io_getevents returned `n` events not seen individually: the n oldest posted ones.
     private func reapFIFO(tgid: UInt32, tid: UInt32, ts: UInt64, n: Int) {
-        guard var list = aioPosted[tgid], !list.isEmpty else { count("io_getevents without posted I/O"); return }
+        guard var list = aioPosted.removeValue(forKey: tgid), !list.isEmpty else {
+            count("io_getevents without posted I/O")
+            return
+        }
         let take = min(n, list.count)
         let reaped = Array(list.prefix(take))
         list.removeFirst(take)
