@@ -60,12 +60,7 @@ public enum AnalysisReport {
             out += "\nNo findings.\n"
         } else {
             out += "\nFindings: \(r.findings.count)\n"
-            for (i, f) in r.findings.enumerated() {
-                out += "\n[\(i + 1)] \(f.severity.rawValue.uppercased()) \(f.kind)  (dev \(f.dev) ino \(f.ino))\n"
-                out += wrap(f.message, indent: "    ") + "\n"
-                for s in f.subjects { out += "    io: \(s)\n" }
-                out += asciiTimeline(f.evidence, indent: "    ")
-            }
+            for (i, f) in r.findings.enumerated() { out += finding(f, number: i + 1) }
         }
 
         if showTimelines {
@@ -78,6 +73,15 @@ public enum AnalysisReport {
             out += "\n(the filter shows \(r.findings.count) of \(all.findings.count) findings)\n"
         }
         out += "\nVerdict: \(verdictText(all))\n"
+        return out
+    }
+
+    /// One finding: headline, message, the I/Os involved and the evidence as an ASCII timeline.
+    public static func finding(_ f: Finding, number: Int) -> String {
+        var out = "\n[\(number)] \(f.severity.rawValue.uppercased()) \(f.kind)  (dev \(f.dev) ino \(f.ino))\n"
+        out += wrap(f.message, indent: "    ") + "\n"
+        for s in f.subjects { out += "    io: \(s)\n" }
+        out += asciiTimeline(f.evidence, indent: "    ")
         return out
     }
 

@@ -43,6 +43,20 @@ public final class Analyzer {
         reorder.push(event) { engine.handle($0) }
     }
 
+    /// Tells the analyzer that the stream's clock reached `now` (the
+    /// CLOCK_MONOTONIC ns of the live source): events older than the
+    /// reordering window are acted on even if nothing newer arrives, so a
+    /// finding is reported about one window after its evidence completes.
+    public func advance(to now: UInt64) {
+        precondition(!finished, "advance after finish")
+        guard now > options.reorderWindowNs else { return }
+        let engine = self.engine
+        reorder.release(before: now - options.reorderWindowNs) { engine.handle($0) }
+    }
+
+    /// I/Os in flight or awaiting detection right now (live status).
+    public var iosInFlight: Int { heldIOs }
+
     /// Ends the analysis. `summary` is what the source reported (drops,
     /// damage, truncation); without it the input is taken as complete.
     public func finish(summary: SourceSummary? = nil) -> AnalysisResult {

@@ -49,6 +49,12 @@ struct ReorderBuffer {
         }
     }
 
+    /// Releases every held event older than `limit` (live: time passes even
+    /// when no event arrives).
+    mutating func release(before limit: UInt64, _ release: (Event) -> Void) {
+        while head < buf.count, buf[head].timestamp < limit { emit(release) }
+    }
+
     mutating func drain(_ release: (Event) -> Void) {
         while head < buf.count { emit(release) }
         buf.removeAll(keepingCapacity: true)
