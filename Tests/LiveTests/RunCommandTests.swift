@@ -1,0 +1,180 @@
+import DioscopeCore
+import Foundation
+import Testing
+
+/// `dioscope run -- <workload>` end to end on real XFS and ext4: every I/O
+/// gets a complete timeline with its phases in order, nothing is dropped,
+/// and this (correct for these shapes) kernel produces no false finding.
+/// Short writes must produce `short-dio-write` findings naming the I/Os,
+/// and the XFS truncate-up race found on this kernel must be flagged once
+/// for every write the workload itself found zeroed.
+@Suite("Live: dioscope run", .serialized, .enabled(if: LiveEnvironment.shouldRun, "needs root and BPF tracing"))
+struct RunCommandTests {
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var export: AnalysisExport
+    }
+
+    /// Runs `dioscope run --dev MNT --json OUT -- workload args` and decodes the export.
+    static func run(_ fixture: LoopFixture, _ workload: String, _ args: [String],
+                    extra: [String] = []) throws -> Outcome {
+        let json = fixture.directory + "/run.json"
+        let exe = try LiveEnvironment.workload(workload)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: RecordCommandTests.binary)
+        p.arguments = ["run", "--dev", fixture.mountPoint, "--json", json] + extra + ["--", exe] + args
+        // stderr to a file, stdout through a pipe: neither can fill up and block the child
+        let errPath = fixture.directory + "/run.stderr"
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        let errFile = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        defer { try? errFile.close() }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = errFile
+        try p.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let stdout = String(decoding: outData, as: UTF8.self)
+        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        let data = try #require(FileManager.default.contents(atPath: json),
+                                "no export written (status \(p.terminationStatus))\n\(stderr)\n\(stdout)")
+        let export = try JSONDecoder().decode(AnalysisExport.self, from: data)
+        return Outcome(status: p.terminationStatus, stdout: stdout, stderr: stderr, export: export)
+    }
+
+    /// Every timeline complete, phases in causal order, nothing lost.
+    static func expectCompleteAndOrdered(_ o: Outcome, _ what: String,
+                                         sourceLocation: SourceLocation = #_sourceLocation) {
+        let r = o.export.analysis
+        #expect(r.eventsDropped == 0, "\(what): drops", sourceLocation: sourceLocation)
+        #expect(r.sourceComplete, "\(what): source incomplete \(r.sourceProblems)", sourceLocation: sourceLocation)
+        #expect(r.counts.total > 0, "\(what): no I/O seen", sourceLocation: sourceLocation)
+        #expect(r.counts.inconclusive == 0, "\(what): inconclusive I/Os", sourceLocation: sourceLocation)
+        #expect(UInt64(r.timelines.count) == r.counts.total, "\(what): timelines kept", sourceLocation: sourceLocation)
+        for t in r.timelines {
+            let tag = "\(what) io#\(t.id) \(t.api) \(t.op) 0x\(String(t.offset, radix: 16))"
+            #expect(t.status == .complete, "\(tag): \(t.inconclusiveReason ?? "")", sourceLocation: sourceLocation)
+            guard let completed = t.completedAt, let visible = t.userVisibleAt else {
+                Issue.record("\(tag): no completion or user-visible time", sourceLocation: sourceLocation)
+                continue
+            }
+            #expect(t.submittedAt <= completed && completed <= visible, "\(tag): phase order",
+                    sourceLocation: sourceLocation)
+            if t.result ?? 0 > 0 {
+                #expect(!t.bios.isEmpty, "\(tag): no bio joined", sourceLocation: sourceLocation)
+            }
+            if t.needsConversion {
+                let conv = t.convertedAt ?? UInt64.max
+                #expect(conv <= visible, "\(tag): conversion after the user saw the completion",
+                        sourceLocation: sourceLocation)
+            }
+            if t.api == .libaio { #expect(t.reapedAt != nil, "\(tag): not reaped", sourceLocation: sourceLocation) }
+        }
+    }
+
+    static let cleanShapes: [(String, [String])] = [
+        ("aio_hole_read", ["--engine", "libaio", "-n", "16"]),
+        ("aio_hole_read", ["--engine", "uring", "-n", "16"]),
+        ("unaligned_overlap", ["--engine", "libaio", "-n", "16"]),
+        ("unaligned_overlap", ["--engine", "uring", "-n", "16"]),
+        ("extend_vs_fallocate", ["--engine", "libaio", "--mode", "falloc", "-n", "16"]),
+        ("extend_vs_fallocate", ["--engine", "uring", "--mode", "keep-size", "-n", "16"]),
+        ("write_fsync", ["--engine", "libaio", "--sync", "alternate", "-n", "16"]),
+        ("write_fsync", ["--engine", "uring", "--sync", "fsync", "-n", "16"]),
+    ]
+
+    @Test("each race shape on a correct path: complete timelines, zero drops, no findings",
+          arguments: [LoopFixture.FSType.xfs, .ext4])
+    func cleanShapes(fs: LoopFixture.FSType) throws {
+        guard LiveEnvironment.require() else { return }
+        let fixture = try LoopFixture(fs)
+        defer { fixture.tearDown() }
+        for (i, (workload, args)) in Self.cleanShapes.enumerated() {
+            let what = "\(fs) \(workload) \(args.joined(separator: " "))"
+            let o = try Self.run(fixture, workload, args + [fixture.mountPoint + "/f\(i)"])
+            #expect(o.status == 0, "\(what): exit \(o.status)\n\(o.stderr)\n\(o.stdout.suffix(3000))")
+            #expect(o.export.analysis.findings.isEmpty, "\(what): false findings \(o.export.analysis.findings.map(\.message))")
+            Self.expectCompleteAndOrdered(o, what)
+        }
+    }
+
+    @Test("short DIO writes (RLIMIT_FSIZE) are flagged, naming the shortened writes",
+          arguments: [LoopFixture.FSType.xfs, .ext4])
+    func shortWrites(fs: LoopFixture.FSType) throws {
+        guard LiveEnvironment.require() else { return }
+        let fixture = try LoopFixture(fs)
+        defer { fixture.tearDown() }
+        let o = try Self.run(fixture, "short_write",
+                             ["--mode", "rlimit", "--engine", "pwrite", "-n", "2", fixture.mountPoint + "/s"])
+        #expect(o.status == DioscopeExitStatus.findings.rawValue, "exit \(o.status)\n\(o.stderr)")
+        let findings = o.export.analysis.findings
+        #expect(findings.count == 2, "\(findings.map(\.message))")
+        for f in findings {
+            #expect(f.kind == .shortDIOWrite)
+            let subject = try #require(f.subjects.first)
+            #expect(subject.op == .write && subject.offset == 0)
+            // asked 2 MiB, the kernel shortened it to the 1 MiB limit
+            let io = try #require(o.export.analysis.timelines.first { $0.id == f.ios.first })
+            #expect(io.requested == 2 << 20 && io.result == 1 << 20, "io#\(io.id) asked \(io.requested ?? 0) got \(io.result ?? 0)")
+        }
+        Self.expectCompleteAndOrdered(o, "\(fs) short_write")
+    }
+
+    /// The race this kernel really has (XFS, ftruncate growing the file
+    /// while an extending AIO+DIO write is in flight): one finding for each
+    /// write the workload read back as zeros, at the same offset.
+    @Test("XFS truncate-up race: a finding for exactly each write the workload found zeroed")
+    func xfsTruncateRace() throws {
+        guard LiveEnvironment.require() else { return }
+        let fixture = try LoopFixture(.xfs)
+        defer { fixture.tearDown() }
+        let o = try Self.run(fixture, "extend_vs_fallocate",
+                             ["--engine", "libaio", "--mode", "truncate", "-n", "40", fixture.mountPoint + "/t"])
+        // the workload prints "mismatch at offset N" for each zeroed write
+        let zeroed = Set((o.stdout + "\n" + o.stderr).split(separator: "\n").compactMap { line -> Int64? in
+            guard let r = line.range(of: "mismatch at offset ") else { return nil }
+            return Int64(line[r.upperBound...].prefix { $0.isNumber })
+        })
+        let races = o.export.analysis.findings.filter { $0.kind == .sizeExtensionRace && $0.severity == .error }
+        let flagged = Set(races.compactMap { $0.subjects.first?.offset })
+        #expect(flagged == zeroed, "flagged \(flagged.sorted()) but the workload found \(zeroed.sorted()) zeroed")
+        #expect(o.export.analysis.findings.allSatisfy { $0.kind == .sizeExtensionRace })
+        #expect(o.status == (zeroed.isEmpty ? 0 : DioscopeExitStatus.findings.rawValue), "exit \(o.status)")
+        #expect(o.export.analysis.eventsDropped == 0)
+    }
+
+    /// fio randwrite into a preallocated (unwritten) file: every I/O fio
+    /// issued is joined into one complete timeline.
+    @Test("fio randwrite into preallocated space: every I/O joined", arguments: ["libaio", "io_uring"])
+    func fio(engine: String) throws {
+        guard LiveEnvironment.require() else { return }
+        let fixture = try LoopFixture(.xfs)
+        defer { fixture.tearDown() }
+        let fio = try #require(["/usr/bin/fio", "/usr/local/bin/fio"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }, "fio is not installed")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: RecordCommandTests.binary)
+        let json = fixture.directory + "/fio.json"
+        p.arguments = ["run", "--dev", fixture.mountPoint, "--json", json, "--", fio,
+                       "--name=w", "--filename=\(fixture.mountPoint)/fio", "--size=8m", "--bs=4k",
+                       "--rw=randwrite", "--direct=1", "--ioengine=\(engine)", "--iodepth=16",
+                       "--fallocate=native", "--output-format=terse"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "dioscope run exit \(p.terminationStatus)")
+        let data = try #require(FileManager.default.contents(atPath: json))
+        let r = try JSONDecoder().decode(AnalysisExport.self, from: data).analysis
+        // 8 MiB in 4 KiB random writes, one pass: 2048 writes
+        #expect(r.counts.writes == 2048, "writes \(r.counts.writes)")
+        #expect(r.counts.byAPI.keys.contains { $0.contains(engine == "libaio" ? "libaio" : "io_uring") })
+        #expect(r.counts.inconclusive == 0 && r.eventsDropped == 0)
+        #expect(r.findings.isEmpty, "\(r.findings.map(\.message))")
+        let writes = r.timelines.filter { $0.op == .write }
+        #expect(writes.allSatisfy { $0.status == .complete && !$0.bios.isEmpty && $0.completedAt != nil })
+    }
+}
