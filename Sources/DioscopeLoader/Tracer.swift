@@ -21,6 +21,12 @@ public final class Tracer {
 
     private var object: OpaquePointer?
     private var links: [OpaquePointer] = []
+    /// Attached programs' fds with their probe id: the kernel skips a
+    /// program that fires while the same program already runs on that CPU
+    /// (an interrupt completing a read while a kworker completes a write)
+    /// and only counts it in the program's `recursion_misses`. Those lost
+    /// events are drops like a full ring buffer's.
+    private var attachedPrograms: [(fd: Int32, probe: Int)] = []
     private var ringBuffer: OpaquePointer?
     private var countersMap: OpaquePointer?
     private var tgidsMap: OpaquePointer?
@@ -182,6 +188,7 @@ public final class Tracer {
                 guard let p = bpf_object__find_program_by_name(obj, name) else { continue }
                 if let link = bpf_program__attach(p) {
                     links.append(link)
+                    attachedPrograms.append((bpf_program__fd(p), status.probe.id))
                 } else {
                     let e = errno
                     if !status.probe.optional { throw .attach(probe: status.probe.displayName, errno: e) }
@@ -253,6 +260,7 @@ public final class Tracer {
     public func counters() -> [ProbeCounters] {
         guard let map = countersMap else { return [] }
         var values = [UInt64](repeating: 0, count: 2 * cpuCount)
+        let misses = recursionMisses()
         return ProbeCatalog.all.map { probe in
             var key = UInt32(probe.id)
             let rc = values.withUnsafeMutableBytes {
@@ -265,8 +273,23 @@ public final class Tracer {
                     dropped &+= values[2 * cpu + 1]
                 }
             }
+            dropped &+= misses[probe.id]
             return ProbeCounters(probe: probe, emitted: emitted, dropped: dropped)
         }
+    }
+
+    /// Events each probe's programs missed through the kernel's recursion
+    /// guard (`bpf_prog_info.recursion_misses`), by probe id.
+    private func recursionMisses() -> [UInt64] {
+        var out = [UInt64](repeating: 0, count: ProbeCatalog.all.count)
+        for (fd, probe) in attachedPrograms where probe < out.count {
+            var info = bpf_prog_info()
+            var len = UInt32(MemoryLayout<bpf_prog_info>.size)
+            if bpf_obj_get_info_by_fd(fd, &info, &len) == 0 {
+                out[probe] &+= info.recursion_misses
+            }
+        }
+        return out
     }
 
     /// Total records handed out so far (including synthetic ones).

@@ -42,6 +42,31 @@ private let kw = AnalysisScenarios.kworker
         return s
     }
 
+    /// A cache flush completes as a request at sector (sector_t)-1 with no data while a write's bio is
+    /// pending on the device: the request join must neither trap nor take the flush for the write.
+    @Test(arguments: [Scenario.Flavour.identity, .ftrace])
+    func flushRequestAtSectorMinusOneDoesNotTrapOrJoin(flavour: Scenario.Flavour) throws {
+        let s = Scenario("flush", title: "", models: "")
+        let p = STask("flush", 3100)
+        s.sysEnter(0, p, .pwrite64, args: (0, 0x1000, 0))
+        s.dioBegin(5, p, ino: 0x71, isize: 0x10000, pos: 0, count: 0x1000, write: true, api: .sync, kiocb: 0xffff_8880_4000_0100)
+        s.dstmap(6, p, ino: 0x71, addr: 0x100000, offset: 0, length: 0x1000, type: .mapped, new: false)
+        s.bioQueue(7, p, sector: 0x800, nr: 8, write: true, kiocb: 0xffff_8880_4000_0100)
+        s.rqIssue(8, p, sector: UInt64.max, nr: 0, write: true)
+        s.rqComplete(9, irq, sector: UInt64.max, nr: 0, write: true)
+        s.rqIssue(10, p, sector: 0x800, nr: 8, write: true)
+        s.rqComplete(40, irq, sector: 0x800, nr: 8, write: true)
+        s.dioComplete(50, p, ino: 0x71, isize: 0x10000, pos: 0x1000, ret: 0x1000, write: true, api: .sync,
+                      kiocb: 0xffff_8880_4000_0100, userRef: 0)
+        s.sysExit(51, p, .pwrite64, ret: 0x1000)
+        let r = Analyzer.analyze(events: s.events(flavour))
+        let t = try #require(r.timelines.first)
+        #expect(r.timelines.count == 1 && t.status == .complete)
+        // the bio was issued and completed by its own request, not by the flush
+        #expect(t.bios.first?.issuedAt == 100_000_000_000 + Self.us(10))
+        #expect(r.findings.isEmpty)
+    }
+
     @Test func exactKiocbJoinFollowsIdentityNotOrder() throws {
         let r = Analyzer.analyze(events: Self.reversedCompletions().events(.identity))
         #expect(r.timelines.count == 2)

@@ -499,10 +499,11 @@ final class AnalysisEngine {
             count(kind.eventType.description)
             return
         }
-        let rs = p.sector, re = p.sector + UInt64(max(p.nrSector, 1))
+        // Saturating: a flush request carries sector (sector_t)-1 and no data.
+        let rs = p.sector, re = p.sector.addingSaturating(UInt64(max(p.nrSector, 1)))
         func contained(_ item: PendingBio) -> Bool {
             let b = item.io.t.bios[item.index]
-            return b.sector >= rs && b.sector + UInt64(b.nrSector) <= re
+            return b.sector >= rs && b.sector.addingSaturating(UInt64(b.nrSector)) <= re
         }
         if kind == .rqIssue {
             // A request carries the bios merged into it that were not issued yet.
