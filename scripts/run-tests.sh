@@ -24,8 +24,10 @@ fi
 if mount | grep -q dioscope; then
 	echo "mounts left behind:"; mount | grep dioscope; leftover=1
 fi
-if command -v bpftool >/dev/null && bpftool prog list 2>/dev/null | grep -q 'name dsc_'; then
-	echo "BPF programs left attached:"; bpftool prog list | grep 'name dsc_'; leftover=1
+# dioscope's programs are named <tracepoint>_btf, <tracepoint>_raw, sys_enter_<call>, sys_exit_<call>
+ours='name (iomap_|block_|xfs_|ext4_|io_uring_|sched_)[a-z0-9_]*_(btf|raw) |name sys_(enter|exit)_'
+if command -v bpftool >/dev/null && bpftool prog list 2>/dev/null | grep -Eq "$ours"; then
+	echo "BPF programs left loaded:"; bpftool prog list | grep -E "$ours"; leftover=1
 fi
 if ((status == 0 && leftover)); then
 	echo "tests passed but left resources behind" >&2

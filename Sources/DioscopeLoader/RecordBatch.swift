@@ -1,4 +1,7 @@
 import DioscopeABI
+import Glibc
+
+private let EAGAIN_VALUE: Int32 = EAGAIN
 
 /// A fixed buffer of raw 96-byte records filled by the ring buffer
 /// callback and handed to the sink when full or when a poll ends. No
@@ -14,6 +17,17 @@ final class RecordBatch {
     /// Records passed through, total.
     private(set) var delivered: UInt64 = 0
     var sink: ((UnsafeRawBufferPointer) -> Void)?
+    /// Records one consume call may take before it yields (see
+    /// ``consumeBudgetExhausted``); reset by the tracer before each call.
+    var budget = Int.max
+
+    /// The ring-buffer callback's return value that stops libbpf's consume
+    /// loop early. Under sustained load `ring_buffer__consume` keeps going as
+    /// long as new records arrive, so without a budget the consumer never
+    /// gets back to its housekeeping (drop checks, stop signals, status).
+    /// libbpf advances the consumer position before calling back, so the
+    /// record that returns this is already taken.
+    static let consumeBudgetExhausted: Int32 = -EAGAIN_VALUE
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -32,6 +46,7 @@ final class RecordBatch {
         if count == capacity { flush() }
         (storage + count * Self.recordSize).copyMemory(from: record, byteCount: Self.recordSize)
         count += 1
+        budget -= 1
     }
 
     /// Appends a record built by user space (e.g. DSC_EV_LOST).

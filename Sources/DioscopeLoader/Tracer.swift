@@ -35,6 +35,8 @@ public final class Tracer {
     private var reportedDrops: [UInt64]
     private var lastDropCheckNs: UInt64
     private var detached = false
+    /// Records handed out per poll at most (about 0.1 s of a busy run).
+    static let consumeBudget = 1 << 17
 
     /// Checks the environment, loads and attaches every available probe.
     public init(configuration: TraceConfiguration, environment: TracingEnvironment = TracingEnvironment())
@@ -210,6 +212,7 @@ public final class Tracer {
                 { ctx, data, size -> Int32 in
                     let batch = Unmanaged<RecordBatch>.fromOpaque(ctx!).takeUnretainedValue()
                     batch.add(UnsafeRawPointer(data!), size: size)
+                    if batch.budget <= 0 { return RecordBatch.consumeBudgetExhausted }
                     return 0
                 }, ctx, nil)
         else { throw .map(what: "opening the ring buffer", errno: errno) }
@@ -230,11 +233,20 @@ public final class Tracer {
             defer { batch.sink = nil }
             let before = batch.delivered + UInt64(batch.count)
             if !detached {
+                // poll processes the ring like consume does: it gets a budget too
+                batch.budget = Self.consumeBudget
                 let rc = ring_buffer__poll(rb, timeoutMs)
-                if rc < 0 && rc != -EINTR { throw .map(what: "polling the ring buffer", errno: rc) }
+                if rc < 0 && rc != -EINTR && rc != RecordBatch.consumeBudgetExhausted {
+                    throw .map(what: "polling the ring buffer", errno: rc)
+                }
             }
+            // at most one budget per call, so the caller's loop keeps running under load
+            batch.budget = Self.consumeBudget
             let rc = ring_buffer__consume(rb)
-            if rc < 0 && rc != -EINTR { throw .map(what: "reading the ring buffer", errno: rc) }
+            batch.budget = Int.max
+            if rc < 0 && rc != -EINTR && rc != RecordBatch.consumeBudgetExhausted {
+                throw .map(what: "reading the ring buffer", errno: rc)
+            }
             let now = monotonicNow()
             if detached || now &- lastDropCheckNs >= 200_000_000 { checkDrops(now: now) }
             batch.flush()

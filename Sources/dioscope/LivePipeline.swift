@@ -30,7 +30,7 @@ final class LivePipeline {
                 throw ExitCode(DioscopeExitStatus.commandFailed.rawValue)
             }
             if summary.dropped > 0 {
-                complain("\(summary.dropped) events were lost; the affected I/Os are inconclusive (try --ringbuf-mb)")
+                complain(TraceSession.dropSentence(summary.dropped))
             }
             if status != .clean { throw ExitCode(status.rawValue) }
         }

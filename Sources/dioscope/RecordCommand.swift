@@ -72,7 +72,7 @@ struct RecordCommand: ParsableCommand {
             throw ExitCode(t.shellStatus)
         }
         if result.drops > 0 {
-            complain("\(result.drops) events were lost; affected windows are inconclusive (try --ringbuf-mb)")
+            complain(TraceSession.dropSentence(result.drops))
             throw ExitCode(DioscopeExitStatus.inconclusive.rawValue)
         }
     }

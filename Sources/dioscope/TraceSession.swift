@@ -95,6 +95,13 @@ final class TraceSession {
         return "\(name) \(what)"
     }
 
+    /// What to tell the user about lost events.
+    static func dropSentence(_ n: UInt64) -> String {
+        "\(n) events were lost (ring buffer full, or an event the kernel skipped because the same probe was "
+            + "already running on that CPU); the I/Os in those windows are inconclusive, never clean "
+            + "(`dioscope dump --type lost` shows the windows; a larger --ringbuf-mb helps the first cause only)"
+    }
+
     func close() { tracer.close() }
 }
 
