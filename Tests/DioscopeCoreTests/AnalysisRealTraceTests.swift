@@ -38,7 +38,7 @@ import Testing
 
     @Test(arguments: recordings)
     func recordingVerdict(_ c: Case) throws {
-        var input = try TraceInput(path: Self.dir.appendingPathComponent(c.file + ".dtrace").path)
+        var input = try TraceInput(path: Self.recordingsDir.appendingPathComponent(c.file + ".dscope").path)
         #expect(input.kind == .dioscopeTrace)
         let (r, summary) = try Analyzer.analyze(&input)
         #expect(summary.isComplete && summary.problems.isEmpty, "\(summary.problems.prefix(3))")
@@ -57,13 +57,19 @@ import Testing
     /// The workload verified its data and reported which writes came back as zeros; the analyzer
     /// flags exactly those writes and no other.
     @Test func recordedTruncateRacesAreExactlyTheCorruptedWrites() throws {
-        var input = try TraceInput(path: Self.dir.appendingPathComponent("rec-xfs-libaio-extend-vs-truncate.dtrace").path)
+        var input = try TraceInput(path: Self.recordingsDir.appendingPathComponent("rec-xfs-libaio-extend-vs-truncate.dscope").path)
         let (r, _) = try Analyzer.analyze(&input)
         let corrupted: [Int64] = [0, 393216, 786432, 1572864, 1966080, 2359296, 3145728, 3538944, 3932160, 4325376,
                                   4718592, 5111808, 5898240, 6291456, 7864320, 9043968]
         let flagged = r.findings.filter { $0.kind == .sizeExtensionRace }.compactMap { $0.subjects.first?.offset }
         #expect(flagged.sorted() == corrupted)
         #expect(r.findings.allSatisfy { $0.evidence.contains { $0.what.contains("space/size change") } })
+    }
+
+    /// The dioscope recordings live with the other real traces in traces/real/.
+    static var recordingsDir: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("traces/real")
     }
 
     static var dir: URL {
