@@ -100,7 +100,7 @@ def expect(fs, shape, path):
                 raise SystemExit('%s: unexpected zeroing' % path)
             note = d['trunc_clean'] or "Extending AIO+DIO writes racing ftruncate() up; this recording did not hit the race. No finding."
             return [], note
-        findings = [{"kind": "extend-size-race", "severity": "error", "inode": i, "offset": o, "length": n}
+        findings = [{"kind": "size-extension-race", "severity": "error", "inode": i, "offset": o, "length": n}
                     for i, o, n in lost]
         where = ', '.join('ino 0x%x offset 0x%x length 0x%x' % w for w in lost)
         note = ("Extending 64 KiB AIO+DIO writes at EOF racing ftruncate() to 1.5x the write's end. REAL DATA LOSS "
