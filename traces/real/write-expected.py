@@ -109,8 +109,7 @@ def expect(fs, shape, path):
                 "(which extends the size); then xfs_zero_eof shows pos (the size sampled before inode_dio_wait) below "
                 "isize (the size after the completion) and zeroes [pos, new size), over the data the completed write "
                 "just put there (iomap_iter_dstmap MAPPED inside the zeroed range). Signature: xfs_zero_eof pos < isize. "
-                "Same class as seed 002 (size sampled before the DIO wait), in xfs_setattr_size instead of fallocate. "
-                "The kind name 'extend-size-race' is this helper's proposal; the analyzer owns the name." % where)
+                "Same class as seed 002 (size sampled before the DIO wait), in xfs_setattr_size instead of fallocate." % where)
         return findings, note
     if shape == 'short-write-rlimit':
         count, ret = short_pwrite(path)
