@@ -12,3 +12,9 @@ if ((${#missing[@]})); then
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# The JSON export test validates against the JSON Schema with python's jsonschema.
+if ! python3 -c 'import jsonschema' 2>/dev/null; then
+	echo "installing: python jsonschema" >&2
+	python3 -m pip install -q jsonschema
+fi
