@@ -42,6 +42,7 @@ struct LiveCommand: ParsableCommand {
         defer { session.close() }
         let pipeline = try LivePipeline(session: session, format: format, keepTimelines: false,
                                         recordPath: record, duration: duration)
+        complain("tracing; findings are printed as they are made, Ctrl-C for the summary")
         let outcome = try pipeline.run()
         FileHandle.standardOutput.write(Data(("\n" + AnalysisReport.text(outcome.result)).utf8))
         try outcome.exit()
