@@ -23,8 +23,8 @@ struct LiveCommandTests {
         let fixture = try LoopFixture(.xfs)
         defer { fixture.tearDown() }
         let outPath = fixture.directory + "/live.out", errPath = fixture.directory + "/live.err"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        try #require(FileManager.default.createFile(atPath: outPath, contents: nil))
+        try #require(FileManager.default.createFile(atPath: errPath, contents: nil))
         let live = Process()
         live.executableURL = URL(fileURLWithPath: RecordCommandTests.binary)
         live.arguments = ["live", "--dev", fixture.mountPoint, "--format", "ndjson"]

@@ -27,7 +27,7 @@ struct RunCommandTests {
         p.arguments = ["run", "--dev", fixture.mountPoint, "--json", json] + extra + ["--", exe] + args
         // stderr to a file, stdout through a pipe: neither can fill up and block the child
         let errPath = fixture.directory + "/run.stderr"
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        try #require(FileManager.default.createFile(atPath: errPath, contents: nil))
         let errFile = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         defer { try? errFile.close() }
         let out = Pipe()
