@@ -209,10 +209,19 @@ extension AnalysisEngine {
                     msg += (changedEarly ? "changed the file's space/size" : "returned")
                         + " before the write completed (it did not wait for the direct I/O)"
                 }
-                // The severity depends on the file's final size: judged at the end of the trace.
+                let key = "ser:\(w.t.id):\(op.tid):\(op.startedAt)"
+                if clobbered != nil {
+                    // Zeroing over the write's range is an error whatever the final size: report it now
+                    // (live use prints it as soon as the size change has been seen).
+                    addFinding(Finding(kind: .sizeExtensionRace, severity: .error, ios: [w.t.id],
+                                       subjects: [IOSubject(w.t)], operations: [op], message: msg, evidence: ev,
+                                       dev: s.key.dev, ino: s.key.ino), key: key)
+                    continue
+                }
+                // Otherwise the severity depends on the file's final size: judged at the end of the trace.
                 let f = Finding(kind: .sizeExtensionRace, severity: .warning, ios: [w.t.id], subjects: [IOSubject(w.t)],
                                 operations: [op], message: msg, evidence: ev, dev: s.key.dev, ino: s.key.ino)
-                pendingSizeRaces.append(PendingSizeRace(finding: f, key: "ser:\(w.t.id):\(op.tid):\(op.startedAt)",
+                pendingSizeRaces.append(PendingSizeRace(finding: f, key: key,
                                                         inode: s.key, writeEnd: wEnd, deliberate: deliberate,
                                                         clobbered: clobbered != nil))
             }

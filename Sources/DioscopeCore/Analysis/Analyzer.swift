@@ -17,8 +17,10 @@ public final class Analyzer {
     private var finished = false
 
     /// Called for every finding as soon as it is known (live use). Findings
-    /// are made when the I/Os involved have settled; size-extension races
-    /// wait for the end of the input (their severity needs the final size).
+    /// are made when the I/Os involved have settled; a size-extension race
+    /// whose size change zeroed the write is reported then too, one that
+    /// may have cut the data off waits for the end of the input (its
+    /// severity needs the final size).
     public var onFinding: ((Finding) -> Void)? {
         get { engine.onFinding }
         set { engine.onFinding = newValue }
