@@ -52,8 +52,19 @@ final class AnalysisEngine {
     var pendingShorts: [PendingShort] = []
     var pendingSizeRaces: [PendingSizeRace] = []
     var lostWindows: [LostWindow] = []
-    /// Compact record of every emitted I/O (id, start, end) for the final lost-window check.
+    /// Compact record of recently emitted I/Os (id, start, end) for the final lost-window check.
+    /// Bounded: spans older than ``spanHorizonNs`` before the newest event are judged against the
+    /// lost windows known by then and folded into the counters below (a LOST record arrives well
+    /// within the horizon of the window it covers), so memory does not grow with run time.
     var emittedSpans: [(id: UInt64, start: UInt64, end: UInt64, status: IOStatus)] = []
+    static let spanHorizonNs: UInt64 = 5_000_000_000
+    /// Fold when this many spans are held; then at twice what a fold leaves (amortized O(1)).
+    private var nextSpanFold = 8192
+    /// Folded spans: complete, unkept I/Os inside a known lost window / outside any.
+    var foldedLost: UInt64 = 0
+    var foldedClean: UInt64 = 0
+    /// Folded I/Os inside a lost window that a finding names (the finding is then unproven).
+    var foldedLostIDs: Set<UInt64> = []
     var eventsAnalyzed: UInt64 = 0
     var firstTs: UInt64?
     var lastTs: UInt64 = 0
@@ -964,10 +975,35 @@ final class AnalysisEngine {
             byInode[key, default: PhaseAccumulator(group: "ino \(key.dev)/\(key.ino)")].add(t.phases)
         }
         emittedSpans.append((t.id, t.submittedAt, t.endedAt, t.status))
+        if emittedSpans.count >= nextSpanFold {
+            foldOldSpans()
+            nextSpanFold = max(8192, 2 * emittedSpans.count)
+        }
         onTimeline?(t)
         if options.keepAllTimelines || t.status == .inconclusive || findingIOs.contains(t.id) {
             timelines.append(t)
         }
+    }
+
+    /// Folds spans that ended more than the horizon ago into counters (see ``emittedSpans``).
+    private func foldOldSpans() {
+        guard lastTs > Self.spanHorizonNs else { return }
+        let limit = lastTs - Self.spanHorizonNs
+        let kept = options.keepAllTimelines
+        var rest: [(id: UInt64, start: UInt64, end: UInt64, status: IOStatus)] = []
+        rest.reserveCapacity(emittedSpans.count / 2)
+        for span in emittedSpans {
+            if span.end >= limit {
+                rest.append(span)
+                continue
+            }
+            let lost = lostWindows.contains { span.end >= $0.since && span.start <= $0.until }
+            if lost && findingIOs.contains(span.id) { foldedLostIDs.insert(span.id) }
+            // kept timelines are judged from `timelines` itself at the end
+            guard span.status == .complete, !kept, !findingIOs.contains(span.id) else { continue }
+            if lost { foldedLost += 1 } else { foldedClean += 1 }
+        }
+        emittedSpans = rest
     }
 
     /// I/O ids named by findings so far (to keep their timelines).
@@ -1026,9 +1062,10 @@ final class AnalysisEngine {
 
     private func buildResult(summary: SourceSummary?) -> AnalysisResult {
         // Lost windows reported late can cover I/Os already emitted: re-mark them.
-        var lostIDs = Set<UInt64>()
+        var lostIDs = foldedLostIDs
         for w in lostWindows {
             for span in emittedSpans where span.end >= w.since && span.start <= w.until { lostIDs.insert(span.id) }
+            for t in timelines where t.endedAt >= w.since && t.submittedAt <= w.until { lostIDs.insert(t.id) }
         }
         var problems = (summary?.problems ?? []).map(\.description)
         if lateEvents > 0 {
@@ -1060,7 +1097,7 @@ final class AnalysisEngine {
                 $0.status == .complete && !kept.contains($0.id)
                     && (lostIDs.contains($0.id) || (incompleteReason != nil && !findingIOs.contains($0.id)))
             }.count
-            counts.inconclusive += UInt64(extra)
+            counts.inconclusive += UInt64(extra) + foldedLost + (incompleteReason != nil ? foldedClean : 0)
         }
         // Findings resting on I/Os inside lost windows are not proven.
         findings.removeAll { f in f.ios.contains { lostIDs.contains($0) } }

@@ -56,6 +56,9 @@ public final class Analyzer {
         reorder.release(before: now - options.reorderWindowNs) { engine.handle($0) }
     }
 
+    /// Emitted I/O spans still held for the lost-window check; for tests.
+    var retainedSpans: Int { engine.emittedSpans.count }
+
     /// I/Os in flight or awaiting detection right now (live status).
     public var iosInFlight: Int { heldIOs }
 

@@ -52,21 +52,40 @@ public struct PhaseTables: Sendable, Codable, Equatable {
 public struct PhaseAccumulator: Sendable {
     public var group: String
     public private(set) var ios: UInt64 = 0
+    /// Exact samples up to ``exactLimit`` per phase; past that the phase switches to a fixed
+    /// log-linear histogram, so memory stays bounded however long a live run goes.
     private var samples: [[UInt64]] = Array(repeating: [], count: Phase.allCases.count)
+    private var histograms: [LatencyHistogram?] = Array(repeating: nil, count: Phase.allCases.count)
+    static let exactLimit = 4096
 
     public init(group: String) { self.group = group }
 
     public mutating func add(_ p: PhaseLatencies) {
         ios += 1
         for (i, phase) in Phase.allCases.enumerated() {
-            if let v = p.value(phase) { samples[i].append(v) }
+            guard let v = p.value(phase) else { continue }
+            if histograms[i] != nil {
+                histograms[i]!.add(v)
+            } else if samples[i].count < Self.exactLimit {
+                samples[i].append(v)
+            } else {
+                var h = LatencyHistogram()
+                for x in samples[i] { h.add(x) }
+                h.add(v)
+                histograms[i] = h
+                samples[i] = []
+            }
         }
     }
 
     public func table() -> PhaseTable {
         var out: [String: PhaseSummary] = [:]
-        for (i, phase) in Phase.allCases.enumerated() where !samples[i].isEmpty {
-            out[phase.rawValue] = Self.summarize(samples[i])
+        for (i, phase) in Phase.allCases.enumerated() {
+            if let h = histograms[i] {
+                out[phase.rawValue] = h.summary()
+            } else if !samples[i].isEmpty {
+                out[phase.rawValue] = Self.summarize(samples[i])
+            }
         }
         return PhaseTable(group: group, ios: ios, phases: out)
     }

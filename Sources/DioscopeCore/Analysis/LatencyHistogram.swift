@@ -1,0 +1,57 @@
+/// A log-linear latency histogram: 32 linear sub-buckets per power of two,
+/// so a percentile read from it is within 1/32 (about 3 %) of the true
+/// value. Count, sum, min and max are exact. Fixed size (2 KiB of counters
+/// at most, allocated on first use), for phase statistics of unbounded runs.
+struct LatencyHistogram: Sendable {
+    private static let subBits = 5
+    private static let sub = 1 << subBits
+    private var counts = [UInt64](repeating: 0, count: 64 * (1 << 5))
+    private(set) var count: UInt64 = 0
+    private var sum: Double = 0
+    private var minValue = UInt64.max
+    private var maxValue: UInt64 = 0
+
+    /// Bucket of `v`: values below 32 map to themselves; above, the top
+    /// 5 bits under the leading one select the sub-bucket of its power of two.
+    static func bucket(_ v: UInt64) -> Int {
+        if v < UInt64(sub) { return Int(v) }
+        let msb = 63 - v.leadingZeroBitCount
+        let shift = msb - subBits
+        let mantissa = Int((v >> UInt64(shift)) & UInt64(sub - 1))
+        return (shift + 1) * sub + mantissa
+    }
+
+    /// The largest value that falls into bucket `b`.
+    static func upperBound(_ b: Int) -> UInt64 {
+        if b < sub { return UInt64(b) }
+        let shift = b / sub - 1
+        let mantissa = UInt64(b % sub) | UInt64(sub)
+        let low = mantissa << UInt64(shift)
+        return low + ((UInt64(1) << UInt64(shift)) - 1)  // in this order: the top bucket ends at UInt64.max
+    }
+
+    mutating func add(_ v: UInt64) {
+        counts[Self.bucket(v)] += 1
+        count += 1
+        sum += Double(v)
+        minValue = Swift.min(minValue, v)
+        maxValue = Swift.max(maxValue, v)
+    }
+
+    /// Nearest-rank percentile, reported as its bucket's upper bound (clamped to the maximum).
+    func percentile(_ p: Double) -> UInt64 {
+        guard count > 0 else { return 0 }
+        let rank = Swift.max(1, UInt64((p / 100.0 * Double(count)).rounded(.up)))
+        var seen: UInt64 = 0
+        for (b, c) in counts.enumerated() where c > 0 {
+            seen += c
+            if seen >= rank { return Swift.min(Self.upperBound(b), maxValue) }
+        }
+        return maxValue
+    }
+
+    func summary() -> PhaseSummary {
+        PhaseSummary(count: count, min: minValue, avg: UInt64(sum / Double(Swift.max(count, 1))),
+                     p50: percentile(50), p99: percentile(99), max: maxValue)
+    }
+}

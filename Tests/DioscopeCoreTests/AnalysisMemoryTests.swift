@@ -1,0 +1,103 @@
+import Testing
+@testable import DioscopeCore
+
+/// What the analyzer holds must not grow with how long a stream runs:
+/// phase statistics and the lost-window bookkeeping are bounded.
+@Suite struct AnalysisMemoryTests {
+    @Test func histogramBucketsCoverEveryValueOnce() {
+        var values: [UInt64] = Array(0..<300)
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<20000 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            values.append(x >> UInt64(x % 60))
+        }
+        for v in values {
+            let b = LatencyHistogram.bucket(v)
+            #expect(v <= LatencyHistogram.upperBound(b), "\(v) above its bucket \(b)")
+            if b > 0 { #expect(v > LatencyHistogram.upperBound(b - 1), "\(v) belongs below bucket \(b)") }
+        }
+    }
+
+    @Test func histogramPercentilesAreWithinOneSubBucket() {
+        var h = LatencyHistogram()
+        var exact: [UInt64] = []
+        var x: UInt64 = 12345
+        for _ in 0..<50000 {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            let v = 1000 + (x >> 40) % 5_000_000  // 1 µs .. 5 ms
+            h.add(v)
+            exact.append(v)
+        }
+        let s = PhaseAccumulator.summarize(exact)
+        let hs = h.summary()
+        #expect(hs.count == s.count && hs.min == s.min && hs.max == s.max)
+        for (a, e) in [(hs.p50, s.p50), (hs.p99, s.p99)] {
+            #expect(a >= e && Double(a - e) <= Double(e) / 32 + 1, "histogram \(a) vs exact \(e)")
+        }
+    }
+
+    @Test func accumulatorSwitchesToTheHistogramPastTheExactLimit() {
+        var acc = PhaseAccumulator(group: "t")
+        for i in 0..<(PhaseAccumulator.exactLimit * 3) {
+            var p = PhaseLatencies()
+            p.total = UInt64(1000 + i)
+            acc.add(p)
+        }
+        let total = acc.table().phases[Phase.total.rawValue]
+        #expect(total?.count == UInt64(PhaseAccumulator.exactLimit * 3))
+        #expect(total?.min == 1000 && total?.max == UInt64(1000 + PhaseAccumulator.exactLimit * 3 - 1))
+    }
+
+    /// 70 000 synchronous writes, one a millisecond (70 s of trace time), with events lost
+    /// around the 100th: the held spans stay far below the I/O count, and the lost window
+    /// still makes exactly the I/Os inside it inconclusive.
+    @Test func lostWindowBookkeepingIsBoundedAndExact() {
+        let a = Analyzer(options: {
+            var o = AnalysisOptions()
+            o.keepAllTimelines = false
+            return o
+        }())
+        let dev = DeviceNumber(major: 7, minor: 0), tgid: UInt32 = 4242
+        let n = 70_000
+        var maxHeld = 0
+        for i in 0..<n {
+            let t0 = 1_000_000_000 + UInt64(i) * 1_000_000
+            let kiocb = 0xffff_8880_0000_0000 + UInt64(i) * 0x100
+            let off = Int64(i % 1024) * 4096
+            let sector = UInt64(0x10000) + UInt64(i % 1024) * 8
+            func ev(_ dt: UInt64, _ p: Event.Payload, ino: UInt64 = 0x83) -> Event {
+                Event(timestamp: t0 + dt, tgid: tgid, tid: tgid, cpu: 0, dev: dev, ino: ino, payload: p)
+            }
+            let evs: [Event] = [
+                ev(0, .sysEnter(SysEnter(sysno: .pwrite64, fd: 3, args: (0, 4096, off), isize: 4 << 20))),
+                ev(1000, .dioBegin(DIOBegin(kiocb: kiocb, pos: off, count: 4096, isize: 4 << 20, kiFlags: [.direct],
+                                            dioFlags: [.dioscopeWrite], api: .sync, blkbits: 12))),
+                ev(2000, .iomapDstmap(IomapMapping(addr: sector << 9, offset: off, length: 4096, type: .mapped, flags: [],
+                                                   bdev: dev, blkbits: 12))),
+                ev(3000, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, ptr: 1, kiocb: kiocb,
+                                                   flags: [.sync, .iomapDIO], op: .write)), ino: 0),
+                ev(4000, .block(.rqIssue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 2, op: .write)), ino: 0),
+                ev(50000, .block(.rqComplete, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 2, op: .write)), ino: 0),
+                ev(60000, .dioComplete(DIOComplete(kiocb: kiocb, pos: off + 4096, isize: 4 << 20, ret: 4096, error: 0,
+                                                   kiFlags: [.direct], api: .sync))),
+                ev(61000, .sysExit(SysExit(sysno: .pwrite64, fd: 3, ret: 4096, isize: 4 << 20, enterTimestamp: t0))),
+            ]
+            for e in evs { a.consume(e) }
+            if i == 100 {
+                // drops noticed 0.5 ms into I/O 100: I/Os 99 and 100 overlap (99's span ends at +61 µs... no:
+                // the window is (t(99)+40 µs, t(100)+500 µs], covering I/O 99's tail and I/O 100.
+                let since = 1_000_000_000 + UInt64(99) * 1_000_000 + 40_000
+                a.consume(Event(timestamp: t0 + 500_000, payload: .lost(Lost(dropped: 3, sinceNs: since))))
+            }
+            maxHeld = max(maxHeld, a.retainedSpans)
+        }
+        var summary = SourceSummary(format: "test")
+        summary.eventsRead = UInt64(n * 8 + 1)
+        summary.dropped = 3
+        let r = a.finish(summary: summary)
+        #expect(r.counts.total == UInt64(n))
+        #expect(r.counts.inconclusive == 2, "inconclusive \(r.counts.inconclusive)")
+        #expect(maxHeld < n / 2, "held \(maxHeld) spans for \(n) I/Os")
+        #expect(r.findings.isEmpty)
+    }
+}
