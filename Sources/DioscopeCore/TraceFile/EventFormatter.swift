@@ -212,7 +212,8 @@ public struct EventFormatter {
         (1 << 1, "DSYNC"), (1 << 2, "SYNC"), (1 << 3, "NOWAIT"), (1 << 4, "APPEND"), (1 << 17, "DIRECT"),
         (1 << 18, "WRITE"),
     ]
-    static let dioFlagNames: [(UInt64, String)] = [(1, "FORCE_WAIT"), (2, "OVERWRITE_ONLY"), (4, "PARTIAL")]
+    static let dioFlagNames: [(UInt64, String)] = [(1, "FORCE_WAIT"), (2, "OVERWRITE_ONLY"), (4, "PARTIAL"),
+                                                   (0x8000, "X_WRITE")]
     static let iomapFlagNames: [(UInt64, String)] = [(1, "NEW"), (2, "DIRTY"), (4, "SHARED")]
     static let blockFlagNames: [(UInt64, String)] = [
         (1, "SYNC"), (2, "FUA"), (4, "PREFLUSH"), (8, "META"), (16, "AHEAD"), (256, "IOMAP_DIO"),
