@@ -100,4 +100,26 @@ import Testing
         #expect(maxHeld < n / 2, "held \(maxHeld) spans for \(n) I/Os")
         #expect(r.findings.isEmpty)
     }
+
+    /// I/Os cut off by the end of the stream are all counted inconclusive, but without
+    /// keepAllTimelines only maxInconclusiveTimelines of them are held for the report.
+    @Test func inconclusiveTimelinesAreCountedAllButKeptUpToTheLimit() {
+        var o = AnalysisOptions()
+        o.keepAllTimelines = false
+        o.maxInconclusiveTimelines = 3
+        let a = Analyzer(options: o)
+        let dev = DeviceNumber(major: 7, minor: 0)
+        for i in 0..<10 {
+            let tid = UInt32(5000 + i)
+            a.consume(Event(timestamp: 1_000_000 + UInt64(i) * 1000, tgid: 5000, tid: tid, dev: dev, ino: 0x90,
+                            payload: .dioBegin(DIOBegin(kiocb: 0xffff_8880_0000_1000 + UInt64(i) * 0x100,
+                                                        pos: Int64(i) * 4096, count: 4096, isize: 1 << 20,
+                                                        kiFlags: [.direct, .write], api: .libaio, blkbits: 12))))
+        }
+        let r = a.finish()
+        #expect(r.counts.total == 10 && r.counts.inconclusive == 10)
+        #expect(r.timelines.count == 3)
+        #expect(r.verdict == .inconclusive)
+    }
 }
+

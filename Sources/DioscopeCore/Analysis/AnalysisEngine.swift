@@ -980,10 +980,20 @@ final class AnalysisEngine {
             nextSpanFold = max(8192, 2 * emittedSpans.count)
         }
         onTimeline?(t)
-        if options.keepAllTimelines || t.status == .inconclusive || findingIOs.contains(t.id) {
+        if options.keepAllTimelines || findingIOs.contains(t.id) {
             timelines.append(t)
+        } else if t.status == .inconclusive {
+            // Kept for the report, up to a limit: under sustained drops a live run would otherwise
+            // hold every one of them (they are all counted either way).
+            if keptInconclusive < options.maxInconclusiveTimelines {
+                keptInconclusive += 1
+                timelines.append(t)
+            }
         }
     }
+
+    /// Inconclusive timelines kept so far when not keeping all (see AnalysisOptions).
+    private var keptInconclusive = 0
 
     /// Folds spans that ended more than the horizon ago into counters (see ``emittedSpans``).
     private func foldOldSpans() {

@@ -8,6 +8,9 @@ public struct AnalysisOptions: Sendable {
     /// Keep every timeline in the result. Off: keep only timelines named by a
     /// finding or inconclusive ones (counts and phase tables still cover all).
     public var keepAllTimelines: Bool = true
+    /// Without ``keepAllTimelines``: how many inconclusive timelines to keep for the report
+    /// (all are counted). Bounds memory when a long live run keeps losing events.
+    public var maxInconclusiveTimelines: Int = 1000
     /// Default filesystem block size when the trace does not tell (log2).
     public var defaultBlockBits: UInt8 = 12
 
