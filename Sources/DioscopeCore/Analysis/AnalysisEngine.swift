@@ -137,6 +137,10 @@ final class AnalysisEngine {
         eventsAnalyzed += 1
         if firstTs == nil { firstTs = e.timestamp }
         if e.timestamp > lastTs { lastTs = e.timestamp }
+        if !lostWindows.isEmpty && lastTs >= nextStaleCheck {
+            evictStaleLost()
+            nextStaleCheck = lastTs + Self.staleCheckIntervalNs
+        }
         switch e.payload {
         case .sysEnter(let p): sysEnter(e, p)
         case .sysExit(let p): sysExit(e, p)
@@ -829,6 +833,35 @@ final class AnalysisEngine {
         for (_, s) in inodes {
             for io in s.inflight + s.history where io.t.endedAt >= w.since && io.t.submittedAt <= w.until {
                 markLost(io, w)
+            }
+        }
+    }
+
+    /// An I/O marked lost that has shown no progress for this long (trace time) will not
+    /// complete in this trace: its completion or reap was among the dropped events.
+    static let staleLostNs: UInt64 = 2_000_000_000
+    static let staleCheckIntervalNs: UInt64 = 250_000_000
+    private var nextStaleCheck: UInt64 = 0
+    /// I/Os settled by ``evictStaleLost()`` (reported in `unmatched`).
+    private(set) var evictedStale: UInt64 = 0
+
+    /// Settles, as inconclusive, lost I/Os that stopped making progress. Without this an I/O whose
+    /// completion was dropped stays in flight forever, its file never goes quiet, and a long
+    /// live run holds every later I/O of that file.
+    private func evictStaleLost() {
+        guard lastTs > Self.staleLostNs else { return }
+        let limit = lastTs - Self.staleLostNs
+        for (_, s) in inodes where !s.inflight.isEmpty {
+            let stale = s.inflight.filter { io in
+                io.lost && !io.settled && (io.t.entries.last?.timestamp ?? io.t.submittedAt) < limit
+            }
+            for io in stale {
+                io.awaitingRetry = false
+                io.t.status = .inconclusive
+                io.t.inconclusiveReason = "events lost while the I/O was in flight; no completion seen afterwards"
+                evictedStale += 1
+                count("lost I/O evicted without completion")
+                settle(io)
             }
         }
     }
