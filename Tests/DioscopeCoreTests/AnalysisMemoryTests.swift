@@ -126,5 +126,64 @@ import Testing
         #expect(r.timelines.count == 3)
         #expect(r.verdict == .inconclusive)
     }
+
+    /// I/O B's begin was dropped, so its mapping and bio land on the task's previous I/O A.
+    /// A 4 KiB bio far outside A's blocks is no sub-block zeroing: A becomes inconclusive,
+    /// and no zeroing overlap with C (which writes that block) may be reported.
+    @Test func aBioOutsideTheIOsBlocksIsAMisattributionNotZeroing() {
+        let dev = DeviceNumber(major: 7, minor: 0)
+        let k1: UInt64 = 0xffff_8880_0001_0000, k3: UInt64 = 0xffff_8880_0003_0000
+        var evs: [Event] = []
+        func add(_ us: UInt64, _ tid: UInt32, _ p: Event.Payload, ino: UInt64 = 0x83) {
+            evs.append(Event(timestamp: 1_000_000_000 + us * 1000, tgid: 100, tid: tid, dev: dev, ino: ino, payload: p))
+        }
+        func begin(_ k: UInt64, _ pos: Int64, _ ref: UInt64) -> Event.Payload {
+            .dioBegin(DIOBegin(kiocb: k, pos: pos, count: 4096, isize: 1 << 30, userRef: ref, kiFlags: [.direct, .write],
+                               api: .libaio, blkbits: 12))
+        }
+        func map(_ off: Int64, _ addr: UInt64) -> Event.Payload {
+            .iomapDstmap(IomapMapping(addr: addr, offset: off, length: 4096, type: .mapped, flags: [], bdev: dev, blkbits: 12))
+        }
+        func bio(_ addr: UInt64, _ k: UInt64) -> Event.Payload {
+            .block(.bioQueue, BlockIO(sector: addr >> 9, nrSector: 8, ptr: addr, kiocb: k,
+                                      flags: k == 0 ? [.sync] : [.sync, .iomapDIO], op: .write))
+        }
+        let aOff: Int64 = 0xf0fb000, bOff: Int64 = 0x993b000
+        let aAddr: UInt64 = 0x100_0000, bAddr: UInt64 = 0x200_0000
+        add(0, 100, .sysEnter(SysEnter(sysno: .ioSubmit, args: (1, 2, 0))), ino: 0)
+        add(1, 100, begin(k1, aOff, 0xa))
+        add(2, 100, map(aOff, aAddr))
+        add(3, 100, bio(aAddr, k1), ino: 0)
+        add(4, 100, .dioQueued(DIOQueued(offset: aOff + 4096, length: 0, isize: 1 << 30)))
+        // B: begin dropped; its mapping and bio (no kiocb known) follow in the same task
+        add(5, 100, map(bOff, bAddr))
+        add(6, 100, bio(bAddr, 0), ino: 0)
+        add(7, 100, .sysExit(SysExit(sysno: .ioSubmit, ret: 2)), ino: 0)
+        // C writes B's block, in flight at the same time
+        add(8, 101, .sysEnter(SysEnter(sysno: .ioSubmit, args: (1, 1, 0))), ino: 0)
+        add(9, 101, begin(k3, bOff, 0xc))
+        add(10, 101, map(bOff, bAddr))
+        add(11, 101, bio(bAddr, k3), ino: 0)
+        add(12, 101, .dioQueued(DIOQueued(offset: bOff + 4096, length: 0, isize: 1 << 30)))
+        add(13, 101, .sysExit(SysExit(sysno: .ioSubmit, ret: 1)), ino: 0)
+        for (us, addr) in [(20 as UInt64, aAddr), (21, bAddr)] {
+            add(us, 0, .block(.rqIssue, BlockIO(sector: addr >> 9, nrSector: 8, bytes: 4096, op: .write)), ino: 0)
+            add(us + 20, 0, .block(.rqComplete, BlockIO(sector: addr >> 9, nrSector: 8, bytes: 4096, op: .write)), ino: 0)
+        }
+        add(50, 0, .dioComplete(DIOComplete(kiocb: k1, pos: aOff + 4096, isize: 1 << 30, ret: 4096, userRef: 0xa,
+                                            error: 0, kiFlags: [.direct, .write], api: .libaio)))
+        add(51, 0, .dioComplete(DIOComplete(kiocb: k3, pos: bOff + 4096, isize: 1 << 30, ret: 4096, userRef: 0xc,
+                                            error: 0, kiFlags: [.direct, .write], api: .libaio)))
+        add(60, 100, .sysEnter(SysEnter(sysno: .ioGetevents, args: (1, 2, 2))), ino: 0)
+        add(61, 100, .sysExit(SysExit(sysno: .ioGetevents, ret: 2)), ino: 0)
+        add(61, 100, .aioReap(AIOReap(obj: 0xa, res: 4096, index: 0, total: 2)), ino: 0)
+        add(61, 100, .aioReap(AIOReap(obj: 0xc, res: 4096, index: 1, total: 2)), ino: 0)
+        let r = Analyzer.analyze(events: evs)
+        #expect(r.findings.isEmpty, "\(r.findings.map(\.message))")
+        let a = r.timelines.first { $0.offset == aOff }
+        #expect(a?.status == .inconclusive)
+        #expect(r.unmatched["bio outside its I/O's blocks (misattributed)"] == 1, "\(r.unmatched)")
+        #expect(r.timelines.first { $0.offset == bOff }?.status == .complete)
+    }
 }
 

@@ -492,6 +492,22 @@ final class AnalysisEngine {
                 if br.end > ir.end { zeroed.append(FileRange(start: max(br.start, ir.end), end: br.end)) }
             }
             role = zeroed.isEmpty ? .data : .subBlockZeroing
+            // Sub-block zeroing only ever covers the partial first and last filesystem blocks of the
+            // I/O. A bio outside those blocks cannot be this I/O's: another I/O's mapping and bios were
+            // attributed to it because that I/O's own begin was lost. Do not judge it.
+            let bs = Int64(max(io.t.blockSize, 512))
+            let blocks = FileRange(start: ir.start - ((ir.start % bs + bs) % bs),
+                                   end: ir.end + ((bs - ir.end % bs) % bs))
+            if zeroed.contains(where: { $0.start < blocks.start || $0.end > blocks.end }) {
+                zeroed = []
+                role = .unknown
+                if !io.lost {
+                    io.lost = true
+                    io.t.entries.append(TimelineEntry(timestamp: e.timestamp, step: .lost, tid: e.tid, value: 0,
+                                                      note: "a bio outside the I/O's blocks was attributed to it"))
+                }
+                count("bio outside its I/O's blocks (misattributed)")
+            }
         }
         io.t.bios.append(BioRecord(queuedAt: e.timestamp, dev: e.dev, sector: p.sector, nrSector: p.nrSector,
                                    op: p.op.description, role: role, fileOffset: fileOffset, zeroedRanges: zeroed,
@@ -863,6 +879,23 @@ final class AnalysisEngine {
                 count("lost I/O evicted without completion")
                 settle(io)
             }
+        }
+        // Bios whose request events were dropped, and settled I/Os still waiting to be reaped,
+        // would otherwise be held (with their I/Os) for the rest of the run.
+        for (dev, list) in pendingBios {
+            let kept = list.filter { !$0.io.settled || ($0.io.t.bios[$0.index].queuedAt >= limit) }
+            if kept.count != list.count {
+                unmatched["bio without request completion dropped", default: 0] += UInt64(list.count - kept.count)
+                pendingBios[dev] = kept.isEmpty ? nil : kept
+            }
+        }
+        for (tgid, list) in aioPosted where list.contains(where: \.settled) {
+            let kept = list.filter { !$0.settled }
+            aioPosted[tgid] = kept.isEmpty ? nil : kept
+        }
+        for (tgid, list) in uringWaiting where list.contains(where: \.settled) {
+            let kept = list.filter { !$0.settled }
+            uringWaiting[tgid] = kept.isEmpty ? nil : kept
         }
     }
 
