@@ -87,9 +87,14 @@ final class LivePipeline {
         recorder.statusDetail = { [analysis] in
             "\(analysis.analyzer.iosInFlight) I/Os in flight, \(analysis.findingCount) findings"
         }
+        let debugMemory = ProcessInfo.processInfo.environment["DIOSCOPE_DEBUG_MEMORY"] != nil
         recorder.tick = { [analysis, writer] in
             analysis.advance(to: monotonicNanoseconds())
             try writer?.flush()
+            if debugMemory {
+                let sizes = analysis.analyzer.collectionSizes.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+                complain("memory: " + sizes)
+            }
         }
         let result = recorder.run { [analysis, writer] buf in
             try writer?.append(records: buf)

@@ -847,9 +847,10 @@ final class AnalysisEngine {
         let w = LostWindow(since: p.sinceNs, until: e.timestamp, dropped: p.dropped)
         lostWindows.append(w)
         for (_, s) in inodes {
-            for io in s.inflight + s.history where io.t.endedAt >= w.since && io.t.submittedAt <= w.until {
-                markLost(io, w)
-            }
+            // An I/O still in flight overlaps every window after its start: its next event may be
+            // among the dropped ones, whenever its last seen event was.
+            for io in s.inflight where io.t.submittedAt <= w.until { markLost(io, w) }
+            for io in s.history where io.t.endedAt >= w.since && io.t.submittedAt <= w.until { markLost(io, w) }
         }
     }
 
@@ -1060,6 +1061,23 @@ final class AnalysisEngine {
 
     /// Inconclusive timelines kept so far when not keeping all (see AnalysisOptions).
     private var keptInconclusive = 0
+
+    /// Sizes of the engine's collections (diagnostics: DIOSCOPE_DEBUG_MEMORY).
+    func collectionSizes() -> [(String, Int)] {
+        var inflight = 0, history = 0, ops = 0, openOps = 0
+        for (_, s) in inodes {
+            inflight += s.inflight.count; history += s.history.count; ops += s.ops.count; openOps += s.openOps.count
+        }
+        return [("inodes", inodes.count), ("inflight", inflight), ("history", history), ("ops", ops),
+                ("openOps", openOps), ("pendingBios", pendingBios.values.reduce(0) { $0 + $1.count }),
+                ("aioPosted", aioPosted.values.reduce(0) { $0 + $1.count }),
+                ("uringWaiting", uringWaiting.values.reduce(0) { $0 + $1.count }), ("byKiocb", byKiocb.count),
+                ("byUserRef", byUserRef.count), ("uringByReq", uringByReq.count), ("mappedInflight", mappedInflight.count),
+                ("tasks", tasks.count), ("timelines", timelines.count), ("findings", findings.count),
+                ("lostWindows", lostWindows.count), ("spans", emittedSpans.count), ("unresolvedOps", unresolvedOps.count),
+                ("pendingShorts", pendingShorts.count), ("pendingSizeRaces", pendingSizeRaces.count),
+                ("recentFIFOReaps", recentFIFOReaps.values.reduce(0) { $0 + $1.count }), ("fdMap", fdMap.count)]
+    }
 
     /// Folds spans that ended more than the horizon ago into counters (see ``emittedSpans``).
     private func foldOldSpans() {

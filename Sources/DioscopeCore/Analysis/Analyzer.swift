@@ -59,6 +59,11 @@ public final class Analyzer {
     /// Emitted I/O spans still held for the lost-window check; for tests.
     var retainedSpans: Int { engine.emittedSpans.count }
 
+    /// Sizes of the analyzer's internal collections, for diagnosing memory use.
+    public var collectionSizes: [(String, Int)] {
+        engine.collectionSizes() + [("reorderHeld", reorder.held), ("reorderStorage", reorder.storage)]
+    }
+
     /// I/Os in flight or awaiting detection right now (live status).
     public var iosInFlight: Int { heldIOs }
 

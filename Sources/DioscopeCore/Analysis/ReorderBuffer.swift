@@ -25,6 +25,9 @@ struct ReorderBuffer {
     }
 
     var isEmpty: Bool { head == buf.count }
+    /// Events held, and the storage's length (diagnostics).
+    var held: Int { buf.count - head }
+    var storage: Int { buf.count }
 
     mutating func push(_ e: Event, _ release: (Event) -> Void) {
         let ts = e.timestamp
