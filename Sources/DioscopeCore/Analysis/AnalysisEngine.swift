@@ -854,10 +854,12 @@ final class AnalysisEngine {
         }
     }
 
-    /// An I/O marked lost that has shown no progress for this long (trace time) will not
-    /// complete in this trace: its completion or reap was among the dropped events.
-    static let staleLostNs: UInt64 = 2_000_000_000
-    static let staleCheckIntervalNs: UInt64 = 250_000_000
+    /// An I/O marked lost that has shown no progress for this long (trace time) is settled
+    /// without waiting for the rest: it is inconclusive whatever comes, and a completion that
+    /// does arrive later is only counted as unmatched. Short, so that a run that keeps losing
+    /// events does not hold IOPS × delay worth of later I/Os behind it.
+    static let staleLostNs: UInt64 = 250_000_000
+    static let staleCheckIntervalNs: UInt64 = 100_000_000
     private var nextStaleCheck: UInt64 = 0
     /// I/Os settled by ``evictStaleLost()`` (reported in `unmatched`).
     private(set) var evictedStale: UInt64 = 0
@@ -872,6 +874,7 @@ final class AnalysisEngine {
             let stale = s.inflight.filter { io in
                 io.lost && !io.settled && (io.t.entries.last?.timestamp ?? io.t.submittedAt) < limit
             }
+            defer { if !stale.isEmpty && !s.quiescent { partialFlush(s) } }
             for io in stale {
                 io.awaitingRetry = false
                 io.t.status = .inconclusive
