@@ -93,31 +93,11 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func run() throws {
-        func warn(_ s: String) { FileHandle.standardError.write(Data(("dioscope analyze: " + s + "\n").utf8)) }
         let filter = try filter()
-        var input: TraceInput
-        do {
-            input = try TraceInput(path: trace)
-        } catch let e as TraceInputError {
-            warn(e.description)
-            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
-        } catch let e as TraceFileError {
-            warn(e.description)
-            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
-        }
-        let result: AnalysisResult
-        let summary: SourceSummary
-        do {
-            var options = AnalysisOptions()
-            // The text summary shows only findings' and inconclusive timelines: do not hold the rest.
-            options.keepAllTimelines = format != .text || timelines
-            (result, summary) = try Analyzer.analyze(&input, options: options)
-        } catch {
-            warn("\(trace): \(error)")
-            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
-        }
-        for p in summary.problems.prefix(20) { warn("\(trace): \(p)") }
-        if summary.problems.count > 20 { warn("\(trace): \(summary.problems.count - 20) more problems") }
+        var options = AnalysisOptions()
+        // The text summary shows only findings' and inconclusive timelines: do not hold the rest.
+        options.keepAllTimelines = format != .text || timelines
+        let (result, summary) = try analyzeTraceFile(trace, command: "analyze", options: options)
 
         let shown = filter.apply(to: result)
         let out = FileHandle.standardOutput

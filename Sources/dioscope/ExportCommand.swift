@@ -47,26 +47,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         func warn(_ s: String) { FileHandle.standardError.write(Data(("dioscope export: " + s + "\n").utf8)) }
-        var input: TraceInput
-        do {
-            input = try TraceInput(path: trace)
-        } catch let e as TraceInputError {
-            warn(e.description)
-            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
-        } catch let e as TraceFileError {
-            warn(e.description)
-            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
-        }
-        let result: AnalysisResult
-        let summary: SourceSummary
-        do {
-            (result, summary) = try Analyzer.analyze(&input)
-        } catch {
-            warn("\(trace): \(error)")
-            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
-        }
-        for p in summary.problems.prefix(20) { warn("\(trace): \(p)") }
-        if summary.problems.count > 20 { warn("\(trace): \(summary.problems.count - 20) more problems") }
+        let (result, summary) = try analyzeTraceFile(trace, command: "export")
 
         do {
             if let out = jsonOut {

@@ -53,18 +53,7 @@ final class LivePipeline {
         var options = AnalysisOptions()
         options.keepAllTimelines = keepTimelines
         analysis = StreamingAnalysis(options: options)
-        if let recordPath {
-            do {
-                writer = try TraceWriter(path: recordPath, metadata: session.metadata())
-            } catch {
-                session.process?.abandon()
-                _ = session.process?.wait()
-                complain("\(error)")
-                throw ExitCode(DioscopeExitStatus.badInput.rawValue)
-            }
-        } else {
-            writer = nil
-        }
+        writer = try recordPath.map { try session.openWriter(path: $0) }
     }
 
     func run() throws -> Outcome {

@@ -35,15 +35,7 @@ struct RecordCommand: ParsableCommand {
         let session = try withLoaderErrors { try TraceSession(target: target, command: command) }
         defer { session.close() }
 
-        let writer: TraceWriter
-        do {
-            writer = try TraceWriter(path: output, metadata: session.metadata())
-        } catch {
-            session.process?.abandon()
-            _ = session.process?.wait()
-            complain("\(error)")
-            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
-        }
+        let writer = try session.openWriter(path: output)
 
         let recorder = Recorder(tracer: session.tracer, process: session.process)
         recorder.duration = duration

@@ -54,6 +54,19 @@ final class TraceSession {
         return metadata
     }
 
+    /// Creates the trace file of this session. On failure the gated command is
+    /// abandoned (it never runs) and the error is reported: exit 3.
+    func openWriter(path: String) throws -> TraceWriter {
+        do {
+            return try TraceWriter(path: path, metadata: metadata())
+        } catch {
+            process?.abandon()
+            _ = process?.wait()
+            complain("\(error)")
+            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
+        }
+    }
+
     /// Stops a command that is still running (duration, signal to us) and
     /// returns how the command ended if it ended on its own.
     func settle(_ result: Recorder.Result) -> GatedProcess.Termination? {

@@ -1,0 +1,34 @@
+import ArgumentParser
+import DioscopeCore
+import Foundation
+
+/// Opens a trace (dioscope file or ftrace text, detected from its content)
+/// and analyzes all of it: the shared input path of `analyze` and `export`.
+/// An unreadable input and every problem found in it are reported on stderr
+/// as "dioscope CMD: ..."; an input that cannot be read at all exits 3.
+func analyzeTraceFile(_ path: String, command: String, options: AnalysisOptions = AnalysisOptions())
+    throws -> (AnalysisResult, SourceSummary)
+{
+    func warn(_ s: String) { FileHandle.standardError.write(Data(("dioscope \(command): " + s + "\n").utf8)) }
+    var input: TraceInput
+    do {
+        input = try TraceInput(path: path)
+    } catch let e as TraceInputError {
+        warn(e.description)
+        throw ExitCode(DioscopeExitStatus.badInput.rawValue)
+    } catch let e as TraceFileError {
+        warn(e.description)
+        throw ExitCode(DioscopeExitStatus.badInput.rawValue)
+    }
+    let analysis: (AnalysisResult, SourceSummary)
+    do {
+        analysis = try Analyzer.analyze(&input, options: options)
+    } catch {
+        warn("\(path): \(error)")
+        throw ExitCode(DioscopeExitStatus.badInput.rawValue)
+    }
+    let problems = analysis.1.problems
+    for p in problems.prefix(20) { warn("\(path): \(p)") }
+    if problems.count > 20 { warn("\(path): \(problems.count - 20) more problems") }
+    return analysis
+}
