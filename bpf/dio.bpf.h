@@ -48,13 +48,9 @@ static __always_inline int dsc_dio_begin(u64 *ctx)
 static __always_inline int dsc_dio_queued(u64 *ctx)
 {
 	struct inode *inode = (struct inode *)ctx[0];
-	u32 dev = dsc_inode_dev(inode);
-	u64 ino = dsc_inode_ino(inode);
 	struct dsc_event *e;
 
-	if (!dsc_pass_fs_event(dev, ino))
-		return 0;
-	e = dsc_reserve(DSC_P_DIO_QUEUED, DSC_EV_DIO_QUEUED, dev, ino);
+	e = dsc_reserve_fs(inode, DSC_P_DIO_QUEUED, DSC_EV_DIO_QUEUED);
 	if (!e)
 		return 0;
 	e->dio_queued.offset = (s64)ctx[1];
@@ -69,14 +65,10 @@ static __always_inline int dsc_dio_complete(u64 *ctx)
 {
 	struct kiocb *iocb = (struct kiocb *)ctx[0];
 	struct inode *inode = dsc_kiocb_inode(iocb);
-	u32 dev = dsc_inode_dev(inode);
-	u64 ino = dsc_inode_ino(inode);
 	struct dsc_event *e;
 	u8 api;
 
-	if (!dsc_pass_fs_event(dev, ino))
-		return 0;
-	e = dsc_reserve(DSC_P_DIO_COMPLETE, DSC_EV_DIO_COMPLETE, dev, ino);
+	e = dsc_reserve_fs(inode, DSC_P_DIO_COMPLETE, DSC_EV_DIO_COMPLETE);
 	if (!e)
 		return 0;
 	api = dsc_kiocb_api(iocb);

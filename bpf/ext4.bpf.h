@@ -45,13 +45,9 @@ static __always_inline int dsc_ext4_unwritten(u64 *ctx)
 {
 	struct inode *inode = (struct inode *)ctx[0];
 	struct ext4_map_blocks *map = (struct ext4_map_blocks *)ctx[1];
-	u32 dev = dsc_inode_dev(inode);
-	u64 ino = dsc_inode_ino(inode);
 	struct dsc_event *e;
 
-	if (!dsc_pass_fs_event(dev, ino))
-		return 0;
-	e = dsc_reserve(DSC_P_EXT4_UNWRITTEN, DSC_EV_EXT4_UNWRITTEN, dev, ino);
+	e = dsc_reserve_fs(inode, DSC_P_EXT4_UNWRITTEN, DSC_EV_EXT4_UNWRITTEN);
 	if (!e)
 		return 0;
 	e->ext4.lblk = BPF_CORE_READ(map, m_lblk);
@@ -69,13 +65,9 @@ static __always_inline int dsc_ext4_space(u64 *ctx, u32 probe, u32 op,
 					  s64 offset, s64 len, s32 mode)
 {
 	struct inode *inode = (struct inode *)ctx[0];
-	u32 dev = dsc_inode_dev(inode);
-	u64 ino = dsc_inode_ino(inode);
 	struct dsc_event *e;
 
-	if (!dsc_pass_fs_event(dev, ino))
-		return 0;
-	e = dsc_reserve(probe, DSC_EV_FS_SPACE_OP, dev, ino);
+	e = dsc_reserve_fs(inode, probe, DSC_EV_FS_SPACE_OP);
 	if (!e)
 		return 0;
 	e->space.offset = offset;

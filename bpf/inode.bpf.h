@@ -88,4 +88,20 @@ static __always_inline struct inode *dsc_fd_inode(s32 fd)
 	return BPF_CORE_READ(f, f_inode);
 }
 
+/*
+ * Reserve a record for a filesystem event on @inode, if the filters let
+ * events on that inode through (in any context): the common preamble of
+ * the iomap, xfs and ext4 handlers. NULL when filtered out or dropped.
+ */
+static __always_inline struct dsc_event *dsc_reserve_fs(struct inode *inode,
+							 u32 probe, u16 type)
+{
+	u32 dev = dsc_inode_dev(inode);
+	u64 ino = dsc_inode_ino(inode);
+
+	if (!dsc_pass_fs_event(dev, ino))
+		return NULL;
+	return dsc_reserve(probe, type, dev, ino);
+}
+
 #endif /* DIOSCOPE_INODE_BPF_H */

@@ -13,13 +13,9 @@ static __always_inline int dsc_xfs_direct_write(u64 *ctx)
 	struct iov_iter *iter = (struct iov_iter *)ctx[1];
 	struct inode *inode = dsc_kiocb_inode(iocb);
 	struct xfs_inode *ip;
-	u32 dev = dsc_inode_dev(inode);
-	u64 ino = dsc_inode_ino(inode);
 	struct dsc_event *e;
 
-	if (!dsc_pass_fs_event(dev, ino))
-		return 0;
-	e = dsc_reserve(DSC_P_XFS_DIRECT_WRITE, DSC_EV_XFS_DIRECT_WRITE, dev, ino);
+	e = dsc_reserve_fs(inode, DSC_P_XFS_DIRECT_WRITE, DSC_EV_XFS_DIRECT_WRITE);
 	if (!e)
 		return 0;
 	ip = (struct xfs_inode *)((char *)inode -
@@ -38,13 +34,9 @@ static __always_inline int dsc_xfs_io(u64 *ctx, u32 probe, u16 type)
 {
 	struct xfs_inode *ip = (struct xfs_inode *)ctx[0];
 	struct inode *inode = &ip->i_vnode;
-	u32 dev = dsc_inode_dev(inode);
-	u64 ino = dsc_inode_ino(inode);
 	struct dsc_event *e;
 
-	if (!dsc_pass_fs_event(dev, ino))
-		return 0;
-	e = dsc_reserve(probe, type, dev, ino);
+	e = dsc_reserve_fs(inode, probe, type);
 	if (!e)
 		return 0;
 	e->xfs.isize = dsc_inode_size(inode);
@@ -76,13 +68,9 @@ static __always_inline int dsc_xfs_space(u64 *ctx, u32 probe, u32 op,
 {
 	struct xfs_inode *ip = (struct xfs_inode *)ctx[0];
 	struct inode *inode = &ip->i_vnode;
-	u32 dev = dsc_inode_dev(inode);
-	u64 ino = dsc_inode_ino(inode);
 	struct dsc_event *e;
 
-	if (!dsc_pass_fs_event(dev, ino))
-		return 0;
-	e = dsc_reserve(probe, DSC_EV_FS_SPACE_OP, dev, ino);
+	e = dsc_reserve_fs(inode, probe, DSC_EV_FS_SPACE_OP);
 	if (!e)
 		return 0;
 	e->space.offset = offset;
