@@ -35,6 +35,13 @@ public final class Tracer {
     private var reportedDrops: [UInt64]
     private var lastDropCheckNs: UInt64
     private var detached = false
+    /// CLOCK_MONOTONIC time at the start of the last consume that emptied the
+    /// ring: every record stamped before it has been handed out (a record
+    /// still being written then follows within microseconds). Nil while the
+    /// consumer is behind. A live analyzer may act on time passing up to
+    /// here, never up to the wall clock: when it lags, the ring still holds
+    /// seconds of older events.
+    public private(set) var caughtUpAt: UInt64?
     /// Records handed out per poll at most (about 0.1 s of a busy run).
     static let consumeBudget = 1 << 17
 
@@ -242,11 +249,13 @@ public final class Tracer {
             }
             // at most one budget per call, so the caller's loop keeps running under load
             batch.budget = Self.consumeBudget
+            let consumeStart = monotonicNow()
             let rc = ring_buffer__consume(rb)
             batch.budget = Int.max
             if rc < 0 && rc != -EINTR && rc != RecordBatch.consumeBudgetExhausted {
                 throw .map(what: "reading the ring buffer", errno: rc)
             }
+            caughtUpAt = rc == RecordBatch.consumeBudgetExhausted ? nil : consumeStart
             let now = monotonicNow()
             if detached || now &- lastDropCheckNs >= 200_000_000 { checkDrops(now: now) }
             batch.flush()

@@ -77,12 +77,15 @@ final class LivePipeline {
             "\(analysis.analyzer.iosInFlight) I/Os in flight, \(analysis.findingCount) findings"
         }
         let debugMemory = ProcessInfo.processInfo.environment["DIOSCOPE_DEBUG_MEMORY"] != nil
-        recorder.tick = { [analysis, writer] in
-            analysis.advance(to: monotonicNanoseconds())
+        recorder.tick = { [analysis, writer, tracer = session.tracer] in
+            // Only as far as the ring has been read: while the consumer lags, the wall clock is
+            // seconds ahead of the events still waiting in the ring.
+            if let t = tracer.caughtUpAt { analysis.advance(to: t) }
             try writer?.flush()
             if debugMemory {
                 let sizes = analysis.analyzer.collectionSizes.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
                 complain("memory: " + sizes)
+                if let d = analysis.analyzer.oldestInflightDescription { complain(d) }
             }
         }
         let result = recorder.run { [analysis, writer] buf in
@@ -103,11 +106,4 @@ final class LivePipeline {
         return Outcome(result: analysisResult, summary: summary, recorder: result, termination: termination,
                        session: session)
     }
-}
-
-/// CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns().
-func monotonicNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }

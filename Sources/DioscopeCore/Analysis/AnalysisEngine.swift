@@ -51,7 +51,7 @@ final class AnalysisEngine {
     var unmatched: [String: UInt64] = [:]
     var pendingShorts: [PendingShort] = []
     var pendingSizeRaces: [PendingSizeRace] = []
-    var lostWindows: [LostWindow] = []
+    var lostWindows = LostWindowIndex()
     /// Compact record of recently emitted I/Os (id, start, end) for the final lost-window check.
     /// Bounded: spans older than ``spanHorizonNs`` before the newest event are judged against the
     /// lost windows known by then and folded into the counters below (a LOST record arrives well
@@ -1082,6 +1082,18 @@ final class AnalysisEngine {
                 ("recentFIFOReaps", recentFIFOReaps.values.reduce(0) { $0 + $1.count }), ("fdMap", fdMap.count)]
     }
 
+    /// The oldest I/O still in flight, described (diagnostics: DIOSCOPE_DEBUG_MEMORY).
+    func oldestInflightDescription() -> String? {
+        var oldest: LiveIO?
+        for (_, s) in inodes { for io in s.inflight where io.t.submittedAt < (oldest?.t.submittedAt ?? .max) { oldest = io } }
+        guard let io = oldest else { return nil }
+        let age = Double(lastTs &- io.t.submittedAt) / 1e9
+        let last = io.t.entries.last.map { "\($0.step) at -\(Double(lastTs &- $0.timestamp) / 1e9)s" } ?? "none"
+        return "oldest in flight: io \(io.t.id) \(io.t.api) \(io.t.op) age \(age)s lost \(io.lost) completed \(io.completed) "
+            + "retry \(io.awaitingRetry) returned \(io.t.returnedAt != nil) reaped \(io.t.reapedAt != nil) "
+            + "cqe \(io.cqeSeen) noSyscall \(io.noSyscall) last \(last) entries \(io.t.entries.count)"
+    }
+
     /// Folds spans that ended more than the horizon ago into counters (see ``emittedSpans``).
     private func foldOldSpans() {
         guard lastTs > Self.spanHorizonNs else { return }
@@ -1094,7 +1106,7 @@ final class AnalysisEngine {
                 rest.append(span)
                 continue
             }
-            let lost = lostWindows.contains { span.end >= $0.since && span.start <= $0.until }
+            let lost = lostWindows.overlaps(start: span.start, end: span.end)
             if lost && findingIOs.contains(span.id) { foldedLostIDs.insert(span.id) }
             // kept timelines are judged from `timelines` itself at the end
             guard span.status == .complete, !kept, !findingIOs.contains(span.id) else { continue }
@@ -1160,9 +1172,9 @@ final class AnalysisEngine {
     private func buildResult(summary: SourceSummary?) -> AnalysisResult {
         // Lost windows reported late can cover I/Os already emitted: re-mark them.
         var lostIDs = foldedLostIDs
-        for w in lostWindows {
-            for span in emittedSpans where span.end >= w.since && span.start <= w.until { lostIDs.insert(span.id) }
-            for t in timelines where t.endedAt >= w.since && t.submittedAt <= w.until { lostIDs.insert(t.id) }
+        if !lostWindows.isEmpty {
+            for span in emittedSpans where lostWindows.overlaps(start: span.start, end: span.end) { lostIDs.insert(span.id) }
+            for t in timelines where lostWindows.overlaps(start: t.submittedAt, end: t.endedAt) { lostIDs.insert(t.id) }
         }
         var problems = (summary?.problems ?? []).map(\.description)
         if lateEvents > 0 {
@@ -1214,8 +1226,8 @@ final class AnalysisEngine {
         return AnalysisResult(
             sourceFormat: summary?.format ?? "events", eventsRead: summary?.eventsRead ?? eventsAnalyzed,
             eventsAnalyzed: eventsAnalyzed, sourceComplete: !sourceIncomplete && lostWindows.isEmpty,
-            sourceProblems: problems, eventsDropped: max(summary?.dropped ?? 0, lostWindows.reduce(0) { $0 + $1.dropped }),
-            lostWindows: lostWindows, counts: counts, timelines: timelines, findings: findings, phaseTables: tables,
+            sourceProblems: problems, eventsDropped: max(summary?.dropped ?? 0, lostWindows.windows.reduce(0) { $0 + $1.dropped }),
+            lostWindows: lostWindows.windows, counts: counts, timelines: timelines, findings: findings, phaseTables: tables,
             unmatched: unmatched, verdict: verdict)
     }
 }

@@ -12,8 +12,9 @@ public enum AnalysisReport {
             var why: [String] = []
             if r.eventsDropped > 0 { why.append("\(r.eventsDropped) events dropped") }
             if !r.lostWindows.isEmpty {
-                why.append(r.lostWindows.map { "lost \(formatSeconds($0.since))..\(formatSeconds($0.until))" }
-                    .joined(separator: ", "))
+                var lost = r.lostWindows.prefix(10).map { "lost \(formatSeconds($0.since))..\(formatSeconds($0.until))" }
+                if r.lostWindows.count > 10 { lost.append("\(r.lostWindows.count - 10) more lost windows") }
+                why.append(lost.joined(separator: ", "))
             }
             if why.isEmpty { why.append("damaged or truncated input") }
             out += "source INCOMPLETE: " + why.joined(separator: "; ") + "\n"
@@ -52,7 +53,9 @@ public enum AnalysisReport {
             for t in inconclusive.prefix(50) {
                 out += "  io#\(t.id) \(IOSubject(t)): \(t.inconclusiveReason ?? "incomplete")\n"
             }
-            if inconclusive.count > 50 { out += "  ... \(inconclusive.count - 50) more\n" }
+            // the result may keep only some of them (AnalysisOptions.maxInconclusiveTimelines); all are counted
+            let total = max(inconclusive.count, Int(clamping: r.counts.inconclusive))
+            if total > 50 { out += "  ... \(total - 50) more\n" }
         }
 
         // findings

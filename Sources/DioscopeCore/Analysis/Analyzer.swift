@@ -60,6 +60,8 @@ public final class Analyzer {
     var retainedSpans: Int { engine.emittedSpans.count }
 
     /// Sizes of the analyzer's internal collections, for diagnosing memory use.
+    public var oldestInflightDescription: String? { engine.oldestInflightDescription() }
+
     public var collectionSizes: [(String, Int)] {
         engine.collectionSizes() + [("reorderHeld", reorder.held), ("reorderStorage", reorder.storage)]
     }

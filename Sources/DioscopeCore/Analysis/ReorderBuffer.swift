@@ -42,7 +42,10 @@ struct ReorderBuffer {
             }
             buf.insert(e, at: lo)
         }
-        if ts > newest { newest = ts }
+        // A LOST record is stamped by the consumer when it reads the drop counters, which can be
+        // seconds ahead of the records still in the ring: it waits for them instead of pushing
+        // them out unsorted.
+        if ts > newest, !e.isLost { newest = ts }
         while head < buf.count, buf.count - head > maxEvents || buf[head].timestamp &+ windowNs < newest {
             emit(release)
         }
