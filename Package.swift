@@ -34,6 +34,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/dioscope"),
+        // Offline measurements for `make bench` (scripts/bench.sh): scans, ftrace import, bytes per I/O.
+        .executableTarget(name: "dioscope-bench", dependencies: ["DioscopeCore"], path: "Sources/dioscope-bench"),
         .testTarget(
             name: "DioscopeCoreTests", dependencies: ["DioscopeCore", "DioscopeABI"],
             path: "Tests/DioscopeCoreTests", resources: [.copy("Fixtures")]),

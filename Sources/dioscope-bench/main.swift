@@ -1,0 +1,135 @@
+// dioscope-bench: the offline measurements `make bench` needs that the CLI
+// does not print itself. Each prints one JSON object on stdout.
+//
+//   dioscope-bench scan FILE           plain scans of a dioscope trace: raw records
+//                                      (the floor analyze is compared with) and decoded events
+//   dioscope-bench ftrace FILE         ftrace text import: lines and events per second
+//   dioscope-bench inflight [N]        analyzer bytes held per I/O in flight (malloc'd bytes
+//                                      with N libaio writes begun and none completed)
+import DioscopeCore
+import Foundation
+import Glibc
+
+func now() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+func emit(_ fields: [(String, Any)]) {
+    let body = fields.map { key, value -> String in
+        switch value {
+        case let d as Double: "\"\(key)\":\(String(format: "%.4g", d))"
+        case let s as String: "\"\(key)\":\"\(s)\""
+        default: "\"\(key)\":\(value)"
+        }
+    }
+    print("{" + body.joined(separator: ",") + "}")
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("dioscope-bench: \(message)\n".utf8))
+    exit(2)
+}
+
+func fileSize(_ path: String) -> Int {
+    var st = stat()
+    guard stat(path, &st) == 0 else { fail("\(path): \(String(cString: strerror(errno)))") }
+    return Int(st.st_size)
+}
+
+/// Raw record scan (checksums verified, one field read per record) and a decoding scan.
+func scan(_ path: String) throws {
+    let bytes = fileSize(path)
+    var reader = try TraceReader(path: path)
+    var sum: UInt64 = 0
+    var t0 = now()
+    let raw = try reader.forEachRecord { p in sum &+= p.loadUnaligned(as: UInt64.self) }
+    let rawNs = now() - t0
+    reader = try TraceReader(path: path)
+    var events: UInt64 = 0
+    t0 = now()
+    _ = try reader.forEachEvent { e in events &+= 1; sum &+= e.timestamp }
+    let decodeNs = now() - t0
+    let n = Double(raw.eventsRead)
+    emit([("file", path), ("bytes", bytes), ("records", raw.eventsRead), ("checksum", sum & 1),
+          ("raw_seconds", Double(rawNs) / 1e9), ("raw_records_per_s", n / (Double(rawNs) / 1e9)),
+          ("raw_mb_per_s", Double(bytes) / 1e6 / (Double(rawNs) / 1e9)),
+          ("decode_seconds", Double(decodeNs) / 1e9), ("decode_events_per_s", Double(events) / (Double(decodeNs) / 1e9))])
+}
+
+func ftrace(_ path: String) throws {
+    let bytes = fileSize(path)
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    let lines = data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    var importer = FtraceImporter(path: path)
+    var events: UInt64 = 0
+    let t0 = now()
+    let summary = try importer.forEachEvent { _ in events += 1 }
+    let s = Double(now() - t0) / 1e9
+    emit([("file", path), ("bytes", bytes), ("lines", lines), ("events", events),
+          ("problems", summary.problems.count), ("seconds", s),
+          ("lines_per_s", Double(lines) / s), ("mb_per_s", Double(bytes) / 1e6 / s)])
+}
+
+/// Resident set size from /proc/self/statm.
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+}
+
+/// What the analyzer holds for an I/O in flight at the device: submitted by io_submit,
+/// mapped, bio queued, -EIOCBQUEUED returned; completion not yet seen. Measured as the
+/// growth of resident memory over N such I/Os (distinct ranges of one file): freshly
+/// allocated heap is touched at once, so the growth is what the analyzer keeps.
+func inflight(_ n: Int) {
+    var options = AnalysisOptions()
+    options.keepAllTimelines = false
+    let analyzer = Analyzer(options: options)
+    let dev = DeviceNumber(major: 7, minor: 0)
+    let tgid: UInt32 = 4242
+    func feed(_ i: Int) {
+        let t0 = 1_000_000_000 + UInt64(i) * 10_000
+        let kiocb = 0xffff_8880_0000_0000 + UInt64(i) * 0x100
+        let off = Int64(i) * 4096
+        let sector = UInt64(0x10000) + UInt64(i) * 8
+        func ev(_ dt: UInt64, _ p: Event.Payload, ino: UInt64 = 0x83) -> Event {
+            Event(timestamp: t0 + dt, tgid: tgid, tid: tgid, cpu: 0, dev: dev, ino: ino, payload: p)
+        }
+        for e in [
+            ev(0, .sysEnter(SysEnter(sysno: .ioSubmit, args: (1, 1, 0)))),
+            ev(1000, .dioBegin(DIOBegin(kiocb: kiocb, pos: off, count: 4096, isize: 1 << 40, userRef: UInt64(i) + 1,
+                                        kiFlags: [.direct, .write], api: .libaio, blkbits: 12))),
+            ev(2000, .iomapDstmap(IomapMapping(addr: sector << 9, offset: off, length: 4096, type: .mapped, flags: [],
+                                               bdev: dev, blkbits: 12))),
+            ev(3000, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, ptr: kiocb, kiocb: kiocb,
+                                               flags: [.sync, .iomapDIO], op: .write)), ino: 0),
+            ev(4000, .dioQueued(DIOQueued(offset: off + 4096, length: 0, isize: 1 << 40))),
+            ev(5000, .sysExit(SysExit(sysno: .ioSubmit, ret: 1)), ino: 0),
+        ] { analyzer.consume(e) }
+    }
+    // warm up the collections' first growth, then measure
+    for i in 0..<1000 { feed(i) }
+    analyzer.advance(to: .max)
+    let before = residentBytes(), heldBefore = analyzer.iosInFlight
+    for i in 1000..<(1000 + n) { feed(i) }
+    analyzer.advance(to: .max)  // through the reorder buffer into the engine
+    let grown = residentBytes() - before
+    let held = analyzer.iosInFlight - heldBefore
+    emit([("ios_begun", n), ("ios_in_flight", held), ("resident_growth_bytes", grown),
+          ("bytes_per_io_in_flight", Double(grown) / Double(max(1, held)))])
+}
+
+let args = CommandLine.arguments
+guard args.count >= 2 else { fail("usage: dioscope-bench scan FILE | ftrace FILE | inflight [N]") }
+do {
+    switch args[1] {
+    case "scan" where args.count == 3: try scan(args[2])
+    case "ftrace" where args.count == 3: try ftrace(args[2])
+    case "inflight": inflight(args.count >= 3 ? Int(args[2]) ?? 100_000 : 100_000)
+    default: fail("usage: dioscope-bench scan FILE | ftrace FILE | inflight [N]")
+    }
+} catch {
+    fail("\(error)")
+}
