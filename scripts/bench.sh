@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# `make bench`: dioscope's performance figures, measured side by side in one run.
+#
+#   scripts/bench.sh [OUTDIR]          (default out/bench)
+#
+# Environment:
+#   BENCH_ROUNDS=5           interleaved rounds of the live-overhead comparison
+#   BENCH_FIO_SECONDS=10     fio run time per live-overhead round
+#   BENCH_RECORD_SECONDS=25  fio run time recorded for the offline trace (>= 20 M events)
+#   BENCH_SOAK_SECONDS=600   the long live run for flat memory (0 skips it)
+#
+# Sections (each writes OUTDIR/<name>.json; a summary table is printed at the end):
+#   live     fio IOPS untraced / under `dioscope live` / under bpftrace counting the same
+#            tracepoints, interleaved, median of BENCH_ROUNDS each (scripts/bench-live.sh)
+#   offline  `dioscope analyze` on a recorded fio trace: events/s, MB/s, peak RSS, and as a
+#            fraction of a plain scan of the same file's records (dioscope-bench scan)
+#   ftrace   ftrace text import lines/s on a capture of the same workload
+#   memory   analyzer bytes per I/O in flight (dioscope-bench inflight), and RSS at start
+#            and end of a BENCH_SOAK_SECONDS live run beside fio (scripts/soak.sh)
+# Needs root (tracing, loop devices). Leaves nothing mounted or attached.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=${1:-out/bench}
+rounds=${BENCH_ROUNDS:-5}
+fio_secs=${BENCH_FIO_SECONDS:-10}
+rec_secs=${BENCH_RECORD_SECONDS:-25}
+soak_secs=${BENCH_SOAK_SECONDS:-600}
+mkdir -p "$out"
+bin=.build/release/dioscope
+bench=.build/release/dioscope-bench
+
+[[ $(id -u) -eq 0 ]] || { echo "bench: needs root (tracing, loop devices)" >&2; exit 4; }
+scripts/install-deps.sh
+command -v bpftrace >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bpftrace >/dev/null
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+swift build -c release --product dioscope >/dev/null
+swift build -c release --product dioscope-bench >/dev/null
+
+machine() {
+	printf '{"host":"%s","kernel":"%s","cpus":%d,"cpu_model":"%s","mem_gib":%d,"date":"%s","commit":"%s"}\n' \
+		"$(hostname)" "$(uname -r)" "$(nproc)" \
+		"$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)" \
+		$(($(awk '/^MemTotal/ {print $2}' /proc/meminfo) / 1048576)) \
+		"$(date -u +%FT%TZ)" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+}
+machine >"$out/machine.json"
+
+# ---- live overhead -------------------------------------------------------------------------
+echo "== live overhead: $rounds interleaved rounds of ${fio_secs}s per mode" >&2
+BENCH_ROUNDS=$rounds BENCH_FIO_SECONDS=$fio_secs scripts/bench-live.sh "$out/live" >&2
+cp "$out/live/summary.json" "$out/live.json"
+
+# ---- offline: record a large trace, then scan and analyze it --------------------------------
+echo "== offline: recording ${rec_secs}s of fio" >&2
+eval "$(scripts/loopfs.sh up xfs 2G)"
+trap 'scripts/loopfs.sh down "$MNT" >/dev/null 2>&1 || true' EXIT
+fio --name=layout --filename="$MNT/f" --size=256m --rw=write --bs=1m --direct=1 --ioengine=psync >/dev/null
+big=$out/fio-randwrite.dscope
+rm -f "$big"
+fio_cmd=(fio --name=w --filename="$MNT/f" --size=256m --rw=randwrite --bs=4k --direct=1
+	--ioengine=libaio --iodepth=16 --time_based --output-format=terse)
+"$bin" record -o "$big" -- "${fio_cmd[@]}" --runtime="$rec_secs" >/dev/null 2>"$out/record.err" || true
+[[ -s $big ]] || { echo "bench: recording failed:" >&2; cat "$out/record.err" >&2; exit 1; }
+
+"$bench" scan "$big" >"$out/scan.json"
+# analyze twice, the second run timed (the first warms the page cache)
+"$bin" analyze "$big" >/dev/null 2>&1 || true
+/usr/bin/time -f '%e %M' -o "$out/analyze.time" "$bin" analyze "$big" >"$out/analyze.txt" 2>&1 || true
+python3 - "$out" <<'EOF'
+import json, sys
+out = sys.argv[1]
+scan = json.load(open(f"{out}/scan.json"))
+secs, rss_kb = open(f"{out}/analyze.time").read().split()[-2:]
+secs = float(secs)
+ev = scan["records"]
+r = {"events": ev, "bytes": scan["bytes"], "analyze_seconds": secs,
+     "analyze_events_per_s": ev / secs, "analyze_mb_per_s": scan["bytes"] / 1e6 / secs,
+     "analyze_peak_rss_mb": int(rss_kb) / 1024,
+     "scan_records_per_s": scan["raw_records_per_s"], "decode_events_per_s": scan["decode_events_per_s"],
+     "analyze_fraction_of_scan": (ev / secs) / scan["raw_records_per_s"]}
+json.dump(r, open(f"{out}/offline.json", "w"), indent=1)
+EOF
+
+# ---- ftrace text import ----------------------------------------------------------------------
+echo "== ftrace: capturing 5s of the same fio as text" >&2
+rc=0
+scripts/capture-ftrace.sh -o "$out/fio-randwrite.trace" --mnt "$MNT" -b 262144 -- \
+	"${fio_cmd[@]}" --runtime=5 >/dev/null 2>"$out/ftrace.err" || rc=$?
+((rc == 0 || rc == 3)) || { echo "bench: ftrace capture failed ($rc):" >&2; cat "$out/ftrace.err" >&2; exit 1; }
+"$bench" ftrace "$out/fio-randwrite.trace" >"$out/ftrace.json"
+rm -f "$out/fio-randwrite.trace"
+scripts/loopfs.sh down "$MNT" >/dev/null
+trap - EXIT
+
+# ---- memory ----------------------------------------------------------------------------------
+echo "== memory: bytes per I/O in flight; ${soak_secs}s live run" >&2
+"$bench" inflight 10000 >"$out/inflight.json"
+if ((soak_secs > 0)); then
+	scripts/soak.sh "$soak_secs" "$out/soak" >&2
+fi
+python3 - "$out" "$soak_secs" <<'EOF'
+import json, sys, os
+out, soak = sys.argv[1], int(sys.argv[2])
+m = json.load(open(f"{out}/inflight.json"))
+r = {"bytes_per_io_in_flight": m["bytes_per_io_in_flight"], "ios_in_flight": m["ios_in_flight"]}
+if soak > 0 and os.path.exists(f"{out}/soak/rss.tsv"):
+    rows = [tuple(map(int, l.split())) for l in open(f"{out}/soak/rss.tsv") if l.strip()]
+    r.update({"soak_seconds": soak, "soak_rss_start_mb": rows[0][1] / 1024,
+              "soak_rss_peak_mb": max(x[1] for x in rows) / 1024, "soak_rss_end_mb": rows[-1][1] / 1024})
+    try:
+        fio = json.load(open(f"{out}/soak/fio.json"))
+        r["soak_fio_iops"] = fio["jobs"][0]["write"]["iops"]
+    except Exception:
+        pass
+json.dump(r, open(f"{out}/memory.json", "w"), indent=1)
+EOF
+
+# ---- summary ---------------------------------------------------------------------------------
+python3 - "$out" <<'EOF'
+import json, sys
+out = sys.argv[1]
+M = json.load(open(f"{out}/machine.json"))
+L = json.load(open(f"{out}/live.json"))
+O = json.load(open(f"{out}/offline.json"))
+F = json.load(open(f"{out}/ftrace.json"))
+Y = json.load(open(f"{out}/memory.json"))
+print(f"dioscope bench — {M['host']}, {M['cpu_model']}, {M['cpus']} CPUs, {M['mem_gib']} GiB, "
+      f"kernel {M['kernel']}, commit {M['commit']}, {M['date']}")
+print()
+print("live overhead (fio randwrite 4k libaio iodepth 16, loop XFS; median of interleaved rounds)")
+for line in L.get("lines", []):
+    print("  " + line)
+print()
+print(f"offline analyze: {O['events']/1e6:.1f} M events, {O['bytes']/1e6:.0f} MB")
+print(f"  analyze          {O['analyze_events_per_s']/1e6:8.2f} M events/s  {O['analyze_mb_per_s']:7.0f} MB/s  "
+      f"peak RSS {O['analyze_peak_rss_mb']:.0f} MB  (target >= 30 M events/s)")
+print(f"  plain scan       {O['scan_records_per_s']/1e6:8.2f} M records/s (decoded: {O['decode_events_per_s']/1e6:.2f} M/s)")
+print(f"  analyze / scan   {O['analyze_fraction_of_scan']:8.3f}")
+print()
+print(f"ftrace import: {F['lines']/1e6:.2f} M lines: {F['lines_per_s']/1e6:.2f} M lines/s, {F['mb_per_s']:.0f} MB/s "
+      f"(target >= 2 M lines/s)")
+print()
+print(f"memory: {Y['bytes_per_io_in_flight']:.0f} bytes per I/O in flight ({Y['ios_in_flight']} in flight; target <= 256)")
+if "soak_seconds" in Y:
+    print(f"  {Y['soak_seconds']} s live run beside fio: RSS {Y['soak_rss_start_mb']:.0f} MB at start, "
+          f"{Y['soak_rss_peak_mb']:.0f} MB peak, {Y['soak_rss_end_mb']:.0f} MB at end"
+          + (f" (fio {Y['soak_fio_iops']/1e3:.0f} k IOPS)" if 'soak_fio_iops' in Y else ""))
+EOF
