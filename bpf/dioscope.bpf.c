@@ -26,18 +26,20 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /*
  * One handler, two attachment types: <tp>_btf for tp_btf/<tp> and
  * <tp>_raw for raw_tp/<tp>. Both receive the tracepoint's arguments as
- * an array of u64; the handlers read through them with CO-RE.
+ * an array of u64. In tp_btf programs they are BTF-typed pointers that
+ * the handlers dereference directly (btf = true); raw_tp programs read
+ * through them with bpf_probe_read_kernel (see DSC_RD).
  */
 #define DSC_TP(tp, handler)					\
 SEC("tp_btf/" #tp)						\
 int tp##_btf(u64 *ctx)						\
 {								\
-	return handler(ctx);					\
+	return handler(ctx, true);				\
 }								\
 SEC("raw_tp/" #tp)						\
 int tp##_raw(u64 *ctx)						\
 {								\
-	return handler(ctx);					\
+	return handler(ctx, false);				\
 }
 
 DSC_TP(iomap_dio_rw_begin, dsc_dio_begin)
