@@ -97,12 +97,8 @@ static __always_inline int dsc_iomap_dstmap(u64 *ctx, bool btf)
 	if (!dsc_pass_fs_event(dev, ino))
 		return 0;
 	bdev = DSC_RD(btf, map, bdev, bd_dev);
-	if (bdev && (dsc_task_filtered() || dsc_filter_dev) && dsc_task_ok() &&
-	    !bpf_map_lookup_elem(&dsc_active_bdevs, &bdev)) {
-		u8 one = 1;
-
-		bpf_map_update_elem(&dsc_active_bdevs, &bdev, &one, BPF_ANY);
-	}
+	if ((dsc_task_filtered() || dsc_filter_dev) && dsc_task_ok())
+		dsc_note_bdev(bdev);
 	e = dsc_reserve(DSC_P_IOMAP_DSTMAP, DSC_EV_IOMAP_DSTMAP, dev, ino);
 	if (!e)
 		return 0;

@@ -63,7 +63,7 @@ fio --name=layout --filename="$file" --size=256m --rw=write --bs=1m --direct=1 \
 	--ioengine=psync >/dev/null
 
 # The bpftrace program: a count on every tracepoint dioscope attaches.
-bt_probes=$("$bin" probes --format json --no-verify | jq -r '
+bt_probes=$("$bin" probes --format json | jq -r '
 	.probes[] | select(.attach != "unavailable") |
 	(.name | split(":")) as [$g, $n] |
 	if $g == "syscalls" then "tracepoint:syscalls:sys_enter_\($n)", "tracepoint:syscalls:sys_exit_\($n)"

@@ -2,8 +2,10 @@ import DioscopeABI
 
 /// Every probe the embedded BPF object implements, in `dsc_probe_id` order.
 public enum ProbeCatalog {
-    private static func tp(_ id: dsc_probe_id, _ group: String, _ name: String, optional: Bool = false) -> ProbeSpec {
-        ProbeSpec(id: Int(id.rawValue), group: group, name: name, kind: .rawTracepoint, optional: optional)
+    private static func tp(_ id: dsc_probe_id, _ group: String, _ name: String, optional: Bool = false,
+                           enabledByDefault: Bool = true) -> ProbeSpec {
+        ProbeSpec(id: Int(id.rawValue), group: group, name: name, kind: .rawTracepoint, optional: optional,
+                  enabledByDefault: enabledByDefault)
     }
 
     private static func sc(_ id: dsc_probe_id, _ name: String) -> ProbeSpec {
@@ -19,9 +21,12 @@ public enum ProbeCatalog {
         tp(DSC_P_BIO_QUEUE, "block", "block_bio_queue"),
         tp(DSC_P_RQ_ISSUE, "block", "block_rq_issue"),
         tp(DSC_P_RQ_COMPLETE, "block", "block_rq_complete"),
-        tp(DSC_P_IO_START, "block", "block_io_start", optional: true),
-        tp(DSC_P_IO_DONE, "block", "block_io_done", optional: true),
-        tp(DSC_P_XFS_DIRECT_WRITE, "xfs", "xfs_file_direct_write", optional: true),
+        // block_io_start/done repeat block_rq_issue/complete for the same requests, and
+        // xfs_file_direct_write repeats iomap_dio_rw_begin (plus the on-disk size, unused):
+        // the analyzer joins I/Os without them, so they are off unless asked for.
+        tp(DSC_P_IO_START, "block", "block_io_start", optional: true, enabledByDefault: false),
+        tp(DSC_P_IO_DONE, "block", "block_io_done", optional: true, enabledByDefault: false),
+        tp(DSC_P_XFS_DIRECT_WRITE, "xfs", "xfs_file_direct_write", optional: true, enabledByDefault: false),
         tp(DSC_P_XFS_END_IO_DIRECT, "xfs", "xfs_end_io_direct_write", optional: true),
         tp(DSC_P_XFS_UNWRITTEN_CONV, "xfs", "xfs_unwritten_convert", optional: true),
         tp(DSC_P_XFS_SETFILESIZE, "xfs", "xfs_setfilesize", optional: true),

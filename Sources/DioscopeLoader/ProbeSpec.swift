@@ -20,6 +20,10 @@ public struct ProbeSpec: Sendable, Hashable {
     public let kind: Kind
     /// Whether dioscope can do without it (e.g. block_io_start on older kernels).
     public let optional: Bool
+    /// Attached unless asked otherwise. Probes whose events the analyzer does not
+    /// use are off by default (each costs some 100 ns per hit in the kernel and
+    /// its share of the consumer): `TraceConfiguration.includedProbes` turns them on.
+    public var enabledByDefault: Bool = true
 
     /// Display name, e.g. "iomap:iomap_dio_rw_begin" or "syscalls:pread64".
     public var displayName: String { "\(group):\(name)" }

@@ -15,6 +15,8 @@ public struct TraceConfiguration: Sendable {
     public var forcedMethod: AttachMethod?
     /// Probes to leave out entirely (by tracepoint or syscall name).
     public var excludedProbes: Set<String> = []
+    /// Probes off by default (`ProbeSpec.enabledByDefault`) to attach anyway.
+    public var includedProbes: Set<String> = []
 
     public init() {}
 

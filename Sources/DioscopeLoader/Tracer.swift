@@ -35,6 +35,8 @@ public final class Tracer {
     private var reportedDrops: [UInt64]
     private var lastDropCheckNs: UInt64
     private var detached = false
+    /// Devices the programs compare inline (`DSC_DEV_SLOTS`).
+    static let deviceSlots = 4
     /// Records handed out per poll at most (about 0.1 s of a busy run).
     static let consumeBudget = 1 << 17
 
@@ -60,6 +62,9 @@ public final class Tracer {
             if configuration.excludedProbes.contains(s.probe.name) {
                 s.method = .unavailable
                 s.reason = "excluded by configuration"
+            } else if !s.probe.enabledByDefault && !configuration.includedProbes.contains(s.probe.name) {
+                s.method = .unavailable
+                s.reason = "off by default: the analyzer does not need it (--enable-probe \(s.probe.name))"
             } else if let forced = configuration.forcedMethod, s.probe.kind == .rawTracepoint,
                 s.method != .unavailable, forced == .rawTP
             {
@@ -145,6 +150,13 @@ public final class Tracer {
         try rodata.set("dsc_addr_io_complete_rw_iopoll", symbols.ioCompleteRWIopoll)
         try rodata.set("dsc_addr_iomap_dio_bio_end_io", symbols.iomapDioBioEndIO)
         try rodata.set("dsc_filter_dev", !configuration.devices.isEmpty)
+        // a few devices are compared inline in the programs; more go to the dsc_devs hash
+        let devices = Array(Set(configuration.devices)).sorted()
+        if devices.count <= Self.deviceSlots {
+            try rodata.set("dsc_dev_slots", u32Array: devices)
+        } else {
+            try rodata.set("dsc_devs_in_map", true)
+        }
         try rodata.set("dsc_filter_pid", !configuration.pids.isEmpty)
         try rodata.set("dsc_filter_cgroup", configuration.cgroupID != nil)
         try rodata.set("dsc_cgroup_id", configuration.cgroupID ?? 0)

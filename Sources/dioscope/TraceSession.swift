@@ -24,6 +24,7 @@ final class TraceSession {
         if let cgroup = target.cgroup { config.cgroupID = try CgroupTarget.resolve(cgroup).id }
         config.pids = target.pids
         config.excludedProbes = target.excludedProbeNames
+        config.includedProbes = target.includedProbeNames
         for pid in target.pids where kill(pid, 0) != 0 && errno == ESRCH {
             throw ValidationError("--pid \(pid): no such process")
         }
