@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * dioscope's BPF programs: one object, every probe in two variants
- * (tp_btf and raw_tp) except the system calls, which use the classic
+ * (tp_btf and raw_tp). System calls have both a pair of raw syscall
+ * programs shared by all of them and, as a fallback, the classic
  * syscalls:* tracepoints. The loader autoloads one variant per probe.
  */
 #include "core_types.h"
@@ -19,6 +20,7 @@
 #include "ext4.bpf.h"
 #include "uring.bpf.h"
 #include "syscalls.bpf.h"
+#include "rawsys.bpf.h"
 #include "sched.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -65,3 +67,5 @@ DSC_TP(ext4_fallocate_enter, dsc_ext4_fallocate_enter)
 DSC_TP(ext4_fallocate_exit, dsc_ext4_fallocate_exit)
 DSC_TP(ext4_truncate_enter, dsc_ext4_truncate_enter)
 DSC_TP(sched_process_fork, dsc_sched_fork)
+DSC_TP(sys_enter, dsc_raw_sys_enter)
+DSC_TP(sys_exit, dsc_raw_sys_exit)

@@ -10,6 +10,8 @@
 #                         file: the tracing cost without the live analyzer)
 #   DIOSCOPE=.build/release/dioscope
 #   DIOSCOPE_ARGS=        extra arguments for `dioscope live` (e.g. --disable-probe X)
+#   BASELINE=path         another dioscope binary (e.g. an older build): adds the
+#                         mode "baseline", `live` of that binary, to compare
 #   BPF_STATS=1           afterwards, one more dioscope run with
 #                         kernel.bpf_stats_enabled=1: ns per run of each program
 #
@@ -28,6 +30,8 @@ rounds=${1:-5}
 out=${2:-out/bench-live}
 runtime=${RUNTIME:-10}
 modes=(${MODES:-untraced dioscope bpftrace})
+baseline=${BASELINE:-}
+[[ -z $baseline || " ${modes[*]} " == *" baseline "* ]] || modes+=(baseline)
 bin=${DIOSCOPE:-.build/release/dioscope}
 read -r -a extra <<<"${DIOSCOPE_ARGS:-}"
 
@@ -62,7 +66,10 @@ file=$MNT/bench
 fio --name=layout --filename="$file" --size=256m --rw=write --bs=1m --direct=1 \
 	--ioengine=psync >/dev/null
 
-# The bpftrace program: a count on every tracepoint dioscope attaches.
+# The bpftrace program: a count on every tracepoint dioscope attaches. For
+# system calls, the classic per-call tracepoints (dioscope uses the raw
+# sys_enter/sys_exit ones, which fire for every call on the machine: counting
+# those would not be what a bpftrace user does).
 bt_probes=$("$bin" probes --format json | jq -r '
 	.probes[] | select(.attach != "unavailable") |
 	(.name | split(":")) as [$g, $n] |
@@ -119,8 +126,12 @@ run_mode() {
 		stop_tracer || true
 		rm -f "$base.dscope"
 		;;
-	dioscope)
-		"$bin" live --dev "$MNT" "${extra[@]}" >"$base.out" 2>"$base.err" &
+	dioscope | baseline)
+		if [[ $mode == baseline ]]; then
+			"$baseline" live --dev "$MNT" >"$base.out" 2>"$base.err" &
+		else
+			"$bin" live --dev "$MNT" "${extra[@]}" >"$base.out" 2>"$base.err" &
+		fi
 		tracer_pid=$!
 		wait_for "$base.err" "^dioscope: tracing" "$tracer_pid" || die "dioscope live did not start: $(cat "$base.err")"
 		run_fio "$base.fio.json"
@@ -165,7 +176,7 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {
 # on stdout ("N events read", "source INCOMPLETE: D events dropped").
 dio_stats() {
 	local f err events secs drops
-	for f in "$out"/*.dioscope.out; do
+	for f in "$out"/*."$1".out; do
 		[[ -e $f ]] || continue
 		err=${f%.out}.err
 		read -r events secs drops < <(sed -n \
@@ -209,41 +220,53 @@ if [[ -n ${med[untraced]:-} ]]; then
 		summary+=",\"${mode}_cost_pct\":$cost"
 	done
 fi
-if [[ " ${modes[*]} " == *" dioscope "* ]]; then
-	stats=$(dio_stats)
+for mode in dioscope baseline; do
+	[[ " ${modes[*]} " == *" $mode "* ]] || continue
+	stats=$(dio_stats "$mode")
 	ev_rate=$(awk '$2 > 0 {printf "%.0f ", $1 / $2}' <<<"$stats" | median)
 	read -r ev_total drops_total drops_max < <(awk '
 		{ ev += $1; d += $3; if ($3 > m) m = $3 } END { printf "%d %d %d\n", ev, d, m }' <<<"$stats")
-	echo "  dioscope: median $ev_rate events/s; $drops_total events dropped over all runs (worst run $drops_max)"
-	summary+=",\"dioscope_events_per_s\":$ev_rate,\"dioscope_events\":$ev_total"
-	summary+=",\"dioscope_drops\":$drops_total,\"dioscope_drops_worst_run\":$drops_max"
-fi
+	echo "  $mode: median $ev_rate events/s; $drops_total events dropped over all runs (worst run $drops_max)"
+	summary+=",\"${mode}_events_per_s\":$ev_rate,\"${mode}_events\":$ev_total"
+	summary+=",\"${mode}_drops\":$drops_total,\"${mode}_drops_worst_run\":$drops_max"
+done
 
 # ns per program run, from the kernel's BPF statistics, in a separate run
 # (the statistics cost a clock read per run and would skew the rounds above).
-if [[ -n ${BPF_STATS:-} ]]; then
-	stats_old=$(sysctl -n kernel.bpf_stats_enabled)
-	sysctl -q kernel.bpf_stats_enabled=1
-	base=$out/stats.dioscope
+# Other tracing on the machine runs these programs too (filtered out early):
+# run counts above fio's I/Os are theirs.
+bpf_stats_run() {
+	local label=$1 before secs ios
+	shift
+	local base=$out/stats.$label
 	before=$(bpftool prog show -j | jq -c '[.[].id]')
-	"$bin" live --dev "$MNT" "${extra[@]}" >"$base.out" 2>"$base.err" &
+	"$@" live --dev "$MNT" >"$base.out" 2>"$base.err" &
 	tracer_pid=$!
-	wait_for "$base.err" "^dioscope: tracing" "$tracer_pid" || die "dioscope live did not start"
+	wait_for "$base.err" "^dioscope: tracing" "$tracer_pid" || die "$label live did not start"
 	run_fio "$base.fio.json"
 	bpftool prog show -j | jq --argjson before "$before" -c \
 		'[.[] | select(.id as $i | $before | index($i) | not) | select(.run_cnt != null and .run_cnt > 0)
 		  | {name, run_cnt, run_time_ns, ns_per_run: (.run_time_ns / .run_cnt | floor)}]
-		  | sort_by(-.run_time_ns)' >"$out/bpf_stats.json"
+		  | sort_by(-.run_time_ns)' >"$base.bpf_stats.json"
 	stop_tracer || true
+	secs=$(jq '.jobs[0].job_runtime / 1000' "$base.fio.json")
+	ios=$(jq '.jobs[0].write.total_ios' "$base.fio.json")
+	echo
+	echo "$label: BPF programs under fio ($(jq -r '.jobs[0].write.iops | floor' "$base.fio.json") IOPS with bpf_stats on, $ios I/Os):"
+	jq -r --argjson s "$secs" '.[] | "  \(.name | .[0:22] | . + " " * (22 - length)) \(.run_cnt) runs  \(.ns_per_run) ns/run  \(.run_time_ns / 1e5 / $s | floor / 100) % of a CPU"' \
+		"$base.bpf_stats.json"
+	jq -r --argjson s "$secs" --argjson ios "$ios" '"  total: \(map(.run_time_ns) | add / 1e5 / $s | floor / 100) % of a CPU; \(map(.run_time_ns) | add / $ios | floor) ns and \(map(.run_cnt) | add / $ios * 10 | floor / 10) program runs per fio I/O"' \
+		"$base.bpf_stats.json"
+	summary+=",\"${label}_bpf_ns_per_io\":$(jq --argjson ios "$ios" 'map(.run_time_ns) | add / $ios | floor' "$base.bpf_stats.json")"
+	summary+=",\"${label}_bpf_stats\":$(cat "$base.bpf_stats.json")"
+}
+if [[ -n ${BPF_STATS:-} ]]; then
+	stats_old=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -q kernel.bpf_stats_enabled=1
+	[[ -n $baseline ]] && bpf_stats_run baseline "$baseline"
+	bpf_stats_run dioscope "$bin"
 	sysctl -q kernel.bpf_stats_enabled="$stats_old"
 	stats_old=
-	secs=$(jq '.jobs[0].job_runtime / 1000' "$base.fio.json")
-	echo
-	echo "BPF programs under fio ($(jq -r '.jobs[0].write.iops | floor' "$base.fio.json") IOPS with bpf_stats on):"
-	jq -r --argjson s "$secs" '.[] | "  \(.name | .[0:16] | . + " " * (16 - length)) \(.run_cnt) runs  \(.ns_per_run) ns/run  \(.run_time_ns / 1e5 / $s | floor / 100) % of a CPU"' \
-		"$out/bpf_stats.json"
-	jq -r --argjson s "$secs" '"  total: \(map(.run_time_ns) | add / 1e5 / $s | floor / 100) % of a CPU, \(map(.run_time_ns) | add) ns over \(map(.run_cnt) | add) runs"' "$out/bpf_stats.json"
-	summary+=",\"bpf_stats\":$(cat "$out/bpf_stats.json")"
 fi
 
 summary+="}"

@@ -54,6 +54,18 @@ public enum ProbeCatalog {
         tp(DSC_P_XFS_ZERO_EOF, "xfs", "xfs_zero_eof", optional: true),
     ]
 
+    /// `enum dsc_sysno` of each syscall probe, by name.
+    public static func syscallNumber(_ name: String) -> Int? {
+        let table: [String: dsc_sysno] = [
+            "pread64": DSC_SYS_PREAD64, "pwrite64": DSC_SYS_PWRITE64, "preadv2": DSC_SYS_PREADV2,
+            "pwritev2": DSC_SYS_PWRITEV2, "io_submit": DSC_SYS_IO_SUBMIT, "io_getevents": DSC_SYS_IO_GETEVENTS,
+            "io_pgetevents": DSC_SYS_IO_PGETEVENTS, "io_uring_enter": DSC_SYS_IO_URING_ENTER,
+            "fallocate": DSC_SYS_FALLOCATE, "ftruncate": DSC_SYS_FTRUNCATE, "fsync": DSC_SYS_FSYNC,
+            "fdatasync": DSC_SYS_FDATASYNC,
+        ]
+        return table[name].map { Int($0.rawValue) }
+    }
+
     /// Number of probe ids (`DSC_P_MAX`).
     public static var count: Int { Int(DSC_P_MAX.rawValue) }
 

@@ -7,7 +7,9 @@ public struct ProbeSpec: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         /// A tracepoint with a BTF prototype: tp_btf or raw_tp variant.
         case rawTracepoint
-        /// The classic syscalls:sys_enter_<name> / sys_exit_<name> pair.
+        /// A system call: raw_syscalls:sys_enter/sys_exit (tp_btf or raw_tp, one
+        /// program pair shared by every call), or the classic
+        /// syscalls:sys_enter_<name> / sys_exit_<name> pair as a fallback.
         case syscall
     }
 
@@ -33,6 +35,8 @@ public struct ProbeSpec: Sendable, Hashable {
         switch (kind, method) {
         case (.rawTracepoint, .tpBTF): return [name + "_btf"]
         case (.rawTracepoint, .rawTP): return [name + "_raw"]
+        case (.syscall, .tpBTF): return ["sys_enter_btf", "sys_exit_btf"]
+        case (.syscall, .rawTP): return ["sys_enter_raw", "sys_exit_raw"]
         case (.syscall, .tracepoint): return ["sys_enter_" + name, "sys_exit_" + name]
         default: return []
         }
@@ -43,7 +47,11 @@ public struct ProbeSpec: Sendable, Hashable {
         AttachMethod.allCases.flatMap { programNames(for: $0) }
     }
 
-    /// tracefs event directories whose existence the probe requires.
+    /// The raw syscall tracepoints behind every syscall probe's tp_btf/raw_tp programs.
+    public static let rawSyscallEventDirectories = ["raw_syscalls/sys_enter", "raw_syscalls/sys_exit"]
+
+    /// tracefs event directories whose existence the probe requires (for a
+    /// syscall, with the classic tracepoints).
     public var eventDirectories: [String] {
         switch kind {
         case .rawTracepoint: return ["\(group)/\(name)"]

@@ -65,8 +65,7 @@ public final class Tracer {
             } else if !s.probe.enabledByDefault && !configuration.includedProbes.contains(s.probe.name) {
                 s.method = .unavailable
                 s.reason = "off by default: the analyzer does not need it (--enable-probe \(s.probe.name))"
-            } else if let forced = configuration.forcedMethod, s.probe.kind == .rawTracepoint,
-                s.method != .unavailable, forced == .rawTP
+            } else if let forced = configuration.forcedMethod, s.method == .tpBTF, forced == .rawTP
             {
                 s.method = .rawTP
                 s.reason = "raw_tp forced by configuration"
@@ -161,6 +160,12 @@ public final class Tracer {
         try rodata.set("dsc_filter_cgroup", configuration.cgroupID != nil)
         try rodata.set("dsc_cgroup_id", configuration.cgroupID ?? 0)
         try rodata.set("dsc_wakeup_bytes", UInt64(configuration.wakeupBytes))
+        // the system calls the shared raw syscall programs report
+        var rawSyscalls: UInt64 = 0
+        for s in plan where s.probe.kind == .syscall && (s.method == .tpBTF || s.method == .rawTP) {
+            if let n = ProbeCatalog.syscallNumber(s.probe.name) { rawSyscalls |= 1 << UInt64(n) }
+        }
+        try rodata.set("dsc_sys_raw_mask", rawSyscalls)
         try rodata.apply()
 
         LibbpfLog.reset()
@@ -196,10 +201,13 @@ public final class Tracer {
 
     private func attachAll() throws(LoaderError) {
         guard let obj = object else { return }
+        var attached: Set<String> = []
         for i in statuses.indices where statuses[i].method != .unavailable {
             let status = statuses[i]
-            for name in status.probe.programNames(for: status.method) {
+            // the raw syscall programs serve every syscall probe: attach them once
+            for name in status.probe.programNames(for: status.method) where !attached.contains(name) {
                 guard let p = bpf_object__find_program_by_name(obj, name) else { continue }
+                attached.insert(name)
                 if let link = bpf_program__attach(p) {
                     links.append(link)
                     attachedPrograms.append((bpf_program__fd(p), status.probe.id))
