@@ -65,6 +65,11 @@ public final class Tracer {
             } else if !s.probe.enabledByDefault && !configuration.includedProbes.contains(s.probe.name) {
                 s.method = .unavailable
                 s.reason = "off by default: the analyzer does not need it (--enable-probe \(s.probe.name))"
+            } else if configuration.classicSyscalls, s.probe.kind == .syscall, s.method != .unavailable,
+                s.probe.eventDirectories.allSatisfy({ environment.hasEvent($0) })
+            {
+                s.method = .tracepoint
+                s.reason = "classic syscalls tracepoints (by configuration)"
             } else if let forced = configuration.forcedMethod, s.method == .tpBTF, forced == .rawTP
             {
                 s.method = .rawTP
