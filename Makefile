@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live clean
+.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live bench bench-live clean
 
 all: build
 
@@ -31,6 +31,14 @@ demo: deps build
 test: deps workloads
 	$(SWIFT) build
 	scripts/run-tests.sh
+
+# Live tracing overhead (issue #5): fio IOPS untraced / under `dioscope live` /
+# under bpftrace counting the same tracepoints, interleaved, median of ROUNDS.
+ROUNDS ?= 5
+bench-live: build
+	BPF_STATS=1 scripts/bench-live.sh $(ROUNDS)
+
+bench: bench-live
 
 clean:
 	rm -rf .build out

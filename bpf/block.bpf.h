@@ -42,10 +42,10 @@ static __always_inline u16 dsc_block_flags(blk_opf_t opf)
 }
 
 /* block_bio_queue(bio *) */
-static __always_inline int dsc_bio_queue(u64 *ctx)
+static __always_inline int dsc_bio_queue(u64 *ctx, bool btf)
 {
 	struct bio *bio = (struct bio *)ctx[0];
-	u32 bdev = BPF_CORE_READ(bio, bi_bdev, bd_dev);
+	u32 bdev = DSC_RD(btf, bio, bi_bdev, bd_dev);
 	blk_opf_t opf;
 	struct dsc_event *e;
 	u16 flags;
@@ -55,15 +55,17 @@ static __always_inline int dsc_bio_queue(u64 *ctx)
 	e = dsc_reserve(DSC_P_BIO_QUEUE, DSC_EV_BIO_QUEUE, bdev, 0);
 	if (!e)
 		return 0;
-	opf = BPF_CORE_READ(bio, bi_opf);
+	opf = DSC_RD(btf, bio, bi_opf);
 	flags = dsc_block_flags(opf);
-	e->block.sector = BPF_CORE_READ(bio, bi_iter.bi_sector);
-	e->block.bytes = BPF_CORE_READ(bio, bi_iter.bi_size);
+	e->block.sector = DSC_RD(btf, bio, bi_iter.bi_sector);
+	e->block.bytes = DSC_RD(btf, bio, bi_iter.bi_size);
 	e->block.nr_sector = e->block.bytes >> 9;
 	e->block.ptr = (u64)bio;
 	if (dsc_addr_iomap_dio_bio_end_io &&
-	    (u64)BPF_CORE_READ(bio, bi_end_io) == dsc_addr_iomap_dio_bio_end_io) {
-		struct iomap_dio *dio = BPF_CORE_READ(bio, bi_private);
+	    (u64)DSC_RD(btf, bio, bi_end_io) == dsc_addr_iomap_dio_bio_end_io) {
+		struct iomap_dio *dio = DSC_RD(btf, bio, bi_private);
+
+		/* bi_private is a void *: not a BTF pointer, read it by helper */
 
 		e->block.kiocb = (u64)BPF_CORE_READ(dio, iocb);
 		flags |= DSC_BF_IOMAP_DIO;
@@ -75,23 +77,23 @@ static __always_inline int dsc_bio_queue(u64 *ctx)
 }
 
 /* The device a request is for, as the block tracepoints print it. */
-static __always_inline u32 dsc_rq_dev(struct request *rq)
+static __always_inline u32 dsc_rq_dev(struct request *rq, bool btf)
 {
-	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+	struct gendisk *disk = DSC_RD(btf, rq, q, disk);
 	u32 major, minor;
 
 	if (!disk)
 		return 0;
-	major = BPF_CORE_READ(disk, major);
-	minor = BPF_CORE_READ(disk, first_minor);
+	major = DSC_RD(btf, disk, major);
+	minor = DSC_RD(btf, disk, first_minor);
 	return (major << 20) | minor;
 }
 
 static __always_inline int dsc_rq_event(u64 *ctx, u32 probe, u16 type,
-					s32 error, u32 bytes_override)
+					s32 error, u32 bytes_override, bool btf)
 {
 	struct request *rq = (struct request *)ctx[0];
-	u32 bdev = dsc_rq_dev(rq);
+	u32 bdev = dsc_rq_dev(rq, btf);
 	blk_opf_t opf;
 	struct dsc_event *e;
 
@@ -100,9 +102,9 @@ static __always_inline int dsc_rq_event(u64 *ctx, u32 probe, u16 type,
 	e = dsc_reserve(probe, type, bdev, 0);
 	if (!e)
 		return 0;
-	opf = BPF_CORE_READ(rq, cmd_flags);
-	e->block.sector = BPF_CORE_READ(rq, __sector);
-	e->block.bytes = bytes_override ? bytes_override : BPF_CORE_READ(rq, __data_len);
+	opf = DSC_RD(btf, rq, cmd_flags);
+	e->block.sector = DSC_RD(btf, rq, __sector);
+	e->block.bytes = bytes_override ? bytes_override : DSC_RD(btf, rq, __data_len);
 	e->block.nr_sector = e->block.bytes >> 9;
 	e->block.ptr = (u64)rq;
 	e->block.error = error;
@@ -113,28 +115,28 @@ static __always_inline int dsc_rq_event(u64 *ctx, u32 probe, u16 type,
 }
 
 /* block_rq_issue(request *) */
-static __always_inline int dsc_rq_issue(u64 *ctx)
+static __always_inline int dsc_rq_issue(u64 *ctx, bool btf)
 {
-	return dsc_rq_event(ctx, DSC_P_RQ_ISSUE, DSC_EV_RQ_ISSUE, 0, 0);
+	return dsc_rq_event(ctx, DSC_P_RQ_ISSUE, DSC_EV_RQ_ISSUE, 0, 0, btf);
 }
 
 /* block_rq_complete(request *, blk_status_t error, unsigned int nr_bytes) */
-static __always_inline int dsc_rq_complete(u64 *ctx)
+static __always_inline int dsc_rq_complete(u64 *ctx, bool btf)
 {
 	return dsc_rq_event(ctx, DSC_P_RQ_COMPLETE, DSC_EV_RQ_COMPLETE,
-			    (s32)(u8)ctx[1], (u32)ctx[2]);
+			    (s32)(u8)ctx[1], (u32)ctx[2], btf);
 }
 
 /* block_io_start(request *) */
-static __always_inline int dsc_io_start(u64 *ctx)
+static __always_inline int dsc_io_start(u64 *ctx, bool btf)
 {
-	return dsc_rq_event(ctx, DSC_P_IO_START, DSC_EV_IO_START, 0, 0);
+	return dsc_rq_event(ctx, DSC_P_IO_START, DSC_EV_IO_START, 0, 0, btf);
 }
 
 /* block_io_done(request *) */
-static __always_inline int dsc_io_done(u64 *ctx)
+static __always_inline int dsc_io_done(u64 *ctx, bool btf)
 {
-	return dsc_rq_event(ctx, DSC_P_IO_DONE, DSC_EV_IO_DONE, 0, 0);
+	return dsc_rq_event(ctx, DSC_P_IO_DONE, DSC_EV_IO_DONE, 0, 0, btf);
 }
 
 #endif /* DIOSCOPE_BLOCK_BPF_H */

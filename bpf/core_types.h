@@ -237,7 +237,23 @@ struct files_struct {
 	struct fdtable *fdt;
 } __attribute__((preserve_access_index));
 
+/* x86-64: the user registers at system call entry (raw_syscalls). */
+struct pt_regs {
+	unsigned long r10;
+	unsigned long r8;
+	unsigned long r9;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long orig_ax;
+} __attribute__((preserve_access_index));
+
+struct thread_info {
+	u32 status;		/* TS_COMPAT: a 32-bit system call */
+} __attribute__((preserve_access_index));
+
 struct task_struct {
+	struct thread_info thread_info;
 	pid_t pid;
 	pid_t tgid;
 	struct files_struct *files;

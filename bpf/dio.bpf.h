@@ -6,113 +6,109 @@
 #define DIOSCOPE_DIO_BPF_H
 
 /* iomap_dio_rw_begin(kiocb *, iov_iter *, unsigned int dio_flags, size_t done_before) */
-static __always_inline int dsc_dio_begin(u64 *ctx)
+static __always_inline int dsc_dio_begin(u64 *ctx, bool btf)
 {
 	struct kiocb *iocb = (struct kiocb *)ctx[0];
 	struct iov_iter *iter = (struct iov_iter *)ctx[1];
-	struct inode *inode = dsc_kiocb_inode(iocb);
-	u32 dev = dsc_inode_dev(inode);
-	u64 ino = dsc_inode_ino(inode);
+	struct inode *inode = dsc_kiocb_inode(iocb, btf);
+	u32 dev = dsc_inode_dev(inode, btf);
+	u64 ino = dsc_inode_ino(inode, btf);
 	struct dsc_event *e;
 	u8 api;
 
 	if (!dsc_pass_task_event(dev))
 		return 0;
 	if (dsc_task_filtered() || dsc_filter_dev)
-		dsc_note_active(dev, ino, BPF_CORE_READ(inode, i_sb, s_bdev, bd_dev));
+		dsc_note_active(dev, ino, DSC_RD(btf, inode, i_sb, s_bdev, bd_dev));
 	e = dsc_reserve(DSC_P_DIO_BEGIN, DSC_EV_DIO_BEGIN, dev, ino);
 	if (!e)
 		return 0;
-	api = dsc_kiocb_api(iocb);
+	api = dsc_kiocb_api(iocb, btf);
 	e->dio_begin.kiocb = (u64)iocb;
-	e->dio_begin.pos = BPF_CORE_READ(iocb, ki_pos);
-	e->dio_begin.count = BPF_CORE_READ(iter, count);
-	e->dio_begin.isize = dsc_inode_size(inode);
+	e->dio_begin.pos = DSC_RD(btf, iocb, ki_pos);
+	e->dio_begin.count = DSC_RD(btf, iter, count);
+	e->dio_begin.isize = dsc_inode_size(inode, btf);
 	e->dio_begin.done_before = ctx[3];
 	e->dio_begin.user_ref = dsc_kiocb_user_ref(iocb, api);
-	e->dio_begin.ki_flags = BPF_CORE_READ(iocb, ki_flags);
+	e->dio_begin.ki_flags = DSC_RD(btf, iocb, ki_flags);
 	e->dio_begin.dio_flags = (u16)ctx[2];
 	/*
 	 * Synchronous kiocbs never carry IOCB_WRITE (only aio and io_uring set
 	 * it), so the direction comes from the iterator.
 	 */
-	if (bpf_core_field_exists(iter->data_source) && BPF_CORE_READ(iter, data_source))
+	if (bpf_core_field_exists(iter->data_source) && DSC_RD(btf, iter, data_source))
 		e->dio_begin.dio_flags |= DSC_DIO_X_WRITE;
 	e->dio_begin.api = api;
-	e->dio_begin.blkbits = dsc_inode_blkbits(inode);
+	e->dio_begin.blkbits = dsc_inode_blkbits(inode, btf);
 	dsc_submit(e, DSC_P_DIO_BEGIN);
 	return 0;
 }
 
 /* iomap_dio_rw_queued(inode *, loff_t offset, u64 length) */
-static __always_inline int dsc_dio_queued(u64 *ctx)
+static __always_inline int dsc_dio_queued(u64 *ctx, bool btf)
 {
 	struct inode *inode = (struct inode *)ctx[0];
 	struct dsc_event *e;
 
-	e = dsc_reserve_fs(inode, DSC_P_DIO_QUEUED, DSC_EV_DIO_QUEUED);
+	e = dsc_reserve_fs(inode, DSC_P_DIO_QUEUED, DSC_EV_DIO_QUEUED, btf);
 	if (!e)
 		return 0;
 	e->dio_queued.offset = (s64)ctx[1];
 	e->dio_queued.length = ctx[2];
-	e->dio_queued.isize = dsc_inode_size(inode);
+	e->dio_queued.isize = dsc_inode_size(inode, btf);
 	dsc_submit(e, DSC_P_DIO_QUEUED);
 	return 0;
 }
 
 /* iomap_dio_complete(kiocb *, int error, ssize_t ret) */
-static __always_inline int dsc_dio_complete(u64 *ctx)
+static __always_inline int dsc_dio_complete(u64 *ctx, bool btf)
 {
 	struct kiocb *iocb = (struct kiocb *)ctx[0];
-	struct inode *inode = dsc_kiocb_inode(iocb);
+	struct inode *inode = dsc_kiocb_inode(iocb, btf);
 	struct dsc_event *e;
 	u8 api;
 
-	e = dsc_reserve_fs(inode, DSC_P_DIO_COMPLETE, DSC_EV_DIO_COMPLETE);
+	e = dsc_reserve_fs(inode, DSC_P_DIO_COMPLETE, DSC_EV_DIO_COMPLETE, btf);
 	if (!e)
 		return 0;
-	api = dsc_kiocb_api(iocb);
+	api = dsc_kiocb_api(iocb, btf);
 	e->dio_complete.kiocb = (u64)iocb;
-	e->dio_complete.pos = BPF_CORE_READ(iocb, ki_pos);
-	e->dio_complete.isize = dsc_inode_size(inode);
+	e->dio_complete.pos = DSC_RD(btf, iocb, ki_pos);
+	e->dio_complete.isize = dsc_inode_size(inode, btf);
 	e->dio_complete.ret = (s64)ctx[2];
 	e->dio_complete.user_ref = dsc_kiocb_user_ref(iocb, api);
 	e->dio_complete.error = (s32)ctx[1];
-	e->dio_complete.ki_flags = BPF_CORE_READ(iocb, ki_flags);
+	e->dio_complete.ki_flags = DSC_RD(btf, iocb, ki_flags);
 	e->dio_complete.api = api;
 	dsc_submit(e, DSC_P_DIO_COMPLETE);
 	return 0;
 }
 
 /* iomap_iter_dstmap(inode *, iomap *) */
-static __always_inline int dsc_iomap_dstmap(u64 *ctx)
+static __always_inline int dsc_iomap_dstmap(u64 *ctx, bool btf)
 {
 	struct inode *inode = (struct inode *)ctx[0];
 	struct iomap *map = (struct iomap *)ctx[1];
-	u32 dev = dsc_inode_dev(inode);
-	u64 ino = dsc_inode_ino(inode);
+	u32 dev = dsc_inode_dev(inode, btf);
+	u64 ino = dsc_inode_ino(inode, btf);
 	struct dsc_event *e;
 	u32 bdev;
 
 	if (!dsc_pass_fs_event(dev, ino))
 		return 0;
-	bdev = BPF_CORE_READ(map, bdev, bd_dev);
-	if (bdev && (dsc_task_filtered() || dsc_filter_dev) && dsc_task_ok() &&
-	    !bpf_map_lookup_elem(&dsc_active_bdevs, &bdev)) {
-		u8 one = 1;
-
-		bpf_map_update_elem(&dsc_active_bdevs, &bdev, &one, BPF_ANY);
-	}
+	bdev = DSC_RD(btf, map, bdev, bd_dev);
+	if ((dsc_task_filtered() || dsc_filter_dev) && dsc_task_ok())
+		dsc_note_bdev(bdev);
 	e = dsc_reserve(DSC_P_IOMAP_DSTMAP, DSC_EV_IOMAP_DSTMAP, dev, ino);
 	if (!e)
 		return 0;
-	e->iomap.addr = BPF_CORE_READ(map, addr);
-	e->iomap.offset = BPF_CORE_READ(map, offset);
-	e->iomap.length = BPF_CORE_READ(map, length);
-	e->iomap.type = BPF_CORE_READ(map, type);
-	e->iomap.flags = BPF_CORE_READ(map, flags);
+	e->iomap.addr = DSC_RD(btf, map, addr);
+	e->iomap.offset = DSC_RD(btf, map, offset);
+	e->iomap.length = DSC_RD(btf, map, length);
+	e->iomap.type = DSC_RD(btf, map, type);
+	e->iomap.flags = DSC_RD(btf, map, flags);
 	e->iomap.bdev = bdev;
-	e->iomap.blkbits = dsc_inode_blkbits(inode);
+	e->iomap.blkbits = dsc_inode_blkbits(inode, btf);
 	dsc_submit(e, DSC_P_IOMAP_DSTMAP);
 	return 0;
 }

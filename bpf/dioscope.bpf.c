@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * dioscope's BPF programs: one object, every probe in two variants
- * (tp_btf and raw_tp) except the system calls, which use the classic
+ * (tp_btf and raw_tp). System calls have both a pair of raw syscall
+ * programs shared by all of them and, as a fallback, the classic
  * syscalls:* tracepoints. The loader autoloads one variant per probe.
  */
 #include "core_types.h"
@@ -19,6 +20,7 @@
 #include "ext4.bpf.h"
 #include "uring.bpf.h"
 #include "syscalls.bpf.h"
+#include "rawsys.bpf.h"
 #include "sched.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -26,18 +28,20 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /*
  * One handler, two attachment types: <tp>_btf for tp_btf/<tp> and
  * <tp>_raw for raw_tp/<tp>. Both receive the tracepoint's arguments as
- * an array of u64; the handlers read through them with CO-RE.
+ * an array of u64. In tp_btf programs they are BTF-typed pointers that
+ * the handlers dereference directly (btf = true); raw_tp programs read
+ * through them with bpf_probe_read_kernel (see DSC_RD).
  */
 #define DSC_TP(tp, handler)					\
 SEC("tp_btf/" #tp)						\
 int tp##_btf(u64 *ctx)						\
 {								\
-	return handler(ctx);					\
+	return handler(ctx, true);				\
 }								\
 SEC("raw_tp/" #tp)						\
 int tp##_raw(u64 *ctx)						\
 {								\
-	return handler(ctx);					\
+	return handler(ctx, false);				\
 }
 
 DSC_TP(iomap_dio_rw_begin, dsc_dio_begin)
@@ -63,3 +67,5 @@ DSC_TP(ext4_fallocate_enter, dsc_ext4_fallocate_enter)
 DSC_TP(ext4_fallocate_exit, dsc_ext4_fallocate_exit)
 DSC_TP(ext4_truncate_enter, dsc_ext4_truncate_enter)
 DSC_TP(sched_process_fork, dsc_sched_fork)
+DSC_TP(sys_enter, dsc_raw_sys_enter)
+DSC_TP(sys_exit, dsc_raw_sys_exit)

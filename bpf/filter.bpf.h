@@ -33,9 +33,38 @@ static __always_inline bool dsc_task_ok(void)
 
 static __always_inline bool dsc_dev_ok(u32 dev)
 {
+	int i;
+
 	if (!dsc_filter_dev)
 		return true;
-	return bpf_map_lookup_elem(&dsc_devs, &dev) != NULL;
+	if (dsc_devs_in_map)
+		return bpf_map_lookup_elem(&dsc_devs, &dev) != NULL;
+	for (i = 0; i < DSC_DEV_SLOTS; i++) {
+		if (dev && dsc_dev_slots[i] == dev)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline struct dsc_note_cache *dsc_cache(void)
+{
+	u32 zero = 0;
+
+	return bpf_map_lookup_elem(&dsc_note_cache, &zero);
+}
+
+/* Remember a block device a traced task did direct I/O on. */
+static __always_inline void dsc_note_bdev(u32 bdev)
+{
+	struct dsc_note_cache *c = dsc_cache();
+	u8 one = 1;
+
+	if (!bdev || (c && c->bdev == bdev))
+		return;
+	if (!bpf_map_lookup_elem(&dsc_active_bdevs, &bdev))
+		bpf_map_update_elem(&dsc_active_bdevs, &bdev, &one, BPF_ANY);
+	if (c)
+		c->bdev = bdev;
 }
 
 static __always_inline bool dsc_inode_active(u32 dev, u64 ino)
@@ -52,16 +81,26 @@ static __always_inline bool dsc_inode_active(u32 dev, u64 ino)
 static __always_inline void dsc_note_active(u32 dev, u64 ino, u32 bdev)
 {
 	struct dsc_inode_key k = { .ino = ino, .dev = dev };
+	struct dsc_note_cache *c = dsc_cache();
 	u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	u8 one = 1;
 
 	/* Look before writing: updates cost far more than lookups. */
-	if (!bpf_map_lookup_elem(&dsc_active_inodes, &k))
-		bpf_map_update_elem(&dsc_active_inodes, &k, &one, BPF_ANY);
-	if (bdev && !bpf_map_lookup_elem(&dsc_active_bdevs, &bdev))
-		bpf_map_update_elem(&dsc_active_bdevs, &bdev, &one, BPF_ANY);
-	if (!bpf_map_lookup_elem(&dsc_active_tgids, &tgid))
-		bpf_map_update_elem(&dsc_active_tgids, &tgid, &one, BPF_ANY);
+	if (!c || c->ino != ino || c->dev != dev) {
+		if (!bpf_map_lookup_elem(&dsc_active_inodes, &k))
+			bpf_map_update_elem(&dsc_active_inodes, &k, &one, BPF_ANY);
+		if (c) {
+			c->ino = ino;
+			c->dev = dev;
+		}
+	}
+	dsc_note_bdev(bdev);
+	if (!c || c->tgid != tgid) {
+		if (!bpf_map_lookup_elem(&dsc_active_tgids, &tgid))
+			bpf_map_update_elem(&dsc_active_tgids, &tgid, &one, BPF_ANY);
+		if (c)
+			c->tgid = tgid;
+	}
 }
 
 /* Events run by the I/O's own task: syscalls, dio begin, direct write. */
@@ -77,6 +116,7 @@ static __always_inline bool dsc_pass_task_event(u32 dev)
  */
 static __always_inline bool dsc_pass_fileless_event(void)
 {
+	struct dsc_note_cache *c;
 	u32 tgid;
 
 	if (dsc_task_filtered())
@@ -84,7 +124,14 @@ static __always_inline bool dsc_pass_fileless_event(void)
 	if (!dsc_filter_dev)
 		return true;
 	tgid = bpf_get_current_pid_tgid() >> 32;
-	return bpf_map_lookup_elem(&dsc_active_tgids, &tgid) != NULL;
+	c = dsc_cache();
+	if (c && tgid && (c->tgid == tgid || c->fileless_tgid == tgid))
+		return true;
+	if (!bpf_map_lookup_elem(&dsc_active_tgids, &tgid))
+		return false;
+	if (c)
+		c->fileless_tgid = tgid;
+	return true;
 }
 
 /* Filesystem events that may run in any context. */

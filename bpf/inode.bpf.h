@@ -5,35 +5,47 @@
 #ifndef DIOSCOPE_INODE_BPF_H
 #define DIOSCOPE_INODE_BPF_H
 
-static __always_inline u32 dsc_inode_dev(struct inode *inode)
+/*
+ * Read src->a->b...: with @btf (a tp_btf program, whose arguments are
+ * BTF-typed pointers) as plain loads, which the verifier makes fault-safe;
+ * otherwise (raw_tp, pointers from maps) one bpf_probe_read_kernel() per
+ * level, which costs some 20 ns each. @btf is a constant: the compiler
+ * keeps one branch. Only for fields of the pointer's own type: a cast to
+ * a containing struct (aio_kiocb, xfs_inode) needs BPF_CORE_READ.
+ */
+#define DSC_RD(btf, src, a, ...)					\
+	((btf) ? ___arrow(src, a, ##__VA_ARGS__) :			\
+		 BPF_CORE_READ(src, a, ##__VA_ARGS__))
+
+static __always_inline u32 dsc_inode_dev(struct inode *inode, bool btf)
 {
-	return BPF_CORE_READ(inode, i_sb, s_dev);
+	return DSC_RD(btf, inode, i_sb, s_dev);
 }
 
-static __always_inline u64 dsc_inode_ino(struct inode *inode)
+static __always_inline u64 dsc_inode_ino(struct inode *inode, bool btf)
 {
-	return BPF_CORE_READ(inode, i_ino);
+	return DSC_RD(btf, inode, i_ino);
 }
 
-static __always_inline s64 dsc_inode_size(struct inode *inode)
+static __always_inline s64 dsc_inode_size(struct inode *inode, bool btf)
 {
-	return BPF_CORE_READ(inode, i_size);
+	return DSC_RD(btf, inode, i_size);
 }
 
-static __always_inline u8 dsc_inode_blkbits(struct inode *inode)
+static __always_inline u8 dsc_inode_blkbits(struct inode *inode, bool btf)
 {
-	return BPF_CORE_READ(inode, i_blkbits);
+	return DSC_RD(btf, inode, i_blkbits);
 }
 
-static __always_inline struct inode *dsc_kiocb_inode(struct kiocb *iocb)
+static __always_inline struct inode *dsc_kiocb_inode(struct kiocb *iocb, bool btf)
 {
-	return BPF_CORE_READ(iocb, ki_filp, f_inode);
+	return DSC_RD(btf, iocb, ki_filp, f_inode);
 }
 
 /* Which user API submitted this kiocb (enum dsc_api). */
-static __always_inline u8 dsc_kiocb_api(struct kiocb *iocb)
+static __always_inline u8 dsc_kiocb_api(struct kiocb *iocb, bool btf)
 {
-	u64 fn = (u64)BPF_CORE_READ(iocb, ki_complete);
+	u64 fn = (u64)DSC_RD(btf, iocb, ki_complete);
 
 	if (!fn)
 		return DSC_API_SYNC;
@@ -94,10 +106,11 @@ static __always_inline struct inode *dsc_fd_inode(s32 fd)
  * the iomap, xfs and ext4 handlers. NULL when filtered out or dropped.
  */
 static __always_inline struct dsc_event *dsc_reserve_fs(struct inode *inode,
-							 u32 probe, u16 type)
+							 u32 probe, u16 type,
+							 bool btf)
 {
-	u32 dev = dsc_inode_dev(inode);
-	u64 ino = dsc_inode_ino(inode);
+	u32 dev = dsc_inode_dev(inode, btf);
+	u64 ino = dsc_inode_ino(inode, btf);
 
 	if (!dsc_pass_fs_event(dev, ino))
 		return NULL;

@@ -19,6 +19,14 @@ const volatile bool dsc_filter_pid = false;
 const volatile bool dsc_filter_cgroup = false;
 const volatile u64 dsc_cgroup_id = 0;
 
+/*
+ * The device filter: up to DSC_DEV_SLOTS devices are compared inline (a
+ * loop device's filesystem and disk are one dev_t); more go to dsc_devs.
+ */
+#define DSC_DEV_SLOTS 4
+const volatile u32 dsc_dev_slots[DSC_DEV_SLOTS] = {};
+const volatile bool dsc_devs_in_map = false;
+
 /* Wake the consumer only once this many bytes are waiting in the ring. */
 const volatile u64 dsc_wakeup_bytes = 1 << 20;
 
@@ -90,6 +98,28 @@ struct {
 	__type(key, u32);
 	__type(value, u8);
 } dsc_active_tgids SEC(".maps");
+
+/*
+ * Per CPU, the last inode, block device and process noted active, so
+ * that the same I/O stream does not look them up in the maps every time.
+ * A cached entry may outlive an LRU eviction of the map entry only while
+ * this CPU keeps seeing that same inode: then it is re-noted when it
+ * changes, and kernel-context events meanwhile go by the map (accepted).
+ */
+struct dsc_note_cache {
+	u64 ino;
+	u32 dev;
+	u32 bdev;
+	u32 tgid;
+	u32 fileless_tgid;	/* last tgid found in dsc_active_tgids */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct dsc_note_cache);
+} dsc_note_cache SEC(".maps");
 
 /* A system call in progress, per thread. */
 struct dsc_sys_stash {

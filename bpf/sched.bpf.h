@@ -7,7 +7,7 @@
 #define DIOSCOPE_SCHED_BPF_H
 
 /* sched_process_fork(task_struct *parent, task_struct *child) */
-static __always_inline int dsc_sched_fork(u64 *ctx)
+static __always_inline int dsc_sched_fork(u64 *ctx, bool btf)
 {
 	struct task_struct *parent = (struct task_struct *)ctx[0];
 	struct task_struct *child = (struct task_struct *)ctx[1];
@@ -16,10 +16,10 @@ static __always_inline int dsc_sched_fork(u64 *ctx)
 
 	if (!dsc_filter_pid)
 		return 0;
-	ptgid = BPF_CORE_READ(parent, tgid);
+	ptgid = DSC_RD(btf, parent, tgid);
 	if (!bpf_map_lookup_elem(&dsc_tgids, &ptgid))
 		return 0;
-	ctgid = BPF_CORE_READ(child, tgid);
+	ctgid = DSC_RD(btf, child, tgid);
 	/*
 	 * Emits no record, so counts nothing on success (per-probe counts
 	 * are records). A child that cannot be added (the set is full) goes

@@ -57,7 +57,7 @@ static __always_inline void dsc_emit_sys_enter(struct dsc_sys_stash *st,
 	e->sys_enter.args[0] = st->args[0];
 	e->sys_enter.args[1] = st->args[1];
 	e->sys_enter.args[2] = st->args[2];
-	e->sys_enter.isize = st->inode ? dsc_inode_size((struct inode *)st->inode) : -1;
+	e->sys_enter.isize = st->inode ? dsc_inode_size((struct inode *)st->inode, false) : -1;
 	bpf_get_current_comm(e->sys_enter.comm, sizeof(e->sys_enter.comm));
 	dsc_submit(e, probe);
 	st->enter_emitted = 1;
@@ -82,8 +82,8 @@ static __always_inline int dsc_sys_enter(u32 probe, u16 sysno, s32 fd,
 	if (resolve) {
 		inode = dsc_fd_inode(fd);
 		if (inode) {
-			st.dev = dsc_inode_dev(inode);
-			st.ino = dsc_inode_ino(inode);
+			st.dev = dsc_inode_dev(inode, false);
+			st.ino = dsc_inode_ino(inode, false);
 		}
 		if (!dsc_dev_ok(st.dev))
 			return 0;
@@ -169,7 +169,7 @@ static __always_inline int dsc_sys_exit(u32 probe, u16 sysno, s64 ret)
 		e->sys_exit.sysno = sysno;
 		e->sys_exit.fd = st->fd;
 		e->sys_exit.ret = ret;
-		e->sys_exit.isize = st->inode ? dsc_inode_size((struct inode *)st->inode) : -1;
+		e->sys_exit.isize = st->inode ? dsc_inode_size((struct inode *)st->inode, false) : -1;
 		e->sys_exit.enter_ts = st->enter_ts;
 		dsc_submit(e, probe);
 	}

@@ -6,7 +6,7 @@
 #define DIOSCOPE_URING_BPF_H
 
 /* io_uring_complete(io_ring_ctx *, void *req, io_uring_cqe *) */
-static __always_inline int dsc_uring_complete(u64 *ctx)
+static __always_inline int dsc_uring_complete(u64 *ctx, bool btf)
 {
 	struct io_uring_cqe *cqe = (struct io_uring_cqe *)ctx[2];
 	struct dsc_event *e;
@@ -18,9 +18,9 @@ static __always_inline int dsc_uring_complete(u64 *ctx)
 		return 0;
 	e->uring.ctx = ctx[0];
 	e->uring.req = ctx[1];
-	e->uring.user_data = BPF_CORE_READ(cqe, user_data);
-	e->uring.res = BPF_CORE_READ(cqe, res);
-	e->uring.cflags = BPF_CORE_READ(cqe, flags);
+	e->uring.user_data = DSC_RD(btf, cqe, user_data);
+	e->uring.res = DSC_RD(btf, cqe, res);
+	e->uring.cflags = DSC_RD(btf, cqe, flags);
 	dsc_submit(e, DSC_P_URING_COMPLETE);
 	return 0;
 }

@@ -32,6 +32,15 @@ public struct FeatureProber {
         let missing = probe.eventDirectories.filter { !environment.hasEvent($0) }
         switch probe.kind {
         case .syscall:
+            // Raw syscall tracepoints: no perf record per call (the classic ones build one).
+            if ProbeSpec.rawSyscallEventDirectories.allSatisfy({ environment.hasEvent($0) }) {
+                if let btf, btf__find_by_name_kind(btf, "btf_trace_sys_enter", btfKindTypedef) > 0,
+                    btf__find_by_name_kind(btf, "btf_trace_sys_exit", btfKindTypedef) > 0
+                {
+                    return ProbeStatus(probe: probe, method: .tpBTF, reason: "raw_syscalls sys_enter/sys_exit (tp_btf)")
+                }
+                return ProbeStatus(probe: probe, method: .rawTP, reason: "raw_syscalls sys_enter/sys_exit (raw_tp)")
+            }
             if missing.isEmpty {
                 return ProbeStatus(probe: probe, method: .tracepoint, reason: "classic syscalls tracepoints")
             }

@@ -2,8 +2,10 @@ import DioscopeABI
 
 /// Every probe the embedded BPF object implements, in `dsc_probe_id` order.
 public enum ProbeCatalog {
-    private static func tp(_ id: dsc_probe_id, _ group: String, _ name: String, optional: Bool = false) -> ProbeSpec {
-        ProbeSpec(id: Int(id.rawValue), group: group, name: name, kind: .rawTracepoint, optional: optional)
+    private static func tp(_ id: dsc_probe_id, _ group: String, _ name: String, optional: Bool = false,
+                           enabledByDefault: Bool = true) -> ProbeSpec {
+        ProbeSpec(id: Int(id.rawValue), group: group, name: name, kind: .rawTracepoint, optional: optional,
+                  enabledByDefault: enabledByDefault)
     }
 
     private static func sc(_ id: dsc_probe_id, _ name: String) -> ProbeSpec {
@@ -19,9 +21,12 @@ public enum ProbeCatalog {
         tp(DSC_P_BIO_QUEUE, "block", "block_bio_queue"),
         tp(DSC_P_RQ_ISSUE, "block", "block_rq_issue"),
         tp(DSC_P_RQ_COMPLETE, "block", "block_rq_complete"),
-        tp(DSC_P_IO_START, "block", "block_io_start", optional: true),
-        tp(DSC_P_IO_DONE, "block", "block_io_done", optional: true),
-        tp(DSC_P_XFS_DIRECT_WRITE, "xfs", "xfs_file_direct_write", optional: true),
+        // block_io_start/done repeat block_rq_issue/complete for the same requests, and
+        // xfs_file_direct_write repeats iomap_dio_rw_begin (plus the on-disk size, unused):
+        // the analyzer joins I/Os without them, so they are off unless asked for.
+        tp(DSC_P_IO_START, "block", "block_io_start", optional: true, enabledByDefault: false),
+        tp(DSC_P_IO_DONE, "block", "block_io_done", optional: true, enabledByDefault: false),
+        tp(DSC_P_XFS_DIRECT_WRITE, "xfs", "xfs_file_direct_write", optional: true, enabledByDefault: false),
         tp(DSC_P_XFS_END_IO_DIRECT, "xfs", "xfs_end_io_direct_write", optional: true),
         tp(DSC_P_XFS_UNWRITTEN_CONV, "xfs", "xfs_unwritten_convert", optional: true),
         tp(DSC_P_XFS_SETFILESIZE, "xfs", "xfs_setfilesize", optional: true),
@@ -48,6 +53,18 @@ public enum ProbeCatalog {
         tp(DSC_P_SCHED_FORK, "sched", "sched_process_fork"),
         tp(DSC_P_XFS_ZERO_EOF, "xfs", "xfs_zero_eof", optional: true),
     ]
+
+    /// `enum dsc_sysno` of each syscall probe, by name.
+    public static func syscallNumber(_ name: String) -> Int? {
+        let table: [String: dsc_sysno] = [
+            "pread64": DSC_SYS_PREAD64, "pwrite64": DSC_SYS_PWRITE64, "preadv2": DSC_SYS_PREADV2,
+            "pwritev2": DSC_SYS_PWRITEV2, "io_submit": DSC_SYS_IO_SUBMIT, "io_getevents": DSC_SYS_IO_GETEVENTS,
+            "io_pgetevents": DSC_SYS_IO_PGETEVENTS, "io_uring_enter": DSC_SYS_IO_URING_ENTER,
+            "fallocate": DSC_SYS_FALLOCATE, "ftruncate": DSC_SYS_FTRUNCATE, "fsync": DSC_SYS_FSYNC,
+            "fdatasync": DSC_SYS_FDATASYNC,
+        ]
+        return table[name].map { Int($0.rawValue) }
+    }
 
     /// Number of probe ids (`DSC_P_MAX`).
     public static var count: Int { Int(DSC_P_MAX.rawValue) }

@@ -7,7 +7,9 @@ public struct ProbeSpec: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         /// A tracepoint with a BTF prototype: tp_btf or raw_tp variant.
         case rawTracepoint
-        /// The classic syscalls:sys_enter_<name> / sys_exit_<name> pair.
+        /// A system call: raw_syscalls:sys_enter/sys_exit (tp_btf or raw_tp, one
+        /// program pair shared by every call), or the classic
+        /// syscalls:sys_enter_<name> / sys_exit_<name> pair as a fallback.
         case syscall
     }
 
@@ -20,6 +22,10 @@ public struct ProbeSpec: Sendable, Hashable {
     public let kind: Kind
     /// Whether dioscope can do without it (e.g. block_io_start on older kernels).
     public let optional: Bool
+    /// Attached unless asked otherwise. Probes whose events the analyzer does not
+    /// use are off by default (each costs some 100 ns per hit in the kernel and
+    /// its share of the consumer): `TraceConfiguration.includedProbes` turns them on.
+    public var enabledByDefault: Bool = true
 
     /// Display name, e.g. "iomap:iomap_dio_rw_begin" or "syscalls:pread64".
     public var displayName: String { "\(group):\(name)" }
@@ -29,6 +35,8 @@ public struct ProbeSpec: Sendable, Hashable {
         switch (kind, method) {
         case (.rawTracepoint, .tpBTF): return [name + "_btf"]
         case (.rawTracepoint, .rawTP): return [name + "_raw"]
+        case (.syscall, .tpBTF): return ["sys_enter_btf", "sys_exit_btf"]
+        case (.syscall, .rawTP): return ["sys_enter_raw", "sys_exit_raw"]
         case (.syscall, .tracepoint): return ["sys_enter_" + name, "sys_exit_" + name]
         default: return []
         }
@@ -39,7 +47,11 @@ public struct ProbeSpec: Sendable, Hashable {
         AttachMethod.allCases.flatMap { programNames(for: $0) }
     }
 
-    /// tracefs event directories whose existence the probe requires.
+    /// The raw syscall tracepoints behind every syscall probe's tp_btf/raw_tp programs.
+    public static let rawSyscallEventDirectories = ["raw_syscalls/sys_enter", "raw_syscalls/sys_exit"]
+
+    /// tracefs event directories whose existence the probe requires (for a
+    /// syscall, with the classic tracepoints).
     public var eventDirectories: [String] {
         switch kind {
         case .rawTracepoint: return ["\(group)/\(name)"]

@@ -48,6 +48,16 @@ struct RodataPatch {
         for i in 0..<v.size { bytes[v.offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i))) }
     }
 
+    /// Sets a `u32` array variable; `values` may be shorter (the rest stays 0).
+    mutating func set(_ name: String, u32Array values: [UInt32]) throws(LoaderError) {
+        guard let v = variables[name], v.offset + v.size <= bytes.count, values.count * 4 <= v.size else {
+            throw .map(what: "setting \(name) in the BPF object's .rodata", errno: ENOENT)
+        }
+        for (n, value) in values.enumerated() {
+            for i in 0..<4 { bytes[v.offset + 4 * n + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(i))) }
+        }
+    }
+
     mutating func set(_ name: String, _ value: Bool) throws(LoaderError) {
         try set(name, value ? 1 : 0)
     }

@@ -15,6 +15,11 @@ public struct TraceConfiguration: Sendable {
     public var forcedMethod: AttachMethod?
     /// Probes to leave out entirely (by tracepoint or syscall name).
     public var excludedProbes: Set<String> = []
+    /// System calls through the classic syscalls:* tracepoints even when the raw
+    /// syscall tracepoints are usable (to measure one against the other).
+    public var classicSyscalls = false
+    /// Probes off by default (`ProbeSpec.enabledByDefault`) to attach anyway.
+    public var includedProbes: Set<String> = []
 
     public init() {}
 

@@ -42,6 +42,8 @@ public final class Tracer {
     /// here, never up to the wall clock: when it lags, the ring still holds
     /// seconds of older events.
     public private(set) var caughtUpAt: UInt64?
+    /// Devices the programs compare inline (`DSC_DEV_SLOTS`).
+    static let deviceSlots = 4
     /// Records handed out per poll at most (about 0.1 s of a busy run).
     static let consumeBudget = 1 << 17
 
@@ -67,8 +69,15 @@ public final class Tracer {
             if configuration.excludedProbes.contains(s.probe.name) {
                 s.method = .unavailable
                 s.reason = "excluded by configuration"
-            } else if let forced = configuration.forcedMethod, s.probe.kind == .rawTracepoint,
-                s.method != .unavailable, forced == .rawTP
+            } else if !s.probe.enabledByDefault && !configuration.includedProbes.contains(s.probe.name) {
+                s.method = .unavailable
+                s.reason = "off by default: the analyzer does not need it (--enable-probe \(s.probe.name))"
+            } else if configuration.classicSyscalls, s.probe.kind == .syscall, s.method != .unavailable,
+                s.probe.eventDirectories.allSatisfy({ environment.hasEvent($0) })
+            {
+                s.method = .tracepoint
+                s.reason = "classic syscalls tracepoints (by configuration)"
+            } else if let forced = configuration.forcedMethod, s.method == .tpBTF, forced == .rawTP
             {
                 s.method = .rawTP
                 s.reason = "raw_tp forced by configuration"
@@ -152,10 +161,23 @@ public final class Tracer {
         try rodata.set("dsc_addr_io_complete_rw_iopoll", symbols.ioCompleteRWIopoll)
         try rodata.set("dsc_addr_iomap_dio_bio_end_io", symbols.iomapDioBioEndIO)
         try rodata.set("dsc_filter_dev", !configuration.devices.isEmpty)
+        // a few devices are compared inline in the programs; more go to the dsc_devs hash
+        let devices = Array(Set(configuration.devices)).sorted()
+        if devices.count <= Self.deviceSlots {
+            try rodata.set("dsc_dev_slots", u32Array: devices)
+        } else {
+            try rodata.set("dsc_devs_in_map", true)
+        }
         try rodata.set("dsc_filter_pid", !configuration.pids.isEmpty)
         try rodata.set("dsc_filter_cgroup", configuration.cgroupID != nil)
         try rodata.set("dsc_cgroup_id", configuration.cgroupID ?? 0)
         try rodata.set("dsc_wakeup_bytes", UInt64(configuration.wakeupBytes))
+        // the system calls the shared raw syscall programs report
+        var rawSyscalls: UInt64 = 0
+        for s in plan where s.probe.kind == .syscall && (s.method == .tpBTF || s.method == .rawTP) {
+            if let n = ProbeCatalog.syscallNumber(s.probe.name) { rawSyscalls |= 1 << UInt64(n) }
+        }
+        try rodata.set("dsc_sys_raw_mask", rawSyscalls)
         try rodata.apply()
 
         LibbpfLog.reset()
@@ -191,10 +213,13 @@ public final class Tracer {
 
     private func attachAll() throws(LoaderError) {
         guard let obj = object else { return }
+        var attached: Set<String> = []
         for i in statuses.indices where statuses[i].method != .unavailable {
             let status = statuses[i]
-            for name in status.probe.programNames(for: status.method) {
+            // the raw syscall programs serve every syscall probe: attach them once
+            for name in status.probe.programNames(for: status.method) where !attached.contains(name) {
                 guard let p = bpf_object__find_program_by_name(obj, name) else { continue }
+                attached.insert(name)
                 if let link = bpf_program__attach(p) {
                     links.append(link)
                     attachedPrograms.append((bpf_program__fd(p), status.probe.id))

@@ -44,6 +44,10 @@ struct LiveCommand: ParsableCommand {
                                         recordPath: record, duration: duration)
         complain("tracing; findings are printed as they are made, Ctrl-C for the summary")
         let outcome = try pipeline.run()
+        let r = outcome.recorder
+        let rate = r.elapsedSeconds > 0 ? Double(r.records) / r.elapsedSeconds : 0
+        complain("live: \(r.records) events in \(String(format: "%.2f", r.elapsedSeconds)) s "
+            + "(\(Int(rate)) events/s), \(r.drops) dropped")
         FileHandle.standardOutput.write(Data(("\n" + AnalysisReport.text(outcome.result)).utf8))
         try outcome.exit()
     }

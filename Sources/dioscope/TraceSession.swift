@@ -23,6 +23,10 @@ final class TraceSession {
         config.wakeupBytes = max(4096, config.ringBufferBytes / 8)
         if let cgroup = target.cgroup { config.cgroupID = try CgroupTarget.resolve(cgroup).id }
         config.pids = target.pids
+        config.excludedProbes = target.excludedProbeNames
+        config.includedProbes = target.includedProbeNames
+        // measuring aid: the classic syscalls:* tracepoints instead of the raw ones
+        config.classicSyscalls = ProcessInfo.processInfo.environment["DIOSCOPE_CLASSIC_SYSCALLS"] == "1"
         for pid in target.pids where kill(pid, 0) != 0 && errno == ESRCH {
             throw ValidationError("--pid \(pid): no such process")
         }

@@ -17,7 +17,31 @@ struct TraceTargetOptions: ParsableArguments {
     @Option(name: .customLong("ringbuf-mb"), help: "Ring buffer size in MiB (rounded up to a power of two).")
     var ringbufMB: Int = 64
 
+    @Option(name: .customLong("disable-probe"),
+            help: "Leave this probe out (repeatable; a name as `dioscope probes` prints it). For measuring.")
+    var disabledProbes: [String] = []
+
+    @Option(name: .customLong("enable-probe"),
+            help: "Attach this probe although it is off by default (repeatable; see `dioscope probes`).")
+    var enabledProbes: [String] = []
+
+    /// Probes off by default to attach, by tracepoint or syscall name.
+    var includedProbeNames: Set<String> {
+        Set(enabledProbes.compactMap { ProbeCatalog.probe(named: $0)?.name })
+    }
+
+    /// The probes to leave out, by tracepoint or syscall name.
+    var excludedProbeNames: Set<String> {
+        Set(disabledProbes.compactMap { ProbeCatalog.probe(named: $0)?.name })
+    }
+
     func validate() throws {
+        for name in disabledProbes where ProbeCatalog.probe(named: name) == nil {
+            throw ValidationError("--disable-probe \(name): no such probe (see `dioscope probes`)")
+        }
+        for name in enabledProbes where ProbeCatalog.probe(named: name) == nil {
+            throw ValidationError("--enable-probe \(name): no such probe (see `dioscope probes`)")
+        }
         if ringbufMB < 1 || ringbufMB > 4096 { throw ValidationError("--ringbuf-mb must be 1...4096") }
         if pids.contains(where: { $0 <= 0 }) { throw ValidationError("--pid must be positive") }
     }

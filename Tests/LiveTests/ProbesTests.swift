@@ -24,7 +24,8 @@ struct ProbesTests {
         ] {
             #expect(tracer.statuses.first { $0.probe.name == name }?.method == .tpBTF, "\(name)")
         }
-        #expect(tracer.statuses.filter { $0.probe.kind == .syscall }.allSatisfy { $0.method == .tracepoint })
+        // system calls: the raw syscall tracepoints, as tp_btf (no perf record per call)
+        #expect(tracer.statuses.filter { $0.probe.kind == .syscall }.allSatisfy { $0.method == .tpBTF })
         let support = DetectorSupport.evaluate(attached: { n in
             tracer.statuses.contains { $0.probe.name == n && $0.method != .unavailable }
         })
