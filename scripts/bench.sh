@@ -32,7 +32,10 @@ bench=.build/release/dioscope-bench
 
 [[ $(id -u) -eq 0 ]] || { echo "bench: needs root (tracing, loop devices)" >&2; exit 4; }
 scripts/install-deps.sh
-command -v bpftrace >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bpftrace >/dev/null
+for p in bpftrace jq time; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
+done
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 swift build -c release --product dioscope >/dev/null
 swift build -c release --product dioscope-bench >/dev/null
@@ -48,7 +51,7 @@ machine >"$out/machine.json"
 
 # ---- live overhead -------------------------------------------------------------------------
 echo "== live overhead: $rounds interleaved rounds of ${fio_secs}s per mode" >&2
-BENCH_ROUNDS=$rounds BENCH_FIO_SECONDS=$fio_secs scripts/bench-live.sh "$out/live" >&2
+BPF_STATS=1 RUNTIME=$fio_secs scripts/bench-live.sh "$rounds" "$out/live" >&2
 cp "$out/live/summary.json" "$out/live.json"
 
 # ---- offline: record a large trace, then scan and analyze it --------------------------------
@@ -129,8 +132,17 @@ print(f"dioscope bench — {M['host']}, {M['cpu_model']}, {M['cpus']} CPUs, {M['
       f"kernel {M['kernel']}, commit {M['commit']}, {M['date']}")
 print()
 print("live overhead (fio randwrite 4k libaio iodepth 16, loop XFS; median of interleaved rounds)")
-for line in L.get("lines", []):
-    print("  " + line)
+for mode in ("untraced", "dioscope", "bpftrace"):
+    if f"{mode}_iops" not in L:
+        continue
+    extra = ""
+    if mode != "untraced":
+        extra = f"  cost {L.get(mode + '_cost_pct', float('nan')):5.1f} %  tracer CPU {L.get(mode + '_process_cpu_pct', 0)} %"
+    print(f"  {mode:9s} {L[mode + '_iops']/1e3:7.1f} k IOPS{extra}")
+if "dioscope_events_per_s" in L:
+    print(f"  dioscope: {L['dioscope_events_per_s']/1e6:.2f} M events/s, {L['dioscope_drops']} events dropped over all rounds"
+          + (f"; BPF {L['dioscope_bpf_ns_per_io']} ns per fio I/O" if "dioscope_bpf_ns_per_io" in L else ""))
+print("  targets: dioscope cost <= 10 % and below bpftrace's; 0 drops")
 print()
 print(f"offline analyze: {O['events']/1e6:.1f} M events, {O['bytes']/1e6:.0f} MB")
 print(f"  analyze          {O['analyze_events_per_s']/1e6:8.2f} M events/s  {O['analyze_mb_per_s']:7.0f} MB/s  "
