@@ -12,7 +12,8 @@
 /// ```
 public final class Analyzer {
     public let options: AnalysisOptions
-    private var reorder: ReorderBuffer
+    /// Unchecked exclusivity: mutated once per event, never re-entrantly (see AnalysisEngine).
+    @exclusivity(unchecked) private var reorder: ReorderBuffer
     private let engine: AnalysisEngine
     private var finished = false
 
