@@ -8,8 +8,8 @@
 /// the submitting task; completion-side work (kworker, irq) is matched by
 /// (dev, ino, range) to the oldest I/O in flight.
 ///
-/// Indexes are dictionaries keyed by UInt64/UInt32 and short arrays of
-/// objects shared between them; per-event work allocates only when an I/O
+/// Indexes are open-addressing tables (OpenTable) keyed by UInt64/UInt32 and
+/// short arrays of objects shared between them; per-event work allocates only when an I/O
 /// grows its timeline arrays.
 ///
 /// Hot stored properties here and in LiveIO/InodeState are
@@ -20,27 +20,27 @@ final class AnalysisEngine {
     let options: AnalysisOptions
 
     // MARK: indexes
-    @exclusivity(unchecked) private var byKiocb: [UInt64: LiveIO] = [:]
+    @exclusivity(unchecked) private var byKiocb = OpenTable<UInt64, LiveIO>()
     /// (tgid, user_ref) → I/O: user iocb pointers / user_data repeat across processes (fork).
-    @exclusivity(unchecked) private var byUserRef: [UserRefKey: LiveIO] = [:]
-    @exclusivity(unchecked) private var uringByReq: [UInt64: LiveIO] = [:]
-    @exclusivity(unchecked) private var tasks: [UInt32: TaskState] = [:]
-    @exclusivity(unchecked) private var tidComm: [UInt32: Comm] = [:]
-    @exclusivity(unchecked) private var tgidComm: [UInt32: Comm] = [:]
+    @exclusivity(unchecked) private var byUserRef = OpenTable<UserRefKey, LiveIO>()
+    @exclusivity(unchecked) private var uringByReq = OpenTable<UInt64, LiveIO>()
+    @exclusivity(unchecked) private var tasks = OpenTable<UInt32, TaskState>()
+    @exclusivity(unchecked) private var tidComm = OpenTable<UInt32, Comm>()
+    @exclusivity(unchecked) private var tgidComm = OpenTable<UInt32, Comm>()
     /// (tgid << 32 | fd) → file.
-    @exclusivity(unchecked) private var fdMap: [UInt64: InodeKey] = [:]
+    @exclusivity(unchecked) private var fdMap = OpenTable<UInt64, InodeKey>()
     /// Last file a process did direct I/O on, and whether it used more than one.
-    @exclusivity(unchecked) private var tgidInode: [UInt32: (key: InodeKey, multi: Bool)] = [:]
+    @exclusivity(unchecked) private var tgidInode = OpenTable<UInt32, (key: InodeKey, multi: Bool)>()
     /// libaio I/Os posted and not yet reaped, per process, in posting order.
-    @exclusivity(unchecked) private var aioPosted: [UInt32: [LiveIO]] = [:]
+    @exclusivity(unchecked) private var aioPosted = OpenTable<UInt32, [LiveIO]>()
     /// io_uring I/Os completed in the kernel, waiting for their CQE, per process.
-    @exclusivity(unchecked) private var uringWaiting: [UInt32: [LiveIO]] = [:]
+    @exclusivity(unchecked) private var uringWaiting = OpenTable<UInt32, [LiveIO]>()
     /// Bios queued but not completed, per block device: (io, bio index).
-    @exclusivity(unchecked) private var pendingBios: [DeviceNumber: [PendingBio]] = [:]
+    @exclusivity(unchecked) private var pendingBios = OpenTable<DeviceNumber, [PendingBio]>()
     @exclusivity(unchecked) private var issueSeq: UInt64 = 0
     /// Unsettled I/Os that have mappings (for bio joins without kiocb).
     @exclusivity(unchecked) private var mappedInflight: [LiveIO] = []
-    @exclusivity(unchecked) var inodes: [InodeKey: InodeState] = [:]
+    @exclusivity(unchecked) var inodes = OpenTable<InodeKey, InodeState>()
     @exclusivity(unchecked) private var unresolvedOps: [LiveOp] = []
     @exclusivity(unchecked) private var deferredFlush: Set<InodeKey> = []
 
@@ -51,8 +51,8 @@ final class AnalysisEngine {
     var findingKeys: Set<String> = []
     @exclusivity(unchecked) var counts = IOCounts()
     @exclusivity(unchecked) var overall = PhaseAccumulator(group: "all")
-    @exclusivity(unchecked) var byProcess: [UInt32: PhaseAccumulator] = [:]
-    @exclusivity(unchecked) var byInode: [InodeKey: PhaseAccumulator] = [:]
+    @exclusivity(unchecked) var byProcess = OpenTable<UInt32, PhaseAccumulator>()
+    @exclusivity(unchecked) var byInode = OpenTable<InodeKey, PhaseAccumulator>()
     @exclusivity(unchecked) var unmatched: [String: UInt64] = [:]
     @exclusivity(unchecked) var pendingShorts: [PendingShort] = []
     var pendingSizeRaces: [PendingSizeRace] = []
@@ -122,10 +122,10 @@ final class AnalysisEngine {
     /// BPF emits them after sys_exit, sometimes 100 us later): the FIFO reap of what no record
     /// names waits for the task's next system call. (Other events with the task's tid can be irq
     /// work that interrupted it.)
-    @exclusivity(unchecked) private var pendingFIFOReap: [UInt32: (tgid: UInt32, n: Int, ts: UInt64)] = [:]
+    @exclusivity(unchecked) private var pendingFIFOReap = OpenTable<UInt32, (tgid: UInt32, n: Int, ts: UInt64)>()
 
     /// user_refs of the last I/Os the FIFO rule reaped, per process (a late reap record then agrees).
-    @exclusivity(unchecked) private var recentFIFOReaps: [UInt32: [UInt64]] = [:]
+    @exclusivity(unchecked) private var recentFIFOReaps = OpenTable<UInt32, [UInt64]>()
 
     private func applyPendingReap(tid: UInt32) {
         guard let p = pendingFIFOReap.removeValue(forKey: tid), p.n > 0 else { return }
@@ -213,7 +213,7 @@ final class AnalysisEngine {
     }
 
     /// The fallocate/ftruncate/fsync a task is in.
-    @exclusivity(unchecked) private var openOpsByTid: [UInt32: LiveOp] = [:]
+    @exclusivity(unchecked) private var openOpsByTid = OpenTable<UInt32, LiveOp>()
 
     private func sysExit(_ e: Event, _ p: SysExit) {
         sawSyscalls = true
@@ -1085,14 +1085,14 @@ final class AnalysisEngine {
             inflight += s.inflight.count; history += s.history.count; ops += s.ops.count; openOps += s.openOps.count
         }
         return [("inodes", inodes.count), ("inflight", inflight), ("history", history), ("ops", ops),
-                ("openOps", openOps), ("pendingBios", pendingBios.values.reduce(0) { $0 + $1.count }),
-                ("aioPosted", aioPosted.values.reduce(0) { $0 + $1.count }),
-                ("uringWaiting", uringWaiting.values.reduce(0) { $0 + $1.count }), ("byKiocb", byKiocb.count),
+                ("openOps", openOps), ("pendingBios", pendingBios.valuesArray.reduce(0) { $0 + $1.count }),
+                ("aioPosted", aioPosted.valuesArray.reduce(0) { $0 + $1.count }),
+                ("uringWaiting", uringWaiting.valuesArray.reduce(0) { $0 + $1.count }), ("byKiocb", byKiocb.count),
                 ("byUserRef", byUserRef.count), ("uringByReq", uringByReq.count), ("mappedInflight", mappedInflight.count),
                 ("tasks", tasks.count), ("timelines", timelines.count), ("findings", findings.count),
                 ("lostWindows", lostWindows.count), ("spans", emittedSpans.count), ("unresolvedOps", unresolvedOps.count),
                 ("pendingShorts", pendingShorts.count), ("pendingSizeRaces", pendingSizeRaces.count),
-                ("recentFIFOReaps", recentFIFOReaps.values.reduce(0) { $0 + $1.count }), ("fdMap", fdMap.count)]
+                ("recentFIFOReaps", recentFIFOReaps.valuesArray.reduce(0) { $0 + $1.count }), ("fdMap", fdMap.count)]
     }
 
     /// Folds spans that ended more than the horizon ago into counters (see ``emittedSpans``).
@@ -1122,7 +1122,7 @@ final class AnalysisEngine {
     // MARK: - finish
 
     func finish(summary: SourceSummary?) -> AnalysisResult {
-        for tid in Array(pendingFIFOReap.keys) { applyPendingReap(tid: tid) }
+        for tid in pendingFIFOReap.keysArray { applyPendingReap(tid: tid) }
         finishing = true
         let complete = (summary?.isComplete ?? true) && lostWindows.isEmpty
         traceComplete = complete

@@ -80,7 +80,7 @@ public final class Analyzer {
     }
 
     /// I/Os the analyzer holds right now (in flight or awaiting detection); for tests.
-    var heldIOs: Int { engine.inodes.values.reduce(0) { $0 + $1.inflight.count + $1.history.count } }
+    var heldIOs: Int { engine.inodes.valuesArray.reduce(0) { $0 + $1.inflight.count + $1.history.count } }
 
     /// Reads every event of `source` and analyzes it.
     public static func analyze<S: EventSource>(_ source: inout S, options: AnalysisOptions = AnalysisOptions())
