@@ -289,7 +289,7 @@ final class AnalysisEngine {
             return
         }
         let s = inode(InodeKey(dev: live.op.dev, ino: live.op.ino))
-        s.openOps.removeAll { $0 === live }
+        s.openOps.removeAllIdentical(to: live)
         s.ops.append(live)
         checkFlush(s)
     }
@@ -351,9 +351,13 @@ final class AnalysisEngine {
         // A kernel retry of a refused attempt: the same file range, and the same kiocb where known
         // (any task: io_uring retries run in an io-wq worker that ftrace shows as its own pid). An
         // attempt whose refusal was not recorded is recognized by kiocb and user iocb together.
+        // (Runs over the file's in-flight I/Os for every begin: the kiocb test that rules out
+        // nearly all of them comes first, and the last attempt's fields are read in place.)
         if let io = s.inflight.first(where: { io in
-            guard io.t.op == (isWrite ? .write : .read), let last = io.t.attempts.last, last.offset == p.pos,
-                  last.length == p.count else { return false }
+            if !io.awaitingRetry && (p.kiocb == 0 || io.kiocb != p.kiocb) { return false }
+            let n = io.t.attempts.count
+            guard io.t.op == (isWrite ? .write : .read), n > 0, io.t.attempts[n - 1].offset == p.pos,
+                  io.t.attempts[n - 1].length == p.count else { return false }
             if io.awaitingRetry { return p.kiocb == 0 || io.kiocb == 0 || io.kiocb == p.kiocb }
             return p.kiocb != 0 && io.kiocb == p.kiocb && !io.completed && io.userRef == p.userRef
                 && io.t.returnedAt == nil
@@ -704,7 +708,7 @@ final class AnalysisEngine {
         io.t.result = Int64(p.res)
         io.add(entry(e, .posted, value: Int64(p.res), note: "CQE"))
         if io.kiocb != 0, uringByReq[io.kiocb] === io { uringByReq[io.kiocb] = nil }
-        uringWaiting[io.t.tgid]?.removeAll { $0 === io }
+        uringWaiting[io.t.tgid]?.removeAllIdentical(to: io)
         if io.awaitingRetry { io.awaitingRetry = false; io.t.completedAt = e.timestamp }
         trySettle(io)
     }
@@ -732,7 +736,7 @@ final class AnalysisEngine {
         io.t.reapedAt = ts
         if let res { io.t.result = res }
         io.add(TimelineEntry(timestamp: ts, step: .reaped, tid: tid, cpu: cpu, value: res ?? io.t.result))
-        aioPosted[io.t.tgid]?.removeAll { $0 === io }
+        aioPosted[io.t.tgid]?.removeAllIdentical(to: io)
         if io.userRef != 0, byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] === io {
             byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] = nil
         }
@@ -950,9 +954,9 @@ final class AnalysisEngine {
     private func settle(_ io: LiveIO) {
         io.settled = true
         let s = inode(io.key)
-        s.inflight.removeAll { $0 === io }
+        s.inflight.removeAllIdentical(to: io)
         s.history.append(io)
-        mappedInflight.removeAll { $0 === io }
+        mappedInflight.removeAllIdentical(to: io)
         if io.kiocb != 0, byKiocb[io.kiocb] === io { byKiocb[io.kiocb] = nil }
         if io.userRef != 0, byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] === io {
             byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] = nil

@@ -42,8 +42,8 @@ public final class Analyzer {
     /// Adds one event (any order within the reorder window).
     public func consume(_ event: Event) {
         precondition(!finished, "consume after finish")
-        let engine = self.engine
-        reorder.push(event) { engine.handle($0) }
+        reorder.push(event)
+        while let e = reorder.popReady() { engine.handle(e) }
     }
 
     /// Tells the analyzer that the stream's clock reached `now` (the

@@ -153,3 +153,31 @@ struct UserRefKey: Hashable {
     var tgid: UInt32
     var ref: UInt64
 }
+
+extension Array where Element: AnyObject {
+    /// Removes every element identical to `object`, keeping the order of the rest.
+    ///
+    /// Runs for every settled I/O on its file's in-flight list and the other short per-I/O
+    /// lists. The scan compares the stored reference bits through the array's bytes: reading the
+    /// elements as objects (`removeAll(where:)`, or even an index loop) retained and released
+    /// each one, which made this the largest source of reference counting in `analyze`.
+    mutating func removeAllIdentical(to object: Element) {
+        let target = UInt(bitPattern: ObjectIdentifier(object))
+        var from = 0
+        while let i = identicalIndex(target, from: from) {
+            remove(at: i)
+            from = i
+        }
+    }
+
+    private func identicalIndex(_ target: UInt, from: Int) -> Int? {
+        withUnsafeBytes { raw in
+            var i = from
+            while i < count {
+                if raw.load(fromByteOffset: i * MemoryLayout<Element>.stride, as: UInt.self) == target { return i }
+                i += 1
+            }
+            return nil
+        }
+    }
+}

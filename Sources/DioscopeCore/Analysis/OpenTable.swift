@@ -106,8 +106,11 @@ struct OpenTable<Key: OpenTableKey, Value> {
     }
 
     subscript(key: Key) -> Value? {
-        _read {
-            if let i = find(key).found { yield values[i] } else { yield nil }
+        // A plain getter (inlined) rather than a `_read` coroutine, which the optimizer left as a
+        // call plus an indirect resume per lookup.
+        @inline(__always) get {
+            guard let i = find(key).found else { return nil }
+            return values[i]
         }
         _modify {
             reserveOne()
@@ -138,7 +141,7 @@ struct OpenTable<Key: OpenTableKey, Value> {
     }
 
     subscript(key: Key, default defaultValue: @autoclosure () -> Value) -> Value {
-        get { self[key] ?? defaultValue() }
+        @inline(__always) get { self[key] ?? defaultValue() }
         _modify {
             reserveOne()
             let (found, at) = find(key)
