@@ -683,7 +683,7 @@ final class AnalysisEngine {
         t.entries.append(entry(e, .completed, offset: p.pos, value: p.ret))
         t.status = .inconclusive
         t.inconclusiveReason = "cut off: completion without its begin (trace started mid-I/O or events lost)"
-        emit(t, key: InodeKey(dev: e.dev, ino: e.ino))
+        emit(&t, key: InodeKey(dev: e.dev, ino: e.ino))
     }
 
     private func uringComplete(_ e: Event, _ p: URingComplete) {
@@ -1025,7 +1025,7 @@ final class AnalysisEngine {
             io.t.status = .inconclusive
             io.t.inconclusiveReason = "events lost while the I/O was in flight"
         }
-        emit(io.t, key: s.key)
+        emit(&io.t, key: s.key)
     }
 
     func computePhases(_ io: LiveIO, _ t: inout IOTimeline) {
@@ -1044,7 +1044,9 @@ final class AnalysisEngine {
         t.phases = p
     }
 
-    func emit(_ t: IOTimeline, key: InodeKey) {
+    /// `inout` only so that the caller's timeline is read in place (passing `io.t` by value
+    /// copied it, retaining each of its arrays and strings); it is not modified.
+    func emit(_ t: inout IOTimeline, key: InodeKey) {
         counts.total += 1
         if t.op == .read { counts.reads += 1 } else { counts.writes += 1 }
         apiOpCounts[Int(t.api.rawValue) * 2 + (t.op == .write ? 1 : 0)] += 1
