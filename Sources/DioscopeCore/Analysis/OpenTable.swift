@@ -152,7 +152,11 @@ struct OpenTable<Key: OpenTableKey, Value> {
                 keys[at] = key
                 values[at] = defaultValue()
             }
-            yield &values[at]!
+            // Moved out and back: yielding `&values[at]!` made an outlined copy of the optional,
+            // leaving the value's buffers shared (and copied on the next append).
+            var value = values[at].take()!
+            defer { values[at] = value }
+            yield &value
         }
     }
 
