@@ -14,8 +14,10 @@ let package = Package(
     targets: [
         // The record ABI shared with the BPF programs (header + offset table for the layout test).
         .target(name: "DioscopeABI", path: "Sources/DioscopeABI"),
-        // Pure Swift: event model, trace files, ftrace import, timelines, detectors, exporters.
-        .target(name: "DioscopeCore", path: "Sources/DioscopeCore"),
+        // Hardware CRC-32C (SSE4.2, chosen at run time; CRC32C.swift falls back to tables).
+        .target(name: "DioscopeCRC", path: "Sources/DioscopeCRC"),
+        // Event model, trace files, ftrace import, timelines, detectors, exporters.
+        .target(name: "DioscopeCore", dependencies: ["DioscopeCRC"], path: "Sources/DioscopeCore"),
         // libbpf from the system (Debian: libbpf-dev, libelf-dev, zlib1g-dev).
         .systemLibrary(
             name: "CLibbpf", path: "Sources/CLibbpf", pkgConfig: "libbpf",

@@ -281,33 +281,37 @@ extension AnalysisEngine {
 
     /// A write settled: if it moved fewer bytes than asked, wait for a fallback write of the rest.
     func checkShortWrite(_ io: LiveIO) {
-        let t = io.t
-        guard t.op == .write, !io.lost, let result = t.result, let first = t.attempts.first else { return }
-        let requested = t.requested ?? first.length
-        let partialBytes = t.attempts.compactMap(\.ret).filter { $0 > 0 }.max() ?? 0
+        // Runs for every settled write: decide from single fields first, copy the timeline only
+        // for an actual short write.
+        guard io.t.op == .write, !io.lost, let result = io.t.result, let first = io.t.attempts.first else { return }
+        let requested = io.t.requested ?? first.length
         let done: Int64
         if result >= 0 {
             guard UInt64(result) < requested else { return }
             done = result
         } else {
+            let partialBytes = io.t.attempts.compactMap(\.ret).filter { $0 > 0 }.max() ?? 0
             guard partialBytes > 0 else { return }  // failed whole: an error, not a short write
             done = partialBytes
         }
+        let t = io.t
         guard !pendingShorts.contains(where: { $0.io.id == t.id }) else { return }
         pendingShorts.append(PendingShort(io: t, restStart: t.offset + done, restEnd: t.offset + Int64(requested),
                                           key: io.key))
     }
 
     /// A write on `key` by `tgid` starting at `start`: the fallback of a pending short write?
-    func resolveShortWrites(key: InodeKey?, tgid: UInt32, start: Int64, at: UInt64, done: UInt64?, fallback: String,
-                            fallbackIO: LiveIO?) {
+    /// `fallback` describes the write for the finding; built only when a short write is pending
+    /// (every direct write passes through here).
+    func resolveShortWrites(key: InodeKey?, tgid: UInt32, start: Int64, at: UInt64, done: UInt64?,
+                            fallback: @autoclosure () -> String, fallbackIO: LiveIO?) {
         guard !pendingShorts.isEmpty else { return }
         var i = 0
         while i < pendingShorts.count {
             let p = pendingShorts[i]
             if key == nil || p.key == key, p.io.tgid == tgid, start == p.restStart, at >= (p.io.userVisibleAt ?? p.io.submittedAt) {
                 pendingShorts.remove(at: i)
-                emitShort(p, fallbackAt: at, fallback: fallback, fallbackIO: fallbackIO)
+                emitShort(p, fallbackAt: at, fallback: fallback(), fallbackIO: fallbackIO)
             } else {
                 i += 1
             }

@@ -8,67 +8,72 @@
 /// the submitting task; completion-side work (kworker, irq) is matched by
 /// (dev, ino, range) to the oldest I/O in flight.
 ///
-/// Indexes are dictionaries keyed by UInt64/UInt32 and short arrays of
-/// objects shared between them; per-event work allocates only when an I/O
+/// Indexes are open-addressing tables (OpenTable) keyed by UInt64/UInt32 and
+/// short arrays of objects shared between them; per-event work allocates only when an I/O
 /// grows its timeline arrays.
+///
+/// Hot stored properties here and in LiveIO/InodeState are
+/// `@exclusivity(unchecked)`: the engine is single-threaded and never holds
+/// overlapping accesses to one property, and the run-time check (a
+/// thread-local access set per access) cost about 15% of `analyze`.
 final class AnalysisEngine {
     let options: AnalysisOptions
 
     // MARK: indexes
-    private var byKiocb: [UInt64: LiveIO] = [:]
+    @exclusivity(unchecked) private var byKiocb = OpenTable<UInt64, LiveIO>()
     /// (tgid, user_ref) → I/O: user iocb pointers / user_data repeat across processes (fork).
-    private var byUserRef: [UserRefKey: LiveIO] = [:]
-    private var uringByReq: [UInt64: LiveIO] = [:]
-    private var tasks: [UInt32: TaskState] = [:]
-    private var tidComm: [UInt32: Comm] = [:]
-    private var tgidComm: [UInt32: Comm] = [:]
+    @exclusivity(unchecked) private var byUserRef = OpenTable<UserRefKey, LiveIO>()
+    @exclusivity(unchecked) private var uringByReq = OpenTable<UInt64, LiveIO>()
+    @exclusivity(unchecked) private var tasks = OpenTable<UInt32, TaskState>()
+    @exclusivity(unchecked) private var tidComm = OpenTable<UInt32, Comm>()
+    @exclusivity(unchecked) private var tgidComm = OpenTable<UInt32, Comm>()
     /// (tgid << 32 | fd) → file.
-    private var fdMap: [UInt64: InodeKey] = [:]
+    @exclusivity(unchecked) private var fdMap = OpenTable<UInt64, InodeKey>()
     /// Last file a process did direct I/O on, and whether it used more than one.
-    private var tgidInode: [UInt32: (key: InodeKey, multi: Bool)] = [:]
+    @exclusivity(unchecked) private var tgidInode = OpenTable<UInt32, (key: InodeKey, multi: Bool)>()
     /// libaio I/Os posted and not yet reaped, per process, in posting order.
-    private var aioPosted: [UInt32: [LiveIO]] = [:]
+    @exclusivity(unchecked) private var aioPosted = OpenTable<UInt32, [LiveIO]>()
     /// io_uring I/Os completed in the kernel, waiting for their CQE, per process.
-    private var uringWaiting: [UInt32: [LiveIO]] = [:]
+    @exclusivity(unchecked) private var uringWaiting = OpenTable<UInt32, [LiveIO]>()
     /// Bios queued but not completed, per block device: (io, bio index).
-    private var pendingBios: [DeviceNumber: [PendingBio]] = [:]
-    private var issueSeq: UInt64 = 0
+    @exclusivity(unchecked) private var pendingBios = OpenTable<DeviceNumber, [PendingBio]>()
+    @exclusivity(unchecked) private var issueSeq: UInt64 = 0
     /// Unsettled I/Os that have mappings (for bio joins without kiocb).
-    private var mappedInflight: [LiveIO] = []
-    var inodes: [InodeKey: InodeState] = [:]
-    private var unresolvedOps: [LiveOp] = []
-    private var deferredFlush: Set<InodeKey> = []
+    @exclusivity(unchecked) private var mappedInflight: [LiveIO] = []
+    @exclusivity(unchecked) var inodes = OpenTable<InodeKey, InodeState>()
+    @exclusivity(unchecked) private var unresolvedOps: [LiveOp] = []
+    @exclusivity(unchecked) private var deferredFlush: Set<InodeKey> = []
 
     // MARK: results
-    private var nextID: UInt64 = 1
-    var timelines: [IOTimeline] = []
+    @exclusivity(unchecked) private var nextID: UInt64 = 1
+    @exclusivity(unchecked) var timelines: [IOTimeline] = []
     var findings: [Finding] = []
     var findingKeys: Set<String> = []
-    var counts = IOCounts()
-    var overall = PhaseAccumulator(group: "all")
-    var byProcess: [UInt32: PhaseAccumulator] = [:]
-    var byInode: [InodeKey: PhaseAccumulator] = [:]
-    var unmatched: [String: UInt64] = [:]
-    var pendingShorts: [PendingShort] = []
+    @exclusivity(unchecked) var counts = IOCounts()
+    @exclusivity(unchecked) var overall = PhaseAccumulator(group: "all")
+    @exclusivity(unchecked) var byProcess = OpenTable<UInt32, PhaseAccumulator>()
+    @exclusivity(unchecked) var byInode = OpenTable<InodeKey, PhaseAccumulator>()
+    @exclusivity(unchecked) var unmatched: [String: UInt64] = [:]
+    @exclusivity(unchecked) var pendingShorts: [PendingShort] = []
     var pendingSizeRaces: [PendingSizeRace] = []
     var lostWindows = LostWindowIndex()
     /// Compact record of recently emitted I/Os (id, start, end) for the final lost-window check.
     /// Bounded: spans older than ``spanHorizonNs`` before the newest event are judged against the
     /// lost windows known by then and folded into the counters below (a LOST record arrives well
     /// within the horizon of the window it covers), so memory does not grow with run time.
-    var emittedSpans: [(id: UInt64, start: UInt64, end: UInt64, status: IOStatus)] = []
+    @exclusivity(unchecked) var emittedSpans: [(id: UInt64, start: UInt64, end: UInt64, status: IOStatus)] = []
     static let spanHorizonNs: UInt64 = 5_000_000_000
     /// Fold when this many spans are held; then at twice what a fold leaves (amortized O(1)).
-    private var nextSpanFold = 8192
+    @exclusivity(unchecked) private var nextSpanFold = 8192
     /// Folded spans: complete, unkept I/Os inside a known lost window / outside any.
     var foldedLost: UInt64 = 0
     var foldedClean: UInt64 = 0
     /// Folded I/Os inside a lost window that a finding names (the finding is then unproven).
     var foldedLostIDs: Set<UInt64> = []
-    var eventsAnalyzed: UInt64 = 0
-    var firstTs: UInt64?
-    var lastTs: UInt64 = 0
-    var sawSyscalls = false
+    @exclusivity(unchecked) var eventsAnalyzed: UInt64 = 0
+    @exclusivity(unchecked) var firstTs: UInt64?
+    @exclusivity(unchecked) var lastTs: UInt64 = 0
+    @exclusivity(unchecked) var sawSyscalls = false
     var lateEvents: UInt64 = 0
     /// Set at finish: whether the whole trace is complete (detectors may rely on absence).
     var traceComplete = true
@@ -117,10 +122,10 @@ final class AnalysisEngine {
     /// BPF emits them after sys_exit, sometimes 100 us later): the FIFO reap of what no record
     /// names waits for the task's next system call. (Other events with the task's tid can be irq
     /// work that interrupted it.)
-    private var pendingFIFOReap: [UInt32: (tgid: UInt32, n: Int, ts: UInt64)] = [:]
+    @exclusivity(unchecked) private var pendingFIFOReap = OpenTable<UInt32, (tgid: UInt32, n: Int, ts: UInt64)>()
 
     /// user_refs of the last I/Os the FIFO rule reaped, per process (a late reap record then agrees).
-    private var recentFIFOReaps: [UInt32: [UInt64]] = [:]
+    @exclusivity(unchecked) private var recentFIFOReaps = OpenTable<UInt32, [UInt64]>()
 
     private func applyPendingReap(tid: UInt32) {
         guard let p = pendingFIFOReap.removeValue(forKey: tid), p.n > 0 else { return }
@@ -208,7 +213,7 @@ final class AnalysisEngine {
     }
 
     /// The fallocate/ftruncate/fsync a task is in.
-    private var openOpsByTid: [UInt32: LiveOp] = [:]
+    @exclusivity(unchecked) private var openOpsByTid = OpenTable<UInt32, LiveOp>()
 
     private func sysExit(_ e: Event, _ p: SysExit) {
         sawSyscalls = true
@@ -284,7 +289,7 @@ final class AnalysisEngine {
             return
         }
         let s = inode(InodeKey(dev: live.op.dev, ino: live.op.ino))
-        s.openOps.removeAll { $0 === live }
+        s.openOps.removeAllIdentical(to: live)
         s.ops.append(live)
         checkFlush(s)
     }
@@ -346,9 +351,13 @@ final class AnalysisEngine {
         // A kernel retry of a refused attempt: the same file range, and the same kiocb where known
         // (any task: io_uring retries run in an io-wq worker that ftrace shows as its own pid). An
         // attempt whose refusal was not recorded is recognized by kiocb and user iocb together.
+        // (Runs over the file's in-flight I/Os for every begin: the kiocb test that rules out
+        // nearly all of them comes first, and the last attempt's fields are read in place.)
         if let io = s.inflight.first(where: { io in
-            guard io.t.op == (isWrite ? .write : .read), let last = io.t.attempts.last, last.offset == p.pos,
-                  last.length == p.count else { return false }
+            if !io.awaitingRetry && (p.kiocb == 0 || io.kiocb != p.kiocb) { return false }
+            let n = io.t.attempts.count
+            guard io.t.op == (isWrite ? .write : .read), n > 0, io.t.attempts[n - 1].offset == p.pos,
+                  io.t.attempts[n - 1].length == p.count else { return false }
             if io.awaitingRetry { return p.kiocb == 0 || io.kiocb == 0 || io.kiocb == p.kiocb }
             return p.kiocb != 0 && io.kiocb == p.kiocb && !io.completed && io.userRef == p.userRef
                 && io.t.returnedAt == nil
@@ -385,6 +394,8 @@ final class AnalysisEngine {
                            length: p.count, requested: requested, syscall: call?.sysno.description,
                            isizeAtBegin: p.isize, blockSize: blockSize(s, hint: p.blkbits), submittedAt: submitted)
         nextID += 1
+        // One allocation for the usual dozen entries instead of regrowing 1→2→4→8→16.
+        t.entries.reserveCapacity(12)
         t.attempts.append(attempt)
         if let call, submitted == call.enterTs, call.enterTs != e.timestamp || call.sysno.isDataTransfer {
             t.entries.append(TimelineEntry(timestamp: call.enterTs, step: .syscallEnter, tid: e.tid,
@@ -672,7 +683,7 @@ final class AnalysisEngine {
         t.entries.append(entry(e, .completed, offset: p.pos, value: p.ret))
         t.status = .inconclusive
         t.inconclusiveReason = "cut off: completion without its begin (trace started mid-I/O or events lost)"
-        emit(t, key: InodeKey(dev: e.dev, ino: e.ino))
+        emit(&t, key: InodeKey(dev: e.dev, ino: e.ino))
     }
 
     private func uringComplete(_ e: Event, _ p: URingComplete) {
@@ -697,7 +708,7 @@ final class AnalysisEngine {
         io.t.result = Int64(p.res)
         io.add(entry(e, .posted, value: Int64(p.res), note: "CQE"))
         if io.kiocb != 0, uringByReq[io.kiocb] === io { uringByReq[io.kiocb] = nil }
-        uringWaiting[io.t.tgid]?.removeAll { $0 === io }
+        uringWaiting[io.t.tgid]?.removeAllIdentical(to: io)
         if io.awaitingRetry { io.awaitingRetry = false; io.t.completedAt = e.timestamp }
         trySettle(io)
     }
@@ -725,7 +736,7 @@ final class AnalysisEngine {
         io.t.reapedAt = ts
         if let res { io.t.result = res }
         io.add(TimelineEntry(timestamp: ts, step: .reaped, tid: tid, cpu: cpu, value: res ?? io.t.result))
-        aioPosted[io.t.tgid]?.removeAll { $0 === io }
+        aioPosted[io.t.tgid]?.removeAllIdentical(to: io)
         if io.userRef != 0, byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] === io {
             byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] = nil
         }
@@ -860,7 +871,7 @@ final class AnalysisEngine {
     /// events does not hold IOPS × delay worth of later I/Os behind it.
     static let staleLostNs: UInt64 = 250_000_000
     static let staleCheckIntervalNs: UInt64 = 100_000_000
-    private var nextStaleCheck: UInt64 = 0
+    @exclusivity(unchecked) private var nextStaleCheck: UInt64 = 0
     /// I/Os settled by ``evictStaleLost()`` (reported in `unmatched`).
     private(set) var evictedStale: UInt64 = 0
 
@@ -943,9 +954,9 @@ final class AnalysisEngine {
     private func settle(_ io: LiveIO) {
         io.settled = true
         let s = inode(io.key)
-        s.inflight.removeAll { $0 === io }
+        s.inflight.removeAllIdentical(to: io)
         s.history.append(io)
-        mappedInflight.removeAll { $0 === io }
+        mappedInflight.removeAllIdentical(to: io)
         if io.kiocb != 0, byKiocb[io.kiocb] === io { byKiocb[io.kiocb] = nil }
         if io.userRef != 0, byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] === io {
             byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] = nil
@@ -1007,13 +1018,14 @@ final class AnalysisEngine {
     }
 
     private func emitSettled(_ io: LiveIO, _ s: InodeState) {
-        var t = io.t
-        computePhases(io, &t)
-        if io.lost, t.status == .complete {
-            t.status = .inconclusive
-            t.inconclusiveReason = "events lost while the I/O was in flight"
+        // Finalized in place rather than on a copy (a copy retains every array and string of the
+        // timeline): nothing reads an emitted I/O's timeline again.
+        computePhases(io, &io.t)
+        if io.lost, io.t.status == .complete {
+            io.t.status = .inconclusive
+            io.t.inconclusiveReason = "events lost while the I/O was in flight"
         }
-        emit(t, key: s.key)
+        emit(&io.t, key: s.key)
     }
 
     func computePhases(_ io: LiveIO, _ t: inout IOTimeline) {
@@ -1032,10 +1044,12 @@ final class AnalysisEngine {
         t.phases = p
     }
 
-    func emit(_ t: IOTimeline, key: InodeKey) {
+    /// `inout` only so that the caller's timeline is read in place (passing `io.t` by value
+    /// copied it, retaining each of its arrays and strings); it is not modified.
+    func emit(_ t: inout IOTimeline, key: InodeKey) {
         counts.total += 1
         if t.op == .read { counts.reads += 1 } else { counts.writes += 1 }
-        counts.byAPI["\(t.api) \(t.op)", default: 0] += 1
+        apiOpCounts[Int(t.api.rawValue) * 2 + (t.op == .write ? 1 : 0)] += 1
         if t.status == .inconclusive { counts.inconclusive += 1 }
         if t.attempts.count > 1 { counts.retried += 1 }
         if let r = t.result, r < 0 { counts.errors += 1 }
@@ -1062,8 +1076,13 @@ final class AnalysisEngine {
         }
     }
 
+    /// I/Os emitted per (api, op), index api.rawValue * 2 + (write ? 1 : 0): turned into
+    /// `counts.byAPI` ("libaio write") by buildResult; a String key built per I/O cost more than
+    /// the rest of emit.
+    @exclusivity(unchecked) private var apiOpCounts = [UInt64](repeating: 0, count: 8)
+
     /// Inconclusive timelines kept so far when not keeping all (see AnalysisOptions).
-    private var keptInconclusive = 0
+    @exclusivity(unchecked) private var keptInconclusive = 0
 
     /// Sizes of the engine's collections (diagnostics: DIOSCOPE_DEBUG_MEMORY).
     func collectionSizes() -> [(String, Int)] {
@@ -1072,14 +1091,14 @@ final class AnalysisEngine {
             inflight += s.inflight.count; history += s.history.count; ops += s.ops.count; openOps += s.openOps.count
         }
         return [("inodes", inodes.count), ("inflight", inflight), ("history", history), ("ops", ops),
-                ("openOps", openOps), ("pendingBios", pendingBios.values.reduce(0) { $0 + $1.count }),
-                ("aioPosted", aioPosted.values.reduce(0) { $0 + $1.count }),
-                ("uringWaiting", uringWaiting.values.reduce(0) { $0 + $1.count }), ("byKiocb", byKiocb.count),
+                ("openOps", openOps), ("pendingBios", pendingBios.valuesArray.reduce(0) { $0 + $1.count }),
+                ("aioPosted", aioPosted.valuesArray.reduce(0) { $0 + $1.count }),
+                ("uringWaiting", uringWaiting.valuesArray.reduce(0) { $0 + $1.count }), ("byKiocb", byKiocb.count),
                 ("byUserRef", byUserRef.count), ("uringByReq", uringByReq.count), ("mappedInflight", mappedInflight.count),
                 ("tasks", tasks.count), ("timelines", timelines.count), ("findings", findings.count),
                 ("lostWindows", lostWindows.count), ("spans", emittedSpans.count), ("unresolvedOps", unresolvedOps.count),
                 ("pendingShorts", pendingShorts.count), ("pendingSizeRaces", pendingSizeRaces.count),
-                ("recentFIFOReaps", recentFIFOReaps.values.reduce(0) { $0 + $1.count }), ("fdMap", fdMap.count)]
+                ("recentFIFOReaps", recentFIFOReaps.valuesArray.reduce(0) { $0 + $1.count }), ("fdMap", fdMap.count)]
     }
 
     /// The oldest I/O still in flight, described (diagnostics: DIOSCOPE_DEBUG_MEMORY).
@@ -1116,12 +1135,12 @@ final class AnalysisEngine {
     }
 
     /// I/O ids named by findings so far (to keep their timelines).
-    var findingIOs: Set<UInt64> = []
+    @exclusivity(unchecked) var findingIOs: Set<UInt64> = []
 
     // MARK: - finish
 
     func finish(summary: SourceSummary?) -> AnalysisResult {
-        for tid in Array(pendingFIFOReap.keys) { applyPendingReap(tid: tid) }
+        for tid in pendingFIFOReap.keysArray { applyPendingReap(tid: tid) }
         finishing = true
         let complete = (summary?.isComplete ?? true) && lostWindows.isEmpty
         traceComplete = complete
@@ -1170,6 +1189,11 @@ final class AnalysisEngine {
     }
 
     private func buildResult(summary: SourceSummary?) -> AnalysisResult {
+        for (i, n) in apiOpCounts.enumerated() where n > 0 {
+            let api = IOAPI(rawValue: UInt8(i / 2))!, op: IOOperation = i % 2 == 1 ? .write : .read
+            counts.byAPI["\(api) \(op)", default: 0] += n
+        }
+        apiOpCounts = [UInt64](repeating: 0, count: 8)
         // Lost windows reported late can cover I/Os already emitted: re-mark them.
         var lostIDs = foldedLostIDs
         if !lostWindows.isEmpty {

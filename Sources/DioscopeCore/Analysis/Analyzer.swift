@@ -12,7 +12,8 @@
 /// ```
 public final class Analyzer {
     public let options: AnalysisOptions
-    private var reorder: ReorderBuffer
+    /// Unchecked exclusivity: mutated once per event, never re-entrantly (see AnalysisEngine).
+    @exclusivity(unchecked) private var reorder: ReorderBuffer
     private let engine: AnalysisEngine
     private var finished = false
 
@@ -41,8 +42,8 @@ public final class Analyzer {
     /// Adds one event (any order within the reorder window).
     public func consume(_ event: Event) {
         precondition(!finished, "consume after finish")
-        let engine = self.engine
-        reorder.push(event) { engine.handle($0) }
+        reorder.push(event)
+        while let e = reorder.popReady() { engine.handle(e) }
     }
 
     /// Tells the analyzer that the stream's clock reached `now` (the
@@ -81,7 +82,7 @@ public final class Analyzer {
     }
 
     /// I/Os the analyzer holds right now (in flight or awaiting detection); for tests.
-    var heldIOs: Int { engine.inodes.values.reduce(0) { $0 + $1.inflight.count + $1.history.count } }
+    var heldIOs: Int { engine.inodes.valuesArray.reduce(0) { $0 + $1.inflight.count + $1.history.count } }
 
     /// Reads every event of `source` and analyzes it.
     public static func analyze<S: EventSource>(_ source: inout S, options: AnalysisOptions = AnalysisOptions())

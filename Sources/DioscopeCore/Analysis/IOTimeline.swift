@@ -92,16 +92,21 @@ public struct IOTimeline: Sendable, Codable, Equatable {
     /// The moment the user could first observe the I/O as done: completion
     /// posted, reaped, or the synchronous call returned — whichever is first.
     public var userVisibleAt: UInt64? {
-        [postedAt, reapedAt, returnedAt].compactMap { $0 }.min()
+        // Written out (no temporary arrays): called per I/O on the analyzer's hot path.
+        var m = postedAt
+        if let r = reapedAt, m == nil || r < m! { m = r }
+        if let r = returnedAt, m == nil || r < m! { m = r }
+        return m
     }
 
     /// The last moment the timeline knows of.
     public var endedAt: UInt64 {
+        // Written out (no temporary array): called per I/O on the analyzer's hot path.
         var t = submittedAt
-        for v in [queuedAt, submitReturnedAt, convertedAt, sizeUpdatedAt, completedAt, postedAt, reapedAt, returnedAt] {
-            if let v, v > t { t = v }
-        }
-        if let last = entries.last?.timestamp, last > t { t = last }
+        @inline(__always) func later(_ v: UInt64?) { if let v, v > t { t = v } }
+        later(queuedAt); later(submitReturnedAt); later(convertedAt); later(sizeUpdatedAt)
+        later(completedAt); later(postedAt); later(reapedAt); later(returnedAt)
+        later(entries.last?.timestamp)
         return t
     }
 

@@ -6,29 +6,31 @@ struct InodeKey: Hashable {
 
 /// Analyzer state of one I/O while it is in flight or waiting for detection.
 /// A class so that the several indexes (kiocb, user_ref, task, inode, device
-/// bio lists, reap queues) share one object.
+/// bio lists, reap queues) share one object. Stored properties are
+/// `@exclusivity(unchecked)` (see AnalysisEngine: single-threaded, no
+/// overlapping accesses; the dynamic check was a large share of the run).
 final class LiveIO {
-    var t: IOTimeline
+    @exclusivity(unchecked) var t: IOTimeline
     let key: InodeKey
     /// kiocb of the current attempt (0 when unknown, e.g. ftrace imports).
-    var kiocb: UInt64
-    var userRef: UInt64
+    @exclusivity(unchecked) var kiocb: UInt64
+    @exclusivity(unchecked) var userRef: UInt64
     /// The last attempt was refused with -EAGAIN; a retry is expected.
-    var awaitingRetry = false
+    @exclusivity(unchecked) var awaitingRetry = false
     /// Kernel completion (final DIO_COMPLETE) seen.
     var completed: Bool { t.completedAt != nil }
     /// io_uring: the CQE was seen.
-    var cqeSeen = false
+    @exclusivity(unchecked) var cqeSeen = false
     /// Byte ranges written into UNWRITTEN extents (need conversion), and converted so far.
-    var needRanges: [FileRange] = []
-    var convertedRanges: [FileRange] = []
-    var firstBioAt: UInt64?
-    var lastBioDoneAt: UInt64?
+    @exclusivity(unchecked) var needRanges: [FileRange] = []
+    @exclusivity(unchecked) var convertedRanges: [FileRange] = []
+    @exclusivity(unchecked) var firstBioAt: UInt64?
+    @exclusivity(unchecked) var lastBioDoneAt: UInt64?
     /// Overlaps a window of lost events.
-    var lost = false
-    var settled = false
+    @exclusivity(unchecked) var lost = false
+    @exclusivity(unchecked) var settled = false
     /// Begun outside any traced system call of its task.
-    var noSyscall = false
+    @exclusivity(unchecked) var noSyscall = false
 
     init(t: IOTimeline, key: InodeKey, kiocb: UInt64, userRef: UInt64) {
         self.t = t
@@ -98,16 +100,16 @@ final class LiveOp {
 /// operations on the file.
 final class InodeState {
     let key: InodeKey
-    var inflight: [LiveIO] = []
-    var history: [LiveIO] = []
-    var openOps: [LiveOp] = []
-    var ops: [LiveOp] = []
+    @exclusivity(unchecked) var inflight: [LiveIO] = []
+    @exclusivity(unchecked) var history: [LiveIO] = []
+    @exclusivity(unchecked) var openOps: [LiveOp] = []
+    @exclusivity(unchecked) var ops: [LiveOp] = []
     /// History size at which a partial flush is tried while the file stays busy.
-    var nextPartialFlush = InodeState.partialFlushMinimum
+    @exclusivity(unchecked) var nextPartialFlush = InodeState.partialFlushMinimum
     static let partialFlushMinimum = 256
-    var lastIsize: Int64 = -1
-    var lastIsizeAt: UInt64 = 0
-    var blkbits: UInt8 = 0
+    @exclusivity(unchecked) var lastIsize: Int64 = -1
+    @exclusivity(unchecked) var lastIsizeAt: UInt64 = 0
+    @exclusivity(unchecked) var blkbits: UInt8 = 0
     init(key: InodeKey) { self.key = key }
 
     var quiescent: Bool { inflight.isEmpty && openOps.isEmpty }
@@ -150,4 +152,32 @@ struct PendingSizeRace {
 struct UserRefKey: Hashable {
     var tgid: UInt32
     var ref: UInt64
+}
+
+extension Array where Element: AnyObject {
+    /// Removes every element identical to `object`, keeping the order of the rest.
+    ///
+    /// Runs for every settled I/O on its file's in-flight list and the other short per-I/O
+    /// lists. The scan compares the stored reference bits through the array's bytes: reading the
+    /// elements as objects (`removeAll(where:)`, or even an index loop) retained and released
+    /// each one, which made this the largest source of reference counting in `analyze`.
+    mutating func removeAllIdentical(to object: Element) {
+        let target = UInt(bitPattern: ObjectIdentifier(object))
+        var from = 0
+        while let i = identicalIndex(target, from: from) {
+            remove(at: i)
+            from = i
+        }
+    }
+
+    private func identicalIndex(_ target: UInt, from: Int) -> Int? {
+        withUnsafeBytes { raw in
+            var i = from
+            while i < count {
+                if raw.load(fromByteOffset: i * MemoryLayout<Element>.stride, as: UInt.self) == target { return i }
+                i += 1
+            }
+            return nil
+        }
+    }
 }

@@ -60,9 +60,12 @@ public struct PhaseAccumulator: Sendable {
 
     public init(group: String) { self.group = group }
 
+    /// `Phase.allCases` builds a new array on every access: kept once (add runs per I/O).
+    private static let phases = Phase.allCases
+
     public mutating func add(_ p: PhaseLatencies) {
         ios += 1
-        for (i, phase) in Phase.allCases.enumerated() {
+        for (i, phase) in Self.phases.enumerated() {
             guard let v = p.value(phase) else { continue }
             if histograms[i] != nil {
                 histograms[i]!.add(v)

@@ -29,7 +29,10 @@ struct ReorderBuffer {
     var held: Int { buf.count - head }
     var storage: Int { buf.count }
 
-    mutating func push(_ e: Event, _ release: (Event) -> Void) {
+    /// Adds `e`; then take what became ready with ``popReady()`` until it returns nil.
+    /// (Two calls rather than a release closure: the closure's context was retained and released
+    /// per event.)
+    mutating func push(_ e: Event) {
         let ts = e.timestamp
         if head == buf.count || buf[buf.count - 1].timestamp <= ts {
             buf.append(e)
@@ -46,13 +49,24 @@ struct ReorderBuffer {
         // seconds ahead of the records still in the ring: it waits for them instead of pushing
         // them out unsorted.
         if ts > newest, !e.isLost { newest = ts }
-        while head < buf.count, buf.count - head > maxEvents || buf[head].timestamp &+ windowNs < newest {
-            emit(release)
+    }
+
+    /// The next event to release after a ``push(_:)``: the oldest, once the newest timestamp seen
+    /// is more than the window ahead of it or more than `maxEvents` are held; nil when none is due.
+    mutating func popReady() -> Event? {
+        if head < buf.count, buf.count - head > maxEvents || buf[head].timestamp &+ windowNs < newest {
+            return take()
         }
         if head >= 4096 && head * 2 >= buf.count {
             buf.removeFirst(head)
             head = 0
         }
+        return nil
+    }
+
+    mutating func push(_ e: Event, _ release: (Event) -> Void) {
+        push(e)
+        while let r = popReady() { release(r) }
     }
 
     /// Releases every held event older than `limit` (live: time passes even
@@ -68,10 +82,13 @@ struct ReorderBuffer {
     }
 
     @inline(__always)
-    private mutating func emit(_ release: (Event) -> Void) {
+    private mutating func emit(_ release: (Event) -> Void) { release(take()) }
+
+    @inline(__always)
+    private mutating func take() -> Event {
         let e = buf[head]
         head += 1
         if e.timestamp < lastReleased { lateEvents += 1 } else { lastReleased = e.timestamp }
-        release(e)
+        return e
     }
 }

@@ -1,0 +1,193 @@
+/// A key of ``OpenTable``: equality plus a cheap 64-bit hash.
+protocol OpenTableKey: Equatable {
+    /// Any 64 bits that differ between keys; ``OpenTable`` mixes them.
+    var tableBits: UInt64 { get }
+}
+
+extension UInt64: OpenTableKey {
+    var tableBits: UInt64 { self }
+}
+
+extension UInt32: OpenTableKey {
+    var tableBits: UInt64 { UInt64(self) }
+}
+
+extension DeviceNumber: OpenTableKey {
+    var tableBits: UInt64 { UInt64(raw) }
+}
+
+extension InodeKey: OpenTableKey {
+    var tableBits: UInt64 { ino ^ (UInt64(dev.raw) &* 0x9E37_79B9_7F4A_7C15) }
+}
+
+extension UserRefKey: OpenTableKey {
+    var tableBits: UInt64 { ref ^ (UInt64(tgid) &* 0x9E37_79B9_7F4A_7C15) }
+}
+
+/// A hash table with open addressing (linear probing, power-of-two
+/// capacity, tombstones for deletion) for the analyzer's per-event lookups.
+///
+/// The analyzer looks up kiocbs, tids, user refs and files several times per
+/// event; `Dictionary` hashes every key with seeded SipHash, which was a
+/// tenth of `analyze`. Keys here are integers the kernel hands out, so a
+/// multiply-xorshift mix is enough. The API is the part of `Dictionary` the
+/// engine uses (optional and default subscripts with in-place `_modify`,
+/// `removeValue`, iteration over (key, value)); iteration order is the
+/// slot order, which is deterministic but unspecified.
+struct OpenTable<Key: OpenTableKey, Value> {
+    // Parallel arrays: a probe reads only `states` and `keys`, and values are
+    // read and modified in place through `_read`/`_modify` (copying a slot would
+    // retain every reference in it).
+    private static var empty: UInt8 { 0 }
+    private static var deleted: UInt8 { 1 }
+    private static var full: UInt8 { 2 }
+    private var states: ContiguousArray<UInt8>
+    private var keys: ContiguousArray<Key?>
+    private var values: ContiguousArray<Value?>
+    /// Live entries.
+    private(set) var count = 0
+    /// Live entries plus tombstones: probing cost grows with both.
+    private var used = 0
+
+    init() { self.init(capacity: 16) }
+
+    private init(capacity: Int) {
+        states = ContiguousArray(repeating: Self.empty, count: capacity)
+        keys = ContiguousArray(repeating: nil, count: capacity)
+        values = ContiguousArray(repeating: nil, count: capacity)
+    }
+
+    var isEmpty: Bool { count == 0 }
+    /// Slots allocated (tests; diagnostics).
+    var capacity: Int { states.count }
+
+    @inline(__always)
+    private static func mix(_ k: Key) -> Int {
+        var x = k.tableBits
+        x ^= x >> 33
+        x &*= 0xFF51_AFD7_ED55_8CCD
+        x ^= x >> 33
+        return Int(truncatingIfNeeded: x)
+    }
+
+    /// The slot holding `key`, or nil; `insertAt` is where it would go (first tombstone or empty slot).
+    @inline(__always)
+    private func find(_ key: Key) -> (found: Int?, insertAt: Int) {
+        let mask = states.count - 1
+        var i = Self.mix(key) & mask
+        var firstDeleted = -1
+        while true {
+            let st = states[i]
+            if st == Self.full {
+                if keys[i]! == key { return (i, i) }
+            } else if st == Self.empty {
+                return (nil, firstDeleted >= 0 ? firstDeleted : i)
+            } else if firstDeleted < 0 {
+                firstDeleted = i
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Makes room for one more entry: grows (or just sweeps tombstones) at 3/4 use.
+    private mutating func reserveOne() {
+        guard (used + 1) * 4 > states.count * 3 else { return }
+        let newCapacity = (count + 1) * 2 > states.count ? states.count * 2 : states.count
+        var fresh = OpenTable(capacity: newCapacity)
+        for i in 0..<states.count where states[i] == Self.full {
+            let (_, at) = fresh.find(keys[i]!)
+            fresh.states[at] = Self.full
+            fresh.keys[at] = keys[i]
+            fresh.values[at] = values[i].take()
+            fresh.used += 1
+            fresh.count += 1
+        }
+        self = fresh
+    }
+
+    subscript(key: Key) -> Value? {
+        // A plain getter (inlined) rather than a `_read` coroutine, which the optimizer left as a
+        // call plus an indirect resume per lookup.
+        @inline(__always) get {
+            guard let i = find(key).found else { return nil }
+            return values[i]
+        }
+        _modify {
+            reserveOne()
+            let (found, at) = find(key)
+            let before = states[at]
+            if found == nil {
+                states[at] = Self.full
+                keys[at] = key
+            }
+            defer {
+                if values[at] == nil {
+                    // removed, or looked up and left absent
+                    if found != nil {
+                        states[at] = Self.deleted
+                        keys[at] = nil
+                        count -= 1
+                    } else {
+                        states[at] = before
+                        keys[at] = nil
+                    }
+                } else if found == nil {
+                    count += 1
+                    if before == Self.empty { used += 1 }
+                }
+            }
+            yield &values[at]
+        }
+    }
+
+    subscript(key: Key, default defaultValue: @autoclosure () -> Value) -> Value {
+        @inline(__always) get { self[key] ?? defaultValue() }
+        _modify {
+            reserveOne()
+            let (found, at) = find(key)
+            if found == nil {
+                if states[at] == Self.empty { used += 1 }
+                count += 1
+                states[at] = Self.full
+                keys[at] = key
+                values[at] = defaultValue()
+            }
+            // Moved out and back: yielding `&values[at]!` made an outlined copy of the optional,
+            // leaving the value's buffers shared (and copied on the next append).
+            var value = values[at].take()!
+            defer { values[at] = value }
+            yield &value
+        }
+    }
+
+    @discardableResult
+    mutating func removeValue(forKey key: Key) -> Value? {
+        guard let i = find(key).found else { return nil }
+        states[i] = Self.deleted
+        keys[i] = nil
+        count -= 1
+        return values[i].take()
+    }
+
+    mutating func removeAll() { self = OpenTable() }
+
+    var keysArray: [Key] { map(\.key) }
+    var valuesArray: [Value] { map(\.value) }
+}
+
+extension OpenTable: Sequence {
+    struct Iterator: IteratorProtocol {
+        fileprivate let table: OpenTable
+        fileprivate var i = 0
+        mutating func next() -> (key: Key, value: Value)? {
+            while i < table.states.count {
+                defer { i += 1 }
+                if table.states[i] == OpenTable.full { return (table.keys[i]!, table.values[i]!) }
+            }
+            return nil
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(table: self) }
+    var underestimatedCount: Int { count }
+}

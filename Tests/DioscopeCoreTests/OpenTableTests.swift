@@ -1,0 +1,74 @@
+import Testing
+@testable import DioscopeCore
+
+/// OpenTable against Dictionary as the model: inserts, lookups, deletes
+/// (tombstones), growth, in-place modification, iteration.
+@Suite struct OpenTableTests {
+    @Test func insertLookupDelete() {
+        var t = OpenTable<UInt64, String>()
+        #expect(t.isEmpty)
+        #expect(t[7] == nil)
+        t[7] = "seven"
+        t[0] = "zero"  // 0 is an ordinary key
+        #expect(t[7] == "seven" && t[0] == "zero" && t.count == 2)
+        t[7] = "SEVEN"
+        #expect(t[7] == "SEVEN" && t.count == 2)
+        #expect(t.removeValue(forKey: 7) == "SEVEN")
+        #expect(t.removeValue(forKey: 7) == nil)
+        #expect(t[7] == nil && t.count == 1)
+        t[0] = nil
+        #expect(t.isEmpty)
+    }
+
+    @Test func growsAndSweepsTombstones() {
+        var t = OpenTable<UInt32, Int>()
+        for i in 0..<10_000 { t[UInt32(i)] = i }
+        #expect(t.count == 10_000 && t.capacity >= 10_000 * 4 / 3)
+        for i in stride(from: 0, to: 10_000, by: 2) { t.removeValue(forKey: UInt32(i)) }
+        #expect(t.count == 5_000)
+        for i in 0..<10_000 { #expect(t[UInt32(i)] == (i % 2 == 0 ? nil : i)) }
+        // churn: a bounded live set with many deletions must not grow the table without limit
+        var small = OpenTable<UInt64, Int>()
+        for i in 0..<200_000 {
+            small[UInt64(i)] = i
+            if i >= 8 { small.removeValue(forKey: UInt64(i - 8)) }
+        }
+        #expect(small.count == 8 && small.capacity <= 64)
+        for i in 199_992..<200_000 { #expect(small[UInt64(i)] == i) }
+    }
+
+    @Test func modifyInPlaceAndDefault() {
+        var t = OpenTable<InodeKey, [Int]>()
+        let k = InodeKey(dev: DeviceNumber(raw: 3), ino: 99)
+        t[k, default: []].append(1)
+        t[k, default: []].append(2)
+        t[k]?.append(3)
+        t[InodeKey(dev: DeviceNumber(raw: 4), ino: 99)]?.append(9)  // absent: nothing inserted
+        #expect(t[k] == [1, 2, 3] && t.count == 1)
+        t[k]!.removeAll()
+        #expect(t[k] == [] && t.count == 1)
+    }
+
+    @Test func matchesDictionaryUnderRandomOperations() {
+        var rng = SystemRandomNumberGenerator()
+        var t = OpenTable<UserRefKey, UInt64>()
+        var d: [UserRefKey: UInt64] = [:]
+        for _ in 0..<50_000 {
+            let key = UserRefKey(tgid: UInt32.random(in: 0..<4, using: &rng), ref: UInt64.random(in: 0..<300, using: &rng))
+            switch Int.random(in: 0..<4, using: &rng) {
+            case 0, 1:
+                let v = UInt64.random(in: 0..<1000, using: &rng)
+                t[key] = v; d[key] = v
+            case 2:
+                #expect(t.removeValue(forKey: key) == d.removeValue(forKey: key))
+            default:
+                t[key, default: 0] += 1; d[key, default: 0] += 1
+            }
+            #expect(t[key] == d[key])
+        }
+        #expect(t.count == d.count)
+        var seen: [UserRefKey: UInt64] = [:]
+        for (k, v) in t { seen[k] = v }
+        #expect(seen == d)
+    }
+}
