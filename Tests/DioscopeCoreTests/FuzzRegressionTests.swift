@@ -35,6 +35,38 @@ import Testing
         #expect(result.exitStatus(sourceDamaged: summary.damaged) == .badInput)
     }
 
+    /// Every input the fuzzers ever crashed on goes through what the fuzz target does,
+    /// without trapping: read (every path), analyze, report, export; never clean if incomplete.
+    @Test(arguments: [
+        "trace-reader-xfs-count-overflow.dscope",    // Int64(count) in AnalysisEngine.xfs
+        "trace-reader-duration-overflow.dscope",     // formatDuration: ns * 1000 overflowed (a span of > 200 days)
+        "trace-reader-timestamp-overflow.dscope",    // ts_ns near 2^64: lastTs + stale-check interval overflowed
+        "trace-reader-sector-overflow.dscope",       // (sector + nr_sector) << 9 in bioQueue
+        "ftrace-cpu-number-overflow.trace",          // "[0017777…]" overflowed the cpu number
+    ])
+    func everyCrashInputIsHandled(name: String) throws {
+        let bytes = try Self.fixture(name)
+        let result: AnalysisResult
+        let summary: SourceSummary
+        if name.hasPrefix("trace-reader") {
+            var reader = try bytes.withUnsafeBytes { try TraceReader(bytes: $0, name: name) }
+            var events: [Event] = []
+            let s1 = try reader.forEachEvent { events.append($0) }
+            for e in events { _ = EventFormatter.text(e) + EventFormatter.json(e) }
+            _ = TraceHeaderFormatter.lines(path: name, fileSize: bytes.count, metadata: reader.metadata, footer: reader.footer)
+            (result, summary) = try Analyzer.analyze(&reader)
+            #expect(s1 == summary)
+        } else {
+            var memory = FtraceImporter(bytes: bytes)
+            (result, summary) = try Analyzer.analyze(&memory)
+        }
+        let report = AnalysisReport.text(result, timelines: true)
+        #expect(report.contains("Verdict: "))
+        #expect(!PerfettoExporter.encode(result).isEmpty)
+        if !summary.isComplete { #expect(result.verdict != .clean, "\(name): incomplete but clean") }
+        if summary.damaged { #expect(result.exitStatus(sourceDamaged: true) == .badInput) }
+    }
+
     @Test func recordsOutsideTheKernelsBoundsAreDamageNotEvents() throws {
         func decode(_ e: Event) -> RecordDecodeError? {
             do { _ = try RecordCodec.decode(RecordCodec.encode(e)); return nil } catch { return error }
@@ -49,6 +81,10 @@ import Testing
             == RecordDecodeError(reason: .implausible("iomap.blkbits")))
         #expect(decode(Event(timestamp: 1, payload: .lost(Lost(dropped: .max, sinceNs: 0, probe: 0))))
             == RecordDecodeError(reason: .implausible("lost.dropped")))
+        #expect(decode(Event(timestamp: .max - 5, payload: .lost(Lost(dropped: 1, sinceNs: 0, probe: 0))))
+            == RecordDecodeError(reason: .implausible("ts_ns")))
+        #expect(decode(Event(timestamp: 1, payload: .block(.bioQueue, BlockIO(sector: .max - 3, nrSector: 8, op: .write))))
+            == RecordDecodeError(reason: .implausible("block.sector")))
         // what real kernels record stays accepted: a flush at sector -1, a hole at address -1, -1 sentinels
         #expect(decode(Event(timestamp: 1, payload: .block(.rqIssue, BlockIO(sector: .max, nrSector: 0, op: .flush)))) == nil)
         let hole = IomapMapping(addr: .max, offset: 1 << 40, length: 1 << 30, type: .hole, flags: [],
