@@ -93,9 +93,11 @@ struct FaultTests {
         #expect(!held.links.isEmpty, "dioscope never attached")
         Thread.sleep(forTimeInterval: 2.5)  // chunks are flushed at least once a second
         let orphans = Dioscope.descendants(of: child.pid)
+        #expect(!orphans.isEmpty)
         child.signal(SIGKILL)
+        // the traced command outlives a SIGKILLed dioscope (and holds Foundation's exit pipe)
+        Dioscope.killAll(orphans)
         let run = child.finish()
-        Dioscope.killAll(orphans)  // the traced command outlives a SIGKILLed dioscope
         #expect(run.signaled && run.status == SIGKILL)
         BPFLeftovers.expectFreed(held)
         try Self.expectCutOffButReadable(out, scratch: fixture.directory)
