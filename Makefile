@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live clean
+.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live fuzz clean
 
 all: build
 
@@ -31,6 +31,12 @@ demo: deps build
 test: deps workloads
 	$(SWIFT) build
 	scripts/run-tests.sh
+
+# libFuzzer over the trace reader and the ftrace importer (+ analysis): FUZZ_TIME seconds per target
+# (default 60), or FUZZ_RUNS executions each. Crashes land in .build/fuzz/crashes/. See README "Fuzzing".
+FUZZ_TIME ?= 60
+fuzz:
+	FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz.sh run
 
 clean:
 	rm -rf .build out

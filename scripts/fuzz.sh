@@ -103,7 +103,10 @@ run() {
 		local execs rate
 		execs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{s += $2} END {print s + 0}')
 		rate=$(grep -ao 'stat::average_exec_per_sec: *[0-9]*' "$log" | awk '{s += $2} END {print s + 0}')
-		if ((rc != 0)) || grep -aqE '^==[0-9]+==ERROR|FUZZ INVARIANT BROKEN|deadly signal|Fatal error' "$log"; then
+		if grep -aq 'libFuzzer: run interrupted' "$log" && ! grep -aqE 'deadly signal|INVARIANT|==ERROR' "$log"; then
+			echo "   $t: interrupted after $execs executions ($rate/s), no crash"
+			status=1
+		elif ((rc != 0)) || grep -aqE '^==[0-9]+==ERROR|FUZZ INVARIANT BROKEN|deadly signal|Fatal error' "$log"; then
 			echo "!! $t: CRASH after $((SECONDS - start)) s (exit $rc); see $log and $crashes/" >&2
 			grep -aE 'ERROR|INVARIANT|Fatal error|deadly|Test unit written' "$log" | head -20 >&2
 			status=1
