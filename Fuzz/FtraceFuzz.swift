@@ -16,10 +16,12 @@ enum FtraceFuzz {
     static func scratch(_ bytes: UnsafeRawBufferPointer) -> String {
         if scratchFD < 0 {
             let dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
-            scratchPath = "\(dir)/dioscope-fuzz-ftrace-\(getpid())"
-            scratchFD = open(scratchPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            if scratchFD < 0 { FuzzSupport.fail("cannot create \(scratchPath)") }
-            atexit { unlink(FtraceFuzz.scratchPath) }
+            let name = "\(dir)/dioscope-fuzz-ftrace-\(getpid())"
+            scratchFD = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            if scratchFD < 0 { FuzzSupport.fail("cannot create \(name)") }
+            // unlinked at once (a crash or ^C leaves nothing behind); read through /proc/self/fd
+            unlink(name)
+            scratchPath = "/proc/self/fd/\(scratchFD)"
         }
         if ftruncate(scratchFD, 0) != 0 { FuzzSupport.fail("ftruncate") }
         var off = 0
