@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live bench bench-live clean
+.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live bench bench-live fuzz clean
 
 all: build
 
@@ -42,6 +42,12 @@ bench-live: build
 # ftrace import, memory per I/O and a 10-minute live run): scripts/bench.sh.
 bench: build
 	scripts/bench.sh
+
+# libFuzzer over the trace reader and the ftrace importer (+ analysis): FUZZ_TIME seconds per target
+# (default 60), or FUZZ_RUNS executions each. Crashes land in .build/fuzz/crashes/. See README "Fuzzing".
+FUZZ_TIME ?= 60
+fuzz:
+	FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz.sh run
 
 clean:
 	rm -rf .build out

@@ -16,6 +16,13 @@ echo "== swift test"
 swift test 2>&1 | tee .build/test-output.txt
 status=${PIPESTATUS[0]}
 
+# Every input parser under libFuzzer for a short, bounded time (make fuzz runs longer).
+echo "== fuzz (${CI_FUZZ_TIME:-30} s per target)"
+if ! FUZZ_TIME=${CI_FUZZ_TIME:-30} scripts/fuzz.sh run; then
+	echo "a fuzzer found a crash" >&2
+	((status != 0)) || status=1
+fi
+
 echo "== leftovers"
 leftover=0
 if losetup -a 2>/dev/null | grep -q dioscope; then

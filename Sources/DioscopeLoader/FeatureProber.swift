@@ -29,6 +29,10 @@ public struct FeatureProber {
                 : "cannot read \(environment.eventsPath) (\(LoaderError.errnoText(e))); run as root"
             return ProbeStatus(probe: probe, method: .unavailable, reason: why)
         }
+        if environment.isDisabled(probe) {
+            return ProbeStatus(probe: probe, method: .unavailable,
+                               reason: "no tracepoint \(probe.group):\(probe.name) (disabled by DIOSCOPE_DISABLE_PROBES)")
+        }
         let missing = probe.eventDirectories.filter { !environment.hasEvent($0) }
         switch probe.kind {
         case .syscall:

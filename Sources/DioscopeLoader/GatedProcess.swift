@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// A command started behind a gate: the process exists (so its pid can
@@ -27,8 +28,46 @@ public final class GatedProcess {
         }
     }
 
+    /// A user to run the command as (the gate drops root before exec).
+    public struct Identity: Sendable, Equatable {
+        public var uid: uid_t
+        public var gid: gid_t
+        /// Supplementary groups (getgrouplist of the user, or none).
+        public var groups: [gid_t]
+        public var name: String?
+        public var home: String?
+
+        /// The user who invoked `sudo` (SUDO_UID/SUDO_GID), when this
+        /// process runs as root under sudo; nil otherwise.
+        public static func sudoInvoker(environment: [String: String]) -> Identity? {
+            guard geteuid() == 0, let u = environment["SUDO_UID"].flatMap({ UInt32($0) }), u != 0 else { return nil }
+            var gid = environment["SUDO_GID"].flatMap { UInt32($0) }
+            var name: String?
+            var home: String?
+            var groups: [gid_t] = []
+            if let pw = getpwuid(u) {
+                name = String(cString: pw.pointee.pw_name)
+                home = String(cString: pw.pointee.pw_dir)
+                if gid == nil { gid = pw.pointee.pw_gid }
+                let primary = gid ?? pw.pointee.pw_gid
+                var count: Int32 = 64
+                var list = [gid_t](repeating: 0, count: Int(count))
+                if getgrouplist(pw.pointee.pw_name, primary, &list, &count) < 0 {
+                    list = [gid_t](repeating: 0, count: Int(count))
+                    _ = getgrouplist(pw.pointee.pw_name, primary, &list, &count)
+                }
+                groups = Array(list.prefix(Int(max(0, count))))
+            }
+            guard let gid else { return nil }
+            return Identity(uid: u, gid: gid, groups: groups, name: name, home: home)
+        }
+    }
+
     /// Spawns the gate for `arguments` (argv[0] is looked up in PATH).
-    public init(arguments: [String]) throws(LoaderError) {
+    /// With `runAs`, the gate switches to that user (supplementary groups,
+    /// gid, then uid, with util-linux `setpriv`) before it execs the
+    /// command, and HOME/USER/LOGNAME name that user.
+    public init(arguments: [String], runAs: Identity? = nil) throws(LoaderError) {
         precondition(!arguments.isEmpty)
         self.arguments = arguments
         var fds: [Int32] = [-1, -1]
@@ -39,8 +78,29 @@ public final class GatedProcess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, fds[0], 3)
-        let script = "read -r _ <&3 || exit 126; exec 3<&-; exec \"$@\""
+        var script = "read -r _ <&3 || exit 126; exec 3<&-; exec \"$@\""
+        var env = ProcessInfo.processInfo.environment
+        if let id = runAs {
+            let candidates: [String] = ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv"]
+            guard let setpriv = candidates.first(where: { (path: String) in access(path, X_OK) == 0 }) else {
+                close(fds[0])
+                close(fds[1])
+                throw .spawn("setpriv (util-linux), needed to run \(arguments[0]) as uid \(id.uid)", errno: ENOENT)
+            }
+            let groups = id.groups.isEmpty ? "--clear-groups"
+                : "--groups=" + id.groups.map { String($0) }.joined(separator: ",")
+            script = "read -r _ <&3 || exit 126; exec 3<&-; exec \(setpriv) --reuid=\(id.uid) --regid=\(id.gid) "
+                + "\(groups) -- \"$@\""
+            if let name = id.name {
+                env["USER"] = name
+                env["LOGNAME"] = name
+            }
+            if let home = id.home { env["HOME"] = home }
+        }
         let argv = ["/bin/sh", "-c", script, "dioscope-gate"] + arguments
+        var cenv: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") }
+        cenv.append(nil)
+        defer { for p in cenv { free(p) } }
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
         cargs.append(nil)
         defer { for p in cargs { free(p) } }
@@ -58,7 +118,7 @@ public final class GatedProcess {
         posix_spawnattr_setsigdefault(&attr, &defaults)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
-        let rc = posix_spawn(&child, "/bin/sh", &actions, &attr, cargs, environ)
+        let rc = posix_spawn(&child, "/bin/sh", &actions, &attr, cargs, cenv)
         close(fds[0])
         if rc != 0 {
             close(fds[1])

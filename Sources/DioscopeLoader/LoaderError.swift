@@ -6,6 +6,8 @@ import Glibc
 public enum LoaderError: Error, CustomStringConvertible, Sendable {
     /// Neither root nor CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN).
     case notPrivileged
+    /// Running as root, but without CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN).
+    case capabilitiesMissing
     /// The kernel exposes no BTF, so CO-RE programs cannot be relocated.
     case noKernelBTF(path: String)
     /// tracefs is not mounted where the tracepoints are looked up.
@@ -39,10 +41,13 @@ public enum LoaderError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .notPrivileged:
             return "tracing needs root, or the CAP_BPF and CAP_PERFMON capabilities; run dioscope with sudo."
+        case .capabilitiesMissing:
+            return "tracing needs the CAP_BPF and CAP_PERFMON capabilities (or CAP_SYS_ADMIN), which this root "
+                + "process does not have (its capability set was reduced); run dioscope with full root privileges."
         case .noKernelBTF(let path):
-            return "the kernel has no BTF type information (\(path) is missing); it needs CONFIG_DEBUG_INFO_BTF=y."
+            return "the kernel has no BTF type information (\(path) is missing or empty); it needs CONFIG_DEBUG_INFO_BTF=y."
         case .tracefsNotMounted(let path):
-            return "tracefs is not mounted at \(path); mount it with: mount -t tracefs nodev /sys/kernel/tracing"
+            return "tracefs is not mounted at \(path); mount it with `mount -t tracefs nodev /sys/kernel/tracing`."
         case .tracepointMissing(let name):
             return "the kernel has no \(name) tracepoint, which dioscope needs to trace direct I/O."
         case .objectOpen(let e):

@@ -69,7 +69,7 @@ struct ExportCommand: ParsableCommand {
         if out == "-" {
             FileHandle.standardOutput.write(data)
         } else {
-            try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+            try PrivateFile.write(data, to: out)
         }
     }
 }

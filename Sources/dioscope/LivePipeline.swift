@@ -16,6 +16,8 @@ final class LivePipeline {
         var recorder: Recorder.Result
         var termination: GatedProcess.Termination?
         var session: TraceSession
+        /// The --record file could not be written (reported when it happened).
+        var recordFailed: Bool
 
         /// Throws the documented exit status; returns on clean.
         func exit() throws {
@@ -25,6 +27,7 @@ final class LivePipeline {
             }
             let status = result.exitStatus(sourceDamaged: summary.damaged)
             if status == .findings { throw ExitCode(status.rawValue) }
+            if recordFailed { throw ExitCode(DioscopeExitStatus.badInput.rawValue) }
             if let t = termination, let sentence = session.failureSentence(t) {
                 complain(sentence)
                 throw ExitCode(DioscopeExitStatus.commandFailed.rawValue)
@@ -77,11 +80,22 @@ final class LivePipeline {
             "\(analysis.analyzer.iosInFlight) I/Os in flight, \(analysis.findingCount) findings"
         }
         let debugMemory = ProcessInfo.processInfo.environment["DIOSCOPE_DEBUG_MEMORY"] != nil
+        // A --record file that cannot be written (disk full) is given up
+        // with one sentence; tracing and analysis go on.
+        var recording = writer != nil
+        let recordName = self.recordPath ?? ""
+        func writing(_ body: () throws -> Void) {
+            guard recording else { return }
+            do { try body() } catch {
+                recording = false
+                complain(TraceSession.writeFailureSentence(recordName, error) + " Tracing goes on.")
+            }
+        }
         recorder.tick = { [analysis, writer, tracer = session.tracer] in
             // Only as far as the ring has been read: while the consumer lags, the wall clock is
             // seconds ahead of the events still waiting in the ring.
             if let t = tracer.caughtUpAt { analysis.advance(to: t) }
-            try writer?.flush()
+            writing { try writer?.flush() }
             if debugMemory {
                 let sizes = analysis.analyzer.collectionSizes.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
                 complain("memory: " + sizes)
@@ -89,21 +103,23 @@ final class LivePipeline {
             }
         }
         let result = recorder.run { [analysis, writer] buf in
-            try writer?.append(records: buf)
+            writing { try writer?.append(records: buf) }
             analysis.consume(records: buf)
         }
         let termination = session.settle(result)
-        if let writer, let recordPath {
+        let recordFailed = writer != nil && !recording
+        if let writer, let recordPath, recording {
             do {
                 _ = try writer.finish(footer: TraceSession.footer(result))
             } catch {
-                complain("finishing \(recordPath) failed: \(error)")
+                complain(TraceSession.writeFailureSentence(recordPath, error))
+                recording = false
             }
         }
         var drops: [String: UInt64] = [:]
         for c in result.counters where c.dropped > 0 { drops[c.probe.displayName] = c.dropped }
         let (analysisResult, summary) = analysis.finish(dropsByProbe: drops)
         return Outcome(result: analysisResult, summary: summary, recorder: result, termination: termination,
-                       session: session)
+                       session: session, recordFailed: recordFailed || (writer != nil && !recording))
     }
 }

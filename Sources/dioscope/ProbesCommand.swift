@@ -47,7 +47,18 @@ struct ProbesCommand: ParsableCommand {
         case .json: try printJSON(report, detectors, verified: verified, verifyError: verifyError)
         }
         if verifyError != nil || detectors.allSatisfy({ $0.level == .none }) {
+            // one sentence on stderr: why nothing (or not everything) can be traced
+            do {
+                try environment.verify()
+                complain(verifyError ?? "no race detector can work on this kernel (see the table above).")
+            } catch {
+                complain(error.description)
+            }
             throw ExitCode(DioscopeExitStatus.tracingUnavailable.rawValue)
+        }
+        let blind = detectors.filter { $0.level == .none }.map(\.detector)
+        if !blind.isEmpty {
+            complain("blind detectors on this kernel: \(blind.joined(separator: ", ")) (see the table above).")
         }
     }
 

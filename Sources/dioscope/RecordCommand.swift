@@ -13,7 +13,9 @@ struct RecordCommand: ParsableCommand {
             With a command after --, dioscope starts it only once tracing is attached, traces it and \
             its children, and stops when it exits; its failure becomes dioscope's exit status. \
             Ctrl-C, SIGTERM or --duration stop the recording too; the file is always finished. \
-            Exit status 2 means events were lost (the trace marks those windows inconclusive).
+            Exit status 2 means events were lost (the trace marks those windows inconclusive); 3 that the \
+            file could not be written (disk full: it still holds every chunk written before); 4 that \
+            tracing is unavailable.
             """)
 
     @Option(name: .shortAndLong, help: "Trace file to write.")
@@ -41,14 +43,24 @@ struct RecordCommand: ParsableCommand {
         recorder.duration = duration
         recorder.statusLine = isatty(2) != 0
         // a quiet period must not leave records buffered in memory only
-        recorder.tick = { try writer.flush() }
-        let result = recorder.run { try writer.append(records: $0) }
+        var writeError: Error?
+        recorder.tick = {
+            do { try writer.flush() } catch { writeError = error; throw error }
+        }
+        let result = recorder.run { buf in
+            do { try writer.append(records: buf) } catch { writeError = error; throw error }
+        }
         let termination = session.settle(result)
 
+        if let writeError {
+            // disk full, quota, I/O error: the file ends after its last complete chunk
+            complain(TraceSession.writeFailureSentence(output, writeError))
+            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
+        }
         do {
             _ = try writer.finish(footer: TraceSession.footer(result))
         } catch {
-            complain("finishing \(output) failed: \(error)")
+            complain(TraceSession.writeFailureSentence(output, error))
             throw ExitCode(DioscopeExitStatus.badInput.rawValue)
         }
 

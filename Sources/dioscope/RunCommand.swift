@@ -16,8 +16,12 @@ struct RunCommand: ParsableCommand {
             the files and devices it uses. Findings are printed as they are made and again in the summary \
             when CMD exits. --json and --perfetto write the exports of the run.
 
+            Run through sudo, CMD runs as the user who invoked sudo (SUDO_UID, SUDO_GID and that user's \
+            groups), not as root; --keep-root keeps it root.
+
             Exit status: 0 clean, 1 findings, 2 inconclusive (events were dropped or I/Os cut off), \
-            4 tracing unavailable, 5 CMD failed (and no finding was made), 64 usage.
+            3 --record/--json/--perfetto could not be written, 4 tracing unavailable, \
+            5 CMD failed (and no finding was made), 64 usage.
             """)
 
     @OptionGroup var target: TraceTargetOptions
@@ -37,6 +41,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Stop (and terminate CMD) after this many seconds.")
     var duration: Double?
 
+    @Flag(help: "Under sudo, run CMD as root instead of as the invoking user.")
+    var keepRoot = false
+
     @Argument(parsing: .postTerminator, help: "The command to run and trace.")
     var command: [String] = []
 
@@ -46,7 +53,8 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let session = try withLoaderErrors { try TraceSession(target: target, command: command) }
+        let runAs = keepRoot ? nil : GatedProcess.Identity.sudoInvoker(environment: ProcessInfo.processInfo.environment)
+        let session = try withLoaderErrors { try TraceSession(target: target, command: command, runAs: runAs) }
         defer { session.close() }
         let keep = jsonOut != nil || perfettoOut != nil
         let pipeline = try LivePipeline(session: session, format: format, keepTimelines: keep,

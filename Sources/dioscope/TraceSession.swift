@@ -15,7 +15,7 @@ final class TraceSession {
 
     /// Resolves the filters, checks the environment, spawns the gated
     /// command and attaches. Throws LoaderError (one clear sentence each).
-    init(target: TraceTargetOptions, command: [String]) throws {
+    init(target: TraceTargetOptions, command: [String], runAs: GatedProcess.Identity? = nil) throws {
         let resolved = try target.devices.map { arg throws(LoaderError) in try TracedDevice.resolve(arg) }
         var config = TraceConfiguration()
         config.devices = resolved.flatMap(\.filterDevices)
@@ -33,7 +33,7 @@ final class TraceSession {
         try TracingEnvironment().verify()
         var process: GatedProcess?
         if !command.isEmpty {
-            let p = try GatedProcess(arguments: command)
+            let p = try GatedProcess(arguments: command, runAs: runAs)
             process = p
             config.pids.append(p.pid)
         }
@@ -110,6 +110,12 @@ final class TraceSession {
         case .signaled(let s): what = "was killed by signal \(s)"
         }
         return "\(name) \(what)"
+    }
+
+    /// One sentence for a trace file that could not be written (disk full...).
+    static func writeFailureSentence(_ path: String, _ error: Error) -> String {
+        "writing \(path) failed (\(error)); recording stopped there, the file keeps every chunk written "
+            + "before and reads as cut off (dioscope analyze \(path))."
     }
 
     /// What to tell the user about lost events.

@@ -38,5 +38,26 @@ struct DropAccountingTests {
         #expect(rec.decodeErrors == 0)
         let emitted = rec.result.counters.reduce(UInt64(0)) { $0 + $1.emitted }
         #expect(UInt64(rec.events.count - lost.count) == emitted)
+
+        // Drops are counted per probe, and the verdict cannot be clean: the
+        // live pipeline's analysis of this stream (the kernel's final counters
+        // plus the LOST records) is inconclusive, and so is every I/O in a lost window.
+        var byProbe: [String: UInt64] = [:]
+        for c in rec.result.counters where c.dropped > 0 { byProbe[c.probe.displayName] = c.dropped }
+        #expect(!byProbe.isEmpty && byProbe.values.reduce(0, +) == rec.drops)
+        let analysis = StreamingAnalysis(options: AnalysisOptions())
+        for e in rec.events {
+            RecordCodec.encode(e).withUnsafeBytes { analysis.consume(records: $0) }
+        }
+        let (result, summary) = analysis.finish(dropsByProbe: byProbe)
+        #expect(summary.droppedByProbe == byProbe)
+        #expect(summary.dropped == rec.drops)
+        #expect(result.verdict != .clean, "a lossy run was called clean")
+        #expect(result.exitStatus(sourceDamaged: summary.damaged) != .clean)
+        #expect(!result.sourceComplete && result.eventsDropped >= rec.drops)
+        #expect(!result.lostWindows.isEmpty)
+        for t in result.timelines where result.lostWindows.contains(where: { $0.since <= t.endedAt && t.submittedAt <= $0.until }) {
+            #expect(t.status == .inconclusive, "io#\(t.id) in a lost window is \(t.status)")
+        }
     }
 }

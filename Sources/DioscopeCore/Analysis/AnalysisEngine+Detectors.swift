@@ -373,7 +373,7 @@ public func formatDuration(_ ns: UInt64) -> String {
 private func fixed(_ ns: UInt64, unit: UInt64, digits: Int) -> String {
     var scale: UInt64 = 1
     for _ in 0..<digits { scale *= 10 }
-    let v = ns * scale / unit
-    let frac = String(v % scale)
-    return "\(v / scale)." + String(repeating: "0", count: digits - frac.count) + frac
+    // whole and fraction apart: ns * scale overflows past ~200 days of ns (a damaged trace's span)
+    let frac = String((ns % unit) * scale / unit)
+    return "\(ns / unit)." + String(repeating: "0", count: digits - frac.count) + frac
 }

@@ -473,7 +473,7 @@ final class AnalysisEngine {
     }
 
     private func bioQueue(_ e: Event, _ p: BlockIO) {
-        let ds = p.sector << 9, de = (p.sector + UInt64(p.nrSector)) << 9
+        let ds = p.sector << 9, de = p.sector.addingSaturating(UInt64(p.nrSector)) << 9  // flushes: sector -1
         var io: LiveIO?
         var exact = false
         if p.flags.contains(.iomapDIO), p.kiocb != 0, let k = byKiocb[p.kiocb] {

@@ -14,9 +14,9 @@ public enum JSONExporter {
         return data
     }
 
-    /// Writes the document to `path` (atomically: a reader never sees half a file).
+    /// Writes the document to `path` (atomically: a reader never sees half a file; mode 0600).
     public static func write(_ result: AnalysisResult, source: SourceSummary, to path: String,
                              pretty: Bool = true) throws {
-        try encode(result, source: source, pretty: pretty).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try PrivateFile.write(encode(result, source: source, pretty: pretty), to: path)
     }
 }

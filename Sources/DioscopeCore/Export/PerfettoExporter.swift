@@ -34,9 +34,9 @@ public enum PerfettoExporter {
         Data(build(result))
     }
 
-    /// Writes the trace to `path` (atomically).
+    /// Writes the trace to `path` (atomically, mode 0600).
     public static func write(_ result: AnalysisResult, to path: String) throws {
-        try encode(result).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try PrivateFile.write(encode(result), to: path)
     }
 
     static func build(_ result: AnalysisResult) -> [UInt8] {

@@ -145,9 +145,10 @@ struct FtraceLineParser {
         }
         if startsWith(base, f.pos, e, "LOST ") { f.pos += 5 }
         if let n = try? f.decimal("lost count") {
-            pendingLost += n
+            // a count no kernel reaches is capped (sums of drops must not overflow)
+            pendingLost = Swift.min(pendingLost.addingSaturating(n), EventPlausibility.maxDropped)
         } else if startsWith(base, f.pos, e, "EVENTS") {
-            pendingLost += 1
+            pendingLost = Swift.min(pendingLost + 1, EventPlausibility.maxDropped)
             addProblem(SourceProblem(position: "line \(lineNumber)",
                                      message: "events were dropped on CPU \(cpu) (count unknown, counted as 1)",
                                      severity: .warning))
@@ -177,7 +178,7 @@ struct FtraceLineParser {
             if base[b] == 0x5B && base[b - 1] == 0x20 {
                 var k = b + 1
                 var v: UInt64 = 0
-                while k < e && base[k] &- 0x30 <= 9 { v = v * 10 + UInt64(base[k] &- 0x30); k += 1 }
+                while k < e && base[k] &- 0x30 <= 9 { v = v &* 10 &+ UInt64(base[k] &- 0x30); k += 1 }
                 if k > b + 1 && k < e && base[k] == 0x5D {
                     cpu = v
                     found = true
@@ -277,6 +278,10 @@ struct FtraceLineParser {
             }
             event = try sysExit(sys, &f, ctx)
         }
+        if let field = EventPlausibility.implausibleField(event) {
+            problem("implausible value in \(field) (outside what a kernel can record); line skipped")
+            return
+        }
         if pendingLost > 0 { try emitLost(at: ts, emit: emit) }
         if summary.firstTimestamp == nil { summary.firstTimestamp = ts }
         if ts > lastTimestamp { lastTimestamp = ts }
@@ -308,7 +313,7 @@ struct FtraceLineParser {
     private mutating func emitLost(at ts: UInt64, emit: (Event) throws -> Void) throws {
         let n = pendingLost
         pendingLost = 0
-        summary.dropped += n
+        summary.dropped = summary.dropped.addingSaturating(n)
         summary.eventsRead += 1
         let cpu = pendingLostCPU == UInt16.max ? 0 : pendingLostCPU
         let since = pendingLostCPU == UInt16.max ? 0 : lastTimestamp

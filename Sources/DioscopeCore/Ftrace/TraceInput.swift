@@ -7,12 +7,15 @@ import Darwin
 /// Why an input given to `analyze`/`export` cannot be used at all.
 public enum TraceInputError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
+    /// The file has no bytes at all.
+    case empty(path: String)
     /// Neither a dioscope trace (magic) nor ftrace / trace-cmd text.
     case unrecognized(path: String)
 
     public var description: String {
         switch self {
         case .cannotOpen(let p, let r): "cannot open \(p): \(r)"
+        case .empty(let p): "\(p) is empty (0 bytes): neither a dioscope trace nor ftrace text"
         case .unrecognized(let p):
             "\(p) is neither a dioscope trace file nor ftrace text (tracefs trace, trace_pipe or trace-cmd report)"
         }
@@ -47,6 +50,7 @@ public struct TraceInput: EventSource {
     public init(path: String) throws {
         self.path = path
         let prefix = try Self.prefix(path: path, count: 64 * 1024)
+        if prefix.isEmpty { throw TraceInputError.empty(path: path) }
         if prefix.starts(with: TraceFileFormat.fileMagic) {
             kind = .dioscopeTrace
             source = .trace(try TraceReader(path: path))

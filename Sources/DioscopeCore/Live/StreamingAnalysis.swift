@@ -60,7 +60,7 @@ public final class StreamingAnalysis {
         summary.eventsRead += 1
         if summary.firstTimestamp == nil { summary.firstTimestamp = event.timestamp }
         summary.lastTimestamp = max(summary.lastTimestamp ?? 0, event.timestamp)
-        if case .lost(let l) = event.payload { summary.dropped += l.dropped }
+        if case .lost(let l) = event.payload { summary.dropped = summary.dropped.addingSaturating(l.dropped) }
         analyzer.consume(event)
     }
 

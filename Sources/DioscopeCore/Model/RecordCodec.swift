@@ -3,6 +3,8 @@ public struct RecordDecodeError: Error, Sendable, Equatable, CustomStringConvert
     public enum Reason: Sendable, Equatable {
         case unknownType(UInt16)
         case badField(String, UInt64)
+        /// A value no kernel produces (``EventPlausibility``).
+        case implausible(String)
     }
 
     public var reason: Reason
@@ -11,6 +13,7 @@ public struct RecordDecodeError: Error, Sendable, Equatable, CustomStringConvert
         switch reason {
         case .unknownType(let t): "unknown record type \(t)"
         case .badField(let f, let v): "invalid value \(v) in field \(f)"
+        case .implausible(let f): "implausible value in field \(f) (outside what a kernel can record)"
         }
     }
 }
@@ -117,8 +120,12 @@ public enum RecordCodec {
         default:
             throw RecordDecodeError(reason: .unknownType(rawType))
         }
-        return Event(timestamp: u64(L.ts), tgid: u32(L.tgid), tid: u32(L.tid), cpu: u16(L.cpu),
-                     dev: DeviceNumber(raw: u32(L.dev)), ino: u64(L.ino), payload: payload)
+        let event = Event(timestamp: u64(L.ts), tgid: u32(L.tgid), tid: u32(L.tid), cpu: u16(L.cpu),
+                          dev: DeviceNumber(raw: u32(L.dev)), ino: u64(L.ino), payload: payload)
+        if let field = EventPlausibility.implausibleField(event) {
+            throw RecordDecodeError(reason: .implausible("\(field)"))
+        }
+        return event
     }
 
     /// Decodes one record from a buffer of at least 96 bytes.

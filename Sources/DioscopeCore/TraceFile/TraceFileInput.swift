@@ -7,7 +7,8 @@ import Darwin
 /// A read-only trace file seen through one reused buffer ("window"):
 /// ``bytes(at:count:)`` returns a pointer to any byte range, refilling the
 /// window with `pread` when the range is not in it. Sequential readers thus
-/// use memory independent of the file's length.
+/// use memory independent of the file's length. An input made from bytes
+/// in memory (``init(bytes:name:)``) is one window holding everything.
 final class TraceFileInput {
     let path: String
     /// File size when opened; bytes appended later are not read.
@@ -43,8 +44,19 @@ final class TraceFileInput {
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
     }
 
+    /// An input over a copy of `bytes` (fuzzing, tests): no file, no reads.
+    init(bytes: UnsafeRawBufferPointer, name: String) {
+        path = name
+        size = bytes.count
+        fd = -1
+        capacity = Swift.max(1, bytes.count)
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        if let base = bytes.baseAddress, bytes.count > 0 { buffer.copyMemory(from: base, byteCount: bytes.count) }
+        windowLength = bytes.count
+    }
+
     deinit {
-        close(fd)
+        if fd >= 0 { close(fd) }
         buffer.deallocate()
     }
 
@@ -75,6 +87,8 @@ final class TraceFileInput {
 
     private func refill(at offset: Int, count: Int) throws -> UnsafeRawPointer? {
         if offset < 0 || count < 0 || offset + count > size { return nil }
+        // in memory the window is the whole input: nothing more to read
+        if fd < 0 { return nil }
         if count > capacity {
             buffer.deallocate()
             capacity = (count + 0xFFFF) & ~0xFFFF

@@ -84,5 +84,6 @@ public struct TraceFooter: Codable, Sendable, Equatable {
     }
 
     /// All drops: per-probe drops plus unattributed ones.
-    public var totalDrops: UInt64 { probes.reduce(unattributedDrops) { $0 + $1.drops } }
+    /// (Saturating: a damaged or crafted footer may hold any numbers.)
+    public var totalDrops: UInt64 { probes.reduce(unattributedDrops) { $0.addingSaturating($1.drops) } }
 }

@@ -45,10 +45,21 @@ public struct TraceReader: EventSource {
     /// still validated, but a corrupted byte inside a record then goes
     /// unnoticed. Leave it on unless the file is known good.
     public init(path: String, verifyChecksums: Bool = true) throws {
+        try self.init(input: try TraceFileInput(path: path), verifyChecksums: verifyChecksums)
+    }
+
+    /// Reads a trace held in memory (a copy of `bytes` is kept); `name`
+    /// stands for the path in errors and problems. Same checks and recovery
+    /// as a file: the fuzzers and tests use it.
+    public init(bytes: UnsafeRawBufferPointer, name: String = "<memory>", verifyChecksums: Bool = true) throws {
+        try self.init(input: TraceFileInput(bytes: bytes, name: name), verifyChecksums: verifyChecksums)
+    }
+
+    private init(input: TraceFileInput, verifyChecksums: Bool) throws {
         typealias F = TraceFileFormat
+        let path = input.path
         self.path = path
         self.verifyChecksums = verifyChecksums
-        let input = try TraceFileInput(path: path)
         self.input = input
         let size = input.size
         if size == 0 { throw TraceFileError.emptyFile(path: path) }
@@ -395,15 +406,17 @@ public struct TraceReader: EventSource {
         var byProbe: [String: UInt64] = [:]
         var footerTotal: UInt64 = 0
         if let f = footer {
-            for p in f.probes where p.drops > 0 { byProbe[p.name, default: 0] += p.drops }
-            if f.unattributedDrops > 0 { byProbe["unattributed", default: 0] += f.unattributedDrops }
+            for p in f.probes where p.drops > 0 { byProbe[p.name, default: 0] = byProbe[p.name, default: 0].addingSaturating(p.drops) }
+            if f.unattributedDrops > 0 {
+                byProbe["unattributed", default: 0] = byProbe["unattributed", default: 0].addingSaturating(f.unattributedDrops)
+            }
             footerTotal = f.totalDrops
         }
         if state.lost.total > footerTotal || footer == nil {
             var fromLost: [String: UInt64] = [:]
             for (id, n) in state.lost.byProbe {
                 let name = id == UInt32.max ? "unattributed" : (metadata.probe(id: Int(id))?.name ?? "probe \(id)")
-                fromLost[name, default: 0] += n
+                fromLost[name, default: 0] = fromLost[name, default: 0].addingSaturating(n)
             }
             for (name, n) in fromLost { byProbe[name] = Swift.max(byProbe[name] ?? 0, n) }
         }
@@ -576,7 +589,7 @@ struct LostCounter {
     mutating func note(_ record: UnsafeRawPointer) {
         let n = UInt64(littleEndian: record.loadUnaligned(fromByteOffset: RecordLayout.lsDropped, as: UInt64.self))
         let probe = UInt32(littleEndian: record.loadUnaligned(fromByteOffset: RecordLayout.lsProbe, as: UInt32.self))
-        total &+= n
-        byProbe[probe, default: 0] &+= n
+        total = total.addingSaturating(n)
+        byProbe[probe, default: 0] = byProbe[probe, default: 0].addingSaturating(n)
     }
 }

@@ -258,7 +258,15 @@ public final class TraceWriter {
         h.storeBytes(of: pcrc.littleEndian, toByteOffset: F.chPayloadCRC, as: UInt32.self)
         let hcrc = CRC32C.update(0, h, count: F.chHeaderCRC)
         h.storeBytes(of: hcrc.littleEndian, toByteOffset: F.chHeaderCRC, as: UInt32.self)
-        try writeAll(h, F.chunkHeaderSize + payload)
+        let chunkStart = bytesWritten
+        do {
+            try writeAll(h, F.chunkHeaderSize + payload)
+        } catch {
+            // A chunk written in part (disk full) is cut back off, so the
+            // file ends after its last complete chunk.
+            if bytesWritten != chunkStart, ftruncate(fd, off_t(chunkStart)) == 0 { bytesWritten = chunkStart }
+            throw error
+        }
         chunksWritten += 1
         pending = 0
         minTs = .max
@@ -273,7 +281,8 @@ public final class TraceWriter {
             if n < 0 {
                 if errno == EINTR { continue }
                 failed = true
-                throw TraceFileError.io(path: path, operation: "write", reason: TraceFileError.errnoText())
+                throw TraceFileError.io(path: path, operation: "write at byte \(bytesWritten)",
+                                        reason: TraceFileError.errnoText())
             }
             if n == 0 {
                 failed = true

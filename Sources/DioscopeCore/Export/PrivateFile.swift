@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Writes output files the way trace files are written: mode 0600 (they
+/// reveal file layout, process names and timing), atomically (a temporary
+/// file in the same directory, fsynced, renamed over `path`).
+public enum PrivateFile {
+    public static func write(_ data: Data, to path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        var template = Array(((dir.isEmpty ? "." : dir) + "/.dioscope-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }  // 0600
+        guard fd >= 0 else { throw TraceFileError.cannotOpen(path: path, reason: TraceFileError.errnoText()) }
+        let tmp = String(cString: template)
+        var ok = false
+        defer {
+            if !ok { unlink(tmp) }
+        }
+        do {
+            try data.withUnsafeBytes { raw in
+                var off = 0
+                while off < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 {
+                        throw TraceFileError.io(path: path, operation: "write", reason: TraceFileError.errnoText())
+                    }
+                    off += n
+                }
+            }
+            if fsync(fd) != 0 {
+                throw TraceFileError.io(path: path, operation: "fsync", reason: TraceFileError.errnoText())
+            }
+        } catch {
+            close(fd)
+            throw error
+        }
+        close(fd)
+        if rename(tmp, path) != 0 {
+            throw TraceFileError.io(path: path, operation: "rename", reason: TraceFileError.errnoText())
+        }
+        ok = true
+    }
+}

@@ -1,0 +1,94 @@
+/// Bounds on the values a kernel can put into an event, checked where
+/// events enter dioscope (``RecordCodec/decode(_:)`` and the ftrace
+/// importer), so that the analyzer's arithmetic on file offsets, lengths
+/// and block sizes never meets values no filesystem can produce (a damaged
+/// or crafted trace). An event outside them is treated like any other
+/// damaged record: skipped and reported with its position.
+///
+/// The bounds are far beyond anything real: file offsets, sizes, lengths and
+/// return values within ±2^62 bytes (4 EiB; XFS and ext4 files end below
+/// 2^63), block sizes at most 2^20 bytes (Linux filesystems use at most
+/// 64 KiB), at most 2^40 events dropped per lost-events record (sums of
+/// them must not overflow), timestamps below 2^62 ns (146 years of uptime;
+/// the analyzer adds windows and intervals to them), disk addresses below
+/// 2^62 bytes and sectors below 2^53 (apart from the -1 a flush request and
+/// a hole mapping carry). User and kernel addresses, ids and flags are not bounded.
+public enum EventPlausibility {
+    /// Largest magnitude of a file offset, size, length or byte count.
+    public static let maxBytes: Int64 = 1 << 62
+    /// Largest block-size exponent (1 MiB blocks).
+    public static let maxBlockBits: UInt8 = 20
+    /// Largest drop count of one lost-events record.
+    public static let maxDropped: UInt64 = 1 << 40
+    /// Largest timestamp (CLOCK_MONOTONIC ns).
+    public static let maxTimestamp: UInt64 = 1 << 62
+
+    @inline(__always) static func offsetOK(_ v: Int64) -> Bool { v >= -maxBytes && v <= maxBytes }
+    @inline(__always) static func lengthOK(_ v: UInt64) -> Bool { v <= UInt64(maxBytes) }
+
+    /// The name of the first field out of bounds, or nil if the event is plausible.
+    public static func implausibleField(_ e: Event) -> StaticString? {
+        if e.timestamp > maxTimestamp { return "ts_ns" }
+        switch e.payload {
+        case .dioBegin(let p):
+            if !offsetOK(p.pos) { return "dio_begin.pos" }
+            if !lengthOK(p.count) { return "dio_begin.count" }
+            if !offsetOK(p.isize) { return "dio_begin.isize" }
+            if !lengthOK(p.doneBefore) { return "dio_begin.done_before" }
+            if p.blkbits > maxBlockBits { return "dio_begin.blkbits" }
+        case .dioQueued(let p):
+            if !offsetOK(p.offset) { return "dio_queued.offset" }
+            if !lengthOK(p.length) { return "dio_queued.length" }
+            if !offsetOK(p.isize) { return "dio_queued.isize" }
+        case .dioComplete(let p):
+            if !offsetOK(p.pos) { return "dio_complete.pos" }
+            if !offsetOK(p.isize) { return "dio_complete.isize" }
+            if !offsetOK(p.ret) { return "dio_complete.ret" }
+        case .iomapDstmap(let p):
+            if !offsetOK(p.offset) { return "iomap.offset" }
+            if !lengthOK(p.length) { return "iomap.length" }
+            if p.blkbits > maxBlockBits { return "iomap.blkbits" }
+            if p.addr != IomapMapping.nullAddress && !lengthOK(p.addr) { return "iomap.addr" }
+        case .block(_, let p):
+            if p.sector != .max && p.sector > UInt64(maxBytes) >> 9 { return "block.sector" }
+        case .xfs(_, let p):
+            if !offsetOK(p.isize) { return "xfs.isize" }
+            if !offsetOK(p.disize) { return "xfs.disize" }
+            if !offsetOK(p.offset) { return "xfs.offset" }
+            if !lengthOK(p.count) { return "xfs.count" }
+        case .ext4MapBlocksEnter(let p), .ext4HandleUnwritten(let p):
+            if p.blkbits > maxBlockBits { return "ext4.blkbits" }
+        case .ioUringComplete:
+            break
+        case .fsSpaceOp(let p):
+            if !offsetOK(p.offset) { return "space.offset" }
+            if !offsetOK(p.len) { return "space.len" }
+            if !offsetOK(p.isize) { return "space.isize" }
+        case .sysEnter(let p):
+            if !offsetOK(p.isize) { return "sys_enter.isize" }
+            // the arguments that are byte counts, offsets or lengths (others are addresses or flags)
+            switch p.sysno {
+            case .pread64, .pwrite64, .preadv2, .pwritev2, .read, .write:
+                if !offsetOK(p.args.1) { return "sys_enter.count" }
+                if !offsetOK(p.args.2) { return "sys_enter.offset" }
+            case .fallocate:
+                if !offsetOK(p.args.1) { return "sys_enter.offset" }
+                if !offsetOK(p.args.2) { return "sys_enter.len" }
+            case .ftruncate:
+                if !offsetOK(p.args.0) { return "sys_enter.length" }
+            default:
+                break
+            }
+        case .sysExit(let p):
+            if !offsetOK(p.ret) { return "sys_exit.ret" }
+            if !offsetOK(p.isize) { return "sys_exit.isize" }
+            if p.enterTimestamp > maxTimestamp { return "sys_exit.enter_ts" }
+        case .aioReap(let p):
+            if !offsetOK(p.res) { return "reap.res" }
+        case .lost(let p):
+            if p.dropped > maxDropped { return "lost.dropped" }
+            if p.sinceNs > maxTimestamp { return "lost.since_ns" }
+        }
+        return nil
+    }
+}
