@@ -44,13 +44,21 @@ build() {
 		local bin="$OUT/$t$SUFFIX" src
 		src=$(source_of "$t")
 		# rebuild only when a source is newer than the binary
-		if [[ -x $bin ]] && [[ -z $(find "${core[@]}" Fuzz/FuzzSupport.swift "$src" scripts/fuzz.sh -newer "$bin" 2>/dev/null) ]]; then
+		if [[ -x $bin ]] && [[ -z $(find "${core[@]}" Sources/DioscopeCRC Fuzz/FuzzSupport.swift "$src" scripts/fuzz.sh -newer "$bin" 2>/dev/null) ]]; then
 			continue
 		fi
 		echo "== building fuzz target $t"
+		# DioscopeCore imports the DioscopeCRC C target (hardware CRC-32C): compile it and give
+		# swiftc a module map for its header, as SwiftPM does
+		mkdir -p "$OUT/crc"
+		printf 'module DioscopeCRC {\n  header "%s"\n  export *\n}\n' \
+			"$ROOT/Sources/DioscopeCRC/include/dioscope_crc.h" >"$OUT/crc/module.modulemap"
+		"$(dirname "$SWIFTC")/clang" -c -O2 -g -fPIC -I Sources/DioscopeCRC/include \
+			Sources/DioscopeCRC/dioscope_crc.c -o "$OUT/crc/dioscope_crc.o"
 		# in $OUT: swiftc leaves module files in its working directory
 		(cd "$OUT" && "$SWIFTC" -sanitize="$FUZZ_SANITIZE" -parse-as-library -O -g -wmo -module-name DioscopeFuzz \
-			-o "$ROOT/$bin" "${core[@]/#/$ROOT/}" "$ROOT/Fuzz/FuzzSupport.swift" "$ROOT/$src") 2>&1 |
+			-I "$ROOT/$OUT/crc" -o "$ROOT/$bin" "${core[@]/#/$ROOT/}" "$ROOT/Fuzz/FuzzSupport.swift" "$ROOT/$src" \
+			"$ROOT/$OUT/crc/dioscope_crc.o") 2>&1 |
 			{ grep -v 'Cannot export local symbol' || true; }
 		[[ ${PIPESTATUS[0]} -eq 0 && -x $bin ]] || { echo "building $t failed" >&2; exit 1; }
 	done
