@@ -48,6 +48,33 @@ import Testing
         #expect(total?.min == 1000 && total?.max == UInt64(1000 + PhaseAccumulator.exactLimit * 3 - 1))
     }
 
+    /// The eight events of the i-th synchronous 4 KiB pwrite of a stream, one a millisecond from
+    /// `base` (1 s): enter, begin, mapping, bio, request issue and completion, dio completion, return.
+    static func syncWrite(_ i: Int, base: UInt64 = 1_000_000_000) -> [Event] {
+        let dev = DeviceNumber(major: 7, minor: 0), tgid: UInt32 = 4242
+        let t0 = base + UInt64(i) * 1_000_000
+        let kiocb = 0xffff_8880_0000_0000 + UInt64(i) * 0x100
+        let off = Int64(i % 1024) * 4096
+        let sector = UInt64(0x10000) + UInt64(i % 1024) * 8
+        func ev(_ dt: UInt64, _ p: Event.Payload, ino: UInt64 = 0x83) -> Event {
+            Event(timestamp: t0 + dt, tgid: tgid, tid: tgid, cpu: 0, dev: dev, ino: ino, payload: p)
+        }
+        return [
+            ev(0, .sysEnter(SysEnter(sysno: .pwrite64, fd: 3, args: (0, 4096, off), isize: 4 << 20))),
+            ev(1000, .dioBegin(DIOBegin(kiocb: kiocb, pos: off, count: 4096, isize: 4 << 20, kiFlags: [.direct],
+                                        dioFlags: [.dioscopeWrite], api: .sync, blkbits: 12))),
+            ev(2000, .iomapDstmap(IomapMapping(addr: sector << 9, offset: off, length: 4096, type: .mapped, flags: [],
+                                               bdev: dev, blkbits: 12))),
+            ev(3000, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, ptr: 1, kiocb: kiocb,
+                                               flags: [.sync, .iomapDIO], op: .write)), ino: 0),
+            ev(4000, .block(.rqIssue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 2, op: .write)), ino: 0),
+            ev(50000, .block(.rqComplete, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 2, op: .write)), ino: 0),
+            ev(60000, .dioComplete(DIOComplete(kiocb: kiocb, pos: off + 4096, isize: 4 << 20, ret: 4096, error: 0,
+                                               kiFlags: [.direct], api: .sync))),
+            ev(61000, .sysExit(SysExit(sysno: .pwrite64, fd: 3, ret: 4096, isize: 4 << 20, enterTimestamp: t0))),
+        ]
+    }
+
     /// 70 000 synchronous writes, one a millisecond (70 s of trace time), with events lost
     /// around the 100th: the held spans stay far below the I/O count, and the lost window
     /// still makes exactly the I/Os inside it inconclusive.
@@ -57,31 +84,11 @@ import Testing
             o.keepAllTimelines = false
             return o
         }())
-        let dev = DeviceNumber(major: 7, minor: 0), tgid: UInt32 = 4242
         let n = 70_000
         var maxHeld = 0, maxHeldIOs = 0
         for i in 0..<n {
             let t0 = 1_000_000_000 + UInt64(i) * 1_000_000
-            let kiocb = 0xffff_8880_0000_0000 + UInt64(i) * 0x100
-            let off = Int64(i % 1024) * 4096
-            let sector = UInt64(0x10000) + UInt64(i % 1024) * 8
-            func ev(_ dt: UInt64, _ p: Event.Payload, ino: UInt64 = 0x83) -> Event {
-                Event(timestamp: t0 + dt, tgid: tgid, tid: tgid, cpu: 0, dev: dev, ino: ino, payload: p)
-            }
-            let evs: [Event] = [
-                ev(0, .sysEnter(SysEnter(sysno: .pwrite64, fd: 3, args: (0, 4096, off), isize: 4 << 20))),
-                ev(1000, .dioBegin(DIOBegin(kiocb: kiocb, pos: off, count: 4096, isize: 4 << 20, kiFlags: [.direct],
-                                            dioFlags: [.dioscopeWrite], api: .sync, blkbits: 12))),
-                ev(2000, .iomapDstmap(IomapMapping(addr: sector << 9, offset: off, length: 4096, type: .mapped, flags: [],
-                                                   bdev: dev, blkbits: 12))),
-                ev(3000, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, ptr: 1, kiocb: kiocb,
-                                                   flags: [.sync, .iomapDIO], op: .write)), ino: 0),
-                ev(4000, .block(.rqIssue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 2, op: .write)), ino: 0),
-                ev(50000, .block(.rqComplete, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 2, op: .write)), ino: 0),
-                ev(60000, .dioComplete(DIOComplete(kiocb: kiocb, pos: off + 4096, isize: 4 << 20, ret: 4096, error: 0,
-                                                   kiFlags: [.direct], api: .sync))),
-                ev(61000, .sysExit(SysExit(sysno: .pwrite64, fd: 3, ret: 4096, isize: 4 << 20, enterTimestamp: t0))),
-            ]
+            let evs = Self.syncWrite(i)
             // I/O 100's completion and return were among the dropped events: it never completes
             for e in (i == 100 ? Array(evs.prefix(6)) : evs) { a.consume(e) }
             if i == 100 {
@@ -117,7 +124,6 @@ import Testing
             o.keepAllTimelines = false
             return o
         }())
-        let dev = DeviceNumber(major: 7, minor: 0), tgid: UInt32 = 4242
         let n = 8000, base: UInt64 = 1_000_000_000
         func t(_ i: Int) -> UInt64 { base + UInt64(i) * 1_000_000 }
         // read from the ring while I/O 100 was current; the drops happened 2.9-3.0 s later
@@ -125,27 +131,7 @@ import Testing
         let droppedTail = 3000  // the I/O whose completion and return fell into the window
         var maxHeldIOs = 0
         for i in 0..<n {
-            let t0 = t(i)
-            let kiocb = 0xffff_8880_0000_0000 + UInt64(i) * 0x100
-            let off = Int64(i % 1024) * 4096
-            let sector = UInt64(0x10000) + UInt64(i % 1024) * 8
-            func ev(_ dt: UInt64, _ p: Event.Payload, ino: UInt64 = 0x83) -> Event {
-                Event(timestamp: t0 + dt, tgid: tgid, tid: tgid, cpu: 0, dev: dev, ino: ino, payload: p)
-            }
-            let evs: [Event] = [
-                ev(0, .sysEnter(SysEnter(sysno: .pwrite64, fd: 3, args: (0, 4096, off), isize: 4 << 20))),
-                ev(1000, .dioBegin(DIOBegin(kiocb: kiocb, pos: off, count: 4096, isize: 4 << 20, kiFlags: [.direct],
-                                            dioFlags: [.dioscopeWrite], api: .sync, blkbits: 12))),
-                ev(2000, .iomapDstmap(IomapMapping(addr: sector << 9, offset: off, length: 4096, type: .mapped, flags: [],
-                                                   bdev: dev, blkbits: 12))),
-                ev(3000, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, ptr: 1, kiocb: kiocb,
-                                                   flags: [.sync, .iomapDIO], op: .write)), ino: 0),
-                ev(4000, .block(.rqIssue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 2, op: .write)), ino: 0),
-                ev(50000, .block(.rqComplete, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 2, op: .write)), ino: 0),
-                ev(60000, .dioComplete(DIOComplete(kiocb: kiocb, pos: off + 4096, isize: 4 << 20, ret: 4096, error: 0,
-                                                   kiFlags: [.direct], api: .sync))),
-                ev(61000, .sysExit(SysExit(sysno: .pwrite64, fd: 3, ret: 4096, isize: 4 << 20, enterTimestamp: t0))),
-            ]
+            let evs = Self.syncWrite(i, base: base)
             // as from two CPUs: the request's completion is read after the dio's (50 µs earlier)
             var arrival = i == droppedTail ? Array(evs.prefix(6)) : evs
             if arrival.count == 8 { arrival.swapAt(5, 6) }
