@@ -43,6 +43,7 @@ import Testing
         "trace-reader-timestamp-overflow.dscope",    // ts_ns near 2^64: lastTs + stale-check interval overflowed
         "trace-reader-sector-overflow.dscope",       // (sector + nr_sector) << 9 in bioQueue
         "ftrace-cpu-number-overflow.trace",          // "[0017777…]" overflowed the cpu number
+        "ftrace-entries-written-overflow.trace",     // two "entries-written" headers: the lost sum overflowed
     ])
     func everyCrashInputIsHandled(name: String) throws {
         let bytes = try Self.fixture(name)

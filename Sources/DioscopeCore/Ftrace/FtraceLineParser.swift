@@ -131,7 +131,8 @@ struct FtraceLineParser {
            (try? f.expect(0x2F, "/")) != nil,
            let written = try? f.decimal("entries-written"), written > kept {
             sawTracerHeader = true
-            pendingLost += written - kept
+            // capped like the LOST lines' counts: two huge header lines must not overflow the sum
+            pendingLost = Swift.min(pendingLost.addingSaturating(written - kept), EventPlausibility.maxDropped)
             pendingLostCPU = UInt16.max
         }
     }
