@@ -25,6 +25,7 @@
 # on exit, also on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-workload.sh
 
 rounds=${1:-5}
 out=${2:-out/bench-live}
@@ -63,8 +64,7 @@ trap 'exit 130' INT TERM
 
 eval "$(scripts/loopfs.sh up xfs 2G)"
 file=$MNT/bench
-fio --name=layout --filename="$file" --size=256m --rw=write --bs=1m --direct=1 \
-	--ioengine=psync >/dev/null
+bench_layout "$file"
 
 # The bpftrace program: a count on every tracepoint dioscope attaches. For
 # system calls, the classic per-call tracepoints (dioscope uses the raw
@@ -104,9 +104,7 @@ stop_tracer() {
 }
 
 run_fio() {
-	fio --name=bench --filename="$file" --size=256m --rw=randwrite --bs=4k --direct=1 \
-		--ioengine=libaio --iodepth=16 --time_based --runtime="$runtime" \
-		--output-format=json --output="$1" >/dev/null
+	bench_randwrite "$file" "$runtime" --output-format=json --output="$1" >/dev/null
 }
 
 # One run of MODE, as run R: fio JSON in $out/R.MODE.fio.json.

@@ -20,6 +20,7 @@
 # Needs root (tracing, loop devices). Leaves nothing mounted or attached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-workload.sh
 
 out=${1:-out/bench}
 rounds=${BENCH_ROUNDS:-5}
@@ -58,12 +59,11 @@ cp "$out/live/summary.json" "$out/live.json"
 echo "== offline: recording ${rec_secs}s of fio" >&2
 eval "$(scripts/loopfs.sh up xfs 2G)"
 trap 'scripts/loopfs.sh down "$MNT" >/dev/null 2>&1 || true' EXIT
-fio --name=layout --filename="$MNT/f" --size=256m --rw=write --bs=1m --direct=1 --ioengine=psync >/dev/null
+bench_layout "$MNT/f"
 big=$out/fio-randwrite.dscope
 rm -f "$big"
-fio_cmd=(fio --name=w --filename="$MNT/f" --size=256m --rw=randwrite --bs=4k --direct=1
-	--ioengine=libaio --iodepth=16 --time_based --output-format=terse)
-"$bin" record -o "$big" -- "${fio_cmd[@]}" --runtime="$rec_secs" >/dev/null 2>"$out/record.err" || true
+bench_randwrite_cmd "$MNT/f" "$rec_secs"
+"$bin" record -o "$big" -- "${BENCH_CMD[@]}" --output-format=terse >/dev/null 2>"$out/record.err" || true
 [[ -s $big ]] || { echo "bench: recording failed:" >&2; cat "$out/record.err" >&2; exit 1; }
 
 "$bench" scan "$big" >"$out/scan.json"
@@ -88,8 +88,9 @@ EOF
 # ---- ftrace text import ----------------------------------------------------------------------
 echo "== ftrace: capturing 5s of the same fio as text" >&2
 rc=0
+bench_randwrite_cmd "$MNT/f" 5
 scripts/capture-ftrace.sh -o "$out/fio-randwrite.trace" --mnt "$MNT" -b 262144 -- \
-	"${fio_cmd[@]}" --runtime=5 >/dev/null 2>"$out/ftrace.err" || rc=$?
+	"${BENCH_CMD[@]}" --output-format=terse >/dev/null 2>"$out/ftrace.err" || rc=$?
 ((rc == 0 || rc == 3)) || { echo "bench: ftrace capture failed ($rc):" >&2; cat "$out/ftrace.err" >&2; exit 1; }
 "$bench" ftrace "$out/fio-randwrite.trace" >"$out/ftrace.json"
 rm -f "$out/fio-randwrite.trace"

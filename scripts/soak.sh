@@ -10,6 +10,7 @@
 # Needs root and a release build (swift build -c release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-workload.sh
 
 secs=${1:-600}
 out=${2:-out/soak}
@@ -28,17 +29,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# lay the file out first, so the timed part is overwrites at fio's peak rate
-fio --name=layout --filename="$MNT/f" --size=256m --rw=write --bs=1m --direct=1 \
-	--ioengine=psync >/dev/null
+bench_layout "$MNT/f"
 
 DIOSCOPE_DEBUG_MEMORY=${DIOSCOPE_DEBUG_MEMORY:-1} "$bin" live --dev "$MNT" \
 	--duration $((secs + 30)) >"$out/live.out" 2>"$out/live.err" &
 live_pid=$!
 sleep 3
-fio --name=w --filename="$MNT/f" --size=256m --rw=randwrite --bs=4k --direct=1 \
-	--ioengine=libaio --iodepth=16 --time_based --runtime="$secs" \
-	--output-format=json --output="$out/fio.json" &
+bench_randwrite_cmd "$MNT/f" "$secs"
+"${BENCH_CMD[@]}" --output-format=json --output="$out/fio.json" &  # $! is fio itself (cleanup kills it)
 fio_pid=$!
 
 : >"$out/rss.tsv"
