@@ -103,12 +103,8 @@ struct AnalyzeCommand: ParsableCommand {
         let out = FileHandle.standardOutput
         switch format {
         case .text:
-            var text = AnalysisReport.text(shown, timelines: timelines, whole: result)
-            if summary.damaged, let r = text.range(of: "\nVerdict: ", options: .backwards) {
-                // the verdict names the damage: exit 3 outranks the analysis' own verdict
-                text.replaceSubrange(r.upperBound..., with: "DAMAGED TRACE — \(summary.problems.count) problem(s) "
-                    + "listed above; every intact part was analyzed (\(AnalysisReport.verdictText(result)))\n")
-            }
+            let text = AnalysisReport.text(shown, timelines: timelines, whole: result,
+                                           damagedProblems: summary.damaged ? summary.problems.count : nil)
             out.write(Data(text.utf8))
         case .json:
             let enc = JSONEncoder()

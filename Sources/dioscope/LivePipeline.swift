@@ -107,7 +107,6 @@ final class LivePipeline {
             analysis.consume(records: buf)
         }
         let termination = session.settle(result)
-        let recordFailed = writer != nil && !recording
         if let writer, let recordPath, recording {
             do {
                 _ = try writer.finish(footer: TraceSession.footer(result))
@@ -120,6 +119,6 @@ final class LivePipeline {
         for c in result.counters where c.dropped > 0 { drops[c.probe.displayName] = c.dropped }
         let (analysisResult, summary) = analysis.finish(dropsByProbe: drops)
         return Outcome(result: analysisResult, summary: summary, recorder: result, termination: termination,
-                       session: session, recordFailed: recordFailed || (writer != nil && !recording))
+                       session: session, recordFailed: writer != nil && !recording)
     }
 }

@@ -4,8 +4,10 @@
 public enum AnalysisReport {
     /// The full text report. `timelines`: also draw every I/O timeline. `whole`: the unfiltered
     /// result when `r` is a filtered view (the verdict is always the whole trace's).
+    /// `damagedProblems`: the input was damaged, with this many problems reported beside the
+    /// report; the verdict then names the damage (its exit status 3 outranks the analysis').
     public static func text(_ r: AnalysisResult, timelines showTimelines: Bool = false,
-                            whole: AnalysisResult? = nil) -> String {
+                            whole: AnalysisResult? = nil, damagedProblems: Int? = nil) -> String {
         var out = ""
         out += "dioscope analysis: \(r.sourceFormat), \(r.eventsRead) events read, \(r.eventsAnalyzed) analyzed\n"
         if !r.sourceComplete {
@@ -75,7 +77,12 @@ public enum AnalysisReport {
         if all.findings.count != r.findings.count {
             out += "\n(the filter shows \(r.findings.count) of \(all.findings.count) findings)\n"
         }
-        out += "\nVerdict: \(verdictText(all))\n"
+        if let n = damagedProblems {
+            out += "\nVerdict: DAMAGED TRACE — \(n) problem(s) listed above; every intact part was analyzed "
+                + "(\(verdictText(all)))\n"
+        } else {
+            out += "\nVerdict: \(verdictText(all))\n"
+        }
         return out
     }
 

@@ -60,9 +60,10 @@ public final class Analyzer {
     /// Emitted I/O spans still held for the lost-window check; for tests.
     var retainedSpans: Int { engine.emittedSpans.count }
 
-    /// Sizes of the analyzer's internal collections, for diagnosing memory use.
+    /// The oldest I/O in flight and its state, for diagnosing memory use (nil when none).
     public var oldestInflightDescription: String? { engine.oldestInflightDescription() }
 
+    /// Sizes of the analyzer's internal collections, for diagnosing memory use.
     public var collectionSizes: [(String, Int)] {
         engine.collectionSizes() + [("reorderHeld", reorder.held), ("reorderStorage", reorder.storage)]
     }

@@ -48,7 +48,7 @@ struct ReorderBuffer {
         // A LOST record is stamped by the consumer when it reads the drop counters, which can be
         // seconds ahead of the records still in the ring: it waits for them instead of pushing
         // them out unsorted.
-        if ts > newest, !e.isLost { newest = ts }
+        if ts > newest, e.type != .lost { newest = ts }
     }
 
     /// The next event to release after a ``push(_:)``: the oldest, once the newest timestamp seen

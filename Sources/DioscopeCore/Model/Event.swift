@@ -45,12 +45,6 @@ public struct Event: Sendable, Equatable {
         }
     }
 
-    /// A DSC_EV_LOST record (stamped by the consumer, not by a probe).
-    public var isLost: Bool {
-        if case .lost = payload { return true }
-        return false
-    }
-
     public enum Payload: Sendable, Equatable {
         case dioBegin(DIOBegin)
         case dioQueued(DIOQueued)
