@@ -118,7 +118,8 @@ func inflight(_ n: Int) {
     let grown = residentBytes() - before
     let held = analyzer.iosInFlight - heldBefore
     emit([("ios_begun", n), ("ios_in_flight", held), ("resident_growth_bytes", grown),
-          ("bytes_per_io_in_flight", Double(grown) / Double(max(1, held)))])
+          ("bytes_per_io_in_flight", Double(grown) / Double(max(1, held)))]
+        + Analyzer.perIOLayout.map { ("\($0.0)_bytes", $0.1) })
 }
 
 let args = CommandLine.arguments

@@ -235,6 +235,42 @@ private let kw = AnalysisScenarios.kworker
         }
     }
 
+    /// A second begin with the same kiocb, range and user iocb while the first attempt is still open
+    /// (its -EAGAIN completion was not recorded) is a kernel retry of the same user I/O; the same
+    /// kiocb with another user iocb, or after the first attempt completed, is a new I/O. The engine
+    /// finds the candidate through its kiocb index while no I/O of the file awaits a retry.
+    @Test func beginWithAnOpenAttemptsKiocbIsItsRetry() throws {
+        func run(secondUserRef: UInt64, completeFirst: Bool) -> AnalysisResult {
+            let s = Scenario("retry-by-kiocb", title: "", models: "")
+            let p = STask("rk", 3300)
+            let k: UInt64 = 0xffff_8880_5000_0100
+            s.sysEnter(0, p, .ioSubmit, args: (1, 1, 3))
+            // another in-flight I/O on the file first, so that a scan would have something to skip
+            s.dioBegin(2, p, ino: 0x72, isize: 0x10000, pos: 0x4000, count: 0x1000, write: true, api: .libaio,
+                       kiocb: 0xffff_8880_5000_0900, userRef: 0x9900)
+            s.dioBegin(5, p, ino: 0x72, isize: 0x10000, pos: 0, count: 0x1000, write: true, api: .libaio, kiocb: k,
+                       userRef: 0x1100)
+            if completeFirst {
+                s.dioComplete(6, kw, ino: 0x72, isize: 0x10000, pos: 0x1000, ret: 0x1000, write: true, api: .libaio,
+                              kiocb: k, userRef: 0x1100)
+            }
+            s.dioBegin(8, p, ino: 0x72, isize: 0x10000, pos: 0, count: 0x1000, write: true, api: .libaio, kiocb: k,
+                       userRef: secondUserRef)
+            s.sysExit(9, p, .ioSubmit, ret: 1)
+            return Analyzer.analyze(events: s.events(.identity))
+        }
+        let retry = run(secondUserRef: 0x1100, completeFirst: false)
+        #expect(retry.counts.total == 2 && retry.counts.retried == 1)
+        let io = try #require(retry.timelines.first { $0.offset == 0 })
+        #expect(io.attempts.count == 2 && io.attempts[0].retried)
+        #expect(io.entries.contains { $0.step == .retry })
+
+        let otherUser = run(secondUserRef: 0x2200, completeFirst: false)
+        #expect(otherUser.counts.total == 3 && otherUser.counts.retried == 0)
+        let afterCompletion = run(secondUserRef: 0x1100, completeFirst: true)
+        #expect(afterCompletion.counts.total == 3 && afterCompletion.counts.retried == 0)
+    }
+
     @Test func phaseLatenciesAndTables() throws {
         let r = Analyzer.analyze(events: AnalysisScenarios.correctXFSAIOHoleRead().events(.identity))
         let w = try #require(r.timelines.first { $0.op == .write })

@@ -1,9 +1,27 @@
+import Foundation
 import Testing
 @testable import DioscopeCore
 
 /// What the analyzer holds must not grow with how long a stream runs:
 /// phase statistics and the lost-window bookkeeping are bounded.
 @Suite struct AnalysisMemoryTests {
+    /// Timeline entries are stored packed (presence mask instead of three Optional tags): 56 bytes
+    /// instead of 88, while the API and the JSON keep the optional fields, absent when nil.
+    @Test func timelineEntriesArePackedAndKeepTheirOptionalFields() throws {
+        #expect(MemoryLayout<TimelineEntry>.stride <= 56)
+        var e = TimelineEntry(timestamp: 7, step: .mapping, tid: 3, cpu: 1, offset: -1, length: nil, value: 0)
+        #expect(e.offset == -1 && e.length == nil && e.value == 0 && e.note == nil)
+        e.length = 0x1000
+        e.offset = nil
+        #expect(e.offset == nil && e.length == 0x1000 && e.value == 0)
+        #expect(e != TimelineEntry(timestamp: 7, step: .mapping, tid: 3, cpu: 1, offset: nil, length: 0x1000, value: nil))
+        #expect(e == TimelineEntry(timestamp: 7, step: .mapping, tid: 3, cpu: 1, offset: nil, length: 0x1000, value: 0))
+        let json = try #require(String(data: try JSONEncoder().encode(e), encoding: .utf8))
+        #expect(json.contains("\"length\":4096") && json.contains("\"value\":0"))
+        #expect(!json.contains("offset") && !json.contains("note"))
+        #expect(try JSONDecoder().decode(TimelineEntry.self, from: Data(json.utf8)) == e)
+    }
+
     @Test func histogramBucketsCoverEveryValueOnce() {
         var values: [UInt64] = Array(0..<300)
         var x: UInt64 = 0x9E37_79B9_7F4A_7C15

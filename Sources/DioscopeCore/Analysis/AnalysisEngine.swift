@@ -351,9 +351,7 @@ final class AnalysisEngine {
         // A kernel retry of a refused attempt: the same file range, and the same kiocb where known
         // (any task: io_uring retries run in an io-wq worker that ftrace shows as its own pid). An
         // attempt whose refusal was not recorded is recognized by kiocb and user iocb together.
-        // (Runs over the file's in-flight I/Os for every begin: the kiocb test that rules out
-        // nearly all of them comes first, and the last attempt's fields are read in place.)
-        if let io = s.inflight.first(where: { io in
+        func isRetry(of io: LiveIO) -> Bool {
             if !io.awaitingRetry && (p.kiocb == 0 || io.kiocb != p.kiocb) { return false }
             let n = io.t.attempts.count
             guard io.t.op == (isWrite ? .write : .read), n > 0, io.t.attempts[n - 1].offset == p.pos,
@@ -361,7 +359,18 @@ final class AnalysisEngine {
             if io.awaitingRetry { return p.kiocb == 0 || io.kiocb == 0 || io.kiocb == p.kiocb }
             return p.kiocb != 0 && io.kiocb == p.kiocb && !io.completed && io.userRef == p.userRef
                 && io.t.returnedAt == nil
-        }) {
+        }
+        // While no I/O of the file awaits a retry, only the in-flight I/O holding this kiocb can be
+        // retried: one lookup instead of a scan of the file's in-flight list per begin (the scan
+        // retained and released every I/O in it, an eighth of `analyze`).
+        let retried: LiveIO? = if s.awaitingRetry > 0 {
+            s.inflight.first(where: isRetry(of:))
+        } else if p.kiocb != 0, let k = byKiocb[p.kiocb], k.file === s, !k.settled, isRetry(of: k) {
+            k
+        } else {
+            nil
+        }
+        if let io = retried {
             io.awaitingRetry = false
             io.t.attempts[io.t.attempts.count - 1].retried = true
             io.t.attempts.append(attempt)
@@ -401,7 +410,7 @@ final class AnalysisEngine {
             t.entries.append(TimelineEntry(timestamp: call.enterTs, step: .syscallEnter, tid: e.tid,
                                            value: requested.map { Int64($0) }, note: call.sysno.description))
         }
-        let io = LiveIO(t: t, key: key, kiocb: p.kiocb, userRef: p.userRef)
+        let io = LiveIO(t: t, file: s, kiocb: p.kiocb, userRef: p.userRef)
         io.noSyscall = call == nil
         io.add(entry(e, .begin, offset: p.pos, length: p.count, value: p.isize,
                      note: flags.isEmpty ? nil : flags.joined(separator: "|")))
@@ -454,7 +463,10 @@ final class AnalysisEngine {
                 io.needRanges.append(need)
             }
         }
-        if addr != nil, !mappedInflight.contains(where: { $0 === io }) { mappedInflight.append(io) }
+        if addr != nil, !io.inMappedList {
+            io.inMappedList = true
+            mappedInflight.append(io)
+        }
     }
 
     private func block(_ e: Event, _ kind: BlockEventKind, _ p: BlockIO) {
@@ -771,7 +783,7 @@ final class AnalysisEngine {
     /// The unsettled write on `key` overlapping `r` chosen FIFO (oldest first).
     private func oldestWrite(_ key: InodeKey, _ r: FileRange, where pred: (LiveIO) -> Bool) -> LiveIO? {
         guard let s = inodes[key] else { return nil }
-        return s.inflight.first { $0.t.op == .write && $0.range.overlaps(r) && pred($0) }
+        return s.inflight.firstUnretained { $0.t.op == .write && $0.range.overlaps(r) && pred($0) }
     }
 
     private func conversion(_ e: Event, key: InodeKey, range r: FileRange, source: String) {
@@ -956,7 +968,10 @@ final class AnalysisEngine {
         let s = inode(io.key)
         s.inflight.removeAllIdentical(to: io)
         s.history.append(io)
-        mappedInflight.removeAllIdentical(to: io)
+        if io.inMappedList {
+            io.inMappedList = false
+            mappedInflight.removeAllIdentical(to: io)
+        }
         if io.kiocb != 0, byKiocb[io.kiocb] === io { byKiocb[io.kiocb] = nil }
         if io.userRef != 0, byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] === io {
             byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] = nil

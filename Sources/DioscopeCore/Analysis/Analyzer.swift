@@ -68,6 +68,16 @@ public final class Analyzer {
         engine.collectionSizes() + [("reorderHeld", reorder.held), ("reorderStorage", reorder.storage)]
     }
 
+    /// Bytes of the fixed-size parts of one I/O's analyzer state (`dioscope-bench inflight` prints
+    /// them beside the measured bytes per I/O): the timeline kept inline in the per-I/O object, one
+    /// timeline entry (an I/O reserves room for 12), and one attempt, mapping and bio record (each
+    /// in its own array allocation, with a 32-byte header).
+    public static var perIOLayout: [(String, Int)] {
+        [("timeline", MemoryLayout<IOTimeline>.stride), ("entry", MemoryLayout<TimelineEntry>.stride),
+         ("attempt", MemoryLayout<IOAttempt>.stride), ("mapping", MemoryLayout<IOMappingRecord>.stride),
+         ("bio", MemoryLayout<BioRecord>.stride), ("pending_bio", MemoryLayout<PendingBio>.stride)]
+    }
+
     /// I/Os in flight or awaiting detection right now (live status).
     public var iosInFlight: Int { heldIOs }
 

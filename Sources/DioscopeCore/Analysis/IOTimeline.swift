@@ -330,15 +330,33 @@ public enum Phase: String, Sendable, Codable, CaseIterable, CustomStringConverti
 public struct TimelineEntry: Sendable, Codable, Equatable, CustomStringConvertible {
     public var timestamp: UInt64
     public var step: TimelineStep
+    /// Which of offset/length/value are present (bits 0, 1, 2).
+    private var present: UInt8
+    public var cpu: UInt16
     /// The task the event ran in (a kworker/irq for completion work).
     public var tid: UInt32
-    public var cpu: UInt16
-    public var offset: Int64?
-    public var length: UInt64?
-    /// Step-specific value: ret/error, sector, isize, extent type...
-    public var value: Int64?
+    // The optional fields are stored without their Optional tags and with a presence mask:
+    // 56 bytes per entry instead of 88 (three `Int64?` are 9 bytes each, padded to 16). An I/O
+    // holds about a dozen entries while in flight, so this is a third of its memory.
+    private var offsetBits: Int64
+    private var lengthBits: UInt64
+    private var valueBits: Int64
     /// Step-specific detail (static strings only on the hot path).
     public var note: String?
+
+    public var offset: Int64? {
+        get { present & 1 != 0 ? offsetBits : nil }
+        set { offsetBits = newValue ?? 0; present = newValue == nil ? present & ~1 : present | 1 }
+    }
+    public var length: UInt64? {
+        get { present & 2 != 0 ? lengthBits : nil }
+        set { lengthBits = newValue ?? 0; present = newValue == nil ? present & ~2 : present | 2 }
+    }
+    /// Step-specific value: ret/error, sector, isize, extent type...
+    public var value: Int64? {
+        get { present & 4 != 0 ? valueBits : nil }
+        set { valueBits = newValue ?? 0; present = newValue == nil ? present & ~4 : present | 4 }
+    }
 
     public init(timestamp: UInt64, step: TimelineStep, tid: UInt32, cpu: UInt16 = 0, offset: Int64? = nil,
                 length: UInt64? = nil, value: Int64? = nil, note: String? = nil) {
@@ -346,10 +364,41 @@ public struct TimelineEntry: Sendable, Codable, Equatable, CustomStringConvertib
         self.step = step
         self.tid = tid
         self.cpu = cpu
-        self.offset = offset
-        self.length = length
-        self.value = value
+        self.present = (offset == nil ? 0 : 1) | (length == nil ? 0 : 2) | (value == nil ? 0 : 4)
+        self.offsetBits = offset ?? 0
+        self.lengthBits = length ?? 0
+        self.valueBits = value ?? 0
         self.note = note
+    }
+
+    public static func == (a: TimelineEntry, b: TimelineEntry) -> Bool {
+        a.timestamp == b.timestamp && a.step == b.step && a.tid == b.tid && a.cpu == b.cpu && a.offset == b.offset
+            && a.length == b.length && a.value == b.value && a.note == b.note
+    }
+
+    // The JSON form is that of the plain optional fields (absent when nil), as before the packing.
+    private enum CodingKeys: String, CodingKey { case timestamp, step, tid, cpu, offset, length, value, note }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(timestamp: try c.decode(UInt64.self, forKey: .timestamp),
+                  step: try c.decode(TimelineStep.self, forKey: .step), tid: try c.decode(UInt32.self, forKey: .tid),
+                  cpu: try c.decode(UInt16.self, forKey: .cpu), offset: try c.decodeIfPresent(Int64.self, forKey: .offset),
+                  length: try c.decodeIfPresent(UInt64.self, forKey: .length),
+                  value: try c.decodeIfPresent(Int64.self, forKey: .value),
+                  note: try c.decodeIfPresent(String.self, forKey: .note))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(timestamp, forKey: .timestamp)
+        try c.encode(step, forKey: .step)
+        try c.encode(tid, forKey: .tid)
+        try c.encode(cpu, forKey: .cpu)
+        try c.encodeIfPresent(offset, forKey: .offset)
+        try c.encodeIfPresent(length, forKey: .length)
+        try c.encodeIfPresent(value, forKey: .value)
+        try c.encodeIfPresent(note, forKey: .note)
     }
 
     public var description: String {
