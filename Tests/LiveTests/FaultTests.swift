@@ -168,6 +168,51 @@ struct FaultTests {
         #expect(dump.status == DioscopeExitStatus.inconclusive.rawValue, "\(dump.stderr)")
     }
 
+    @Test("disk full under live --record: one sentence, the file is given up readable, the analysis goes on")
+    func liveRecordDiskFull() throws {
+        guard LiveEnvironment.require() else { return }
+        try Self.requireBinary()
+        let fixture = try LoopFixture(.xfs, sizeMB: 512)
+        defer { fixture.tearDown() }
+        let small = fixture.directory + "/small"
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: false)
+        try Shell.run("mount", "-t", "tmpfs", "-o", "size=1m", "dioscope-full", small)
+        defer { _ = try? Shell.run("umount", small) }
+        let out = small + "/live.dscope"
+        let child = try Dioscope.Child(Dioscope.binary,
+                                       ["live", "--dev", fixture.mountPoint, "--record", out, "--duration", "8"],
+                                       scratch: fixture.directory)
+        #expect(child.waitForStderr("tracing;"), "\(child.stderr)")
+        let held = BPFLeftovers.held(by: child.pid)
+        #expect(!held.links.isEmpty)
+        let load = Process()
+        load.executableURL = URL(fileURLWithPath: "/bin/sh")
+        load.arguments = Array(Self.directWriter(fixture.mountPoint, seconds: 5).dropFirst())
+        try load.run()
+        load.waitUntilExit()
+        let run = child.finish(timeout: 60)
+        // the record file failed: exit 3 (bad output), not a signal, and live ran to its duration
+        #expect(!run.signaled && run.status == DioscopeExitStatus.badInput.rawValue, "status \(run.status)\n\(run.stderr)")
+        let sentence = run.stderr.split(separator: "\n").filter { $0.contains("No space left on device") }
+        #expect(sentence.count == 1, "\(run.stderr)")
+        #expect(sentence.first?.contains("writing \(out) failed") == true, "\(run.stderr)")
+        #expect(sentence.first?.contains("Tracing goes on") == true, "\(run.stderr)")
+        // the analysis saw the whole run, not only what fitted in the file
+        #expect(run.stdout.contains("Verdict:"), "\(run.stdout.suffix(400))")
+        BPFLeftovers.expectFreed(held)
+
+        var reader = try TraceReader(path: out)
+        var fileEvents: UInt64 = 0
+        let summary = try reader.forEachEvent { _ in fileEvents += 1 }
+        #expect(reader.footer == nil)
+        #expect(summary.truncated && !summary.damaged, "a partly written chunk must be cut back: \(summary.problems)")
+        #expect(fileEvents >= 4096, "only \(fileEvents) events kept")
+        // the analysis went on after the file was given up: it analyzed more events than the file holds
+        let line = run.stdout.split(separator: "\n").first { $0.hasPrefix("dioscope analysis:") } ?? ""
+        let analyzed = line.split(separator: ",").last.flatMap { UInt64($0.split(separator: " ").first ?? "") }
+        #expect((analyzed ?? 0) > fileEvents, "\(line) vs \(fileEvents) events in the file")
+    }
+
     @Test("the traced command crashes under run: reported, exit 5, its I/Os still analyzed")
     func tracedCommandCrashes() throws {
         guard LiveEnvironment.require() else { return }
