@@ -11,7 +11,9 @@ struct RecordCommand: ParsableCommand {
         abstract: "Record direct and asynchronous I/O events into a trace file.",
         discussion: """
             With a command after --, dioscope starts it only once tracing is attached, traces it and \
-            its children, and stops when it exits; its failure becomes dioscope's exit status. \
+            its children, and stops when it exits; its failure becomes dioscope's exit status. Run \
+            through sudo, the command runs as the user who invoked sudo, as under `run` (--keep-root keeps \
+            it root). \
             Ctrl-C, SIGTERM or --duration stop the recording too; the file is always finished. \
             Exit status 2 means events were lost (the trace marks those windows inconclusive); 3 that the \
             file could not be written (disk full: it still holds every chunk written before); 4 that \
@@ -26,6 +28,9 @@ struct RecordCommand: ParsableCommand {
     @Option(help: "Stop after this many seconds.")
     var duration: Double?
 
+    @Flag(help: "Under sudo, run the command as root instead of as the invoking user.")
+    var keepRoot = false
+
     @Argument(parsing: .postTerminator, help: "Command to run and trace.")
     var command: [String] = []
 
@@ -34,7 +39,8 @@ struct RecordCommand: ParsableCommand {
     }
 
     func run() throws {
-        let session = try withLoaderErrors { try TraceSession(target: target, command: command) }
+        let runAs = keepRoot ? nil : GatedProcess.Identity.sudoInvoker(environment: ProcessInfo.processInfo.environment)
+        let session = try withLoaderErrors { try TraceSession(target: target, command: command, runAs: runAs) }
         defer { session.close() }
 
         let writer = try session.openWriter(path: output)

@@ -8,7 +8,7 @@ import Testing
 /// a tracepoint missing (DIOSCOPE_DISABLE_PROBES makes the loader treat it
 /// as absent). Each: exit 4 and one sentence naming the cause, from
 /// `record`, `live` and `run` alike; `probes` shows which detectors are blind.
-/// And `run` under sudo runs the command as the invoking user.
+/// And `run` and `record -- CMD` under sudo run the command as the invoking user.
 @Suite("Live: privileges and kernels", .serialized, .enabled(if: LiveEnvironment.shouldRun, "needs root and BPF tracing"))
 struct PrivilegeTests {
     static let unavailable = DioscopeExitStatus.tracingUnavailable.rawValue
@@ -137,7 +137,7 @@ struct PrivilegeTests {
         #expect(run.status == 0, "\(run.stderr)")
     }
 
-    @Test("run under sudo runs the command as the invoking user; --keep-root keeps root")
+    @Test("run and record -- CMD under sudo run the command as the invoking user; --keep-root keeps root")
     func sudoDropsPrivileges() throws {
         guard LiveEnvironment.require() else { return }
         let dir = try Dioscope.scratchDirectory("sudo")
@@ -155,5 +155,17 @@ struct PrivilegeTests {
         // without sudo nothing changes
         let plain = try Dioscope.run(["run", "--", "id", "-u"], environment: ["SUDO_UID": ""], scratch: dir)
         #expect(plain.stdout.split(separator: "\n").first == "0", "\(plain.stdout)")
+
+        // record -- CMD drops the same way; the trace file stays root's and private
+        let trace = dir + "/r.dscope"
+        let recorded = try Dioscope.run(["record", "-o", trace, "--", "id", "-u"], environment: sudo, scratch: dir)
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        #expect(recorded.stdout.split(separator: "\n").first == "65534", "\(recorded.stdout)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: trace)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect((attributes[.ownerAccountID] as? Int) == 0)
+        let recordedRoot = try Dioscope.run(["record", "-o", trace, "--keep-root", "--", "id", "-u"],
+                                            environment: sudo, scratch: dir)
+        #expect(recordedRoot.stdout.split(separator: "\n").first == "0", "\(recordedRoot.stdout)")
     }
 }
