@@ -17,6 +17,36 @@ struct FaultTests {
             + "dd if=/dev/zero of=\(dir)/w bs=4k count=64 oflag=direct conv=notrunc status=none; done"]
     }
 
+    /// Mounts a 1 MiB tmpfs in the fixture's directory for a trace file (two full 4096-record
+    /// chunks fit, not three) and returns its path; `unmount` undoes it.
+    static func tinyTmpfs(_ fixture: LoopFixture) throws -> (path: String, unmount: () -> Void) {
+        let small = fixture.directory + "/small"
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: false)
+        try Shell.run("mount", "-t", "tmpfs", "-o", "size=1m", "dioscope-full", small)
+        return (small, { _ = try? Shell.run("umount", small) })
+    }
+
+    /// Exactly one "No space left on device" sentence naming `file` in `stderr`; returns it.
+    @discardableResult
+    static func expectOneDiskFullSentence(_ stderr: String, _ file: String) -> Substring? {
+        let sentence = stderr.split(separator: "\n").filter { $0.contains("No space left on device") }
+        #expect(sentence.count == 1, "\(stderr)")
+        #expect(sentence.first?.contains("writing \(file) failed") == true, "\(stderr)")
+        return sentence.first
+    }
+
+    /// A trace file cut off by a full disk: no footer, truncated (a partly written chunk cut back),
+    /// not damaged, at least one full chunk kept. Returns its event count.
+    static func expectCutBackAfterDiskFull(_ file: String) throws -> UInt64 {
+        var reader = try TraceReader(path: file)
+        var events: UInt64 = 0
+        let summary = try reader.forEachEvent { _ in events += 1 }
+        #expect(reader.footer == nil)
+        #expect(summary.truncated && !summary.damaged, "a partly written chunk must be cut back: \(summary.problems)")
+        #expect(events >= 4096, "only \(events) events kept")
+        return events
+    }
+
     static func requireBinary() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Dioscope.binary), "build dioscope first")
     }
@@ -134,11 +164,8 @@ struct FaultTests {
         try Self.requireBinary()
         let fixture = try LoopFixture(.xfs, sizeMB: 512)
         defer { fixture.tearDown() }
-        // a 1 MiB tmpfs for the trace: two full 4096-record chunks fit, not three
-        let small = fixture.directory + "/small"
-        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: false)
-        try Shell.run("mount", "-t", "tmpfs", "-o", "size=1m", "dioscope-full", small)
-        defer { _ = try? Shell.run("umount", small) }
+        let (small, unmount) = try Self.tinyTmpfs(fixture)
+        defer { unmount() }
         let out = small + "/t.dscope"
         let start = Date()
         let child = try Dioscope.Child(Dioscope.binary,
@@ -151,19 +178,13 @@ struct FaultTests {
         let run = child.finish(timeout: 90)
         #expect(Date().timeIntervalSince(start) < 50, "recording did not stop when the disk was full")
         #expect(!run.signaled && run.status == DioscopeExitStatus.badInput.rawValue, "status \(run.status)\n\(run.stderr)")
-        let sentence = run.stderr.split(separator: "\n").filter { $0.contains("No space left on device") }
-        #expect(sentence.count == 1, "\(run.stderr)")
-        #expect(sentence.first?.contains("writing \(out) failed") == true, "\(run.stderr)")
+        Self.expectOneDiskFullSentence(run.stderr, out)
         BPFLeftovers.expectFreed(held)
         // the traced command was stopped with the recording
         Thread.sleep(forTimeInterval: 0.5)
         #expect(command.allSatisfy { kill($0, 0) != 0 }, "the traced command still runs")
 
-        var reader = try TraceReader(path: out)
-        let summary = try reader.forEachEvent { _ in }
-        #expect(reader.footer == nil)
-        #expect(summary.truncated && !summary.damaged, "a partly written chunk must be cut back: \(summary.problems)")
-        #expect(summary.eventsRead >= 4096, "only \(summary.eventsRead) events kept")
+        _ = try Self.expectCutBackAfterDiskFull(out)
         let dump = try Dioscope.run(["dump", out, "--quiet"], scratch: fixture.directory)
         #expect(dump.status == DioscopeExitStatus.inconclusive.rawValue, "\(dump.stderr)")
     }
@@ -174,10 +195,8 @@ struct FaultTests {
         try Self.requireBinary()
         let fixture = try LoopFixture(.xfs, sizeMB: 512)
         defer { fixture.tearDown() }
-        let small = fixture.directory + "/small"
-        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: false)
-        try Shell.run("mount", "-t", "tmpfs", "-o", "size=1m", "dioscope-full", small)
-        defer { _ = try? Shell.run("umount", small) }
+        let (small, unmount) = try Self.tinyTmpfs(fixture)
+        defer { unmount() }
         let out = small + "/live.dscope"
         let child = try Dioscope.Child(Dioscope.binary,
                                        ["live", "--dev", fixture.mountPoint, "--record", out, "--duration", "8"],
@@ -193,20 +212,13 @@ struct FaultTests {
         let run = child.finish(timeout: 60)
         // the record file failed: exit 3 (bad output), not a signal, and live ran to its duration
         #expect(!run.signaled && run.status == DioscopeExitStatus.badInput.rawValue, "status \(run.status)\n\(run.stderr)")
-        let sentence = run.stderr.split(separator: "\n").filter { $0.contains("No space left on device") }
-        #expect(sentence.count == 1, "\(run.stderr)")
-        #expect(sentence.first?.contains("writing \(out) failed") == true, "\(run.stderr)")
-        #expect(sentence.first?.contains("Tracing goes on") == true, "\(run.stderr)")
+        let sentence = Self.expectOneDiskFullSentence(run.stderr, out)
+        #expect(sentence?.contains("Tracing goes on") == true, "\(run.stderr)")
         // the analysis saw the whole run, not only what fitted in the file
         #expect(run.stdout.contains("Verdict:"), "\(run.stdout.suffix(400))")
         BPFLeftovers.expectFreed(held)
 
-        var reader = try TraceReader(path: out)
-        var fileEvents: UInt64 = 0
-        let summary = try reader.forEachEvent { _ in fileEvents += 1 }
-        #expect(reader.footer == nil)
-        #expect(summary.truncated && !summary.damaged, "a partly written chunk must be cut back: \(summary.problems)")
-        #expect(fileEvents >= 4096, "only \(fileEvents) events kept")
+        let fileEvents = try Self.expectCutBackAfterDiskFull(out)
         // the analysis went on after the file was given up: it analyzed more events than the file holds
         let line = run.stdout.split(separator: "\n").first { $0.hasPrefix("dioscope analysis:") } ?? ""
         let analyzed = line.split(separator: ",").last.flatMap { UInt64($0.split(separator: " ").first ?? "") }
