@@ -7,7 +7,9 @@
 # Environment:
 #   RUNTIME=10            seconds of fio per run
 #   MODES="untraced dioscope bpftrace"   (also: record, `dioscope record` to a
-#                         file: the tracing cost without the live analyzer)
+#                         file: the tracing cost without the live analyzer; classic,
+#                         `dioscope live` with the classic per-call syscall tracepoints
+#                         instead of raw sys_enter/sys_exit, DIOSCOPE_CLASSIC_SYSCALLS=1)
 #   DIOSCOPE=.build/release/dioscope
 #   DIOSCOPE_ARGS=        extra arguments for `dioscope live` (e.g. --disable-probe X)
 #   BASELINE=path         another dioscope binary (e.g. an older build): adds the
@@ -124,9 +126,11 @@ run_mode() {
 		stop_tracer || true
 		rm -f "$base.dscope"
 		;;
-	dioscope | baseline)
+	dioscope | baseline | classic)
 		if [[ $mode == baseline ]]; then
 			"$baseline" live --dev "$MNT" >"$base.out" 2>"$base.err" &
+		elif [[ $mode == classic ]]; then
+			DIOSCOPE_CLASSIC_SYSCALLS=1 "$bin" live --dev "$MNT" "${extra[@]}" >"$base.out" 2>"$base.err" &
 		else
 			"$bin" live --dev "$MNT" "${extra[@]}" >"$base.out" 2>"$base.err" &
 		fi
@@ -218,7 +222,7 @@ if [[ -n ${med[untraced]:-} ]]; then
 		summary+=",\"${mode}_cost_pct\":$cost"
 	done
 fi
-for mode in dioscope baseline; do
+for mode in dioscope baseline classic; do
 	[[ " ${modes[*]} " == *" $mode "* ]] || continue
 	stats=$(dio_stats "$mode")
 	ev_rate=$(awk '$2 > 0 {printf "%.0f ", $1 / $2}' <<<"$stats" | median)

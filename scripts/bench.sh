@@ -8,10 +8,13 @@
 #   BENCH_FIO_SECONDS=10     fio run time per live-overhead round
 #   BENCH_RECORD_SECONDS=25  fio run time recorded for the offline trace (>= 20 M events)
 #   BENCH_SOAK_SECONDS=600   the long live run for flat memory (0 skips it)
+#   BENCH_MODES="untraced dioscope record classic bpftrace"   live-overhead modes (bench-live.sh)
 #
 # Sections (each writes OUTDIR/<name>.json; a summary table is printed at the end):
 #   live     fio IOPS untraced / under `dioscope live` / under bpftrace counting the same
-#            tracepoints, interleaved, median of BENCH_ROUNDS each (scripts/bench-live.sh)
+#            tracepoints, interleaved, median of BENCH_ROUNDS each (scripts/bench-live.sh); also
+#            `dioscope record` (the tracing cost without the analyzer) and `live` on the classic
+#            per-call syscall tracepoints (BENCH_MODES to choose)
 #   offline  `dioscope analyze` on a recorded fio trace: events/s, MB/s, peak RSS, and as a
 #            fraction of a plain scan of the same file's records (dioscope-bench scan)
 #   ftrace   ftrace text import lines/s on a capture of the same workload
@@ -52,7 +55,8 @@ machine >"$out/machine.json"
 
 # ---- live overhead -------------------------------------------------------------------------
 echo "== live overhead: $rounds interleaved rounds of ${fio_secs}s per mode" >&2
-BPF_STATS=1 RUNTIME=$fio_secs scripts/bench-live.sh "$rounds" "$out/live" >&2
+MODES=${BENCH_MODES:-untraced dioscope record classic bpftrace} BPF_STATS=1 RUNTIME=$fio_secs \
+	scripts/bench-live.sh "$rounds" "$out/live" >&2
 cp "$out/live/summary.json" "$out/live.json"
 
 # ---- offline: record a large trace, then scan and analyze it --------------------------------
@@ -133,13 +137,15 @@ print(f"dioscope bench — {M['host']}, {M['cpu_model']}, {M['cpus']} CPUs, {M['
       f"kernel {M['kernel']}, commit {M['commit']}, {M['date']}")
 print()
 print("live overhead (fio randwrite 4k libaio iodepth 16, loop XFS; median of interleaved rounds)")
-for mode in ("untraced", "dioscope", "bpftrace"):
+names = {"dioscope": "dioscope live", "record": "dioscope record (no analyzer)",
+         "classic": "live, classic syscall tracepoints"}
+for mode in ("untraced", "dioscope", "record", "classic", "bpftrace"):
     if f"{mode}_iops" not in L:
         continue
     extra = ""
     if mode != "untraced":
         extra = f"  cost {L.get(mode + '_cost_pct', float('nan')):5.1f} %  tracer CPU {L.get(mode + '_process_cpu_pct', 0)} %"
-    print(f"  {mode:9s} {L[mode + '_iops']/1e3:7.1f} k IOPS{extra}")
+    print(f"  {names.get(mode, mode):34s} {L[mode + '_iops']/1e3:7.1f} k IOPS{extra}")
 if "dioscope_events_per_s" in L:
     print(f"  dioscope: {L['dioscope_events_per_s']/1e6:.2f} M events/s, {L['dioscope_drops']} events dropped over all rounds"
           + (f"; BPF {L['dioscope_bpf_ns_per_io']} ns per fio I/O" if "dioscope_bpf_ns_per_io" in L else ""))
