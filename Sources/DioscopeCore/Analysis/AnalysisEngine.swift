@@ -86,6 +86,13 @@ final class AnalysisEngine {
 
     // MARK: - helpers
 
+    func task(_ tid: UInt32) -> TaskState {
+        if let t = tasks[tid] { return t }
+        let t = TaskState()
+        tasks[tid] = t
+        return t
+    }
+
     func inode(_ key: InodeKey) -> InodeState {
         if let s = inodes[key] { return s }
         let s = InodeState(key: key)
@@ -208,8 +215,9 @@ final class AnalysisEngine {
             openOpsByTid[e.tid] = live
         }
         // A new call in a task ends whatever the task was submitting.
-        tasks[e.tid, default: TaskState()].open = call
-        tasks[e.tid]!.current = nil
+        let task = task(e.tid)
+        task.open = call
+        task.current = nil
     }
 
     /// The fallocate/ftruncate/fsync a task is in.
@@ -217,7 +225,7 @@ final class AnalysisEngine {
 
     private func sysExit(_ e: Event, _ p: SysExit) {
         sawSyscalls = true
-        guard var call = tasks[e.tid]?.open, call.sysno == p.sysno else {
+        guard let task = tasks[e.tid], var call = task.open, call.sysno == p.sysno else {
             // exit without enter (trace start) or a call we did not see begin
             if p.sysno.isDataTransfer || p.sysno == .ioSubmit { count("sys_exit without enter") }
             if p.sysno == .ioGetevents || p.sysno == .ioPgetevents, p.ret > 0 {
@@ -225,8 +233,8 @@ final class AnalysisEngine {
             }
             return
         }
-        tasks[e.tid]!.open = nil
-        tasks[e.tid]!.current = nil
+        task.open = nil
+        task.current = nil
         if call.key == nil, e.ino != 0 { call.key = InodeKey(dev: e.dev, ino: e.ino) }
         if let key = call.key, p.isize >= 0 { inode(key).noteIsize(p.isize, at: e.timestamp) }
 
@@ -380,8 +388,9 @@ final class AnalysisEngine {
             io.kiocb = p.kiocb
             if p.kiocb != 0 { byKiocb[p.kiocb] = io }
             io.add(entry(e, .retry, offset: p.pos, length: p.count, value: p.isize, note: flags.joined(separator: "|")))
-            tasks[e.tid, default: TaskState()].current = io
-            if tasks[e.tid]?.open != nil { tasks[e.tid]!.open!.ios.append(io) }
+            let task = task(e.tid)
+            task.current = io
+            if task.open != nil { task.open!.ios.append(io) }
             return
         }
 
@@ -417,8 +426,9 @@ final class AnalysisEngine {
         s.inflight.append(io)
         if p.kiocb != 0 { byKiocb[p.kiocb] = io }
         if p.userRef != 0 { byUserRef[UserRefKey(tgid: e.tgid, ref: p.userRef)] = io }
-        tasks[e.tid, default: TaskState()].current = io
-        if tasks[e.tid]?.open != nil { tasks[e.tid]!.open!.ios.append(io) }
+        let task = task(e.tid)
+        task.current = io
+        if task.open != nil { task.open!.ios.append(io) }
         if io.t.op == .write {
             resolveShortWrites(key: key, tgid: e.tgid, start: p.pos, at: e.timestamp, done: nil,
                                fallback: "io#\(io.t.id) \(api) write 0x\(String(p.pos, radix: 16))", fallbackIO: io)
@@ -542,7 +552,8 @@ final class AnalysisEngine {
                 io.t.op = .write
             }
         }
-        pendingBios[e.dev, default: []].append(PendingBio(io: io, index: io.t.bios.count - 1))
+        pendingBios[e.dev, default: []].append(PendingBio(io: io, index: io.t.bios.count - 1, sector: p.sector,
+                                                          nrSector: p.nrSector))
         io.add(entry(e, .bioQueued, offset: fileOffset, length: UInt64(p.nrSector) * 512, value: Int64(p.sector),
                      note: role == .subBlockZeroing ? "sub-block zeroing" : nil))
     }
@@ -556,8 +567,7 @@ final class AnalysisEngine {
         // Saturating: a flush request carries sector (sector_t)-1 and no data.
         let rs = p.sector, re = p.sector.addingSaturating(UInt64(max(p.nrSector, 1)))
         func contained(_ item: PendingBio) -> Bool {
-            let b = item.io.t.bios[item.index]
-            return b.sector >= rs && b.sector.addingSaturating(UInt64(b.nrSector)) <= re
+            item.sector >= rs && item.sector.addingSaturating(UInt64(item.nrSector)) <= re
         }
         if kind == .rqIssue {
             // A request carries the bios merged into it that were not issued yet.
@@ -726,8 +736,8 @@ final class AnalysisEngine {
     }
 
     private func aioReap(_ e: Event, _ p: AIOReap) {
-        if tasks[e.tid]?.open?.sysno == .ioGetevents || tasks[e.tid]?.open?.sysno == .ioPgetevents {
-            tasks[e.tid]!.open!.reapsSeen += 1
+        if let task = tasks[e.tid], task.open?.sysno == .ioGetevents || task.open?.sysno == .ioPgetevents {
+            task.open!.reapsSeen += 1
         } else if let pending = pendingFIFOReap[e.tid] {
             // a reap record after the call's exit: one fewer for the FIFO rule
             pendingFIFOReap[e.tid]!.n = max(0, pending.n - 1)

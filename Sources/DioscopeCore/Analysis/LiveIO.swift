@@ -84,11 +84,13 @@ struct OpenCall {
     var reapsSeen: Int64 = 0
 }
 
-/// Per-task state.
-struct TaskState {
-    var open: OpenCall?
+/// Per-task state. A class: the engine reads a task's call and current I/O on nearly every
+/// event, and copying a struct out of the table retained its call's I/O list and current I/O
+/// each time.
+final class TaskState {
+    @exclusivity(unchecked) var open: OpenCall?
     /// The I/O this task is submitting now (dstmap/bio/queued join here).
-    var current: LiveIO?
+    @exclusivity(unchecked) var current: LiveIO?
 }
 
 /// A non-DIO file operation being tracked.
@@ -146,6 +148,10 @@ struct PendingBio {
     var io: LiveIO
     var index: Int
     var issueSeq: UInt64?
+    /// The bio's sectors, copied here: every request event tests each pending bio of its device
+    /// for containment, and reading them from the I/O's timeline chased three pointers per bio.
+    var sector: UInt64
+    var nrSector: UInt32
 }
 
 /// A size-extension race whose severity waits for the file's final size.
