@@ -47,6 +47,12 @@ extension AnalysisEngine {
     // MARK: - run
 
     func runDetectors(_ s: InodeState, ios: [LiveIO], ops liveOps: [LiveOp]) {
+        // Every detector needs one of: a write into unwritten extents (1, 4), a sub-block zeroing
+        // bio (2), a size or space change (3). A file busy with plain overwrites (a benchmark's
+        // random writes) has none, and the detectors' passes over its held I/Os were most of the
+        // cost of a partial flush.
+        let sizeOps = liveOps.contains { $0.op.kind == .fallocate || $0.op.kind == .ftruncate || $0.op.kind == .spaceOp }
+        guard sizeOps || ios.firstUnretained(where: { $0.t.needsConversion || $0.zeroes }) != nil else { return }
         let live = ios.filter { !$0.lost && $0.t.status == .complete }
         let ops = liveOps.map(\.op)
         completionBeforeConversion(s, live, ops)

@@ -542,6 +542,7 @@ final class AnalysisEngine {
                 count("bio outside its I/O's blocks (misattributed)")
             }
         }
+        if role == .subBlockZeroing { io.zeroes = true }
         io.t.bios.append(BioRecord(queuedAt: e.timestamp, dev: e.dev, sector: p.sector, nrSector: p.nrSector,
                                    op: p.op.description, role: role, fileOffset: fileOffset, zeroedRanges: zeroed,
                                    exactJoin: exact))

@@ -21,6 +21,8 @@ final class LiveIO {
     @exclusivity(unchecked) var awaitingRetry = false {
         didSet { if awaitingRetry != oldValue { file.awaitingRetry += awaitingRetry ? 1 : -1 } }
     }
+    /// One of its bios zeroes part of a block around the data (sub-block zeroing).
+    @exclusivity(unchecked) var zeroes = false
     /// In the engine's list of I/Os with disk mappings (``AnalysisEngine``'s `mappedInflight`).
     @exclusivity(unchecked) var inMappedList = false
     /// Kernel completion (final DIO_COMPLETE) seen.
