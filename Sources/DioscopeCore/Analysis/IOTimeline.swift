@@ -337,7 +337,7 @@ public struct TimelineEntry: Sendable, Codable, Equatable, CustomStringConvertib
     public var tid: UInt32
     // The optional fields are stored without their Optional tags and with a presence mask:
     // 56 bytes per entry instead of 88 (three `Int64?` are 9 bytes each, padded to 16). An I/O
-    // holds about a dozen entries while in flight, so this is a third of its memory.
+    // reserves room for a dozen entries when it begins; they are a third of its memory in flight.
     private var offsetBits: Int64
     private var lengthBits: UInt64
     private var valueBits: Int64
