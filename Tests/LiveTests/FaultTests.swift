@@ -47,6 +47,27 @@ struct FaultTests {
         return events
     }
 
+    /// Starts `dioscope live` with `args` on the fixture and waits until it traces; returns it
+    /// with the BPF links it holds (at least one).
+    static func startLive(_ fixture: LoopFixture, _ args: [String]) throws -> (Dioscope.Child, BPFLeftovers.Held) {
+        let child = try Dioscope.Child(Dioscope.binary, ["live", "--dev", fixture.mountPoint] + args,
+                                       scratch: fixture.directory)
+        #expect(child.waitForStderr("tracing;"), "\(child.stderr)")
+        let held = BPFLeftovers.held(by: child.pid)
+        #expect(!held.links.isEmpty)
+        return (child, held)
+    }
+
+    /// Runs ``directWriter(_:seconds:)`` in `dir` to its end.
+    static func runDirectWriter(_ dir: String, seconds: Int) throws {
+        let argv = directWriter(dir, seconds: seconds)
+        let load = Process()
+        load.executableURL = URL(fileURLWithPath: argv[0])
+        load.arguments = Array(argv.dropFirst())
+        try load.run()
+        load.waitUntilExit()
+    }
+
     static func requireBinary() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Dioscope.binary), "build dioscope first")
     }
@@ -140,16 +161,8 @@ struct FaultTests {
         let fixture = try LoopFixture(.ext4, sizeMB: 256)
         defer { fixture.tearDown() }
         let out = fixture.directory + "/live.dscope"
-        let child = try Dioscope.Child(Dioscope.binary, ["live", "--dev", fixture.mountPoint, "--record", out],
-                                       scratch: fixture.directory)
-        #expect(child.waitForStderr("tracing;"), "\(child.stderr)")
-        let held = BPFLeftovers.held(by: child.pid)
-        #expect(!held.links.isEmpty)
-        let load = Process()
-        load.executableURL = URL(fileURLWithPath: "/bin/sh")
-        load.arguments = Array(Self.directWriter(fixture.mountPoint, seconds: 3).dropFirst())
-        try load.run()
-        load.waitUntilExit()
+        let (child, held) = try Self.startLive(fixture, ["--record", out])
+        try Self.runDirectWriter(fixture.mountPoint, seconds: 3)
         Thread.sleep(forTimeInterval: 1.5)
         child.signal(SIGKILL)
         let run = child.finish()
@@ -198,17 +211,8 @@ struct FaultTests {
         let (small, unmount) = try Self.tinyTmpfs(fixture)
         defer { unmount() }
         let out = small + "/live.dscope"
-        let child = try Dioscope.Child(Dioscope.binary,
-                                       ["live", "--dev", fixture.mountPoint, "--record", out, "--duration", "8"],
-                                       scratch: fixture.directory)
-        #expect(child.waitForStderr("tracing;"), "\(child.stderr)")
-        let held = BPFLeftovers.held(by: child.pid)
-        #expect(!held.links.isEmpty)
-        let load = Process()
-        load.executableURL = URL(fileURLWithPath: "/bin/sh")
-        load.arguments = Array(Self.directWriter(fixture.mountPoint, seconds: 5).dropFirst())
-        try load.run()
-        load.waitUntilExit()
+        let (child, held) = try Self.startLive(fixture, ["--record", out, "--duration", "8"])
+        try Self.runDirectWriter(fixture.mountPoint, seconds: 5)
         let run = child.finish(timeout: 60)
         // the record file failed: exit 3 (bad output), not a signal, and live ran to its duration
         #expect(!run.signaled && run.status == DioscopeExitStatus.badInput.rawValue, "status \(run.status)\n\(run.stderr)")
