@@ -303,6 +303,33 @@ private let kw = AnalysisScenarios.kworker
         #expect(one.p50 == 7 && one.p99 == 7)
     }
 
+    @Test func accumulatorFilesEachLatencyUnderItsPhase() {
+        // add(_:) reads the fields one by one in table order: each must land in its own row,
+        // both while samples are exact and after the switch to histograms.
+        var p = PhaseLatencies()
+        p.submitToFirstBio = 1
+        p.device = 2
+        p.deviceToConversion = 3
+        p.conversionToPosted = 4
+        p.postedToReaped = 5
+        p.total = 6
+        for n in [1, PhaseAccumulator.exactLimit + 1] {
+            var acc = PhaseAccumulator(group: "g")
+            for _ in 0..<n { acc.add(p) }
+            let t = acc.table()
+            #expect(t.ios == UInt64(n))
+            for phase in Phase.allCases {
+                let s = t.summary(phase)
+                #expect(s?.count == UInt64(n) && s?.min == p.value(phase) && s?.max == p.value(phase), "\(phase)")
+            }
+        }
+        var partial = PhaseAccumulator(group: "g")
+        var q = PhaseLatencies()
+        q.device = 9
+        partial.add(q)
+        #expect(partial.table().phases.keys.sorted() == [Phase.device.rawValue])
+    }
+
     @Test func resultRoundTripsThroughJSON() throws {
         let r = Analyzer.analyze(events: AnalysisScenarios.seed001UnalignedZeroing().events(.identity))
         let data = try JSONEncoder().encode(r)

@@ -5,10 +5,12 @@ import Testing
 /// What the analyzer holds must not grow with how long a stream runs:
 /// phase statistics and the lost-window bookkeeping are bounded.
 @Suite struct AnalysisMemoryTests {
-    /// Timeline entries are stored packed (presence mask instead of three Optional tags): 56 bytes
-    /// instead of 88, while the API and the JSON keep the optional fields, absent when nil.
+    /// Timeline entries are stored packed (presence mask instead of three Optional tags, the note
+    /// as a number): 48 bytes instead of 88, with no reference-counted field, while the API and
+    /// the JSON keep the optional fields, absent when nil.
     @Test func timelineEntriesArePackedAndKeepTheirOptionalFields() throws {
-        #expect(MemoryLayout<TimelineEntry>.stride <= 56)
+        #expect(MemoryLayout<TimelineEntry>.stride <= 48)
+        #expect(_isPOD(TimelineEntry.self))
         var e = TimelineEntry(timestamp: 7, step: .mapping, tid: 3, cpu: 1, offset: -1, length: nil, value: 0)
         #expect(e.offset == -1 && e.length == nil && e.value == 0 && e.note == nil)
         e.length = 0x1000
@@ -20,6 +22,21 @@ import Testing
         #expect(json.contains("\"length\":4096") && json.contains("\"value\":0"))
         #expect(!json.contains("offset") && !json.contains("note"))
         #expect(try JSONDecoder().decode(TimelineEntry.self, from: Data(json.utf8)) == e)
+
+        // Notes: nil, empty and texts stay distinct; equal texts compare equal; JSON keeps them.
+        var n = e
+        n.note = "error -5"
+        #expect(n.note == "error -5" && n != e)
+        n.note = ""
+        #expect(n.note == "" && n != e)
+        n.note = nil
+        #expect(n == e)
+        let a = TimelineEntry(timestamp: 1, step: .posted, tid: 1, note: "aio ring \(UInt8.random(in: 0...255))")
+        let b = TimelineEntry(timestamp: 1, step: .posted, tid: 1, note: a.note)
+        #expect(a == b && a.note == b.note)
+        let noted = try JSONEncoder().encode(a)
+        #expect(String(decoding: noted, as: UTF8.self).contains("\"note\":\"aio ring "))
+        #expect(try JSONDecoder().decode(TimelineEntry.self, from: noted) == a)
     }
 
     @Test func histogramBucketsCoverEveryValueOnce() {

@@ -103,10 +103,21 @@ final class AnalysisEngine {
     private func count(_ what: String) { unmatched[what, default: 0] += 1 }
 
     private func commString(tid: UInt32, tgid: UInt32) -> String {
-        if let c = tidComm[tid], !c.isEmpty { return c.description }
-        if let c = tgidComm[tgid], !c.isEmpty { return c.description }
-        return ""
+        let c: Comm
+        if let t = tidComm[tid], !t.isEmpty {
+            c = t
+        } else if let g = tgidComm[tgid], !g.isEmpty {
+            c = g
+        } else {
+            return ""
+        }
+        // Every I/O's timeline names its task: the last name's String is reused while the name
+        // repeats (decoding the 16 bytes into a new String per I/O was 1 % of `analyze`).
+        if c != lastComm.comm { lastComm = (c, c.description) }
+        return lastComm.string
     }
+
+    @exclusivity(unchecked) private var lastComm: (comm: Comm, string: String) = (.empty, "")
 
     private static func fdKey(_ tgid: UInt32, _ fd: Int32) -> UInt64 {
         UInt64(tgid) << 32 | UInt64(UInt32(bitPattern: fd))
@@ -118,9 +129,9 @@ final class AnalysisEngine {
     }
 
     private func entry(_ e: Event, _ step: TimelineStep, offset: Int64? = nil, length: UInt64? = nil,
-                       value: Int64? = nil, note: String? = nil) -> TimelineEntry {
+                       value: Int64? = nil, note: UInt32 = 0) -> TimelineEntry {
         TimelineEntry(timestamp: e.timestamp, step: step, tid: e.tid, cpu: e.cpu, offset: offset, length: length,
-                      value: value, note: note)
+                      value: value, noteID: note)
     }
 
     // MARK: - dispatch
@@ -242,7 +253,7 @@ final class AnalysisEngine {
         case .ioSubmit, .ioUringEnter:
             for io in call.ios {
                 io.t.submitReturnedAt = e.timestamp
-                io.add(entry(e, .submitReturned, value: p.ret, note: p.sysno == .ioSubmit ? "io_submit" : "io_uring_enter"))
+                io.add(entry(e, .submitReturned, value: p.ret, note: p.sysno == .ioSubmit ? TimelineNote.ioSubmit : TimelineNote.ioUringEnter))
             }
         case .ioGetevents, .ioPgetevents:
             let n = Int(max(0, p.ret - call.reapsSeen))
@@ -258,7 +269,7 @@ final class AnalysisEngine {
                     io.t.submitReturnedAt = e.timestamp
                     io.t.result = p.ret
                     if p.ret < 0 { io.awaitingRetry = false }
-                    io.add(entry(e, .returned, value: p.ret, note: p.sysno.description))
+                    io.add(entry(e, .returned, value: p.ret, note: TimelineNote.syscall(p.sysno)))
                     trySettle(io)
                 }
             }
@@ -387,7 +398,7 @@ final class AnalysisEngine {
             io.t.result = nil
             io.kiocb = p.kiocb
             if p.kiocb != 0 { byKiocb[p.kiocb] = io }
-            io.add(entry(e, .retry, offset: p.pos, length: p.count, value: p.isize, note: flags.joined(separator: "|")))
+            io.add(entry(e, .retry, offset: p.pos, length: p.count, value: p.isize, note: TimelineNote.id(flags.joined(separator: "|"))))
             let task = task(e.tid)
             task.current = io
             if task.open != nil { task.open!.ios.append(io) }
@@ -417,12 +428,14 @@ final class AnalysisEngine {
         t.attempts.append(attempt)
         if let call, submitted == call.enterTs, call.enterTs != e.timestamp || call.sysno.isDataTransfer {
             t.entries.append(TimelineEntry(timestamp: call.enterTs, step: .syscallEnter, tid: e.tid,
-                                           value: requested.map { Int64($0) }, note: call.sysno.description))
+                                           value: requested.map { Int64($0) }, noteID: TimelineNote.syscall(call.sysno)))
         }
-        let io = LiveIO(t: t, file: s, kiocb: p.kiocb, userRef: p.userRef)
+        // `consume`: the timeline moves into the object (a copy retained each of its arrays and
+        // strings, and destroying the local released them again: 3 % of `analyze`).
+        let io = LiveIO(t: consume t, file: s, kiocb: p.kiocb, userRef: p.userRef)
         io.noSyscall = call == nil
         io.add(entry(e, .begin, offset: p.pos, length: p.count, value: p.isize,
-                     note: flags.isEmpty ? nil : flags.joined(separator: "|")))
+                     note: flags.isEmpty ? 0 : TimelineNote.id(flags.joined(separator: "|"))))
         s.inflight.append(io)
         if p.kiocb != 0 { byKiocb[p.kiocb] = io }
         if p.userRef != 0 { byUserRef[UserRefKey(tgid: e.tgid, ref: p.userRef)] = io }
@@ -466,7 +479,7 @@ final class AnalysisEngine {
                                              type: p.type, new: p.flags.contains(.new), bdev: p.bdev))
         if p.blkbits != 0 { inode(io.key).blkbits = p.blkbits; io.t.blockSize = 1 << UInt64(p.blkbits) }
         io.add(entry(e, .mapping, offset: p.offset, length: p.length,
-                     note: p.type.description + (p.flags.contains(.new) ? " NEW" : "")))
+                     note: TimelineNote.mapping(p.type, new: p.flags.contains(.new))))
         if io.t.op == .write, p.type == .unwritten, let a = io.t.attempts.last {
             let ar = FileRange(start: a.offset, end: a.offset + Int64(a.length))
             if let need = ar.intersection(FileRange(start: p.offset, end: p.offset + Int64(p.length))) {
@@ -556,7 +569,7 @@ final class AnalysisEngine {
         pendingBios[e.dev, default: []].append(PendingBio(io: io, index: io.t.bios.count - 1, sector: p.sector,
                                                           nrSector: p.nrSector))
         io.add(entry(e, .bioQueued, offset: fileOffset, length: UInt64(p.nrSector) * 512, value: Int64(p.sector),
-                     note: role == .subBlockZeroing ? "sub-block zeroing" : nil))
+                     note: role == .subBlockZeroing ? TimelineNote.subBlockZeroing : 0))
     }
 
     private func request(_ e: Event, _ kind: BlockEventKind, _ p: BlockIO) {
@@ -567,14 +580,16 @@ final class AnalysisEngine {
         }
         // Saturating: a flush request carries sector (sector_t)-1 and no data.
         let rs = p.sector, re = p.sector.addingSaturating(UInt64(max(p.nrSector, 1)))
-        func contained(_ item: PendingBio) -> Bool {
-            item.sector >= rs && item.sector.addingSaturating(UInt64(item.nrSector)) <= re
+        // The scans below read a pending bio's fields through its index: iterating the elements
+        // (or passing one to a function) copied each, retaining and releasing its I/O.
+        func contained(_ i: Int) -> Bool {
+            list[i].sector >= rs && list[i].sector.addingSaturating(UInt64(list[i].nrSector)) <= re
         }
         if kind == .rqIssue {
             // A request carries the bios merged into it that were not issued yet.
             issueSeq &+= 1
             var matched = false
-            for i in list.indices where list[i].issueSeq == nil && contained(list[i]) {
+            for i in list.indices where list[i].issueSeq == nil && contained(i) {
                 list[i].issueSeq = issueSeq
                 let (io, bi) = (list[i].io, list[i].index)
                 io.t.bios[bi].issuedAt = e.timestamp
@@ -589,21 +604,20 @@ final class AnalysisEngine {
         // Completion: the bios of the oldest issued request in the range (FIFO for identical
         // requests); if none was seen issued, every contained bio.
         var issued: UInt64?
-        for item in list where contained(item) {
-            if let q = item.issueSeq, q < (issued ?? UInt64.max) { issued = q }
+        for i in list.indices where contained(i) {
+            if let q = list[i].issueSeq, q < (issued ?? UInt64.max) { issued = q }
         }
         var matched = false
         var i = 0
         while i < list.count {
-            let item = list[i]
-            guard contained(item), issued == nil || item.issueSeq == issued else { i += 1; continue }
-            let (io, bi) = (item.io, item.index)
+            guard contained(i), issued == nil || list[i].issueSeq == issued else { i += 1; continue }
+            let (io, bi) = (list[i].io, list[i].index)
             io.t.bios[bi].completedAt = e.timestamp
             if p.error != 0 { io.t.bios[bi].error = p.error }
             io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, e.timestamp)
             let b = io.t.bios[bi]
             io.add(entry(e, .rqCompleted, offset: b.fileOffset, length: UInt64(b.nrSector) * 512,
-                         value: Int64(b.sector), note: p.error != 0 ? "error \(p.error)" : nil))
+                         value: Int64(b.sector), note: p.error != 0 ? TimelineNote.id("error \(p.error)") : 0))
             list.remove(at: i)
             matched = true
         }
@@ -652,7 +666,7 @@ final class AnalysisEngine {
         if (p.error == -11 || p.ret == -11) && (a.dioFlags.contains("DIO_OVERWRITE_ONLY") || a.nowait) {
             // Refused attempt: the kernel retries it (XFS force-wait, io_uring io-wq); nothing is posted.
             io.awaitingRetry = true
-            io.add(entry(e, .completed, value: p.ret, note: "EAGAIN, retry expected"))
+            io.add(entry(e, .completed, value: p.ret, note: TimelineNote.eagainRetry))
             if io.kiocb != 0, byKiocb[io.kiocb] === io { byKiocb[io.kiocb] = nil }
             return
         }
@@ -663,7 +677,7 @@ final class AnalysisEngine {
         if io.t.op == .write, p.isize > io.t.isizeAtBegin, io.t.sizeUpdatedAt == nil {
             io.t.sizeUpdatedAt = e.timestamp
         }
-        io.add(entry(e, .completed, offset: p.pos, value: p.ret, note: p.error != 0 ? "error \(p.error)" : nil))
+        io.add(entry(e, .completed, offset: p.pos, value: p.ret, note: p.error != 0 ? TimelineNote.id("error \(p.error)") : 0))
         if io.kiocb != 0, byKiocb[io.kiocb] === io { byKiocb[io.kiocb] = nil }
         // What the write made need conversion: only bytes actually written.
         if io.t.op == .write {
@@ -682,7 +696,7 @@ final class AnalysisEngine {
         switch io.t.api {
         case .libaio, .asyncOther:
             io.t.postedAt = e.timestamp
-            io.add(entry(e, .posted, value: p.ret, note: io.t.api == .libaio ? "aio ring" : nil))
+            io.add(entry(e, .posted, value: p.ret, note: io.t.api == .libaio ? TimelineNote.aioRing : 0))
             if io.t.api == .libaio { aioPosted[io.t.tgid, default: []].append(io) }
         case .ioUring:
             if io.kiocb != 0 { uringByReq[io.kiocb] = io }
@@ -729,7 +743,7 @@ final class AnalysisEngine {
         io.cqeSeen = true
         io.t.postedAt = e.timestamp
         io.t.result = Int64(p.res)
-        io.add(entry(e, .posted, value: Int64(p.res), note: "CQE"))
+        io.add(entry(e, .posted, value: Int64(p.res), note: TimelineNote.cqe))
         if io.kiocb != 0, uringByReq[io.kiocb] === io { uringByReq[io.kiocb] = nil }
         uringWaiting[io.t.tgid]?.removeAllIdentical(to: io)
         if io.awaitingRetry { io.awaitingRetry = false; io.t.completedAt = e.timestamp }
@@ -804,7 +818,7 @@ final class AnalysisEngine {
         io.convertedRanges.append(r)
         io.t.conversions.append(ConversionRecord(timestamp: e.timestamp, source: source, offset: r.start,
                                                  length: UInt64(r.end - r.start), tid: e.tid))
-        io.add(entry(e, .conversion, offset: r.start, length: UInt64(r.end - r.start), note: source))
+        io.add(entry(e, .conversion, offset: r.start, length: UInt64(r.end - r.start), note: TimelineNote.id(source)))
         if io.fullyConverted { io.t.convertedAt = e.timestamp }
         trySettle(io)
     }
@@ -819,7 +833,7 @@ final class AnalysisEngine {
         case .endIoDirectWrite:
             guard p.count > 0 else { return }
             if let io = oldestWrite(key, r, where: { !$0.completed }) {
-                io.add(entry(e, .endIO, offset: p.offset, length: p.count, note: "xfs_end_io_direct_write"))
+                io.add(entry(e, .endIO, offset: p.offset, length: p.count, note: TimelineNote.xfsEndIO))
             }
         case .unwrittenConvert:
             guard p.count > 0 else { return }
@@ -828,7 +842,7 @@ final class AnalysisEngine {
             if let io = oldestWrite(key, r, where: { $0.t.sizeUpdatedAt == nil || !$0.completed }) {
                 io.t.sizeUpdatedAt = e.timestamp
                 io.add(entry(e, .sizeUpdate, offset: p.offset, length: p.count, value: p.isize,
-                             note: "xfs_setfilesize"))
+                             note: TimelineNote.xfsSetFileSize))
             }
         }
     }

@@ -60,24 +60,35 @@ public struct PhaseAccumulator: Sendable {
 
     public init(group: String) { self.group = group }
 
-    /// `Phase.allCases` builds a new array on every access: kept once (add runs per I/O).
-    private static let phases = Phase.allCases
+    /// Bit i set: phase i has switched to its histogram (tested instead of unwrapping
+    /// `histograms[i]`, which copied the optional histogram's array reference per sample).
+    private var histogramMask: UInt8 = 0
 
+    /// Runs for every finished I/O, three times (overall, its process, its file): one call per
+    /// phase field rather than a loop over `Phase` through `value(_:)` (2.4 % of `analyze` before).
     public mutating func add(_ p: PhaseLatencies) {
         ios += 1
-        for (i, phase) in Self.phases.enumerated() {
-            guard let v = p.value(phase) else { continue }
-            if histograms[i] != nil {
-                histograms[i]!.add(v)
-            } else if samples[i].count < Self.exactLimit {
-                samples[i].append(v)
-            } else {
-                var h = LatencyHistogram()
-                for x in samples[i] { h.add(x) }
-                h.add(v)
-                histograms[i] = h
-                samples[i] = []
-            }
+        if let v = p.submitToFirstBio { add(v, phase: 0) }
+        if let v = p.device { add(v, phase: 1) }
+        if let v = p.deviceToConversion { add(v, phase: 2) }
+        if let v = p.conversionToPosted { add(v, phase: 3) }
+        if let v = p.postedToReaped { add(v, phase: 4) }
+        if let v = p.total { add(v, phase: 5) }
+    }
+
+    @inline(__always)
+    private mutating func add(_ v: UInt64, phase i: Int) {
+        if histogramMask & (1 << UInt8(i)) != 0 {
+            histograms[i]!.add(v)
+        } else if samples[i].count < Self.exactLimit {
+            samples[i].append(v)
+        } else {
+            var h = LatencyHistogram()
+            for x in samples[i] { h.add(x) }
+            h.add(v)
+            histograms[i] = h
+            histogramMask |= 1 << UInt8(i)
+            samples[i] = []
         }
     }
 
