@@ -3,7 +3,10 @@
 //
 //   dioscope-bench scan FILE           plain scans of a dioscope trace: raw records
 //                                      (the floor analyze is compared with) and decoded events
-//   dioscope-bench ftrace FILE         ftrace text import: lines and events per second
+//   dioscope-bench ftrace FILE         ftrace text import: lines and events per second (wall
+//                                      clock), and the CPU time of the import
+//   dioscope-bench ftrace-events FILE  every event the ftrace importer yields (NDJSON), then its
+//                                      summary: to check that importer changes keep the events
 //   dioscope-bench inflight [N]        analyzer bytes held per I/O in flight (malloc'd bytes
 //                                      with N libaio writes begun and none completed)
 import DioscopeCore
@@ -58,18 +61,72 @@ func scan(_ path: String) throws {
           ("decode_seconds", Double(decodeNs) / 1e9), ("decode_events_per_s", Double(events) / (Double(decodeNs) / 1e9))])
 }
 
+/// Newlines in the file (read in 1 MiB blocks; this also brings the file into the page cache
+/// before the timed import).
+func countLines(_ path: String) -> Int {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { fail("\(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    let buf = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 64)
+    defer { buf.deallocate() }
+    var lines = 0
+    while true {
+        let n = read(fd, buf, 1 << 20)
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 { fail("\(path): \(String(cString: strerror(errno)))") }
+        if n == 0 { break }
+        var p = buf
+        let end = buf + n
+        while let nl = memchr(p, 0x0A, end - p) {
+            lines += 1
+            p = UnsafeMutableRawPointer(nl) + 1
+        }
+    }
+    return lines
+}
+
+/// CPU time (user + system) of this process so far.
+func cpuNs() -> UInt64 {
+    var ru = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &ru)
+    func ns(_ t: timeval) -> UInt64 { UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_usec) * 1000 }
+    return ns(ru.ru_utime) + ns(ru.ru_stime)
+}
+
 func ftrace(_ path: String) throws {
     let bytes = fileSize(path)
-    let data = try Data(contentsOf: URL(fileURLWithPath: path))
-    let lines = data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    let lines = countLines(path)
     var importer = FtraceImporter(path: path)
     var events: UInt64 = 0
+    let c0 = cpuNs()
     let t0 = now()
     let summary = try importer.forEachEvent { _ in events += 1 }
     let s = Double(now() - t0) / 1e9
+    let cpu = Double(cpuNs() - c0) / 1e9
     emit([("file", path), ("bytes", bytes), ("lines", lines), ("events", events),
           ("problems", summary.problems.count), ("seconds", s),
-          ("lines_per_s", Double(lines) / s), ("mb_per_s", Double(bytes) / 1e6 / s)])
+          ("lines_per_s", Double(lines) / s), ("mb_per_s", Double(bytes) / 1e6 / s),
+          ("cpu_seconds", cpu), ("lines_per_cpu_s", Double(lines) / cpu)])
+}
+
+/// Every event of the ftrace importer as NDJSON, then the summary (problems, skipped, flags).
+func ftraceEvents(_ path: String) throws {
+    var importer = FtraceImporter(path: path)
+    var f = EventFormatter(capacity: 1 << 20)
+    let summary = try importer.forEachEvent { e in
+        f.appendJSON(e)
+        f.bytes.append(0x0A)
+        if f.bytes.count >= 1 << 20 {
+            FileHandle.standardOutput.write(Data(f.bytes))
+            f.reset()
+        }
+    }
+    FileHandle.standardOutput.write(Data(f.bytes))
+    print("summary format=\(summary.format) events=\(summary.eventsRead) dropped=\(summary.dropped)"
+          + " damaged=\(summary.damaged) truncated=\(summary.truncated)"
+          + " first=\(summary.firstTimestamp.map(String.init) ?? "nil") last=\(summary.lastTimestamp.map(String.init) ?? "nil")")
+    for (k, v) in summary.skipped.sorted(by: { $0.key < $1.key }) { print("skipped \(k) \(v)") }
+    for p in summary.problems { print("problem \(p)") }
 }
 
 /// Resident set size from /proc/self/statm.
@@ -123,13 +180,14 @@ func inflight(_ n: Int) {
 }
 
 let args = CommandLine.arguments
-guard args.count >= 2 else { fail("usage: dioscope-bench scan FILE | ftrace FILE | inflight [N]") }
+guard args.count >= 2 else { fail("usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N]") }
 do {
     switch args[1] {
     case "scan" where args.count == 3: try scan(args[2])
     case "ftrace" where args.count == 3: try ftrace(args[2])
+    case "ftrace-events" where args.count == 3: try ftraceEvents(args[2])
     case "inflight": inflight(args.count >= 3 ? Int(args[2]) ?? 100_000 : 100_000)
-    default: fail("usage: dioscope-bench scan FILE | ftrace FILE | inflight [N]")
+    default: fail("usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N]")
     }
 } catch {
     fail("\(error)")

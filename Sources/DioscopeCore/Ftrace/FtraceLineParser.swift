@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The common prefix of one ftrace event line.
 struct FtraceLineContext {
     var timestamp: UInt64
@@ -67,17 +73,22 @@ struct FtraceLineParser {
             headerLine(base, i, e)
             return
         }
-        if startsWith(base, i, e, "CPU:") {
-            lostLine(base, i, e)
-            return
-        }
-        if startsWith(base, i, e, "=>") { // a stack trace under an event (stacktrace option)
-            skip(base, i..<i + 2, hash: ftraceHash(base, i..<i + 2))
-            return
-        }
-        if startsWith(base, i, e, "cpus=") || startsWith(base, i, e, "version = ") || isCPUEmptyLine(base, i, e) {
-            sawTraceCmdMarker = true
-            return
+        // The other special lines start with 'C', '=', 'c' or 'v'; event lines
+        // (a comm) rarely do, so one byte test spares them the prefix compares.
+        let c0 = base[i]
+        if c0 == 0x43 || c0 == 0x3D || c0 == 0x63 || c0 == 0x76 {
+            if startsWith(base, i, e, "CPU:") {
+                lostLine(base, i, e)
+                return
+            }
+            if startsWith(base, i, e, "=>") { // a stack trace under an event (stacktrace option)
+                skip(base, i..<i + 2, hash: ftraceHash(base, i..<i + 2))
+                return
+            }
+            if startsWith(base, i, e, "cpus=") || startsWith(base, i, e, "version = ") || isCPUEmptyLine(base, i, e) {
+                sawTraceCmdMarker = true
+                return
+            }
         }
         do {
             try eventLine(base, i, e, emit: emit)
@@ -171,12 +182,14 @@ struct FtraceLineParser {
 
     private mutating func eventLine(_ base: UnsafePointer<UInt8>, _ i: Int, _ e: Int,
                                     emit: (Event) throws -> Void) throws {
-        // "[cpu]": the first '[' after a space followed by digits and ']'.
+        // "[cpu]": the first '[' after a space followed by digits and ']'
+        // (memchr: the comm before it is padded with spaces).
         var b = i + 1
         var cpu: UInt64 = 0
         var found = false
-        while b < e {
-            if base[b] == 0x5B && base[b - 1] == 0x20 {
+        while b < e, let hit = memchr(base + b, 0x5B, e - b) {
+            b = UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - base
+            if base[b - 1] == 0x20 {
                 var k = b + 1
                 var v: UInt64 = 0
                 while k < e && base[k] &- 0x30 <= 9 { v = v &* 10 &+ UInt64(base[k] &- 0x30); k += 1 }
@@ -219,7 +232,7 @@ struct FtraceLineParser {
             while cs < dash && base[cs] == 0x20 { cs += 1 }
             sawTraceCmdMarker = true
         }
-        let comm = makeComm(base, cs, dash)
+        let comm = makeComm(base, cs, dash, lineEnd: e)
         let iou = dash - cs >= 4 && base[cs] == 0x69 && base[cs + 1] == 0x6F && base[cs + 2] == 0x75 && base[cs + 3] == 0x2D
 
         // Optional irq-info column, then "secs.frac:".
@@ -243,17 +256,15 @@ struct FtraceLineParser {
         while after < e && base[after] == 0x20 { after += 1 }
 
         // Event name: up to ':' (events), '(' (syscall enter) or " ->" (syscall exit).
-        var n = after
-        while n < e && base[n] != 0x3A && base[n] != 0x28 && base[n] != 0x20 { n += 1 }
+        let n = firstOf(0x3A, 0x28, 0x20, base, from: after, end: e)
         guard n > after, n < e else { throw FtraceFieldError(field: "event name") }
         let ctx = FtraceLineContext(timestamp: ts, tid: tid, tgid: tgid ?? tid, cpu: UInt16(truncatingIfNeeded: cpu),
                                     comm: comm, commIsIOUring: iou)
         let event: Event
         switch base[n] {
         case 0x3A: // ':'
-            let h = ftraceHash(base, after..<n)
-            guard let kind = FtraceEventKind.table.lookup(base, after..<n, hash: h) else {
-                skip(base, after..<n, hash: h)
+            guard let kind = FtraceEventKind.table.lookup(base, after..<n) else {
+                skip(base, after..<n, hash: ftraceHash(base, after..<n))
                 return
             }
             var f = FtraceFields(base: base, start: n + 1, end: e)
@@ -300,6 +311,17 @@ struct FtraceLineParser {
         if base[k] == 0x3A { return (secs, k + 1) }
         guard base[k] == 0x2E else { return nil }
         k += 1
+        // The trace file prints microseconds ("%6lu"): six digits and ':' taken
+        // without the loop below (whose exit is hard to predict).
+        if k + 7 <= e && base[k + 6] == 0x3A {
+            let d0 = base[k] &- 0x30, d1 = base[k + 1] &- 0x30, d2 = base[k + 2] &- 0x30
+            let d3 = base[k + 3] &- 0x30, d4 = base[k + 4] &- 0x30, d5 = base[k + 5] &- 0x30
+            if d0 <= 9 && d1 <= 9 && d2 <= 9 && d3 <= 9 && d4 <= 9 && d5 <= 9 {
+                var us = UInt64(d0) &* 100_000 &+ UInt64(d1) &* 10_000 &+ UInt64(d2) &* 1000
+                us = us &+ UInt64(d3) &* 100 &+ UInt64(d4) &* 10 &+ UInt64(d5)
+                return (secs &* 1_000_000_000 &+ us &* 1000, k + 7)
+            }
+        }
         var frac: UInt64 = 0
         var digits = 0
         while k < e && base[k] &- 0x30 <= 9 {
@@ -630,11 +652,42 @@ struct FtraceLineParser {
         return true
     }
 
+    /// The first index in `from..<end` holding `x`, `y` or `z`, else `end`.
+    /// Eight bytes at a time (every line's event name is scanned so, 10 to
+    /// 30 bytes): in `w ^ repeated(x)` a byte equal to `x` is zero, and
+    /// `(v - 0x01…) & ~v & 0x80…` sets the high bit of v's first zero byte
+    /// (bits above it may be set too; the lowest one is exact).
+    @inline(__always)
+    private func firstOf(_ x: UInt8, _ y: UInt8, _ z: UInt8, _ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
+        var i = from
+        while i + 8 <= end {
+            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+            let hits = zeroBytes(w ^ (ones &* UInt64(x))) | zeroBytes(w ^ (ones &* UInt64(y)))
+                | zeroBytes(w ^ (ones &* UInt64(z)))
+            if hits != 0 { return i + hits.trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < end && base[i] != x && base[i] != y && base[i] != z { i += 1 }
+        return i
+    }
+
     /// The comm as the kernel stores it (15 bytes max); `<...>` (unknown) is empty.
-    private func makeComm(_ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> Comm {
+    private func makeComm(_ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int, lineEnd: Int) -> Comm {
         if e - s == 5 && base[s] == 0x3C && base[s + 1] == 0x2E && base[s + 4] == 0x3E { return .empty }
-        var lo: UInt64 = 0, hi: UInt64 = 0
         let n = min(e - s, 15)
+        if s + 16 <= lineEnd {
+            // Two 8-byte loads, masked to the comm's length, instead of a loop per byte: the
+            // line goes on past the comm ("-pid [cpu] ..."), so 16 bytes are nearly always there.
+            func keep(_ bytes: Int) -> UInt64 { bytes >= 8 ? ~0 : bytes <= 0 ? 0 : (1 << (8 * UInt64(bytes))) - 1 }
+            let raw = UnsafeRawPointer(base + s)
+            let lo = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+            let hi = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            return Comm(lo: lo & keep(n), hi: hi & keep(n - 8))
+        }
+        var lo: UInt64 = 0, hi: UInt64 = 0
         for k in 0..<n {
             let b = UInt64(base[s + k])
             if k < 8 { lo |= b << (8 * UInt64(k)) } else { hi |= b << (8 * UInt64(k - 8)) }
