@@ -42,6 +42,10 @@ public struct TraceInput: EventSource {
 
     public let kind: Kind
     public let path: String
+    /// Decode a dioscope trace on a second thread while `forEachEvent`'s body
+    /// runs (``TraceReader/forEachEventPipelined(_:)``); same events, summary
+    /// and errors either way. Ftrace text is always read on one thread.
+    public var pipelinedDecode = DecodePipeline.isEnabledByDefault
     private var source: Source
 
     /// Opens `path` and detects its kind. Throws ``TraceInputError`` for
@@ -74,7 +78,7 @@ public struct TraceInput: EventSource {
         switch source {
         case .trace(var r):
             defer { source = .trace(r) }
-            return try r.forEachEvent(body)
+            return try pipelinedDecode ? r.forEachEventPipelined(body) : r.forEachEvent(body)
         case .ftrace(var f):
             defer { source = .ftrace(f) }
             return try f.forEachEvent(body)

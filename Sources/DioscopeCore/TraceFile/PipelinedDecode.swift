@@ -1,0 +1,183 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Whether trace files are decoded on a second thread (``TraceReader/forEachEventPipelined(_:)``)
+/// when analyzed: yes when more than one CPU is available, unless `DIOSCOPE_DECODE_THREADS=1`
+/// asks for the sequential path (comparisons, tests); `DIOSCOPE_DECODE_THREADS=2` forces it on.
+public enum DecodePipeline {
+    public static let isEnabledByDefault: Bool = {
+        if let v = ProcessInfo.processInfo.environment["DIOSCOPE_DECODE_THREADS"], let n = Int(v) { return n > 1 }
+        return ProcessInfo.processInfo.activeProcessorCount > 1
+    }()
+}
+
+extension TraceReader {
+    /// ``forEachEvent(_:)`` with the reading, checksum verification and
+    /// decoding done on a background thread: the calling thread only runs
+    /// `body`. Same events in the same order, same summary, same errors:
+    /// the background thread runs `forEachEvent` itself, collecting events
+    /// into batches of `batchSize`, and its summary or error is returned or
+    /// thrown here after every event before it was delivered. If `body`
+    /// throws, the background thread stops at its next batch and is joined
+    /// before the error is rethrown. If no thread can be started, this is
+    /// plain `forEachEvent`.
+    ///
+    /// `buffers` batches exist in all: one being filled, one being read,
+    /// the rest queued.
+    public mutating func forEachEventPipelined(batchSize: Int = 4096, buffers: Int = 4,
+                                               _ body: (Event) throws -> Void) throws -> SourceSummary {
+        let pipe = EventPipe(reader: self, batchSize: batchSize, buffers: buffers)
+        guard let thread = pipe.start() else { return try forEachEvent(body) }
+        var batch: [Event] = []
+        do {
+            while pipe.next(&batch) {
+                for e in batch { try body(e) }
+            }
+        } catch {
+            pipe.cancel()
+            pthread_join(thread, nil)
+            throw error
+        }
+        pthread_join(thread, nil)
+        self = pipe.reader  // the scan updates the footer
+        return try pipe.outcome()
+    }
+}
+
+/// Hands batches of decoded events from one producer thread (the scan) to
+/// one consumer (the caller), in order, through a bounded queue.
+///
+/// Shape: a fixed set of `buffers` event arrays, each allocated once with
+/// room for `batchSize` events, circulates between two lists: `free` (empty,
+/// for the producer to fill) and `full` (FIFO, for the consumer). One array
+/// is always held by the producer while it fills it and one by the consumer
+/// while it reads it; arrays are moved, never copied, so no event is
+/// allocated or copied twice. A single lock and condition guard both lists
+/// and the end state; each side waits only when its list is empty, which
+/// happens once per batch at most, so the lock costs nothing next to the
+/// thousands of events per batch. One condition suffices because exactly one
+/// thread waits at a time on each side and every change is broadcast.
+///
+/// `@unchecked Sendable`: every stored property is either immutable, guarded
+/// by `condition`, or `reader`, which only the producer touches between
+/// `start()` and the consumer's `pthread_join` (create and join order it).
+final class EventPipe: @unchecked Sendable {
+    private struct Cancelled: Error {}
+
+    private let condition = NSCondition()
+    private let batchSize: Int
+    private var free: [[Event]]
+    private var full: [[Event]] = []
+    /// The scan's result, set when the producer is done.
+    private var result: Result<SourceSummary, any Error>?
+    /// Set by the consumer when its body threw: the producer stops.
+    private var cancelled = false
+    fileprivate var reader: TraceReader
+
+    fileprivate init(reader: TraceReader, batchSize: Int, buffers: Int) {
+        self.reader = reader
+        self.batchSize = Swift.max(1, batchSize)
+        let n = Swift.max(2, buffers)
+        free = (0..<n).map { _ in
+            var a: [Event] = []
+            a.reserveCapacity(Swift.max(1, batchSize))
+            return a
+        }
+        full.reserveCapacity(n)
+    }
+
+    /// Starts the producer thread (nil if that fails); the caller must join it.
+    fileprivate func start() -> pthread_t? {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { context in
+            let pipe = Unmanaged<EventPipe>.fromOpaque(context!).takeRetainedValue()
+            pipe.produce()
+            return nil
+        }, context)
+        if rc != 0 {
+            Unmanaged<EventPipe>.fromOpaque(context).release()
+            return nil
+        }
+        return thread
+    }
+
+    // MARK: Producer
+
+    private func produce() {
+        var batch = takeFree()
+        let result = Result {
+            try reader.forEachEvent { e in
+                batch.append(e)
+                if batch.count == batchSize { try handOver(&batch) }
+            }
+        }
+        condition.lock()
+        if !batch.isEmpty { full.append(batch) }
+        batch = []
+        self.result = result
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func takeFree() -> [Event] {
+        condition.lock()
+        defer { condition.unlock() }
+        while free.isEmpty && !cancelled { condition.wait() }
+        return free.popLast() ?? []
+    }
+
+    /// Queues a full batch and replaces it with an empty one (waiting for
+    /// the consumer to return one); throws when the consumer has stopped.
+    private func handOver(_ batch: inout [Event]) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        if cancelled { throw Cancelled() }
+        full.append(batch)
+        batch = []  // the queue's reference must be the only one (see `next`)
+        condition.broadcast()
+        while free.isEmpty && !cancelled { condition.wait() }
+        if cancelled { throw Cancelled() }
+        batch = free.removeLast()
+    }
+
+    // MARK: Consumer
+
+    /// Returns `batch` (the one just read) for reuse and replaces it with the
+    /// next full one; false when the producer is done and nothing is left.
+    /// Emptying it keeps its storage only because no one else references it
+    /// (otherwise copy-on-write would allocate a fresh one).
+    fileprivate func next(_ batch: inout [Event]) -> Bool {
+        batch.removeAll(keepingCapacity: true)
+        condition.lock()
+        defer { condition.unlock() }
+        if batch.capacity > 0 {
+            free.append(batch)
+            batch = []
+            condition.broadcast()
+        }
+        while full.isEmpty && result == nil { condition.wait() }
+        if full.isEmpty { return false }
+        batch = full.removeFirst()
+        return true
+    }
+
+    /// Stops the producer at its next batch (the consumer's body threw).
+    fileprivate func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The scan's summary or error; call after the producer was joined.
+    fileprivate func outcome() throws -> SourceSummary {
+        condition.lock()
+        defer { condition.unlock() }
+        return try result!.get()
+    }
+}
