@@ -56,19 +56,15 @@ enum TimelineNote {
 
     static func syscall(_ s: Syscall) -> UInt32 { syscalls[Int(s.rawValue)] }
 
-    /// A mapping's extent type, with " NEW" for a newly allocated extent, by (type raw value, new).
+    /// A mapping's extent type, with " NEW" for a newly allocated extent, at 2 × raw value (+ 1 if new).
     private static let mappings: [UInt32] = {
-        var out: [UInt32] = []
-        for raw in UInt16(0)...4 {
-            let name = ExtentType(rawValue: raw)!.description
-            out.append(id(name))
-            out.append(id(name + " NEW"))
+        var out = [UInt32](repeating: 0, count: 2 * (Int(ExtentType.allCases.map(\.rawValue).max() ?? 0) + 1))
+        for type in ExtentType.allCases {
+            out[2 * Int(type.rawValue)] = id(type.description)
+            out[2 * Int(type.rawValue) + 1] = id(type.description + " NEW")
         }
         return out
     }()
 
-    static func mapping(_ type: ExtentType, new: Bool) -> UInt32 {
-        let i = Int(type.rawValue) * 2 + (new ? 1 : 0)
-        return i < mappings.count ? mappings[i] : id(type.description + (new ? " NEW" : ""))
-    }
+    static func mapping(_ type: ExtentType, new: Bool) -> UInt32 { mappings[2 * Int(type.rawValue) + (new ? 1 : 0)] }
 }

@@ -161,7 +161,7 @@ public struct BlockFlags: OptionSet, Sendable, Hashable {
 }
 
 /// iomap extent type (`IOMAP_*`).
-public enum ExtentType: UInt16, Sendable, Codable, CustomStringConvertible {
+public enum ExtentType: UInt16, CaseIterable, Sendable, Codable, CustomStringConvertible {
     case hole = 0, delalloc = 1, mapped = 2, unwritten = 3, inline = 4
 
     public var description: String {
