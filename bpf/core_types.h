@@ -197,6 +197,7 @@ struct bio;
 typedef void bio_end_io_t(struct bio *);
 
 struct bio {
+	struct bio *bi_next;
 	struct block_device *bi_bdev;
 	blk_opf_t bi_opf;
 	struct bvec_iter bi_iter;
@@ -214,6 +215,8 @@ struct request {
 	unsigned int __data_len;
 	sector_t __sector;
 	struct block_device *part;
+	struct bio *bio;
+	struct bio *biotail;
 } __attribute__((preserve_access_index));
 
 struct xfs_inode {

@@ -14,6 +14,8 @@ static __always_inline int dsc_dio_begin(u64 *ctx, bool btf)
 	u32 dev = dsc_inode_dev(inode, btf);
 	u64 ino = dsc_inode_ino(inode, btf);
 	struct dsc_event *e;
+	s64 pos;
+	u64 count;
 	u8 api;
 
 	if (!dsc_pass_task_event(dev))
@@ -24,9 +26,11 @@ static __always_inline int dsc_dio_begin(u64 *ctx, bool btf)
 	if (!e)
 		return 0;
 	api = dsc_kiocb_api(iocb, btf);
+	pos = DSC_RD(btf, iocb, ki_pos);
+	count = DSC_RD(btf, iter, count);
 	e->dio_begin.kiocb = (u64)iocb;
-	e->dio_begin.pos = DSC_RD(btf, iocb, ki_pos);
-	e->dio_begin.count = DSC_RD(btf, iter, count);
+	e->dio_begin.pos = pos;
+	e->dio_begin.count = count;
 	e->dio_begin.isize = dsc_inode_size(inode, btf);
 	e->dio_begin.done_before = ctx[3];
 	e->dio_begin.user_ref = dsc_kiocb_user_ref(iocb, api);
@@ -41,6 +45,7 @@ static __always_inline int dsc_dio_begin(u64 *ctx, bool btf)
 	e->dio_begin.api = api;
 	e->dio_begin.blkbits = dsc_inode_blkbits(inode, btf);
 	dsc_submit(e, DSC_P_DIO_BEGIN);
+	dsc_asm_begin((u64)iocb, dev, ino, pos, count);
 	return 0;
 }
 
@@ -50,6 +55,7 @@ static __always_inline int dsc_dio_queued(u64 *ctx, bool btf)
 	struct inode *inode = (struct inode *)ctx[0];
 	struct dsc_event *e;
 
+	dsc_asm_submitted();
 	e = dsc_reserve_fs(inode, DSC_P_DIO_QUEUED, DSC_EV_DIO_QUEUED, btf);
 	if (!e)
 		return 0;
@@ -68,6 +74,8 @@ static __always_inline int dsc_dio_complete(u64 *ctx, bool btf)
 	struct dsc_event *e;
 	u8 api;
 
+	/* the steps held back go first: their record precedes this one */
+	dsc_asm_complete((u64)iocb);
 	e = dsc_reserve_fs(inode, DSC_P_DIO_COMPLETE, DSC_EV_DIO_COMPLETE, btf);
 	if (!e)
 		return 0;
@@ -92,23 +100,35 @@ static __always_inline int dsc_iomap_dstmap(u64 *ctx, bool btf)
 	u32 dev = dsc_inode_dev(inode, btf);
 	u64 ino = dsc_inode_ino(inode, btf);
 	struct dsc_event *e;
+	u64 addr, length;
+	s64 offset;
+	u16 type, flags;
 	u32 bdev;
+	u8 blkbits;
 
 	if (!dsc_pass_fs_event(dev, ino))
 		return 0;
 	bdev = DSC_RD(btf, map, bdev, bd_dev);
 	if ((dsc_task_filtered() || dsc_filter_dev) && dsc_task_ok())
 		dsc_note_bdev(bdev);
+	addr = DSC_RD(btf, map, addr);
+	offset = DSC_RD(btf, map, offset);
+	length = DSC_RD(btf, map, length);
+	type = DSC_RD(btf, map, type);
+	flags = DSC_RD(btf, map, flags);
+	blkbits = dsc_inode_blkbits(inode, btf);
+	if (dsc_asm_mapping(dev, ino, addr, offset, length, type, flags, bdev, blkbits))
+		return 0;
 	e = dsc_reserve(DSC_P_IOMAP_DSTMAP, DSC_EV_IOMAP_DSTMAP, dev, ino);
 	if (!e)
 		return 0;
-	e->iomap.addr = DSC_RD(btf, map, addr);
-	e->iomap.offset = DSC_RD(btf, map, offset);
-	e->iomap.length = DSC_RD(btf, map, length);
-	e->iomap.type = DSC_RD(btf, map, type);
-	e->iomap.flags = DSC_RD(btf, map, flags);
+	e->iomap.addr = addr;
+	e->iomap.offset = offset;
+	e->iomap.length = length;
+	e->iomap.type = type;
+	e->iomap.flags = flags;
 	e->iomap.bdev = bdev;
-	e->iomap.blkbits = dsc_inode_blkbits(inode, btf);
+	e->iomap.blkbits = blkbits;
 	dsc_submit(e, DSC_P_IOMAP_DSTMAP);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "emit.bpf.h"
 #include "filter.bpf.h"
 #include "inode.bpf.h"
+#include "assemble.bpf.h"
 #include "dio.bpf.h"
 #include "block.bpf.h"
 #include "xfs.bpf.h"

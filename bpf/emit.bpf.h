@@ -17,6 +17,15 @@ static __always_inline void dsc_count(u32 probe, bool dropped)
 		c->emitted++;
 }
 
+/* An event held back into a DSC_EV_DIO_STEPS record (in-kernel assembly). */
+static __always_inline void dsc_count_absorbed(u32 probe)
+{
+	struct dsc_counter *c = bpf_map_lookup_elem(&dsc_counters, &probe);
+
+	if (c)
+		c->absorbed++;
+}
+
 /*
  * Reserve a zeroed record with its header filled in. Counts a drop for
  * the probe and returns NULL when the ring is full.

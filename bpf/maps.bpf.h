@@ -27,6 +27,9 @@ const volatile u64 dsc_cgroup_id = 0;
 const volatile u32 dsc_dev_slots[DSC_DEV_SLOTS] = {};
 const volatile bool dsc_devs_in_map = false;
 
+/* In-kernel assembly of plain direct I/O (assemble.bpf.h) on or off. */
+const volatile bool dsc_assemble = false;
+
 /* Wake the consumer only once this many bytes are waiting in the ring. */
 const volatile u64 dsc_wakeup_bytes = 1 << 20;
 
@@ -41,6 +44,7 @@ struct {
 struct dsc_counter {
 	u64 emitted;
 	u64 dropped;
+	u64 absorbed;	/* events held back into a DSC_EV_DIO_STEPS record */
 };
 
 struct {
@@ -142,5 +146,58 @@ struct {
 	__type(key, int);
 	__type(value, struct dsc_sys_stash);
 } dsc_sys_inflight SEC(".maps");
+
+/*
+ * In-kernel assembly (assemble.bpf.h): the steps held back for a plain
+ * direct I/O, by kiocb address. A plain hash, not an LRU: an entry must
+ * not vanish while its I/O is in flight. When it is full, I/Os are traced
+ * as ordinary events. An entry left by an I/O that failed between its
+ * mapping and its completion is replaced when a later I/O held under the
+ * same kiocb address.
+ */
+struct dsc_asm {
+	u64 bio;            /* the I/O's one bio, once queued */
+	u64 map_addr;
+	s64 map_offset;
+	u64 bio_sector;
+	u64 ts[DSC_STEP_N];
+	u64 ino;
+	u64 count;          /* the I/O's size: its one bio's size */
+	u32 map_length;
+	u32 dev;
+	u32 bdev;
+	u16 map_flags;
+	u16 bio_flags;
+	u8 steps;
+	u8 blkbits;
+	u8 rq_error;
+	u8 bio_op;
+	u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u64);
+	__type(value, struct dsc_asm);
+} dsc_asm_map SEC(".maps");
+
+/* The direct I/O a task is submitting, for assembly (assemble.bpf.h). */
+struct dsc_dio_cur {
+	u64 kiocb;
+	u64 ino;
+	s64 pos;
+	u64 count;
+	u32 dev;
+	u8 state;           /* enum dsc_asm_state */
+	u8 _pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct dsc_dio_cur);
+} dsc_dio_cur_map SEC(".maps");
 
 #endif /* DIOSCOPE_MAPS_BPF_H */

@@ -14,6 +14,7 @@ PAYLOAD_FITS(dsc_dio_begin);
 PAYLOAD_FITS(dsc_dio_queued);
 PAYLOAD_FITS(dsc_dio_complete);
 PAYLOAD_FITS(dsc_iomap);
+PAYLOAD_FITS(dsc_dio_steps);
 PAYLOAD_FITS(dsc_block);
 PAYLOAD_FITS(dsc_xfs_io);
 PAYLOAD_FITS(dsc_ext4_map);
@@ -39,6 +40,10 @@ static const struct dsc_abi_field fields[] = {
 	OFF(dio_complete, ki_flags), OFF(dio_complete, api),
 	OFF(iomap, addr), OFF(iomap, offset), OFF(iomap, length), OFF(iomap, type),
 	OFF(iomap, flags), OFF(iomap, bdev), OFF(iomap, blkbits),
+	OFF(steps, kiocb), OFF(steps, map_addr), OFF(steps, map_offset), OFF(steps, bio_sector),
+	OFF(steps, map_length),
+	OFF(steps, bdev), OFF(steps, map_flags), OFF(steps, bio_flags), OFF(steps, steps),
+	OFF(steps, blkbits), OFF(steps, rq_error), OFF(steps, bio_op), OFF(steps, ago),
 	OFF(block, sector), OFF(block, nr_sector), OFF(block, bytes), OFF(block, ptr),
 	OFF(block, kiocb), OFF(block, error), OFF(block, flags), OFF(block, op),
 	OFF(xfs, isize), OFF(xfs, disize), OFF(xfs, offset), OFF(xfs, count), OFF(xfs, kiocb),

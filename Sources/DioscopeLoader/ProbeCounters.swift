@@ -3,10 +3,13 @@ public struct ProbeCounters: Sendable, Equatable {
     public var probe: ProbeSpec
     public var emitted: UInt64
     public var dropped: UInt64
+    /// Events held back into `DSC_EV_DIO_STEPS` records (in-kernel assembly): traced, not emitted.
+    public var absorbed: UInt64
 
-    public init(probe: ProbeSpec, emitted: UInt64, dropped: UInt64) {
+    public init(probe: ProbeSpec, emitted: UInt64, dropped: UInt64, absorbed: UInt64 = 0) {
         self.probe = probe
         self.emitted = emitted
         self.dropped = dropped
+        self.absorbed = absorbed
     }
 }

@@ -18,6 +18,9 @@ public struct TraceConfiguration: Sendable {
     /// System calls through the classic syscalls:* tracepoints even when the raw
     /// syscall tracepoints are usable (to measure one against the other).
     public var classicSyscalls = false
+    /// In-kernel assembly: the steps of a plain direct I/O (one MAPPED mapping, one bio alone in
+    /// its request) come as one `DSC_EV_DIO_STEPS` record instead of one record each.
+    public var assemble = true
     /// Probes off by default (`ProbeSpec.enabledByDefault`) to attach anyway.
     public var includedProbes: Set<String> = []
 

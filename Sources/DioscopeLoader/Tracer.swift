@@ -172,6 +172,7 @@ public final class Tracer {
         try rodata.set("dsc_filter_cgroup", configuration.cgroupID != nil)
         try rodata.set("dsc_cgroup_id", configuration.cgroupID ?? 0)
         try rodata.set("dsc_wakeup_bytes", UInt64(configuration.wakeupBytes))
+        try rodata.set("dsc_assemble", configuration.assemble)
         // the system calls the shared raw syscall programs report
         var rawSyscalls: UInt64 = 0
         for s in plan where s.probe.kind == .syscall && (s.method == .tpBTF || s.method == .rawTP) {
@@ -305,22 +306,25 @@ public final class Tracer {
     /// Per-probe counters summed over CPUs.
     public func counters() -> [ProbeCounters] {
         guard let map = countersMap else { return [] }
-        var values = [UInt64](repeating: 0, count: 2 * cpuCount)
+        // struct dsc_counter per CPU: emitted, dropped, absorbed
+        let fields = 3
+        var values = [UInt64](repeating: 0, count: fields * cpuCount)
         let misses = recursionMisses()
         return ProbeCatalog.all.map { probe in
             var key = UInt32(probe.id)
             let rc = values.withUnsafeMutableBytes {
                 bpf_map__lookup_elem(map, &key, 4, $0.baseAddress, $0.count, 0)
             }
-            var emitted: UInt64 = 0, dropped: UInt64 = 0
+            var emitted: UInt64 = 0, dropped: UInt64 = 0, absorbed: UInt64 = 0
             if rc == 0 {
                 for cpu in 0..<cpuCount {
-                    emitted &+= values[2 * cpu]
-                    dropped &+= values[2 * cpu + 1]
+                    emitted &+= values[fields * cpu]
+                    dropped &+= values[fields * cpu + 1]
+                    absorbed &+= values[fields * cpu + 2]
                 }
             }
             dropped &+= misses[probe.id]
-            return ProbeCounters(probe: probe, emitted: emitted, dropped: dropped)
+            return ProbeCounters(probe: probe, emitted: emitted, dropped: dropped, absorbed: absorbed)
         }
     }
 

@@ -24,6 +24,7 @@ final class TraceSession {
         if let cgroup = target.cgroup { config.cgroupID = try CgroupTarget.resolve(cgroup).id }
         config.pids = target.pids
         config.excludedProbes = target.excludedProbeNames
+        config.assemble = !target.noAssemble
         config.includedProbes = target.includedProbeNames
         // measuring aid: the classic syscalls:* tracepoints instead of the raw ones
         config.classicSyscalls = ProcessInfo.processInfo.environment["DIOSCOPE_CLASSIC_SYSCALLS"] == "1"
@@ -95,7 +96,8 @@ final class TraceSession {
         return TraceFooter(
             endReason: endReason, errorMessage: errorMessage, endTimestamp: result.endTimestamp,
             probes: result.counters.map {
-                .init(name: $0.probe.displayName, id: $0.probe.id, events: $0.emitted, drops: $0.dropped)
+                .init(name: $0.probe.displayName, id: $0.probe.id, events: $0.emitted, drops: $0.dropped,
+                      absorbed: $0.absorbed > 0 ? $0.absorbed : nil)
             })
     }
 

@@ -17,6 +17,10 @@ struct TraceTargetOptions: ParsableArguments {
     @Option(name: .customLong("ringbuf-mb"), help: "Ring buffer size in MiB (rounded up to a power of two).")
     var ringbufMB: Int = 64
 
+    @Flag(name: .customLong("no-assemble"),
+          help: "Emit every step of every direct I/O as its own event (by default the kernel side sends the steps of a plain overwrite or read as one record).")
+    var noAssemble = false
+
     @Option(name: .customLong("disable-probe"),
             help: "Leave this probe out (repeatable; a name as `dioscope probes` prints it). For measuring.")
     var disabledProbes: [String] = []

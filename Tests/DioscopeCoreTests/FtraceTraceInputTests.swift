@@ -5,7 +5,7 @@ import Testing
 /// Content detection of `analyze`/`export` inputs.
 @Suite struct FtraceTraceInputTests {
     static var dioscopeTrace: String {
-        ExportFixtures.packageRoot.appendingPathComponent("Tests/DioscopeCoreTests/Fixtures/tracefile/v1-every-type.dsc").path
+        ExportFixtures.packageRoot.appendingPathComponent("Tests/DioscopeCoreTests/Fixtures/tracefile/v1-abi2-every-type.dsc").path
     }
 
     @Test func detectsDioscopeTracesAndFtraceText() throws {

@@ -2,15 +2,21 @@ import Foundation
 import Testing
 @testable import DioscopeCore
 
-/// A committed v1 trace pins the on-disk format: today's reader must read
-/// it, and today's writer must produce the same bytes (apart from the
-/// creation time and the header checksum covering it). A format change that
-/// breaks either is a format version bump (docs/trace-format.md).
+/// Committed v1 traces pin the on-disk format: today's reader must read
+/// them, and today's writer must produce the same bytes as the newest
+/// (apart from the creation time and the header checksum covering it). A
+/// format change that breaks either is a format version bump
+/// (docs/trace-format.md); a new record type bumps the record ABI version
+/// and adds a fixture, and the older fixtures must still read.
 ///
 /// Regenerate (only with a version bump!): DIOSCOPE_REGENERATE_FIXTURES=1 swift test --filter TraceFileGolden
 @Suite struct TraceFileGoldenTests {
-    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/tracefile/v1-every-type.dsc").path
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/tracefile")
+    /// Format 1, record ABI 2 (written by today's writer).
+    static let fixture = directory.appendingPathComponent("v1-abi2-every-type.dsc").path
+    /// Format 1, record ABI 1 (written by dioscope before DSC_EV_DIO_STEPS).
+    static let abi1Fixture = directory.appendingPathComponent("v1-every-type.dsc").path
 
     static func writeGolden(_ path: String) throws {
         let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 8)
@@ -25,9 +31,34 @@ import Testing
         }
         let (events, s, reader) = try TraceFileFixtures.readAll(Self.fixture)
         #expect(events == TraceFileFixtures.everyEventType())
+        #expect(events.contains { $0.type == .dioSteps })
         #expect(reader.metadata == TraceFileFixtures.metadata())
         #expect(reader.footer?.totalRecords == UInt64(events.count))
-        #expect(reader.footer?.chunkCount == 3)
+        #expect(reader.footer?.chunkCount == 4)
+        #expect(s.problems.isEmpty && !s.damaged && !s.truncated)
+    }
+
+    /// A record ABI newer than this reader's is refused with its version and the ones it reads.
+    @Test func unknownABIVersionIsRefusedByName() throws {
+        let dir = try TraceFileFixtures.scratchDirectory()
+        defer { TraceFileFixtures.cleanup(dir) }
+        var b = try TraceFileFixtures.bytes(Self.fixture)
+        b[TraceFileFormat.fhABIVersion] = 3
+        // keep the header checksum valid, so that the version itself is what is judged
+        let crc = b.withUnsafeBytes { CRC32C.update(0, $0.baseAddress!, count: TraceFileFormat.fhHeaderCRC) }
+        withUnsafeBytes(of: crc.littleEndian) { b.replaceSubrange(TraceFileFormat.fhHeaderCRC..<TraceFileFormat.fhHeaderCRC + 4, with: $0) }
+        let path = dir + "/abi3.dsc"
+        try Data(b).write(to: URL(fileURLWithPath: path))
+        let err = #expect(throws: TraceFileError.self) { _ = try TraceFileFixtures.readAll(path) }
+        #expect("\(err!)".contains("record ABI version 3 is not supported (this dioscope decodes ABI versions 1 to 2)"), "\(err!)")
+    }
+
+    /// A trace recorded before record ABI 2 reads unchanged.
+    @Test func committedABI1FileStillReads() throws {
+        let bytes = try TraceFileFixtures.bytes(Self.abi1Fixture)
+        #expect(bytes[TraceFileFormat.fhABIVersion] == 1)
+        let (events, s, _) = try TraceFileFixtures.readAll(Self.abi1Fixture)
+        #expect(events == TraceFileFixtures.everyEventType(abi: 1))
         #expect(s.problems.isEmpty && !s.damaged && !s.truncated)
     }
 

@@ -96,7 +96,7 @@ import Testing
         let w = try TraceWriter(path: path, metadata: TraceMetadata(toolVersion: "t"), recordsPerChunk: 7)
         // deliver in odd-sized batches, as a ring buffer would
         var i = 0
-        for n in [1, 3, 0, 10, 10] {
+        for n in [1, 3, 0, 10, 11] {
             let len = Swift.min(n, events.count - i) * RecordLayout.recordSize
             try raw.withUnsafeBytes { try w.append(records: UnsafeRawBufferPointer(rebasing: $0[i * 96 ..< i * 96 + len])) }
             i += len / 96

@@ -38,9 +38,11 @@ enum TraceFileFixtures {
     }
 
     /// One event of every type, with distinctive field values.
-    static func everyEventType(base ts: UInt64 = 1_000_000) -> [Event] {
+    /// One event of every type; `abi: 1` leaves out the types record ABI 2 added (the committed
+    /// ABI-1 fixture holds that list).
+    static func everyEventType(base ts: UInt64 = 1_000_000, abi: Int = 2) -> [Event] {
         let dev = DeviceNumber(major: 7, minor: 0)
-        let e: [Event.Payload] = [
+        var e: [Event.Payload] = [
             .dioBegin(DIOBegin(kiocb: 0xffff_8880_1234_5600, pos: 4096, count: 8192, isize: 0, doneBefore: 0,
                                userRef: 0x5555_0000_1000, kiFlags: [.direct, .write], dioFlags: [.partial],
                                api: .libaio, blkbits: 12)),
@@ -77,6 +79,12 @@ enum TraceFileFixtures {
                              total: 1)),
             .lost(Lost(dropped: 3, sinceNs: ts, probe: 4)),
         ]
+        if abi >= 2 {
+            e.append(.dioSteps(DIOSteps(kiocb: 0xffff_8880_1234_5700, mapAddr: 0x20_0000, mapOffset: 8192,
+                                        bioSector: 4096, mapLength: 4096, bdev: dev, mapFlags: [.dirty],
+                                        bioFlags: [.sync], stepMask: 0x0f, blkbits: 12, requestError: 10,
+                                        bioOp: .write, ago: (90_000, 80_000, 70_000, 1_000))))
+        }
         return e.enumerated().map { i, p in
             Event(timestamp: ts + UInt64(i) * 10, tgid: 4242, tid: 4243 + UInt32(i % 2), cpu: UInt16(i % 2), dev: dev,
                   ino: 0x87, payload: p)

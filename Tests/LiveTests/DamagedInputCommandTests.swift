@@ -79,7 +79,7 @@ struct DamagedInputCommandTests {
             path = dir + "/nope"; expected = "No such file or directory"
         case "wrong-version":
             var b = Array(try Data(contentsOf: LiveEnvironment.repositoryRoot
-                .appendingPathComponent("Tests/DioscopeCoreTests/Fixtures/tracefile/v1-every-type.dsc")))
+                .appendingPathComponent("Tests/DioscopeCoreTests/Fixtures/tracefile/v1-abi2-every-type.dsc")))
             b[8] = 9
             try Data(b).write(to: URL(fileURLWithPath: path)); expected = "byte 8: trace format version 9 is not supported"
         default:

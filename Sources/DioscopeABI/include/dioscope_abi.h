@@ -30,7 +30,11 @@ typedef int32_t __s32;
 typedef int64_t __s64;
 #endif
 
-#define DSC_ABI_VERSION 1
+/*
+ * 2: DSC_EV_DIO_STEPS (in-kernel assembly). Version 1 traces hold a
+ * subset of version 2's records and are read unchanged.
+ */
+#define DSC_ABI_VERSION 2
 #define DSC_RECORD_SIZE 96
 #define DSC_HEADER_SIZE 32
 #define DSC_PAYLOAD_SIZE 64
@@ -62,6 +66,9 @@ enum dsc_event_type {
 	DSC_EV_URING_COMPLETE = 16,     /* io_uring:io_uring_complete (CQE posted) */
 	/* filesystem space operations seen from inside the filesystem */
 	DSC_EV_FS_SPACE_OP = 17,        /* see enum dsc_space_op */
+	/* several steps of one direct I/O, held back by the BPF side and
+	 * emitted as one record (in-kernel assembly; struct dsc_dio_steps) */
+	DSC_EV_DIO_STEPS = 18,
 	/* system calls (classic syscalls:* tracepoints) */
 	DSC_EV_SYS_ENTER = 20,
 	DSC_EV_SYS_EXIT = 21,
@@ -208,6 +215,55 @@ struct dsc_dio_complete {
 	__u64 _rsvd0;
 };
 
+/*
+ * DSC_EV_DIO_STEPS: in-kernel assembly of a plain direct I/O.
+ *
+ * Between its DSC_EV_DIO_BEGIN and DSC_EV_DIO_COMPLETE, a direct I/O whose
+ * one mapping is a MAPPED, not NEW extent covering the whole I/O, and
+ * which goes to the device as one bio of the I/O's size that is alone in
+ * its request, needs no event of its own for the analysis: nothing can
+ * race with it. The BPF side keeps those steps in a map keyed by kiocb
+ * instead of emitting DSC_EV_IOMAP_DSTMAP, DSC_EV_BIO_QUEUE,
+ * DSC_EV_RQ_ISSUE and DSC_EV_RQ_COMPLETE records, and emits this one
+ * record just before the I/O's DSC_EV_DIO_COMPLETE.
+ *
+ * When the I/O turns out not to be plain (a second mapping or bio, a bio
+ * of another size, a request holding other bios too), the record is
+ * emitted at that moment with DSC_STEP_PARTIAL set, and the I/O's later
+ * steps follow as ordinary records.
+ *
+ * hdr: time and context of the emission; dev/ino: the file. Step i
+ * happened at hdr.ts_ns - ago[i]; MAP and BIO in the task that began the
+ * I/O. The bio (DSC_STEP_BIO) is of the I/O's size (count of its
+ * DSC_EV_DIO_BEGIN), at bio_sector of bdev.
+ */
+#define DSC_STEP_IDX_MAP 0
+#define DSC_STEP_IDX_BIO 1
+#define DSC_STEP_IDX_ISSUE 2
+#define DSC_STEP_IDX_RQ_DONE 3
+#define DSC_STEP_N 4
+#define DSC_STEP_MAP (1u << DSC_STEP_IDX_MAP)
+#define DSC_STEP_BIO (1u << DSC_STEP_IDX_BIO)
+#define DSC_STEP_ISSUE (1u << DSC_STEP_IDX_ISSUE)
+#define DSC_STEP_RQ_DONE (1u << DSC_STEP_IDX_RQ_DONE)
+#define DSC_STEP_PARTIAL (1u << 7)
+
+struct dsc_dio_steps {
+	__u64 kiocb;
+	__u64 map_addr;    /* the mapping's disk byte address */
+	__s64 map_offset;  /* its file offset */
+	__u64 bio_sector;  /* the bio's first sector, as block_bio_queue gives it */
+	__u32 map_length;  /* the mapping's length (the BPF side assembles < 4 GiB) */
+	__u32 bdev;        /* block device of the mapping and the bio */
+	__u16 map_flags;   /* DSC_IOMAP_F_*; the type is DSC_IOMAP_MAPPED */
+	__u16 bio_flags;   /* DSC_BF_* of the bio */
+	__u8 steps;        /* DSC_STEP_* present, DSC_STEP_PARTIAL */
+	__u8 blkbits;      /* inode->i_blkbits */
+	__u8 rq_error;     /* blk_status_t of the request completion */
+	__u8 bio_op;       /* enum dsc_block_op */
+	__u32 ago[DSC_STEP_N]; /* ns before hdr.ts_ns, by DSC_STEP_IDX_* */
+};
+
 /* DSC_EV_IOMAP_DSTMAP */
 struct dsc_iomap {
 	__u64 addr;        /* disk byte address, or IOMAP_NULL_ADDR */
@@ -329,6 +385,7 @@ struct dsc_event {
 		struct dsc_dio_queued dio_queued;
 		struct dsc_dio_complete dio_complete;
 		struct dsc_iomap iomap;
+		struct dsc_dio_steps steps;
 		struct dsc_block block;
 		struct dsc_xfs_io xfs;
 		struct dsc_ext4_map ext4;

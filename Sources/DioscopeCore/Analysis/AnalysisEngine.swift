@@ -171,6 +171,7 @@ final class AnalysisEngine {
         case .iomapDstmap(let p): dstmap(e, p)
         case .block(let kind, let p): block(e, kind, p)
         case .dioQueued(let p): dioQueued(e, p)
+        case .dioSteps(let p): dioSteps(e, p)
         case .dioComplete(let p): dioComplete(e, p)
         case .xfs(let kind, let p): xfs(e, kind, p)
         case .ext4MapBlocksEnter(let p): ext4(e, p, source: "ext4_ext_map_blocks_enter")
@@ -474,19 +475,27 @@ final class AnalysisEngine {
             return
         }
         guard let io = submitting(e) else { count("iomap_iter_dstmap"); return }
+        applyMapping(io, p, at: e.timestamp, tid: e.tid, cpu: e.cpu, bioMayFollow: true)
+    }
+
+    /// An I/O's mapping (from its iomap_iter_dstmap event or its assembled steps).
+    /// `bioMayFollow`: a bio of it may still come as its own event (joined by mapping when it
+    /// carries no kiocb).
+    private func applyMapping(_ io: LiveIO, _ p: IomapMapping, at ts: UInt64, tid: UInt32, cpu: UInt16,
+                              bioMayFollow: Bool) {
         let addr: UInt64? = p.addr == IomapMapping.nullAddress ? nil : p.addr
-        io.t.mappings.append(IOMappingRecord(timestamp: e.timestamp, offset: p.offset, length: p.length, addr: addr,
+        io.t.mappings.append(IOMappingRecord(timestamp: ts, offset: p.offset, length: p.length, addr: addr,
                                              type: p.type, new: p.flags.contains(.new), bdev: p.bdev))
         if p.blkbits != 0 { inode(io.key).blkbits = p.blkbits; io.t.blockSize = 1 << UInt64(p.blkbits) }
-        io.add(entry(e, .mapping, offset: p.offset, length: p.length,
-                     note: TimelineNote.mapping(p.type, new: p.flags.contains(.new))))
+        io.add(TimelineEntry(timestamp: ts, step: .mapping, tid: tid, cpu: cpu, offset: p.offset, length: p.length,
+                             noteID: TimelineNote.mapping(p.type, new: p.flags.contains(.new))))
         if io.t.op == .write, p.type == .unwritten, let a = io.t.attempts.last {
             let ar = FileRange(start: a.offset, end: a.offset + Int64(a.length))
             if let need = ar.intersection(FileRange(start: p.offset, end: p.offset + Int64(p.length))) {
                 io.needRanges.append(need)
             }
         }
-        if addr != nil, !io.inMappedList {
+        if addr != nil, bioMayFollow, !io.inMappedList {
             io.inMappedList = true
             mappedInflight.append(io)
         }
@@ -525,10 +534,19 @@ final class AnalysisEngine {
             }
         }
         guard let io else { count("block_bio_queue"); return }
+        let bi = applyBio(io, p, dev: e.dev, at: e.timestamp, tid: e.tid, cpu: e.cpu, exact: exact)
+        pendingBios[e.dev, default: []].append(PendingBio(io: io, index: bi, sector: p.sector, nrSector: p.nrSector))
+    }
+
+    /// A bio of `io` entered the block layer (its block_bio_queue event or its assembled steps):
+    /// its record and timeline entry. Returns its index in the I/O's bios.
+    private func applyBio(_ io: LiveIO, _ p: BlockIO, dev: DeviceNumber, at ts: UInt64, tid: UInt32, cpu: UInt16,
+                          exact: Bool) -> Int {
+        let ds = p.sector << 9, de = p.sector.addingSaturating(UInt64(p.nrSector)) << 9
         var role = BioRole.unknown
         var fileOffset: Int64?
         var zeroed: [FileRange] = []
-        if let m = mappingFor(io, diskStart: ds, diskEnd: de, dev: e.dev), let fo = m.fileOffset(forDiskByte: ds) {
+        if let m = mappingFor(io, diskStart: ds, diskEnd: de, dev: dev), let fo = m.fileOffset(forDiskByte: ds) {
             fileOffset = fo
             let br = FileRange(start: fo, end: fo + Int64(de - ds))
             let a = io.t.attempts.last!
@@ -549,27 +567,27 @@ final class AnalysisEngine {
                 role = .unknown
                 if !io.lost {
                     io.lost = true
-                    io.t.entries.append(TimelineEntry(timestamp: e.timestamp, step: .lost, tid: e.tid, value: 0,
+                    io.t.entries.append(TimelineEntry(timestamp: ts, step: .lost, tid: tid, value: 0,
                                                       note: "a bio outside the I/O's blocks was attributed to it"))
                 }
                 count("bio outside its I/O's blocks (misattributed)")
             }
         }
         if role == .subBlockZeroing { io.zeroes = true }
-        io.t.bios.append(BioRecord(queuedAt: e.timestamp, dev: e.dev, sector: p.sector, nrSector: p.nrSector,
+        io.t.bios.append(BioRecord(queuedAt: ts, dev: dev, sector: p.sector, nrSector: p.nrSector,
                                    op: p.op.description, role: role, fileOffset: fileOffset, zeroedRanges: zeroed,
                                    exactJoin: exact))
         if io.firstBioAt == nil {
-            io.firstBioAt = e.timestamp
+            io.firstBioAt = ts
             // Direction unknown from flags and syscall (trace started mid-call): the data bio tells.
             if io.t.op == .read, io.noSyscall, p.op == .write, io.t.api == .sync, role != .unknown {
                 io.t.op = .write
             }
         }
-        pendingBios[e.dev, default: []].append(PendingBio(io: io, index: io.t.bios.count - 1, sector: p.sector,
-                                                          nrSector: p.nrSector))
-        io.add(entry(e, .bioQueued, offset: fileOffset, length: UInt64(p.nrSector) * 512, value: Int64(p.sector),
-                     note: role == .subBlockZeroing ? TimelineNote.subBlockZeroing : 0))
+        io.add(TimelineEntry(timestamp: ts, step: .bioQueued, tid: tid, cpu: cpu, offset: fileOffset,
+                             length: UInt64(p.nrSector) * 512, value: Int64(p.sector),
+                             noteID: role == .subBlockZeroing ? TimelineNote.subBlockZeroing : 0))
+        return io.t.bios.count - 1
     }
 
     private func request(_ e: Event, _ kind: BlockEventKind, _ p: BlockIO) {
@@ -630,6 +648,56 @@ final class AnalysisEngine {
         io.t.queuedAt = e.timestamp
         io.add(entry(e, .queued, offset: p.offset, length: p.length))
         tasks[e.tid]?.current = nil
+    }
+
+    /// The steps the BPF side held back for a plain I/O (in-kernel assembly), applied as their
+    /// own events would have been: the same mapping, bio and request records and timeline
+    /// entries, then the entries put back in time order (the record arrives at the I/O's
+    /// completion, after entries stamped later than its steps, e.g. io_submit's return).
+    /// Map and bio ran in the submitting task; the request steps carry no task (tid 0), and no
+    /// step carries a CPU (0): the record does not say.
+    private func dioSteps(_ e: Event, _ p: DIOSteps) {
+        guard p.kiocb != 0, let io = byKiocb[p.kiocb], !io.settled, let a = io.t.attempts.last else {
+            count("dio_steps")
+            return
+        }
+        let ts = e.timestamp
+        if let mt = p.time(.map, eventTime: ts) {
+            let m = IomapMapping(addr: p.mapAddr, offset: p.mapOffset, length: UInt64(p.mapLength), type: .mapped,
+                                 flags: p.mapFlags, bdev: p.bdev, blkbits: p.blkbits)
+            applyMapping(io, m, at: mt, tid: a.tid, cpu: 0, bioMayFollow: p.partial && !p.has(.bio))
+        }
+        if let bt = p.time(.bio, eventTime: ts) {
+            let bytes = UInt32(truncatingIfNeeded: a.length)
+            let bio = BlockIO(sector: p.bioSector, nrSector: bytes >> 9, bytes: bytes, ptr: 0, kiocb: p.kiocb, error: 0,
+                              flags: p.bioFlags.union(.iomapDIO), op: p.bioOp)
+            let bi = applyBio(io, bio, dev: p.bdev, at: bt, tid: a.tid, cpu: 0, exact: true)
+            let length = UInt64(bio.nrSector) * 512
+            let fileOffset = io.t.bios[bi].fileOffset
+            var seq: UInt64?
+            if let it = p.time(.issue, eventTime: ts) {
+                io.t.bios[bi].issuedAt = it
+                io.add(TimelineEntry(timestamp: it, step: .rqIssued, tid: 0, offset: fileOffset, length: length,
+                                     value: Int64(bio.sector)))
+                issueSeq &+= 1
+                seq = issueSeq
+            }
+            if let dt = p.time(.requestDone, eventTime: ts) {
+                io.t.bios[bi].completedAt = dt
+                let err = Int32(p.requestError)
+                if err != 0 { io.t.bios[bi].error = err }
+                io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, dt)
+                io.add(TimelineEntry(timestamp: dt, step: .rqCompleted, tid: 0, offset: fileOffset, length: length,
+                                     value: Int64(bio.sector), noteID: err != 0 ? TimelineNote.id("error \(err)") : 0))
+            } else if p.partial {
+                // Its request events follow as their own events.
+                pendingBios[p.bdev, default: []].append(PendingBio(io: io, index: bi, issueSeq: seq,
+                                                                   sector: bio.sector, nrSector: bio.nrSector))
+            } else {
+                count("dio_steps bio without request completion")
+            }
+        }
+        io.t.entries.sortByTimestampStable()
     }
 
     private func dioComplete(_ e: Event, _ p: DIOComplete) {

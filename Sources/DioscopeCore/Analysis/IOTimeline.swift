@@ -482,3 +482,20 @@ extension DeviceNumber: Codable {
         try c.encode(description)
     }
 }
+
+extension Array where Element == TimelineEntry {
+    /// Puts the entries in timestamp order, keeping the order of equal timestamps (insertion
+    /// sort: a timeline has about a dozen entries, nearly all already in order).
+    mutating func sortByTimestampStable() {
+        guard count > 1 else { return }
+        for i in 1..<count {
+            let x = self[i]
+            var j = i
+            while j > 0 && self[j - 1].timestamp > x.timestamp {
+                self[j] = self[j - 1]
+                j -= 1
+            }
+            if j != i { self[j] = x }
+        }
+    }
+}

@@ -32,6 +32,7 @@ public struct Event: Sendable, Equatable {
         case .dioQueued: .dioQueued
         case .dioComplete: .dioComplete
         case .iomapDstmap: .iomapDstmap
+        case .dioSteps: .dioSteps
         case .block(let kind, _): kind.eventType
         case .xfs(let kind, _): kind.eventType
         case .ext4MapBlocksEnter: .ext4MapBlocksEnter
@@ -50,6 +51,7 @@ public struct Event: Sendable, Equatable {
         case dioQueued(DIOQueued)
         case dioComplete(DIOComplete)
         case iomapDstmap(IomapMapping)
+        case dioSteps(DIOSteps)
         case block(BlockEventKind, BlockIO)
         case xfs(XFSEventKind, XFSIO)
         case ext4MapBlocksEnter(Ext4Map)
@@ -122,6 +124,83 @@ public struct DIOBegin: Sendable, Equatable {
     /// The direction: `IOCB_WRITE` (aio, io_uring) or dioscope's own bit
     /// from the iov_iter (set for every write recorded by dioscope's BPF).
     public var isWrite: Bool { kiFlags.contains(.write) || dioFlags.contains(.dioscopeWrite) }
+}
+
+/// Steps of one plain direct I/O that the BPF side held back and emitted as one record
+/// (`DSC_EV_DIO_STEPS`, in-kernel assembly): its one MAPPED mapping, its one bio (of the I/O's
+/// size), and that bio's request issue and completion. The event's header is the emission: just
+/// before the I/O's `iomap_dio_complete`, or, when ``partial``, the moment the I/O stopped being
+/// plain (its later steps follow as ordinary events).
+public struct DIOSteps: Sendable, Equatable {
+    /// A step's index in ``ago`` (the ABI's `DSC_STEP_IDX_*`).
+    public enum Step: Int, CaseIterable, Sendable {
+        case map = 0, bio, issue, requestDone
+    }
+
+    public var kiocb: UInt64
+    public var mapAddr: UInt64
+    public var mapOffset: Int64
+    /// The bio's first sector (512 bytes), as block_bio_queue gives it.
+    public var bioSector: UInt64
+    public var mapLength: UInt32
+    public var bdev: DeviceNumber
+    public var mapFlags: IomapFlags
+    public var bioFlags: BlockFlags
+    /// Bit i: step i present (`DSC_STEP_*`); bit 7: partial.
+    public var stepMask: UInt8
+    public var blkbits: UInt8
+    /// blk_status_t of the request completion.
+    public var requestError: UInt8
+    public var bioOp: BlockOp
+    /// Nanoseconds before the event's timestamp at which each step happened, by ``Step``.
+    public var ago: (UInt32, UInt32, UInt32, UInt32)
+
+    public static let partialBit: UInt8 = 1 << 7
+    /// Mask bits no kernel writes.
+    public static let undefinedBits: UInt8 = 0x70
+
+    public init(kiocb: UInt64, mapAddr: UInt64, mapOffset: Int64, bioSector: UInt64, mapLength: UInt32,
+                bdev: DeviceNumber, mapFlags: IomapFlags = [], bioFlags: BlockFlags = [], stepMask: UInt8,
+                blkbits: UInt8 = 0, requestError: UInt8 = 0, bioOp: BlockOp, ago: (UInt32, UInt32, UInt32, UInt32)) {
+        self.kiocb = kiocb
+        self.mapAddr = mapAddr
+        self.mapOffset = mapOffset
+        self.bioSector = bioSector
+        self.mapLength = mapLength
+        self.bdev = bdev
+        self.mapFlags = mapFlags
+        self.bioFlags = bioFlags
+        self.stepMask = stepMask
+        self.blkbits = blkbits
+        self.requestError = requestError
+        self.bioOp = bioOp
+        self.ago = ago
+    }
+
+    public var partial: Bool { stepMask & Self.partialBit != 0 }
+    public func has(_ s: Step) -> Bool { stepMask & (1 << UInt8(s.rawValue)) != 0 }
+
+    public func ago(_ s: Step) -> UInt32 {
+        switch s {
+        case .map: ago.0
+        case .bio: ago.1
+        case .issue: ago.2
+        case .requestDone: ago.3
+        }
+    }
+
+    /// When step `s` happened, for an event stamped `ts` (nil when the step is absent).
+    public func time(_ s: Step, eventTime ts: UInt64) -> UInt64? {
+        has(s) ? ts &- UInt64(ago(s)) : nil
+    }
+
+    public static func == (a: DIOSteps, b: DIOSteps) -> Bool {
+        a.kiocb == b.kiocb && a.mapAddr == b.mapAddr && a.mapOffset == b.mapOffset && a.bioSector == b.bioSector
+            && a.mapLength == b.mapLength && a.bdev == b.bdev && a.mapFlags == b.mapFlags
+            && a.bioFlags == b.bioFlags && a.stepMask == b.stepMask && a.blkbits == b.blkbits
+            && a.requestError == b.requestError && a.bioOp == b.bioOp
+            && a.ago.0 == b.ago.0 && a.ago.1 == b.ago.1 && a.ago.2 == b.ago.2 && a.ago.3 == b.ago.3
+    }
 }
 
 /// `iomap_dio_rw_queued`: the I/O was queued and the call returns -EIOCBQUEUED.

@@ -49,6 +49,13 @@ public enum EventPlausibility {
             if !lengthOK(p.length) { return "iomap.length" }
             if p.blkbits > maxBlockBits { return "iomap.blkbits" }
             if p.addr != IomapMapping.nullAddress && !lengthOK(p.addr) { return "iomap.addr" }
+        case .dioSteps(let p):
+            if !offsetOK(p.mapOffset) { return "steps.map_offset" }
+            if p.bioSector > UInt64(maxBytes) >> 9 { return "steps.bio_sector" }
+            if !lengthOK(p.mapAddr) { return "steps.map_addr" }
+            if p.blkbits > maxBlockBits { return "steps.blkbits" }
+            // Undefined bits set, or no mapping step: no kernel writes such a record.
+            if p.stepMask & DIOSteps.undefinedBits != 0 || !p.has(.map) { return "steps.steps" }
         case .block(_, let p):
             if p.sector != .max && p.sector > UInt64(maxBytes) >> 9 { return "block.sector" }
         case .xfs(_, let p):

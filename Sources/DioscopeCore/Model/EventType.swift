@@ -17,6 +17,7 @@ public enum EventType: UInt16, CaseIterable, Sendable, CustomStringConvertible {
     case ext4HandleUnwritten = 15
     case ioUringComplete = 16
     case fsSpaceOp = 17
+    case dioSteps = 18
     case sysEnter = 20
     case sysExit = 21
     case aioReap = 22
@@ -42,6 +43,7 @@ public enum EventType: UInt16, CaseIterable, Sendable, CustomStringConvertible {
         case .ext4HandleUnwritten: "ext4_ext_handle_unwritten_extents"
         case .ioUringComplete: "io_uring_complete"
         case .fsSpaceOp: "fs_space_op"
+        case .dioSteps: "dio_steps"
         case .sysEnter: "sys_enter"
         case .sysExit: "sys_exit"
         case .aioReap: "aio_reap"

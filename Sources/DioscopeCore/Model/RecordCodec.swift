@@ -60,6 +60,16 @@ public enum RecordCodec {
                 addr: u64(L.imAddr), offset: i64(L.imOffset), length: u64(L.imLength), type: t,
                 flags: IomapFlags(rawValue: u16(L.imFlags)), bdev: DeviceNumber(raw: u32(L.imBdev)),
                 blkbits: u8(L.imBlkbits)))
+        case EventType.dioSteps.rawValue:
+            guard let op = BlockOp(rawValue: u8(L.dsBioOp)) else {
+                throw RecordDecodeError(reason: .badField("steps.bio_op", UInt64(u8(L.dsBioOp))))
+            }
+            payload = .dioSteps(DIOSteps(
+                kiocb: u64(L.dsKiocb), mapAddr: u64(L.dsMapAddr), mapOffset: i64(L.dsMapOffset),
+                bioSector: u64(L.dsBioSector), mapLength: u32(L.dsMapLength), bdev: DeviceNumber(raw: u32(L.dsBdev)),
+                mapFlags: IomapFlags(rawValue: u16(L.dsMapFlags)), bioFlags: BlockFlags(rawValue: u16(L.dsBioFlags)),
+                stepMask: u8(L.dsSteps), blkbits: u8(L.dsBlkbits), requestError: u8(L.dsRqError), bioOp: op,
+                ago: (u32(L.dsAgo), u32(L.dsAgo + 4), u32(L.dsAgo + 8), u32(L.dsAgo + 12))))
         case EventType.bioQueue.rawValue, EventType.rqIssue.rawValue, EventType.rqComplete.rawValue,
              EventType.ioStart.rawValue, EventType.ioDone.rawValue:
             let kind: BlockEventKind = switch rawType {
@@ -169,6 +179,12 @@ public enum RecordCodec {
         case .iomapDstmap(let p):
             put(L.imAddr, p.addr); put(L.imOffset, p.offset); put(L.imLength, p.length); put(L.imType, p.type.rawValue)
             put(L.imFlags, p.flags.rawValue); put(L.imBdev, p.bdev.raw); put(L.imBlkbits, p.blkbits)
+        case .dioSteps(let p):
+            put(L.dsKiocb, p.kiocb); put(L.dsMapAddr, p.mapAddr); put(L.dsMapOffset, p.mapOffset)
+            put(L.dsBioSector, p.bioSector); put(L.dsMapLength, p.mapLength); put(L.dsBdev, p.bdev.raw); put(L.dsMapFlags, p.mapFlags.rawValue)
+            put(L.dsBioFlags, p.bioFlags.rawValue); put(L.dsSteps, p.stepMask); put(L.dsBlkbits, p.blkbits)
+            put(L.dsRqError, p.requestError); put(L.dsBioOp, p.bioOp.rawValue)
+            put(L.dsAgo, p.ago.0); put(L.dsAgo + 4, p.ago.1); put(L.dsAgo + 8, p.ago.2); put(L.dsAgo + 12, p.ago.3)
         case .block(_, let p):
             put(L.blSector, p.sector); put(L.blNrSector, p.nrSector); put(L.blBytes, p.bytes); put(L.blPtr, p.ptr)
             put(L.blKiocb, p.kiocb); put(L.blError, p.error); put(L.blFlags, p.flags.rawValue); put(L.blOp, p.op.rawValue)

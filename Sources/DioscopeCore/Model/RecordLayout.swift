@@ -4,7 +4,10 @@
 /// the ABI layout test checks every one of them against the C compiler's
 /// `offsetof`, so the two definitions cannot drift silently.
 public enum RecordLayout {
-    public static let abiVersion: UInt32 = 1
+    /// The version written (`DSC_ABI_VERSION`).
+    public static let abiVersion: UInt32 = 2
+    /// Versions read: 2 added `DSC_EV_DIO_STEPS` and changed no layout, so version 1 traces read unchanged.
+    public static let readableABIVersions: ClosedRange<UInt32> = 1...2
     public static let recordSize = 96
     public static let headerSize = 32
 
@@ -21,6 +24,10 @@ public enum RecordLayout {
     // iomap
     public static let imAddr = 32, imOffset = 40, imLength = 48, imType = 56, imFlags = 58, imBdev = 60,
         imBlkbits = 64
+    // dio_steps
+    public static let dsKiocb = 32, dsMapAddr = 40, dsMapOffset = 48, dsBioSector = 56, dsMapLength = 64,
+        dsBdev = 68, dsMapFlags = 72, dsBioFlags = 74, dsSteps = 76, dsBlkbits = 77, dsRqError = 78, dsBioOp = 79,
+        dsAgo = 80
     // block
     public static let blSector = 32, blNrSector = 40, blBytes = 44, blPtr = 48, blKiocb = 56, blError = 64,
         blFlags = 68, blOp = 70
@@ -58,6 +65,10 @@ public enum RecordLayout {
         "iomap.addr": (imAddr, 8), "iomap.offset": (imOffset, 8), "iomap.length": (imLength, 8),
         "iomap.type": (imType, 2), "iomap.flags": (imFlags, 2), "iomap.bdev": (imBdev, 4),
         "iomap.blkbits": (imBlkbits, 1),
+        "steps.kiocb": (dsKiocb, 8), "steps.map_addr": (dsMapAddr, 8), "steps.map_offset": (dsMapOffset, 8),
+        "steps.bio_sector": (dsBioSector, 8), "steps.map_length": (dsMapLength, 4), "steps.bdev": (dsBdev, 4), "steps.map_flags": (dsMapFlags, 2),
+        "steps.bio_flags": (dsBioFlags, 2), "steps.steps": (dsSteps, 1), "steps.blkbits": (dsBlkbits, 1),
+        "steps.rq_error": (dsRqError, 1), "steps.bio_op": (dsBioOp, 1), "steps.ago": (dsAgo, 16),
         "block.sector": (blSector, 8), "block.nr_sector": (blNrSector, 4), "block.bytes": (blBytes, 4),
         "block.ptr": (blPtr, 8), "block.kiocb": (blKiocb, 8), "block.error": (blError, 4),
         "block.flags": (blFlags, 2), "block.op": (blOp, 1),

@@ -68,6 +68,15 @@ public struct EventFormatter {
             raw(" flags "); flags(UInt64(p.flags.rawValue), Self.iomapFlagNames)
             raw(" bdev "); device(p.bdev)
             td("blkbits", Int64(p.blkbits))
+        case .dioSteps(let p):
+            tx("kiocb", p.kiocb); tx("map_addr", p.mapAddr); t("map_offset", p.mapOffset)
+            tx("map_length", UInt64(p.mapLength)); td("bio_sector", Int64(bitPattern: p.bioSector))
+            raw(" map_flags "); flags(UInt64(p.mapFlags.rawValue), Self.iomapFlagNames)
+            raw(" bdev "); device(p.bdev)
+            raw(" rwbs "); rwbs(p.bioOp, p.bioFlags)
+            raw(" steps "); flags(UInt64(p.stepMask), Self.stepNames)
+            for s in DIOSteps.Step.allCases where p.has(s) { td(Self.stepAgoNames[s.rawValue], Int64(p.ago(s))) }
+            td("rq_error", Int64(p.requestError)); td("blkbits", Int64(p.blkbits))
         case .block(_, let p):
             raw(" "); dec(p.sector); raw(" + "); dec(UInt64(p.nrSector))
             raw(" rwbs "); rwbs(p.op, p.flags)
@@ -140,6 +149,16 @@ public struct EventFormatter {
             jflags("flags", UInt64(p.flags.rawValue), Self.iomapFlagNames)
             raw(",\"bdev\":\""); device(p.bdev); raw("\"")
             ju("blkbits", UInt64(p.blkbits))
+        case .dioSteps(let p):
+            jx("kiocb", p.kiocb); jx("map_addr", p.mapAddr); j("map_offset", p.mapOffset)
+            ju("map_length", UInt64(p.mapLength)); ju("bio_sector", p.bioSector)
+            jflags("map_flags", UInt64(p.mapFlags.rawValue), Self.iomapFlagNames)
+            raw(",\"bdev\":\""); device(p.bdev); raw("\"")
+            jflags("bio_flags", UInt64(p.bioFlags.rawValue), Self.blockFlagNames)
+            js("bio_op", p.bioOp.description)
+            jflags("steps", UInt64(p.stepMask), Self.stepNames)
+            for s in DIOSteps.Step.allCases where p.has(s) { ju(Self.stepAgoNames[s.rawValue], UInt64(p.ago(s))) }
+            ju("rq_error", UInt64(p.requestError)); ju("blkbits", UInt64(p.blkbits))
         case .block(_, let p):
             ju("sector", p.sector); ju("nr_sector", UInt64(p.nrSector)); ju("bytes", UInt64(p.bytes))
             jx("ptr", p.ptr); jx("kiocb", p.kiocb); j("error", Int64(p.error))
@@ -218,6 +237,11 @@ public struct EventFormatter {
     static let blockFlagNames: [(UInt64, String)] = [
         (1, "SYNC"), (2, "FUA"), (4, "PREFLUSH"), (8, "META"), (16, "AHEAD"), (256, "IOMAP_DIO"),
     ]
+    static let stepNames: [(UInt64, String)] = [
+        (1, "MAP"), (2, "BIO"), (4, "ISSUE"), (8, "RQ_DONE"), (128, "PARTIAL"),
+    ]
+    /// Field names of the step times, by ``DIOSteps/Step`` (ns before the record's timestamp).
+    static let stepAgoNames = ["map_ago", "bio_ago", "issue_ago", "rq_done_ago"]
     static let ext4FlagNames: [(UInt64, String)] = [
         (0x1, "CREATE"), (0x2, "UNWRIT"), (0x4, "DELALLOC"), (0x8, "PRE_IO"), (0x10, "CONVERT"),
         (0x100, "CONVERT_UNWRITTEN"), (0x200, "ZERO"), (0x400, "IO_SUBMIT"),

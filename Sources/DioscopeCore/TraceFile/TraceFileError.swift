@@ -46,7 +46,7 @@ public enum TraceFileError: Error, Sendable, Equatable, CustomStringConvertible,
         case .unsupportedFormatVersion(let p, let f, let s):
             "\(p): byte \(TraceFileFormat.fhVersion): trace format version \(f) is not supported (this dioscope reads version \(s))"
         case .unsupportedABIVersion(let p, let f, let s):
-            "\(p): byte \(TraceFileFormat.fhABIVersion): record ABI version \(f) is not supported (this dioscope decodes ABI version \(s))"
+            "\(p): byte \(TraceFileFormat.fhABIVersion): record ABI version \(f) is not supported (this dioscope decodes ABI versions \(RecordLayout.readableABIVersions.lowerBound) to \(s))"
         case .unsupportedRecordSize(let p, let f, let s):
             "\(p): byte \(TraceFileFormat.fhRecordSize): record size \(f) is not supported (expected \(s))"
         case .io(let p, let op, let r): "\(p): \(op) failed: \(r)"

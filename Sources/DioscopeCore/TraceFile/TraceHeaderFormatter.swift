@@ -57,6 +57,12 @@ public enum TraceHeaderFormatter {
             s += "\(f.totalDrops) dropped"
             out.append(s)
             for p in f.probes where p.drops > 0 { out.append("# drops: \(p.name): \(p.drops) of \(p.events + p.drops)") }
+            let held = f.probes.filter { ($0.absorbed ?? 0) > 0 }
+            if !held.isEmpty {
+                let total = held.reduce(UInt64(0)) { $0 + ($1.absorbed ?? 0) }
+                out.append("# assembled in the kernel: \(total) events held back into dio_steps records ("
+                    + held.map { "\($0.name) \($0.absorbed!)" }.joined(separator: ", ") + ")")
+            }
             if f.unattributedDrops > 0 { out.append("# drops: unattributed: \(f.unattributedDrops)") }
         } else {
             out.append("# no footer: the recording did not finish (killed, crashed or out of disk space)")

@@ -88,7 +88,7 @@ public struct TraceReader: EventSource {
 
         var problems: [SourceProblem] = []
         if !headerOK {
-            let fieldsPlausible = headerSize == F.fileHeaderSize && abi == RecordLayout.abiVersion
+            let fieldsPlausible = headerSize == F.fileHeaderSize && RecordLayout.readableABIVersions.contains(abi)
                 && recordSize == RecordLayout.recordSize
             if !fieldsPlausible {
                 throw TraceFileError.damagedHeader(
@@ -101,7 +101,7 @@ public struct TraceReader: EventSource {
                 message: "file header checksum mismatch (stored 0x\(String(storedCRC, radix: 16)), computed "
                     + "0x\(String(CRC32C.update(0, head, count: F.fhHeaderCRC), radix: 16))); its fields look valid, reading on"))
         } else {
-            if abi != RecordLayout.abiVersion {
+            if !RecordLayout.readableABIVersions.contains(abi) {
                 throw TraceFileError.unsupportedABIVersion(path: path, found: abi, supported: RecordLayout.abiVersion)
             }
             if recordSize != RecordLayout.recordSize {
