@@ -15,7 +15,7 @@ struct LiveRecording {
 
     static func run(
         _ command: [String], devices: [String], forcedMethod: AttachMethod? = nil, timeout: Double = 60,
-        ringBufferBytes: Int = 16 << 20, cgroupID: UInt64? = nil, followProcess: Bool = true
+        ringBufferBytes: Int = 16 << 20, cgroupID: UInt64? = nil, followProcess: Bool = true, assemble: Bool = true
     ) throws -> LiveRecording {
         let resolved = try devices.map { arg throws(LoaderError) in try TracedDevice.resolve(arg) }
         var config = TraceConfiguration()
@@ -23,6 +23,7 @@ struct LiveRecording {
         config.ringBufferBytes = ringBufferBytes
         config.wakeupBytes = max(4096, ringBufferBytes / 8)
         config.forcedMethod = forcedMethod
+        config.assemble = assemble
         let process = try GatedProcess(arguments: command)
         if followProcess { config.pids = [process.pid] }
         config.cgroupID = cgroupID
