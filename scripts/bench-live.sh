@@ -9,7 +9,10 @@
 #   MODES="untraced dioscope bpftrace"   (also: record, `dioscope record` to a
 #                         file: the tracing cost without the live analyzer; classic,
 #                         `dioscope live` with the classic per-call syscall tracepoints
-#                         instead of raw sys_enter/sys_exit, DIOSCOPE_CLASSIC_SYSCALLS=1)
+#                         instead of raw sys_enter/sys_exit, DIOSCOPE_CLASSIC_SYSCALLS=1;
+#                         full, `dioscope live --no-assemble`: every step of every I/O
+#                         its own record, no in-kernel assembly; record-full, the
+#                         same for `dioscope record`)
 #   DIOSCOPE=.build/release/dioscope
 #   DIOSCOPE_ARGS=        extra arguments for `dioscope live` (e.g. --disable-probe X)
 #   BASELINE=path         another dioscope binary (e.g. an older build): adds the
@@ -116,8 +119,10 @@ run_mode() {
 	untraced)
 		run_fio "$base.fio.json"
 		;;
-	record) # tracing without the analyzer: the trace goes to a file, deleted after
-		"$bin" record --dev "$MNT" "${extra[@]}" -o "$base.dscope" >"$base.out" 2>"$base.err" &
+	record | record-full) # tracing without the analyzer: the trace goes to a file, deleted after
+		local rec_args=()
+		[[ $mode == record-full ]] && rec_args=(--no-assemble)
+		"$bin" record --dev "$MNT" "${extra[@]}" "${rec_args[@]}" -o "$base.dscope" >"$base.out" 2>"$base.err" &
 		tracer_pid=$!
 		# the file is created once the probes are attached
 		wait_for "$base.dscope" "" "$tracer_pid" || die "dioscope record did not start: $(cat "$base.err")"
@@ -126,11 +131,13 @@ run_mode() {
 		stop_tracer || true
 		rm -f "$base.dscope"
 		;;
-	dioscope | baseline | classic)
+	dioscope | baseline | classic | full)
 		if [[ $mode == baseline ]]; then
 			"$baseline" live --dev "$MNT" >"$base.out" 2>"$base.err" &
 		elif [[ $mode == classic ]]; then
 			DIOSCOPE_CLASSIC_SYSCALLS=1 "$bin" live --dev "$MNT" "${extra[@]}" >"$base.out" 2>"$base.err" &
+		elif [[ $mode == full ]]; then
+			"$bin" live --dev "$MNT" --no-assemble "${extra[@]}" >"$base.out" 2>"$base.err" &
 		else
 			"$bin" live --dev "$MNT" "${extra[@]}" >"$base.out" 2>"$base.err" &
 		fi
@@ -222,7 +229,7 @@ if [[ -n ${med[untraced]:-} ]]; then
 		summary+=",\"${mode}_cost_pct\":$cost"
 	done
 fi
-for mode in dioscope baseline classic; do
+for mode in dioscope baseline classic full; do
 	[[ " ${modes[*]} " == *" $mode "* ]] || continue
 	stats=$(dio_stats "$mode")
 	ev_rate=$(awk '$2 > 0 {printf "%.0f ", $1 / $2}' <<<"$stats" | median)
