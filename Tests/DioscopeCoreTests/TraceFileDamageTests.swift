@@ -213,16 +213,22 @@ import Testing
         #expect(throws: TraceFileError.unsupportedFormatVersion(path: v2, found: 2, supported: 1)) {
             try TraceReader(path: v2)
         }
-        let abi2 = try patched(TraceFileFormat.fhABIVersion, 2, fixCRC: true)
-        #expect(throws: TraceFileError.unsupportedABIVersion(path: abi2, found: 2, supported: 1)) {
-            try TraceReader(path: abi2)
+        // ABI 1 and 2 read (2 only added a record type); 3 is refused, naming what is read
+        let abi1 = try patched(TraceFileFormat.fhABIVersion, 1, fixCRC: true)
+        #expect(throws: Never.self) { try TraceReader(path: abi1) }
+        let abi3 = try patched(TraceFileFormat.fhABIVersion, 3, fixCRC: true)
+        #expect(throws: TraceFileError.unsupportedABIVersion(path: abi3, found: 3, supported: 2)) {
+            try TraceReader(path: abi3)
         }
+        let refusal = "\(TraceFileError.unsupportedABIVersion(path: abi3, found: 3, supported: 2))"
+        #expect(refusal.contains("record ABI version 3 is not supported (this dioscope decodes ABI versions 1 to 2)"),
+                "\(refusal)")
         let size = try patched(TraceFileFormat.fhRecordSize, 64, fixCRC: true)
         #expect(throws: TraceFileError.unsupportedRecordSize(path: size, found: 64, supported: 96)) {
             try TraceReader(path: size)
         }
         // a flipped ABI byte without a matching checksum is damage, not a new ABI
-        let flipped = try patched(TraceFileFormat.fhABIVersion, 2, fixCRC: false)
+        let flipped = try patched(TraceFileFormat.fhABIVersion, 3, fixCRC: false)
         #expect(throws: TraceFileError.self) { try TraceReader(path: flipped) }
         do {
             _ = try TraceReader(path: flipped)
