@@ -6,17 +6,20 @@
 # Environment:
 #   BENCH_ROUNDS=5           interleaved rounds of the live-overhead comparison
 #   BENCH_FIO_SECONDS=10     fio run time per live-overhead round
-#   BENCH_RECORD_SECONDS=25  fio run time recorded for the offline trace (>= 20 M events)
+#   BENCH_RECORD_SECONDS=25  fio run time recorded for each offline trace (>= 20 M events step by step)
 #   BENCH_SOAK_SECONDS=600   the long live run for flat memory (0 skips it)
-#   BENCH_MODES="untraced dioscope record classic bpftrace"   live-overhead modes (bench-live.sh)
+#   BENCH_MODES="untraced dioscope full record record-full bpftrace"   live-overhead modes (bench-live.sh)
 #
 # Sections (each writes OUTDIR/<name>.json; a summary table is printed at the end):
 #   live     fio IOPS untraced / under `dioscope live` / under bpftrace counting the same
 #            tracepoints, interleaved, median of BENCH_ROUNDS each (scripts/bench-live.sh); also
-#            `dioscope record` (the tracing cost without the analyzer) and `live` on the classic
-#            per-call syscall tracepoints (BENCH_MODES to choose)
-#   offline  `dioscope analyze` on a recorded fio trace: events/s, MB/s, peak RSS, and as a
-#            fraction of a plain scan of the same file's records (dioscope-bench scan)
+#            `dioscope record` (the tracing cost without the analyzer), each also with
+#            --no-assemble (full, record-full: every step its own record, no in-kernel assembly);
+#            `classic` (live on the classic syscall tracepoints) on request (BENCH_MODES)
+#   offline  `dioscope analyze` on a recorded fio trace: events/s, I/Os/s, MB/s, peak RSS, and as
+#            a fraction of a plain scan of the same file's records (dioscope-bench scan); the
+#            trace recorded step by step (--no-assemble, the most events per I/O), and again
+#            with in-kernel assembly
 #   ftrace   ftrace text import lines/s on a capture of the same workload
 #   memory   analyzer bytes per I/O in flight (dioscope-bench inflight), and RSS at start
 #            and end of a BENCH_SOAK_SECONDS live run beside fio (scripts/soak.sh)
@@ -55,7 +58,7 @@ machine >"$out/machine.json"
 
 # ---- live overhead -------------------------------------------------------------------------
 echo "== live overhead: $rounds interleaved rounds of ${fio_secs}s per mode" >&2
-MODES=${BENCH_MODES:-untraced dioscope record classic bpftrace} BPF_STATS=1 RUNTIME=$fio_secs \
+MODES=${BENCH_MODES:-untraced dioscope full record record-full bpftrace} BPF_STATS=1 RUNTIME=$fio_secs \
 	scripts/bench-live.sh "$rounds" "$out/live" >&2
 cp "$out/live/summary.json" "$out/live.json"
 
@@ -64,37 +67,47 @@ echo "== offline: recording ${rec_secs}s of fio" >&2
 eval "$(scripts/loopfs.sh up xfs 2G)"
 trap 'scripts/loopfs.sh down "$MNT" >/dev/null 2>&1 || true' EXIT
 bench_layout "$MNT/f"
-big=$out/fio-randwrite.dscope
-rm -f "$big"
-bench_randwrite_cmd "$MNT/f" "$rec_secs"
-"$bin" record -o "$big" -- "${BENCH_CMD[@]}" --output-format=terse >/dev/null 2>"$out/record.err" || true
-[[ -s $big ]] || { echo "bench: recording failed:" >&2; cat "$out/record.err" >&2; exit 1; }
-
-"$bench" scan "$big" >"$out/scan.json"
-# analyze once to warm the page cache, then three timed runs (median reported; the decoder
-# runs on a second thread, so CPU time is reported beside wall time)
-"$bin" analyze "$big" >/dev/null 2>&1 || true
-for i in 1 2 3; do
-	/usr/bin/time -f '%e %M %U %S' -o "$out/analyze.$i.time" "$bin" analyze "$big" >"$out/analyze.txt" 2>&1 || true
-done
-python3 - "$out" <<'EOF'
-import json, sys, statistics
-out = sys.argv[1]
-scan = json.load(open(f"{out}/scan.json"))
-runs = [open(f"{out}/analyze.{i}.time").read().split()[-4:] for i in (1, 2, 3)]
+# offline_case NAME [RECORD-ARGS...]: record, scan, analyze 3 times -> $out/offline-NAME.json
+offline_case() {
+	local name=$1 big=$out/fio-$1.dscope
+	shift
+	rm -f "$big"
+	bench_randwrite_cmd "$MNT/f" "$rec_secs"
+	"$bin" record "$@" -o "$big" -- "${BENCH_CMD[@]}" --output-format=terse >/dev/null 2>"$out/record-$name.err" || true
+	[[ -s $big ]] || { echo "bench: recording failed:" >&2; cat "$out/record-$name.err" >&2; exit 1; }
+	"$bench" scan "$big" >"$out/scan-$name.json"
+	# analyze once to warm the page cache, then three timed runs (median reported; the decoder
+	# runs on a second thread, so CPU time is reported beside wall time)
+	"$bin" analyze "$big" >/dev/null 2>&1 || true
+	for i in 1 2 3; do
+		/usr/bin/time -f '%e %M %U %S' -o "$out/analyze-$name.$i.time" "$bin" analyze "$big" \
+			>"$out/analyze-$name.txt" 2>&1 || true
+	done
+	python3 - "$out" "$name" <<'EOF'
+import json, sys, statistics, re
+out, name = sys.argv[1], sys.argv[2]
+scan = json.load(open(f"{out}/scan-{name}.json"))
+runs = [open(f"{out}/analyze-{name}.{i}.time").read().split()[-4:] for i in (1, 2, 3)]
 secs = statistics.median(float(r[0]) for r in runs)
 cpu = statistics.median(float(r[2]) + float(r[3]) for r in runs)
 rss_kb = max(int(r[1]) for r in runs)
 ev = scan["records"]
-r = {"events": ev, "bytes": scan["bytes"], "analyze_seconds": secs, "analyze_cpu_seconds": cpu,
-     "analyze_events_per_s": ev / secs, "analyze_events_per_cpu_s": ev / cpu,
+ios = int(re.search(r"^I/Os: (\d+)", open(f"{out}/analyze-{name}.txt").read(), re.M).group(1))
+r = {"events": ev, "ios": ios, "events_per_io": ev / ios, "bytes": scan["bytes"], "analyze_seconds": secs,
+     "analyze_cpu_seconds": cpu, "analyze_events_per_s": ev / secs, "analyze_events_per_cpu_s": ev / cpu,
+     "analyze_ios_per_s": ios / secs,
      "analyze_events_per_s_best": ev / min(float(r[0]) for r in runs),
      "analyze_mb_per_s": scan["bytes"] / 1e6 / secs,
      "analyze_peak_rss_mb": int(rss_kb) / 1024,
      "scan_records_per_s": scan["raw_records_per_s"], "decode_events_per_s": scan["decode_events_per_s"],
      "analyze_fraction_of_scan": (ev / secs) / scan["raw_records_per_s"]}
-json.dump(r, open(f"{out}/offline.json", "w"), indent=1)
+json.dump(r, open(f"{out}/offline-{name}.json", "w"), indent=1)
 EOF
+}
+offline_case randwrite --no-assemble
+cp "$out/offline-randwrite.json" "$out/offline.json"
+offline_case assembled
+rm -f "$out/fio-assembled.dscope"
 
 # ---- ftrace text import ----------------------------------------------------------------------
 echo "== ftrace: capturing 5s of the same fio as text" >&2
@@ -157,8 +170,9 @@ print(f"dioscope bench — {M['host']}, {M['cpu_model']}, {M['cpus']} CPUs, {M['
 print()
 print("live overhead (fio randwrite 4k libaio iodepth 16, loop XFS; median of interleaved rounds)")
 names = {"dioscope": "dioscope live", "record": "dioscope record (no analyzer)",
+         "full": "dioscope live --no-assemble", "record-full": "dioscope record --no-assemble",
          "classic": "live, classic syscall tracepoints"}
-for mode in ("untraced", "dioscope", "record", "classic", "bpftrace"):
+for mode in ("untraced", "dioscope", "full", "record", "record-full", "classic", "bpftrace"):
     if f"{mode}_iops" not in L:
         continue
     extra = ""
@@ -170,13 +184,17 @@ if "dioscope_events_per_s" in L:
           + (f"; BPF {L['dioscope_bpf_ns_per_io']} ns per fio I/O" if "dioscope_bpf_ns_per_io" in L else ""))
 print("  targets: dioscope cost <= 10 % and below bpftrace's; 0 drops")
 print()
-print(f"offline analyze: {O['events']/1e6:.1f} M events, {O['bytes']/1e6:.0f} MB")
+print(f"offline analyze: {O['events']/1e6:.1f} M events ({O['events_per_io']:.1f} per I/O, recorded --no-assemble), "
+      f"{O['bytes']/1e6:.0f} MB")
 print(f"  analyze          {O['analyze_events_per_s']/1e6:8.2f} M events/s  {O['analyze_mb_per_s']:7.0f} MB/s  "
       f"peak RSS {O['analyze_peak_rss_mb']:.0f} MB  (target >= 30 M events/s)")
 print(f"                   median of 3; best {O['analyze_events_per_s_best']/1e6:.2f} M/s; "
       f"{O['analyze_events_per_cpu_s']/1e6:.2f} M events per CPU-second")
 print(f"  plain scan       {O['scan_records_per_s']/1e6:8.2f} M records/s (decoded: {O['decode_events_per_s']/1e6:.2f} M/s)")
-print(f"  analyze / scan   {O['analyze_fraction_of_scan']:8.3f}")
+print(f"  analyze / scan   {O['analyze_fraction_of_scan']:8.3f}; {O['analyze_ios_per_s']/1e3:.0f} k I/Os/s")
+A = json.load(open(f"{out}/offline-assembled.json"))
+print(f"  assembled trace  {A['analyze_events_per_s']/1e6:8.2f} M events/s, {A['analyze_ios_per_s']/1e3:.0f} k I/Os/s "
+      f"({A['events']/1e6:.1f} M events, {A['events_per_io']:.1f} per I/O; median of 3)")
 print()
 print(f"ftrace import: {F['lines']/1e6:.2f} M lines: {F['lines_per_s']/1e6:.2f} M lines/s, {F['mb_per_s']:.0f} MB/s "
       f"(target >= 2 M lines/s)")
