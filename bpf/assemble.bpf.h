@@ -184,17 +184,30 @@ static __always_inline bool dsc_asm_bio(u64 kiocb, u64 bio, u64 sector, u32 byte
 	return true;
 }
 
-/* The held entry whose bio is @bio, if @bio belongs to an iomap DIO. */
+/*
+ * The held entry whose bio is @bio, if @bio belongs to an iomap DIO. A
+ * part the block layer split off a held bio (bi_end_io bio_chain_endio,
+ * bi_private the bio) finds its bio's entry too, with *@split set.
+ */
 static __always_inline struct dsc_asm *dsc_asm_of_bio(struct bio *bio, u64 *kiocb,
-						      bool btf)
+						      bool *split, bool btf)
 {
 	struct iomap_dio *dio;
 	struct dsc_asm *a;
+	u64 end_io = (u64)DSC_RD(btf, bio, bi_end_io);
 
-	if (!dsc_addr_iomap_dio_bio_end_io ||
-	    (u64)DSC_RD(btf, bio, bi_end_io) != dsc_addr_iomap_dio_bio_end_io)
+	*split = false;
+	if (end_io == dsc_addr_bio_chain_endio) {
+		/* bi_private is a void *: read it by helper */
+		bio = (struct bio *)BPF_CORE_READ(bio, bi_private);
+		if (!bio)
+			return NULL;
+		end_io = (u64)BPF_CORE_READ(bio, bi_end_io);
+		*split = true;
+	}
+	if (end_io != dsc_addr_iomap_dio_bio_end_io)
 		return NULL;
-	dio = DSC_RD(btf, bio, bi_private);
+	dio = BPF_CORE_READ(bio, bi_private);
 	*kiocb = (u64)BPF_CORE_READ(dio, iocb);
 	a = bpf_map_lookup_elem(&dsc_asm_map, kiocb);
 	if (!a || a->bio != (u64)bio)
@@ -207,9 +220,10 @@ static __always_inline struct dsc_asm *dsc_asm_of_bio(struct bio *bio, u64 *kioc
 
 /*
  * block_rq_issue / block_rq_complete: true when the event is held (the
- * request carries exactly one bio, a held one). A request merging a held
- * bio with others releases that bio's entry, so that the request's own
- * record finds the bio in user space.
+ * request carries exactly one bio, a held one, whole). A request merging a
+ * held bio with others, or carrying a part of one the block layer split,
+ * releases that bio's entry first, so that the request's own record finds
+ * the bio in user space.
  */
 static __always_inline bool dsc_asm_request(struct request *rq, u32 probe, u8 step,
 					    s32 error, bool btf)
@@ -217,6 +231,7 @@ static __always_inline bool dsc_asm_request(struct request *rq, u32 probe, u8 st
 	struct bio *bio, *tail;
 	struct dsc_asm *a;
 	u64 kiocb = 0;
+	bool split;
 	int i;
 
 	if (!dsc_assemble)
@@ -226,9 +241,15 @@ static __always_inline bool dsc_asm_request(struct request *rq, u32 probe, u8 st
 		return false;
 	tail = DSC_RD(btf, rq, biotail);
 	if (bio == tail) {
-		a = dsc_asm_of_bio(bio, &kiocb, btf);
+		a = dsc_asm_of_bio(bio, &kiocb, &split, btf);
 		if (!a)
 			return false;
+		/* a split part, or what is left of a split bio: not the bio as queued */
+		if (split || DSC_RD(btf, rq, __sector) != a->bio_sector ||
+		    DSC_RD(btf, rq, __data_len) != a->count) {
+			dsc_asm_emit(a, kiocb, probe, true);
+			return false;
+		}
 		a->ts[step] = bpf_ktime_get_ns();
 		a->steps |= 1u << step;
 		if (error)
@@ -237,7 +258,7 @@ static __always_inline bool dsc_asm_request(struct request *rq, u32 probe, u8 st
 		return true;
 	}
 	for (i = 0; i < DSC_ASM_RQ_BIOS && bio; i++) {
-		a = dsc_asm_of_bio(bio, &kiocb, btf);
+		a = dsc_asm_of_bio(bio, &kiocb, &split, btf);
 		if (a)
 			dsc_asm_emit(a, kiocb, probe, true);
 		bio = DSC_RD(btf, bio, bi_next);

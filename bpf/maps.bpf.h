@@ -12,6 +12,7 @@ const volatile u64 dsc_addr_aio_complete_rw = 0;
 const volatile u64 dsc_addr_io_complete_rw = 0;
 const volatile u64 dsc_addr_io_complete_rw_iopoll = 0;
 const volatile u64 dsc_addr_iomap_dio_bio_end_io = 0;
+const volatile u64 dsc_addr_bio_chain_endio = 0;
 
 /* Filters: which of them are on. */
 const volatile bool dsc_filter_dev = false;

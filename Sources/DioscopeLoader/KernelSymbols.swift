@@ -10,11 +10,14 @@ public struct KernelSymbols: Sendable, Equatable {
     public var ioCompleteRWIopoll: UInt64 = 0
     /// bi_end_io of every bio an iomap direct I/O submits.
     public var iomapDioBioEndIO: UInt64 = 0
+    /// bi_end_io of the front part the block layer splits off a bio (its bi_private is the bio).
+    public var bioChainEndIO: UInt64 = 0
 
     public init() {}
 
     /// The names looked up, in field order.
-    public static let names = ["aio_complete_rw", "io_complete_rw", "io_complete_rw_iopoll", "iomap_dio_bio_end_io"]
+    public static let names = ["aio_complete_rw", "io_complete_rw", "io_complete_rw_iopoll", "iomap_dio_bio_end_io",
+                               "bio_chain_endio"]
 
     /// Reads /proc/kallsyms (or `path`). Addresses shown as zero (no
     /// privilege, kptr_restrict) stay zero.
@@ -48,6 +51,7 @@ public struct KernelSymbols: Sendable, Equatable {
         syms.ioCompleteRW = found[1] ?? 0
         syms.ioCompleteRWIopoll = found[2] ?? 0
         syms.iomapDioBioEndIO = found[3] ?? 0
+        syms.bioChainEndIO = found[4] ?? 0
         return syms
     }
 }

@@ -19,6 +19,8 @@ extension TraceMetadata {
         extra["kallsyms.aio_complete_rw"] = s.aioCompleteRW == 0 ? "unresolved" : "resolved"
         extra["kallsyms.io_complete_rw"] = s.ioCompleteRW == 0 ? "unresolved" : "resolved"
         extra["kallsyms.iomap_dio_bio_end_io"] = s.iomapDioBioEndIO == 0 ? "unresolved" : "resolved"
+        extra["kallsyms.bio_chain_endio"] = s.bioChainEndIO == 0 ? "unresolved" : "resolved"
+        extra["assemble"] = tracer.assembling ? "on" : "off"
         extra["fentry"] = tracer.features.fentry.available ? "available" : tracer.features.fentry.detail
         extra["kprobe"] = tracer.features.kprobes.available ? "available" : tracer.features.kprobes.detail
         extra["ringbuf_bytes"] = String(config.ringBufferBytes)

@@ -18,6 +18,11 @@ public final class Tracer {
     public let features: FeatureReport
     /// Kernel addresses written into the programs.
     public let symbols: KernelSymbols
+    /// In-kernel assembly is on: asked for, and the two bio callbacks it tells bios by are known
+    /// (without `bio_chain_endio` a part split off a held bio could not be recognized).
+    public var assembling: Bool {
+        configuration.assemble && symbols.iomapDioBioEndIO != 0 && symbols.bioChainEndIO != 0
+    }
 
     private var object: OpaquePointer?
     private var links: [OpaquePointer] = []
@@ -160,6 +165,7 @@ public final class Tracer {
         try rodata.set("dsc_addr_io_complete_rw", symbols.ioCompleteRW)
         try rodata.set("dsc_addr_io_complete_rw_iopoll", symbols.ioCompleteRWIopoll)
         try rodata.set("dsc_addr_iomap_dio_bio_end_io", symbols.iomapDioBioEndIO)
+        try rodata.set("dsc_addr_bio_chain_endio", symbols.bioChainEndIO)
         try rodata.set("dsc_filter_dev", !configuration.devices.isEmpty)
         // a few devices are compared inline in the programs; more go to the dsc_devs hash
         let devices = Array(Set(configuration.devices)).sorted()
@@ -172,7 +178,7 @@ public final class Tracer {
         try rodata.set("dsc_filter_cgroup", configuration.cgroupID != nil)
         try rodata.set("dsc_cgroup_id", configuration.cgroupID ?? 0)
         try rodata.set("dsc_wakeup_bytes", UInt64(configuration.wakeupBytes))
-        try rodata.set("dsc_assemble", configuration.assemble)
+        try rodata.set("dsc_assemble", assembling)
         // the system calls the shared raw syscall programs report
         var rawSyscalls: UInt64 = 0
         for s in plan where s.probe.kind == .syscall && (s.method == .tpBTF || s.method == .rawTP) {

@@ -34,6 +34,8 @@ import Testing
         Case(file: "rec-xfs-pwrite-short-rlimit", verdict: .findings, findings: ["short-dio-write warning": 3], ios: 3),
         Case(file: "rec-xfs-libaio-extend-vs-truncate", verdict: .findings,
              findings: ["size-extension-race error": 16], ios: 75),
+        Case(file: "rec-xfs-libaio-aio-hole-read-assembled", verdict: .clean, findings: [:], ios: 40),
+        Case(file: "rec-xfs-fio-overwrite-assembled", verdict: .clean, findings: [:], ios: 200),
     ]
 
     @Test(arguments: recordings)
@@ -52,6 +54,26 @@ import Testing
         // identities present: every reap record and every DIO bio joined
         #expect(r.unmatched["aio_reap"] == nil, "\(r.unmatched)")
         #expect(r.timelines.filter { $0.op == .write }.allSatisfy { $0.bios.allSatisfy(\.exactJoin) })
+        // every bio of a complete I/O met its request's completion (assembled or joined)
+        let noDevice = r.timelines.filter { $0.status == .complete && !$0.bios.isEmpty && $0.phases.device == nil }
+        #expect(noDevice.isEmpty, "\(noDevice.prefix(2).map { "io#\($0.id) \($0.entries.map(\.step))" })")
+    }
+
+    /// The assembled recordings carry dio_steps records, and their timelines every step.
+    @Test func assembledRecordingsHoldStepsRecords() throws {
+        for (name, plain) in [("rec-xfs-libaio-aio-hole-read-assembled", 20), ("rec-xfs-fio-overwrite-assembled", 200)] {
+            var input = try TraceInput(path: Self.recordingsDir.appendingPathComponent(name + ".dscope").path)
+            var steps = 0
+            _ = try input.forEachEvent { if case .dioSteps(let s) = $0.payload, !s.partial { steps += 1 } }
+            #expect(steps == plain, "\(name)")
+            var again = try TraceInput(path: Self.recordingsDir.appendingPathComponent(name + ".dscope").path)
+            let (r, _) = try Analyzer.analyze(&again)
+            let assembled = r.timelines.filter { $0.entries.contains { $0.step == .rqIssued && $0.tid == 0 } }
+            #expect(assembled.count >= plain)
+            for t in assembled {
+                #expect([.mapping, .bioQueued, .rqIssued, .rqCompleted].allSatisfy { s in t.entries.contains { $0.step == s } })
+            }
+        }
     }
 
     /// The workload verified its data and reported which writes came back as zeros; the analyzer
