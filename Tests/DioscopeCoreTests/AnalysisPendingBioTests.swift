@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+@testable import DioscopeCore
+
+/// Bios whose request completion never comes: on loop devices the kernel fires no
+/// block_rq_complete (nor block_io_done) for a few requests whose bios still end and whose
+/// I/Os complete (an independent bpftrace count shows the same gap). Such a bio must neither take
+/// a later request's completion nor stay pending (holding its I/O) for the rest of a run.
+private let irq = AnalysisScenarios.irq
+private let kw = AnalysisScenarios.kworker
+
+@Suite struct AnalysisPendingBioTests {
+    static let base: UInt64 = 100_000_000_000
+    static let dropped = "bio without request completion dropped"
+
+    /// One libaio 4 KiB overwrite at file offset `pos` (disk sector `sector`) from `t` µs on:
+    /// submitted, mapped, bio queued, request issued, request completed unless `traceComplete` is
+    /// false (the kernel's missing block_rq_complete), dio completed, reaped.
+    static func write(_ s: Scenario, _ p: STask, t: UInt64, pos: Int64, sector: UInt64, kiocb: UInt64, userRef: UInt64,
+                      traceComplete: Bool = true) {
+        s.sysEnter(t, p, .ioSubmit, args: (1, 1, 3))
+        s.dioBegin(t + 1, p, ino: 0x90, isize: 0x100000, pos: pos, count: 0x1000, write: true, api: .libaio,
+                   kiocb: kiocb, userRef: userRef)
+        s.dstmap(t + 2, p, ino: 0x90, addr: 0x100000, offset: 0, length: 0x100000, type: .mapped, new: false)
+        s.bioQueue(t + 3, p, sector: sector, nr: 8, write: true, kiocb: kiocb)
+        s.rqIssue(t + 4, p, sector: sector, nr: 8, write: true)
+        s.dioQueued(t + 5, p, ino: 0x90, isize: 0x100000, offset: pos + 0x1000)
+        s.sysExit(t + 6, p, .ioSubmit, ret: 1)
+        if traceComplete { s.rqComplete(t + 40, irq, sector: sector, nr: 8, write: true) }
+        s.dioComplete(t + 50, kw, ino: 0x90, isize: 0x100000, pos: pos + 0x1000, ret: 0x1000, write: true, api: .libaio,
+                      kiocb: kiocb, userRef: userRef)
+        s.sysEnter(t + 60, p, .ioGetevents, args: (1, 1, 1))
+        s.reap(t + 61, p, obj: userRef, res: 0x1000, index: 0, total: 1)
+        s.sysExit(t + 61, p, .ioGetevents, ret: 1)
+    }
+
+    /// The first write's request completion is missing; three later writes hit the same sectors.
+    /// Before the fix the stale bio (its I/O long complete) was the oldest issued one in the range
+    /// and took the second write's completion, whose bio then took the third's, and so on: every
+    /// later write to those sectors lost its device phase. Now only the first lacks it.
+    @Test(arguments: [Scenario.Flavour.identity, .ftrace])
+    func bioOfCompletedIOWithoutCompletionDoesNotTakeLaterRequests(flavour: Scenario.Flavour) throws {
+        let s = Scenario("stale-bio", title: "", models: "")
+        let p = STask("fio", 3200)
+        for i in 0..<4 {
+            Self.write(s, p, t: UInt64(i) * 100, pos: 0x8000, sector: 0x840, kiocb: 0xffff_8880_5000_0100 + UInt64(i) * 0x100,
+                       userRef: 0x5100 + UInt64(i), traceComplete: i != 0)
+        }
+        let r = Analyzer.analyze(events: s.events(flavour))
+        #expect(r.timelines.count == 4)
+        let byID = r.timelines.sorted { $0.id < $1.id }
+        #expect(byID.allSatisfy { $0.status == .complete })
+        #expect(byID[0].phases.device == nil)
+        for (i, t) in byID.enumerated().dropFirst() {
+            // each later write is completed by its own request (issued at +4 µs, completed at +40 µs)
+            #expect(t.phases.device == Self.us(37), "io \(i)")
+            #expect(t.bios.first?.completedAt == Self.base + Self.us(UInt64(i) * 100 + 40), "io \(i)")
+        }
+        #expect(byID[0].bios.first?.completedAt == nil)
+        #expect(r.unmatched[Self.dropped] == 1)
+        #expect(r.unmatched["block_rq_complete"] == nil)
+        #expect(r.findings.isEmpty)
+    }
+
+    /// Two writes to the same sectors in flight together, each request completed: FIFO among
+    /// identical requests still pairs them in issue order (a bio is dropped only once its I/O is done).
+    @Test func identicalRequestsInFlightStillJoinFIFO() throws {
+        let s = Scenario("fifo", title: "", models: "")
+        let p = STask("fio", 3300)
+        let k1: UInt64 = 0xffff_8880_6000_0100, k2: UInt64 = 0xffff_8880_6000_0200
+        s.sysEnter(0, p, .ioSubmit, args: (1, 2, 3))
+        s.dioBegin(1, p, ino: 0x91, isize: 0x100000, pos: 0, count: 0x1000, write: true, api: .libaio, kiocb: k1, userRef: 0x61)
+        s.dstmap(2, p, ino: 0x91, addr: 0x100000, offset: 0, length: 0x100000, type: .mapped, new: false)
+        s.bioQueue(3, p, sector: 0x800, nr: 8, write: true, kiocb: k1)
+        s.rqIssue(4, p, sector: 0x800, nr: 8, write: true)
+        s.dioQueued(5, p, ino: 0x91, isize: 0x100000, offset: 0x1000)
+        s.dioBegin(6, p, ino: 0x91, isize: 0x100000, pos: 0, count: 0x1000, write: true, api: .libaio, kiocb: k2, userRef: 0x62)
+        s.dstmap(7, p, ino: 0x91, addr: 0x100000, offset: 0, length: 0x100000, type: .mapped, new: false)
+        s.bioQueue(8, p, sector: 0x800, nr: 8, write: true, kiocb: k2)
+        s.rqIssue(9, p, sector: 0x800, nr: 8, write: true)
+        s.dioQueued(10, p, ino: 0x91, isize: 0x100000, offset: 0x1000)
+        s.sysExit(11, p, .ioSubmit, ret: 2)
+        s.rqComplete(40, irq, sector: 0x800, nr: 8, write: true)
+        s.dioComplete(45, kw, ino: 0x91, isize: 0x100000, pos: 0x1000, ret: 0x1000, write: true, api: .libaio, kiocb: k1,
+                      userRef: 0x61)
+        s.rqComplete(50, irq, sector: 0x800, nr: 8, write: true)
+        s.dioComplete(55, kw, ino: 0x91, isize: 0x100000, pos: 0x1000, ret: 0x1000, write: true, api: .libaio, kiocb: k2,
+                      userRef: 0x62)
+        s.sysEnter(60, p, .ioGetevents, args: (1, 2, 2))
+        s.reap(61, p, obj: 0x61, res: 0x1000, index: 0, total: 2)
+        s.reap(61, p, obj: 0x62, res: 0x1000, index: 1, total: 2)
+        s.sysExit(61, p, .ioGetevents, ret: 2)
+        let r = Analyzer.analyze(events: s.events(.identity))
+        let byID = r.timelines.sorted { $0.id < $1.id }
+        #expect(byID.count == 2)
+        #expect(byID[0].bios.first?.completedAt == Self.base + Self.us(40))
+        #expect(byID[1].bios.first?.completedAt == Self.base + Self.us(50))
+        #expect(r.unmatched[Self.dropped] == nil)
+    }
+
+    /// A bio of a completed I/O whose request completion never came, and no later request on its
+    /// sectors: without any lost window it stayed pending (with its I/O) until the end of the run.
+    /// The periodic sweep drops it once it is older than the bound, and counts it.
+    @Test func pendingBioOfSettledIOIsPrunedByAgeWithoutLostWindows() throws {
+        let s = Scenario("sweep", title: "", models: "")
+        let p = STask("fio", 3400)
+        Self.write(s, p, t: 0, pos: 0x8000, sector: 0x840, kiocb: 0xffff_8880_7000_0100, userRef: 0x71,
+                   traceComplete: false)
+        // Later I/O on other sectors keeps the trace going: up to 0.5 s, then past the 1 s bound.
+        let analyzer = Analyzer()
+        func pending() -> Int? { analyzer.collectionSizes.first { $0.0 == "pendingBios" }?.1 }
+        Self.write(s, p, t: 500_000, pos: 0x10000, sector: 0x880, kiocb: 0xffff_8880_7000_0200, userRef: 0x72)
+        let early = s.events(.identity)
+        for e in early { analyzer.consume(e) }
+        analyzer.advance(to: early.last!.timestamp + AnalysisOptions().reorderWindowNs + 1)
+        #expect(pending() == 1, "young enough to keep")
+        let s2 = Scenario("sweep2", title: "", models: "")
+        Self.write(s2, p, t: 1_200_000, pos: 0x18000, sector: 0x8c0, kiocb: 0xffff_8880_7000_0300, userRef: 0x73)
+        let late = s2.events(.identity)
+        for e in late { analyzer.consume(e) }
+        analyzer.advance(to: late.last!.timestamp + AnalysisOptions().reorderWindowNs + 1)
+        #expect(pending() == 0)
+        let r = analyzer.finish()
+        #expect(r.unmatched[Self.dropped] == 1)
+        #expect(r.lostWindows.isEmpty)
+        #expect(r.counts.total == 3 && r.counts.inconclusive == 0)
+    }
+
+    static func us(_ v: UInt64) -> UInt64 { v * 1000 }
+}
