@@ -126,5 +126,44 @@ private let kw = AnalysisScenarios.kworker
         #expect(r.counts.total == 3 && r.counts.inconclusive == 0)
     }
 
+    /// A bio larger than the queue allows is split into several requests, none of which holds the
+    /// whole bio: the bio is issued with its first part and done when parts covering all its
+    /// sectors completed (before, it met no request and its I/O had no device phase).
+    @Test(arguments: [Scenario.Flavour.identity, .ftrace])
+    func bioSplitAcrossRequestsIsDoneWithItsLastPart(flavour: Scenario.Flavour) throws {
+        let s = Scenario("split-bio", title: "", models: "")
+        let p = STask("fio", 3300)
+        let kiocb: UInt64 = 0xffff_8880_6000_0100
+        s.sysEnter(0, p, .ioSubmit, args: (1, 1, 3))
+        s.dioBegin(1, p, ino: 0x91, isize: 0x1000000, pos: 0, count: 0x100000, write: true, api: .libaio,
+                   kiocb: kiocb, userRef: 0x6100)
+        s.dstmap(2, p, ino: 0x91, addr: 0x200000, offset: 0, length: 0x100000, type: .mapped, new: false)
+        s.bioQueue(3, p, sector: 0x1000, nr: 2048, write: true, kiocb: kiocb)
+        // three parts: 1040 + 1000 + 8 sectors
+        s.rqIssue(4, p, sector: 0x1000, nr: 1040, write: true)
+        s.rqIssue(5, p, sector: 0x1000 + 1040, nr: 1000, write: true)
+        s.rqIssue(6, p, sector: 0x1000 + 2040, nr: 8, write: true)
+        s.dioQueued(7, p, ino: 0x91, isize: 0x1000000, offset: 0x100000)
+        s.sysExit(8, p, .ioSubmit, ret: 1)
+        s.rqComplete(40, irq, sector: 0x1000 + 1040, nr: 1000, write: true)
+        s.rqComplete(45, irq, sector: 0x1000, nr: 1040, write: true)
+        s.rqComplete(50, irq, sector: 0x1000 + 2040, nr: 8, write: true)
+        s.dioComplete(60, kw, ino: 0x91, isize: 0x1000000, pos: 0x100000, ret: 0x100000, write: true, api: .libaio,
+                      kiocb: kiocb, userRef: 0x6100)
+        s.sysEnter(70, p, .ioGetevents, args: (1, 1, 1))
+        s.reap(71, p, obj: 0x6100, res: 0x100000, index: 0, total: 1)
+        s.sysExit(71, p, .ioGetevents, ret: 1)
+        let r = Analyzer.analyze(events: s.events(flavour))
+        let t = try #require(r.timelines.first)
+        #expect(r.timelines.count == 1 && t.status == .complete)
+        // first part issued at +4 µs, last part completed at +50 µs
+        #expect(t.bios.first?.issuedAt == Self.base + Self.us(4))
+        #expect(t.bios.first?.completedAt == Self.base + Self.us(50))
+        #expect(t.phases.device == Self.us(47))
+        #expect(t.entries.filter { $0.step == .rqIssued }.count == 1)
+        #expect(t.entries.filter { $0.step == .rqCompleted }.count == 1)
+        #expect(r.unmatched["block_rq_issue"] == nil && r.unmatched["block_rq_complete"] == nil, "\(r.unmatched)")
+    }
+
     static func us(_ v: UInt64) -> UInt64 { v * 1000 }
 }

@@ -617,6 +617,13 @@ final class AnalysisEngine {
         // chain of later writes to those sectors. Tested only on contained bios (already a match
         // by range, few per request): one load of the I/O's flags, no extra scan.
         func done(_ i: Int) -> Bool { list[i].io.settled || list[i].io.completed }
+        // A request holding a part of a bio the block layer split (the bio was larger than the
+        // queue's limits allow): the request lies inside the bio. The bio is issued with its first
+        // part and done when parts covering all its sectors have completed.
+        func splitPart(_ i: Int) -> Bool {
+            let end = list[i].sector.addingSaturating(UInt64(list[i].nrSector))
+            return rs >= list[i].sector && re <= end && (rs != list[i].sector || re != end) && !done(i)
+        }
         if kind == .rqIssue {
             // A request carries the bios merged into it that were not issued yet.
             issueSeq &+= 1
@@ -627,6 +634,17 @@ final class AnalysisEngine {
                 io.t.bios[bi].issuedAt = e.timestamp
                 let b = io.t.bios[bi]
                 io.add(entry(e, .rqIssued, offset: b.fileOffset, length: UInt64(b.nrSector) * 512, value: Int64(b.sector)))
+                matched = true
+            }
+            if !matched, let i = list.indices.first(where: splitPart) {
+                if list[i].issueSeq == nil {
+                    list[i].issueSeq = issueSeq
+                    let (io, bi) = (list[i].io, list[i].index)
+                    io.t.bios[bi].issuedAt = e.timestamp
+                    let b = io.t.bios[bi]
+                    io.add(entry(e, .rqIssued, offset: b.fileOffset, length: UInt64(b.nrSector) * 512,
+                                 value: Int64(b.sector), note: TimelineNote.splitBio))
+                }
                 matched = true
             }
             pendingBios[e.dev] = list
@@ -661,6 +679,21 @@ final class AnalysisEngine {
             io.add(entry(e, .rqCompleted, offset: b.fileOffset, length: UInt64(b.nrSector) * 512,
                          value: Int64(b.sector), note: p.error != 0 ? TimelineNote.id("error \(p.error)") : 0))
             list.remove(at: i)
+            matched = true
+        }
+        if !matched, let i = list.indices.first(where: splitPart) {
+            let (io, bi) = (list[i].io, list[i].index)
+            if p.error != 0 { io.t.bios[bi].error = p.error }
+            list[i].doneSectors &+= p.nrSector
+            if list[i].doneSectors >= list[i].nrSector {
+                io.t.bios[bi].completedAt = e.timestamp
+                io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, e.timestamp)
+                let b = io.t.bios[bi]
+                let err = b.error ?? 0
+                io.add(entry(e, .rqCompleted, offset: b.fileOffset, length: UInt64(b.nrSector) * 512,
+                             value: Int64(b.sector), note: err != 0 ? TimelineNote.id("error \(err)") : TimelineNote.splitBio))
+                list.remove(at: i)
+            }
             matched = true
         }
         pendingBios[e.dev] = list.isEmpty ? nil : list

@@ -154,6 +154,8 @@ struct PendingBio {
     /// for containment, and reading them from the I/O's timeline chased three pointers per bio.
     var sector: UInt64
     var nrSector: UInt32
+    /// Sectors of it completed so far by requests holding split parts of it.
+    var doneSectors: UInt32 = 0
 }
 
 /// A size-extension race whose severity waits for the file's final size.

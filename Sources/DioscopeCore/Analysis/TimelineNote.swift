@@ -45,6 +45,7 @@ enum TimelineNote {
     static let subBlockZeroing = id("sub-block zeroing")
     static let eagainRetry = id("EAGAIN, retry expected")
     static let xfsEndIO = id("xfs_end_io_direct_write")
+    static let splitBio = id("split across requests")
     static let xfsSetFileSize = id("xfs_setfilesize")
 
     /// A system call's name, by ``Syscall`` raw value.
