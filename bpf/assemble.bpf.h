@@ -6,9 +6,9 @@
  * Most direct I/O overwrites allocated blocks: one MAPPED mapping, one bio,
  * one request. None of those steps can take part in a race the analyzer
  * looks for, yet each cost a ring-buffer record. From its begin, a task's
- * I/O is a candidate (dsc_dio_cur_map); its first mapping decides:
- *  - MAPPED, not NEW, covering the whole I/O: an entry in dsc_asm_map keyed
- *    by kiocb holds the mapping, then the bio, then the request's issue and
+ * I/O is a candidate (dsc_dio_cur_map, per CPU); its first mapping decides:
+ *  - MAPPED, not NEW, covering the whole I/O: a slot of dsc_asm_slots
+ *    chosen by kiocb holds the mapping, then the bio, then the request's issue and
  *    completion, and the whole is emitted as one record just before the
  *    I/O's DSC_EV_DIO_COMPLETE;
  *  - anything else: the I/O is traced as ordinary events.
@@ -23,18 +23,46 @@
 enum dsc_asm_state {
 	DSC_ASM_NONE = 0,
 	DSC_ASM_CANDIDATE = 1,	/* begun, no mapping yet */
-	DSC_ASM_HELD = 2,	/* its steps are in dsc_asm_map */
+	DSC_ASM_HELD = 2,	/* its steps are in a slot of dsc_asm_slots */
 	DSC_ASM_STREAMING = 3,	/* traced as ordinary events */
 };
 
-static __always_inline struct dsc_dio_cur *dsc_cur(bool create)
+/* This CPU's I/O being submitted, if the current task began it. */
+static __always_inline struct dsc_dio_cur *dsc_cur(bool mine)
 {
-	return bpf_task_storage_get(&dsc_dio_cur_map, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	u32 zero = 0;
+	struct dsc_dio_cur *cur = bpf_map_lookup_elem(&dsc_dio_cur_map, &zero);
+
+	if (cur && mine && cur->tid != (u32)bpf_get_current_pid_tgid())
+		return NULL;
+	return cur;
 }
 
-/* Emit what @a holds for @kiocb (now, or with @partial because it stopped
- * being plain) and forget it. */
+/* The slot of @kiocb's address (slab objects: the low 6 bits carry little). */
+static __always_inline struct dsc_asm *dsc_asm_slot(u64 kiocb)
+{
+	u32 i = (u32)((kiocb >> 6) ^ (kiocb >> 19)) & (DSC_ASM_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&dsc_asm_slots, &i);
+}
+
+/* The slot holding @kiocb's steps, or NULL. */
+static __always_inline struct dsc_asm *dsc_asm_find(u64 kiocb)
+{
+	struct dsc_asm *a = dsc_asm_slot(kiocb);
+
+	if (!a || !kiocb || *(volatile u64 *)&a->kiocb != kiocb)
+		return NULL;
+	return a;
+}
+
+/*
+ * Emit what @a holds for @kiocb (at its completion, or with @partial
+ * because it stopped being plain) and free the slot. One I/O's steps run
+ * one after another (the block layer orders them), so only the tag is
+ * contended: it is freed with an atomic exchange, after every field was
+ * read.
+ */
 static __always_inline void dsc_asm_emit(struct dsc_asm *a, u64 kiocb, u32 probe,
 					 bool partial)
 {
@@ -68,17 +96,10 @@ static __always_inline void dsc_asm_emit(struct dsc_asm *a, u64 kiocb, u32 probe
 		e->steps.blkbits = a->blkbits;
 		e->steps.rq_error = a->rq_error;
 		e->steps.bio_op = a->bio_op;
-		dsc_submit(e, probe);
 	}
-	bpf_map_delete_elem(&dsc_asm_map, &kiocb);
-}
-
-static __always_inline void dsc_asm_escalate(u64 kiocb, u32 probe)
-{
-	struct dsc_asm *a = bpf_map_lookup_elem(&dsc_asm_map, &kiocb);
-
-	if (a)
-		dsc_asm_emit(a, kiocb, probe, true);
+	__sync_lock_test_and_set(&a->kiocb, 0);
+	if (e)
+		dsc_submit(e, probe);
 }
 
 /* iomap_dio_rw_begin, after its record was emitted. */
@@ -88,9 +109,10 @@ static __always_inline void dsc_asm_begin(u64 kiocb, u32 dev, u64 ino, s64 pos, 
 
 	if (!dsc_assemble)
 		return;
-	cur = dsc_cur(true);
+	cur = dsc_cur(false);
 	if (!cur)
 		return;
+	cur->tid = (u32)bpf_get_current_pid_tgid();
 	cur->kiocb = kiocb;
 	cur->ino = ino;
 	cur->dev = dev;
@@ -105,43 +127,55 @@ static __always_inline bool dsc_asm_mapping(u32 dev, u64 ino, u64 addr, s64 offs
 					    u8 blkbits)
 {
 	struct dsc_dio_cur *cur;
-	struct dsc_asm a = {};
-	u64 kiocb;
+	struct dsc_asm *a;
+	u64 kiocb, old;
 
 	if (!dsc_assemble)
 		return false;
-	cur = dsc_cur(false);
+	cur = dsc_cur(true);
 	if (!cur || cur->ino != ino || cur->dev != dev)
 		return false;
 	kiocb = cur->kiocb;
 	if (cur->state == DSC_ASM_HELD) {
 		/* a second mapping: no longer plain */
 		cur->state = DSC_ASM_STREAMING;
-		dsc_asm_escalate(kiocb, DSC_P_IOMAP_DSTMAP);
+		a = dsc_asm_find(kiocb);
+		if (a)
+			dsc_asm_emit(a, kiocb, DSC_P_IOMAP_DSTMAP, true);
 		return false;
 	}
 	if (cur->state != DSC_ASM_CANDIDATE)
 		return false;
 	cur->state = DSC_ASM_STREAMING;
-	if (type != DSC_IOMAP_MAPPED || (flags & DSC_IOMAP_F_NEW) || !cur->count ||
+	if (type != DSC_IOMAP_MAPPED || (flags & DSC_IOMAP_F_NEW) || !cur->count || !kiocb ||
 	    offset > cur->pos || offset + (s64)length < cur->pos + (s64)cur->count ||
 	    (length >> 32))
 		return false;
-	a.map_addr = addr;
-	a.map_offset = offset;
-	a.map_length = (u32)length;
-	a.map_flags = flags;
-	a.bdev = bdev;
-	a.blkbits = blkbits;
-	a.ino = ino;
-	a.dev = dev;
-	a.count = cur->count;
-	a.ts[DSC_STEP_IDX_MAP] = bpf_ktime_get_ns();
-	a.steps = DSC_STEP_MAP;
-	/* BPF_ANY: replaces an entry an earlier I/O under this kiocb address
-	 * left behind (one that failed between its mapping and its completion) */
-	if (bpf_map_update_elem(&dsc_asm_map, &kiocb, &a, BPF_ANY))
-		return false;	/* full: trace this I/O as ordinary events */
+	a = dsc_asm_slot(kiocb);
+	if (!a)
+		return false;
+	/*
+	 * Claim the slot. Taken by another I/O in flight: trace this one as
+	 * ordinary events. Taken under this very address: an I/O that ended
+	 * without its completion (none known to happen after a mapping), as
+	 * its kiocb is in use again; take it over.
+	 */
+	old = __sync_val_compare_and_swap(&a->kiocb, 0, kiocb);
+	if (old && old != kiocb)
+		return false;
+	a->bio = 0;
+	a->map_addr = addr;
+	a->map_offset = offset;
+	a->map_length = (u32)length;
+	a->map_flags = flags;
+	a->bdev = bdev;
+	a->blkbits = blkbits;
+	a->ino = ino;
+	a->dev = dev;
+	a->count = cur->count;
+	a->rq_error = 0;
+	a->ts[DSC_STEP_IDX_MAP] = bpf_ktime_get_ns();
+	a->steps = DSC_STEP_MAP;
 	cur->state = DSC_ASM_HELD;
 	dsc_count_absorbed(DSC_P_IOMAP_DSTMAP);
 	return true;
@@ -154,7 +188,7 @@ static __always_inline void dsc_asm_submitted(void)
 
 	if (!dsc_assemble)
 		return;
-	cur = dsc_cur(false);
+	cur = dsc_cur(true);
 	if (cur)
 		cur->state = DSC_ASM_NONE;
 }
@@ -165,9 +199,9 @@ static __always_inline bool dsc_asm_bio(u64 kiocb, u64 bio, u64 sector, u32 byte
 {
 	struct dsc_asm *a;
 
-	if (!dsc_assemble || !kiocb)
+	if (!dsc_assemble)
 		return false;
-	a = bpf_map_lookup_elem(&dsc_asm_map, &kiocb);
+	a = dsc_asm_find(kiocb);
 	if (!a)
 		return false;
 	if ((a->steps & DSC_STEP_BIO) || bytes != a->count) {
@@ -209,7 +243,7 @@ static __always_inline struct dsc_asm *dsc_asm_of_bio(struct bio *bio, u64 *kioc
 		return NULL;
 	dio = BPF_CORE_READ(bio, bi_private);
 	*kiocb = (u64)BPF_CORE_READ(dio, iocb);
-	a = bpf_map_lookup_elem(&dsc_asm_map, kiocb);
+	a = dsc_asm_find(*kiocb);
 	if (!a || a->bio != (u64)bio)
 		return NULL;
 	return a;
@@ -274,11 +308,11 @@ static __always_inline void dsc_asm_complete(u64 kiocb)
 
 	if (!dsc_assemble)
 		return;
-	a = bpf_map_lookup_elem(&dsc_asm_map, &kiocb);
+	a = dsc_asm_find(kiocb);
 	if (a)
 		dsc_asm_emit(a, kiocb, DSC_P_DIO_COMPLETE, false);
 	/* a synchronous I/O completes in its own task */
-	cur = dsc_cur(false);
+	cur = dsc_cur(true);
 	if (cur && cur->kiocb == kiocb)
 		cur->state = DSC_ASM_NONE;
 }

@@ -150,13 +150,17 @@ struct {
 
 /*
  * In-kernel assembly (assemble.bpf.h): the steps held back for a plain
- * direct I/O, by kiocb address. A plain hash, not an LRU: an entry must
- * not vanish while its I/O is in flight. When it is full, I/Os are traced
- * as ordinary events. An entry left by an I/O that failed between its
- * mapping and its completion is replaced when a later I/O held under the
- * same kiocb address.
+ * direct I/O, in a slot chosen by its kiocb address. An array, not a hash:
+ * a slot is claimed and released with one atomic operation on its tag and
+ * found with an inlined array lookup, where a hash map took a bucket lock
+ * and a free-list operation on insert and delete (measured: the hash cost
+ * as much per I/O as the ring-buffer records it saved). When the slot is
+ * taken by another I/O, this one is traced as ordinary events.
  */
+#define DSC_ASM_SLOTS 4096
+
 struct dsc_asm {
+	u64 kiocb;          /* tag: the I/O holding the slot, 0 when free */
 	u64 bio;            /* the I/O's one bio, once queued */
 	u64 map_addr;
 	s64 map_offset;
@@ -177,27 +181,35 @@ struct dsc_asm {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DSC_ASM_SLOTS);
+	__type(key, u32);
 	__type(value, struct dsc_asm);
-} dsc_asm_map SEC(".maps");
+} dsc_asm_slots SEC(".maps");
 
-/* The direct I/O a task is submitting, for assembly (assemble.bpf.h). */
+/*
+ * The direct I/O being submitted on this CPU, for assembly: set by its
+ * begin, read by its first mapping in the same task. Per CPU rather than
+ * per task (an inlined array lookup instead of task storage): a task moved
+ * to another CPU in between, or another task's begin meanwhile, only means
+ * that the mapping does not find it (tid differs) and the I/O is traced as
+ * ordinary events.
+ */
 struct dsc_dio_cur {
 	u64 kiocb;
 	u64 ino;
 	s64 pos;
 	u64 count;
 	u32 dev;
+	u32 tid;
 	u8 state;           /* enum dsc_asm_state */
-	u8 _pad[3];
+	u8 _pad[7];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
 	__type(value, struct dsc_dio_cur);
 } dsc_dio_cur_map SEC(".maps");
 
