@@ -3,7 +3,7 @@ import DioscopeLoader
 import Foundation
 import Testing
 
-/// In-kernel assembly on a real XFS: libaio overwrites of written blocks are plain I/Os, so
+/// In-kernel assembly on real XFS and ext4: libaio overwrites of written blocks are plain I/Os, so
 /// their mapping, bio, issue and request completion come as one `dio_steps` record each, and
 /// they analyze as completely as when every step is its own record (`--no-assemble`).
 @Suite("Live: in-kernel assembly", .serialized, .enabled(if: LiveEnvironment.shouldRun, "needs root and BPF tracing"))
@@ -21,10 +21,11 @@ struct AssemblyLiveTests {
         r.result.counters.first { $0.probe.name == probe }
     }
 
-    @Test("plain overwrites: one dio_steps record each, same analysis as step by step")
-    func plainOverwritesAreAssembled() throws {
+    @Test("plain overwrites: one dio_steps record each, same analysis as step by step",
+          arguments: [LoopFixture.FSType.xfs, .ext4])
+    func plainOverwritesAreAssembled(_ fs: LoopFixture.FSType) throws {
         guard LiveEnvironment.require() else { return }
-        let fixture = try LoopFixture(.xfs)
+        let fixture = try LoopFixture(fs)
         defer { fixture.tearDown() }
         let file = fixture.mountPoint + "/f"
         // written once, sequentially: every later write is an overwrite of MAPPED blocks
