@@ -102,6 +102,15 @@ static __always_inline void dsc_asm_emit(struct dsc_asm *a, u64 kiocb, u32 probe
 		dsc_submit(e, probe);
 }
 
+/* Emit and free @kiocb's slot, if it holds that I/O's steps. */
+static __always_inline void dsc_asm_release(u64 kiocb, u32 probe, bool partial)
+{
+	struct dsc_asm *a = dsc_asm_find(kiocb);
+
+	if (a)
+		dsc_asm_emit(a, kiocb, probe, partial);
+}
+
 /* iomap_dio_rw_begin, after its record was emitted. */
 static __always_inline void dsc_asm_begin(u64 kiocb, u32 dev, u64 ino, s64 pos, u64 count)
 {
@@ -139,9 +148,7 @@ static __always_inline bool dsc_asm_mapping(u32 dev, u64 ino, u64 addr, s64 offs
 	if (cur->state == DSC_ASM_HELD) {
 		/* a second mapping: no longer plain */
 		cur->state = DSC_ASM_STREAMING;
-		a = dsc_asm_find(kiocb);
-		if (a)
-			dsc_asm_emit(a, kiocb, DSC_P_IOMAP_DSTMAP, true);
+		dsc_asm_release(kiocb, DSC_P_IOMAP_DSTMAP, true);
 		return false;
 	}
 	if (cur->state != DSC_ASM_CANDIDATE)
@@ -177,7 +184,7 @@ static __always_inline bool dsc_asm_mapping(u32 dev, u64 ino, u64 addr, s64 offs
 	a->ts[DSC_STEP_IDX_MAP] = bpf_ktime_get_ns();
 	a->steps = DSC_STEP_MAP;
 	cur->state = DSC_ASM_HELD;
-	dsc_count_absorbed(DSC_P_IOMAP_DSTMAP);
+	dsc_count(DSC_P_IOMAP_DSTMAP, DSC_CNT_ABSORBED);
 	return true;
 }
 
@@ -214,7 +221,7 @@ static __always_inline bool dsc_asm_bio(u64 kiocb, u64 bio, u64 sector, u32 byte
 	a->bio_op = op;
 	a->ts[DSC_STEP_IDX_BIO] = bpf_ktime_get_ns();
 	a->steps |= DSC_STEP_BIO;
-	dsc_count_absorbed(DSC_P_BIO_QUEUE);
+	dsc_count(DSC_P_BIO_QUEUE, DSC_CNT_ABSORBED);
 	return true;
 }
 
@@ -288,7 +295,7 @@ static __always_inline bool dsc_asm_request(struct request *rq, u32 probe, u8 st
 		a->steps |= 1u << step;
 		if (error)
 			a->rq_error = (u8)error;
-		dsc_count_absorbed(probe);
+		dsc_count(probe, DSC_CNT_ABSORBED);
 		return true;
 	}
 	for (i = 0; i < DSC_ASM_RQ_BIOS && bio; i++) {
@@ -304,13 +311,10 @@ static __always_inline bool dsc_asm_request(struct request *rq, u32 probe, u8 st
 static __always_inline void dsc_asm_complete(u64 kiocb)
 {
 	struct dsc_dio_cur *cur;
-	struct dsc_asm *a;
 
 	if (!dsc_assemble)
 		return;
-	a = dsc_asm_find(kiocb);
-	if (a)
-		dsc_asm_emit(a, kiocb, DSC_P_DIO_COMPLETE, false);
+	dsc_asm_release(kiocb, DSC_P_DIO_COMPLETE, false);
 	/* a synchronous I/O completes in its own task */
 	cur = dsc_cur(true);
 	if (cur && cur->kiocb == kiocb)

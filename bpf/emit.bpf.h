@@ -5,25 +5,25 @@
 #ifndef DIOSCOPE_EMIT_BPF_H
 #define DIOSCOPE_EMIT_BPF_H
 
-static __always_inline void dsc_count(u32 probe, bool dropped)
+/* Which counter of struct dsc_counter an event goes to. */
+enum dsc_count_kind {
+	DSC_CNT_EMITTED,
+	DSC_CNT_DROPPED,
+	DSC_CNT_ABSORBED,	/* held back into a DSC_EV_DIO_STEPS record */
+};
+
+static __always_inline void dsc_count(u32 probe, enum dsc_count_kind kind)
 {
 	struct dsc_counter *c = bpf_map_lookup_elem(&dsc_counters, &probe);
 
 	if (!c)
 		return;
-	if (dropped)
+	if (kind == DSC_CNT_DROPPED)
 		c->dropped++;
+	else if (kind == DSC_CNT_ABSORBED)
+		c->absorbed++;
 	else
 		c->emitted++;
-}
-
-/* An event held back into a DSC_EV_DIO_STEPS record (in-kernel assembly). */
-static __always_inline void dsc_count_absorbed(u32 probe)
-{
-	struct dsc_counter *c = bpf_map_lookup_elem(&dsc_counters, &probe);
-
-	if (c)
-		c->absorbed++;
 }
 
 /*
@@ -38,7 +38,7 @@ static __always_inline struct dsc_event *dsc_reserve(u32 probe, u16 type,
 
 	e = bpf_ringbuf_reserve(&dsc_events, sizeof(*e), 0);
 	if (!e) {
-		dsc_count(probe, true);
+		dsc_count(probe, DSC_CNT_DROPPED);
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
@@ -61,7 +61,7 @@ static __always_inline void dsc_submit(struct dsc_event *e, u32 probe)
 	if (bpf_ringbuf_query(&dsc_events, BPF_RB_AVAIL_DATA) >= dsc_wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
-	dsc_count(probe, false);
+	dsc_count(probe, DSC_CNT_EMITTED);
 }
 
 #endif /* DIOSCOPE_EMIT_BPF_H */

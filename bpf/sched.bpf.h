@@ -27,7 +27,7 @@ static __always_inline int dsc_sched_fork(u64 *ctx, bool btf)
 	 */
 	if (ctgid != ptgid &&
 	    bpf_map_update_elem(&dsc_tgids, &ctgid, &one, BPF_ANY))
-		dsc_count(DSC_P_SCHED_FORK, true);
+		dsc_count(DSC_P_SCHED_FORK, DSC_CNT_DROPPED);
 	return 0;
 }
 

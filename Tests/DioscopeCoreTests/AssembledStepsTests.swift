@@ -212,7 +212,9 @@ struct StepAssembler {
             var ios: [(kiocb: UInt64, pos: Int64, sector: UInt64, ref: UInt64)] = []
             for j in 0..<batch {
                 let pos = Int64((i + j) * 7 % 64) * 4096
-                ios.append((0xffff_8880_0000_0000 + UInt64(i + j) * 0x100, pos, 8192 + UInt64(pos) / 512, 0x7000 + UInt64(i + j)))
+                // a merged pair: the second bio follows the first on disk
+                let sector = j == 0 ? 8192 + UInt64(pos) / 512 : ios[0].sector + 8
+                ios.append((0xffff_8880_0000_0000 + UInt64(i + j) * 0x100, pos, sector, 0x7000 + UInt64(i + j)))
             }
             add(500, .sysEnter(SysEnter(sysno: .ioSubmit, fd: -1, args: (0x1000, Int64(batch), 0x2000), isize: -1,
                                        comm: Comm("fio"))), ino: 0)
@@ -257,28 +259,6 @@ struct StepAssembler {
             add(500, .sysExit(SysExit(sysno: .ioGetevents, fd: -1, ret: Int64(batch), isize: -1, enterTimestamp: 0)), ino: 0)
             i += batch
         }
-        // the merged pair: make the second bio follow the first on disk
-        if let m = mergeAt {
-            let k2 = 0xffff_8880_0000_0000 + UInt64(m + 1) * 0x100
-            for idx in out.indices {
-                switch out[idx].payload {
-                case .block(.bioQueue, var p) where p.kiocb == k2:
-                    let first = out[..<idx].reversed().compactMap { e -> UInt64? in
-                        if case .block(.bioQueue, let q) = e.payload { return q.sector } else { return nil }
-                    }.first!
-                    p.sector = first + 8
-                    out[idx].payload = .block(.bioQueue, p)
-                case .iomapDstmap(var p) where out[idx + 1].payload.bioKiocb == k2:
-                    let prev = out[..<idx].reversed().compactMap { e -> UInt64? in
-                        if case .block(.bioQueue, let q) = e.payload { return q.sector } else { return nil }
-                    }.first!
-                    p.addr = (prev + 8) * 512
-                    out[idx].payload = .iomapDstmap(p)
-                default:
-                    break
-                }
-            }
-        }
         return out
     }
 
@@ -319,12 +299,5 @@ struct StepAssembler {
         let r = Analyzer.analyze(events: [Event(timestamp: 100, tid: 1, ino: 5, payload: .dioSteps(p))])
         #expect(r.unmatched["dio_steps"] == 1)
         #expect(r.counts.total == 0)
-    }
-}
-
-private extension Event.Payload {
-    var bioKiocb: UInt64? {
-        if case .block(.bioQueue, let p) = self { return p.kiocb }
-        return nil
     }
 }

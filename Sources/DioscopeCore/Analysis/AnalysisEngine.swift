@@ -630,20 +630,13 @@ final class AnalysisEngine {
             var matched = false
             for i in list.indices where list[i].issueSeq == nil && contained(i) && !done(i) {
                 list[i].issueSeq = issueSeq
-                let (io, bi) = (list[i].io, list[i].index)
-                io.t.bios[bi].issuedAt = e.timestamp
-                let b = io.t.bios[bi]
-                io.add(entry(e, .rqIssued, offset: b.fileOffset, length: UInt64(b.nrSector) * 512, value: Int64(b.sector)))
+                bioIssued(list[i].io, list[i].index, at: e.timestamp, tid: e.tid, cpu: e.cpu)
                 matched = true
             }
             if !matched, let i = list.indices.first(where: splitPart) {
                 if list[i].issueSeq == nil {
                     list[i].issueSeq = issueSeq
-                    let (io, bi) = (list[i].io, list[i].index)
-                    io.t.bios[bi].issuedAt = e.timestamp
-                    let b = io.t.bios[bi]
-                    io.add(entry(e, .rqIssued, offset: b.fileOffset, length: UInt64(b.nrSector) * 512,
-                                 value: Int64(b.sector), note: TimelineNote.splitBio))
+                    bioIssued(list[i].io, list[i].index, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: TimelineNote.splitBio)
                 }
                 matched = true
             }
@@ -661,23 +654,17 @@ final class AnalysisEngine {
         }
         if stale > 0 {
             // Dropped here rather than left to the periodic sweep: they would take this completion.
-            list.removeAll { b in
-                b.sector >= rs && b.sector.addingSaturating(UInt64(b.nrSector)) <= re
-                    && (b.io.settled || b.io.completed)
+            var j = 0
+            while j < list.count {
+                if contained(j) && done(j) { list.remove(at: j) } else { j += 1 }
             }
-            unmatched["bio without request completion dropped", default: 0] += UInt64(stale)
+            unmatched[Self.bioWithoutCompletion, default: 0] += UInt64(stale)
         }
         var matched = false
         var i = 0
         while i < list.count {
             guard contained(i), issued == nil || list[i].issueSeq == issued else { i += 1; continue }
-            let (io, bi) = (list[i].io, list[i].index)
-            io.t.bios[bi].completedAt = e.timestamp
-            if p.error != 0 { io.t.bios[bi].error = p.error }
-            io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, e.timestamp)
-            let b = io.t.bios[bi]
-            io.add(entry(e, .rqCompleted, offset: b.fileOffset, length: UInt64(b.nrSector) * 512,
-                         value: Int64(b.sector), note: p.error != 0 ? TimelineNote.id("error \(p.error)") : 0))
+            bioCompleted(list[i].io, list[i].index, at: e.timestamp, tid: e.tid, cpu: e.cpu, error: p.error)
             list.remove(at: i)
             matched = true
         }
@@ -686,18 +673,35 @@ final class AnalysisEngine {
             if p.error != 0 { io.t.bios[bi].error = p.error }
             list[i].doneSectors &+= p.nrSector
             if list[i].doneSectors >= list[i].nrSector {
-                io.t.bios[bi].completedAt = e.timestamp
-                io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, e.timestamp)
-                let b = io.t.bios[bi]
-                let err = b.error ?? 0
-                io.add(entry(e, .rqCompleted, offset: b.fileOffset, length: UInt64(b.nrSector) * 512,
-                             value: Int64(b.sector), note: err != 0 ? TimelineNote.id("error \(err)") : TimelineNote.splitBio))
+                bioCompleted(io, bi, at: e.timestamp, tid: e.tid, cpu: e.cpu, error: io.t.bios[bi].error ?? 0,
+                             note: TimelineNote.splitBio)
                 list.remove(at: i)
             }
             matched = true
         }
         pendingBios[e.dev] = list.isEmpty ? nil : list
         if !matched { count(kind.eventType.description) }
+    }
+
+    /// Bio `bi` of `io` went to the device in a request (its block_rq_issue, or assembled steps).
+    private func bioIssued(_ io: LiveIO, _ bi: Int, at ts: UInt64, tid: UInt32, cpu: UInt16, note: UInt32 = 0) {
+        io.t.bios[bi].issuedAt = ts
+        let b = io.t.bios[bi]
+        io.add(TimelineEntry(timestamp: ts, step: .rqIssued, tid: tid, cpu: cpu, offset: b.fileOffset,
+                             length: UInt64(b.nrSector) * 512, value: Int64(b.sector), noteID: note))
+    }
+
+    /// Bio `bi` of `io` is done on the device (its request's block_rq_complete, or assembled
+    /// steps); `note` unless it failed.
+    private func bioCompleted(_ io: LiveIO, _ bi: Int, at ts: UInt64, tid: UInt32, cpu: UInt16, error: Int32,
+                              note: UInt32 = 0) {
+        io.t.bios[bi].completedAt = ts
+        if error != 0 { io.t.bios[bi].error = error }
+        io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, ts)
+        let b = io.t.bios[bi]
+        io.add(TimelineEntry(timestamp: ts, step: .rqCompleted, tid: tid, cpu: cpu, offset: b.fileOffset,
+                             length: UInt64(b.nrSector) * 512, value: Int64(b.sector),
+                             noteID: error != 0 ? TimelineNote.id("error \(error)") : note))
     }
 
     private func dioQueued(_ e: Event, _ p: DIOQueued) {
@@ -729,23 +733,14 @@ final class AnalysisEngine {
             let bio = BlockIO(sector: p.bioSector, nrSector: bytes >> 9, bytes: bytes, ptr: 0, kiocb: p.kiocb, error: 0,
                               flags: p.bioFlags.union(.iomapDIO), op: p.bioOp)
             let bi = applyBio(io, bio, dev: p.bdev, at: bt, tid: a.tid, cpu: 0, exact: true)
-            let length = UInt64(bio.nrSector) * 512
-            let fileOffset = io.t.bios[bi].fileOffset
             var seq: UInt64?
             if let it = p.time(.issue, eventTime: ts) {
-                io.t.bios[bi].issuedAt = it
-                io.add(TimelineEntry(timestamp: it, step: .rqIssued, tid: 0, offset: fileOffset, length: length,
-                                     value: Int64(bio.sector)))
+                bioIssued(io, bi, at: it, tid: 0, cpu: 0)
                 issueSeq &+= 1
                 seq = issueSeq
             }
             if let dt = p.time(.requestDone, eventTime: ts) {
-                io.t.bios[bi].completedAt = dt
-                let err = Int32(p.requestError)
-                if err != 0 { io.t.bios[bi].error = err }
-                io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, dt)
-                io.add(TimelineEntry(timestamp: dt, step: .rqCompleted, tid: 0, offset: fileOffset, length: length,
-                                     value: Int64(bio.sector), noteID: err != 0 ? TimelineNote.id("error \(err)") : 0))
+                bioCompleted(io, bi, at: dt, tid: 0, cpu: 0, error: Int32(p.requestError))
             } else if p.partial {
                 // Its request events follow as their own events.
                 pendingBios[p.bdev, default: []].append(PendingBio(io: io, index: bi, issueSeq: seq,
@@ -1059,13 +1054,7 @@ final class AnalysisEngine {
         }
         // Bios whose request events were dropped, and settled I/Os still waiting to be reaped,
         // would otherwise be held (with their I/Os) for the rest of the run.
-        for (dev, list) in pendingBios {
-            let kept = list.filter { !$0.io.settled || ($0.io.t.bios[$0.index].queuedAt >= limit) }
-            if kept.count != list.count {
-                unmatched["bio without request completion dropped", default: 0] += UInt64(list.count - kept.count)
-                pendingBios[dev] = kept.isEmpty ? nil : kept
-            }
-        }
+        prunePendingBios(queuedBefore: limit)
         for (tgid, list) in aioPosted where list.contains(where: \.settled) {
             let kept = list.filter { !$0.settled }
             aioPosted[tgid] = kept.isEmpty ? nil : kept
@@ -1085,23 +1074,20 @@ final class AnalysisEngine {
     static let pendingBioMaxAgeNs: UInt64 = 1_000_000_000
     @exclusivity(unchecked) private var nextBioSweep: UInt64 = 0
 
+    static let bioWithoutCompletion = "bio without request completion dropped"
+
     /// Drops pending bios of done I/Os queued before `limit`, counting them in `unmatched`. Runs
-    /// always (not only with lost windows): without it each such bio held its settled I/O for
-    /// the rest of a live run. The lists hold the bios in flight (about the queue depth) plus
-    /// these; a pass over them every ``staleCheckIntervalNs`` is a bounded cost per event. The
-    /// scan reads through indexes and rewrites a list only when it drops something.
+    /// always (and sooner, with a shorter age, from ``evictStaleLost()`` when events were lost):
+    /// without it each such bio held its settled I/O for the rest of a live run. The lists hold
+    /// the bios in flight (about the queue depth) plus these; a pass over them every
+    /// ``staleCheckIntervalNs`` is a bounded cost per event.
     private func prunePendingBios(queuedBefore limit: UInt64) {
         for (dev, list) in pendingBios {
-            var drop = 0
-            for i in list.indices {
-                let io = list[i].io
-                if (io.settled || io.completed) && io.t.bios[list[i].index].queuedAt < limit { drop += 1 }
-            }
-            guard drop > 0 else { continue }
             let kept = list.filter { b in
                 !((b.io.settled || b.io.completed) && b.io.t.bios[b.index].queuedAt < limit)
             }
-            unmatched["bio without request completion dropped", default: 0] += UInt64(drop)
+            guard kept.count != list.count else { continue }
+            unmatched[Self.bioWithoutCompletion, default: 0] += UInt64(list.count - kept.count)
             pendingBios[dev] = kept.isEmpty ? nil : kept
         }
     }
