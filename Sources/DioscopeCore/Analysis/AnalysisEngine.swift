@@ -235,6 +235,7 @@ final class AnalysisEngine {
         // A new call in a task ends whatever the task was submitting.
         let task = task(e.tid)
         task.open = call
+        task.callIOs.removeAll(keepingCapacity: true)
         task.current = nil
     }
 
@@ -253,12 +254,20 @@ final class AnalysisEngine {
         }
         task.open = nil
         task.current = nil
+        // The call's I/Os are taken out (and the emptied buffer put back at the end) so that the
+        // settling below cannot see them half processed and the buffer is not copied.
+        var callIOs: [LiveIO] = []
+        swap(&callIOs, &task.callIOs)
+        defer {
+            callIOs.removeAll(keepingCapacity: true)
+            if task.callIOs.isEmpty { swap(&callIOs, &task.callIOs) }
+        }
         if call.key == nil, e.ino != 0 { call.key = InodeKey(dev: e.dev, ino: e.ino) }
         if let key = call.key, p.isize >= 0 { inode(key).noteIsize(p.isize, at: e.timestamp) }
 
         switch p.sysno {
         case .ioSubmit, .ioUringEnter:
-            for io in call.ios {
+            for io in callIOs {
                 io.t.submitReturnedAt = e.timestamp
                 io.add(entry(e, .submitReturned, value: p.ret, note: p.sysno == .ioSubmit ? TimelineNote.ioSubmit : TimelineNote.ioUringEnter))
             }
@@ -266,12 +275,12 @@ final class AnalysisEngine {
             let n = Int(max(0, p.ret - call.reapsSeen))
             if n > 0 { pendingFIFOReap[e.tid] = (e.tgid, n, e.timestamp) }
         case _ where p.sysno.isDataTransfer:
-            if call.ios.isEmpty {
+            if callIOs.isEmpty {
                 bufferedIO(e, call, ret: p.ret)
             } else {
                 // Several attempts of one user I/O are one LiveIO; distinct ones share the return.
                 var seen = Set<ObjectIdentifier>()
-                for io in call.ios where seen.insert(ObjectIdentifier(io)).inserted {
+                for io in callIOs where seen.insert(ObjectIdentifier(io)).inserted {
                     io.t.returnedAt = e.timestamp
                     io.t.submitReturnedAt = e.timestamp
                     io.t.result = p.ret
@@ -408,7 +417,7 @@ final class AnalysisEngine {
             io.add(entry(e, .retry, offset: p.pos, length: p.count, value: p.isize, note: TimelineNote.id(flags.joined(separator: "|"))))
             let task = task(e.tid)
             task.current = io
-            if task.open != nil { task.open!.ios.append(io) }
+            if task.open != nil { task.callIOs.append(io) }
             return
         }
 
@@ -430,8 +439,18 @@ final class AnalysisEngine {
                            length: p.count, requested: requested, syscall: call?.sysno.description,
                            isizeAtBegin: p.isize, blockSize: blockSize(s, hint: p.blkbits), submittedAt: submitted)
         nextID += 1
-        // One allocation for the usual dozen entries instead of regrowing 1→2→4→8→16.
-        t.entries.reserveCapacity(12)
+        let recycled = pool.take()
+        if let recycled {
+            // The emptied arrays of an emitted I/O: their storage is reused.
+            swap(&t.entries, &recycled.t.entries)
+            swap(&t.attempts, &recycled.t.attempts)
+            swap(&t.mappings, &recycled.t.mappings)
+            swap(&t.bios, &recycled.t.bios)
+            swap(&t.conversions, &recycled.t.conversions)
+        } else {
+            // One allocation for the usual dozen entries instead of regrowing 1→2→4→8→16.
+            t.entries.reserveCapacity(12)
+        }
         t.attempts.append(attempt)
         if let call, submitted == call.enterTs, call.enterTs != e.timestamp || call.sysno.isDataTransfer {
             t.entries.append(TimelineEntry(timestamp: call.enterTs, step: .syscallEnter, tid: e.tid,
@@ -439,7 +458,13 @@ final class AnalysisEngine {
         }
         // `consume`: the timeline moves into the object (a copy retained each of its arrays and
         // strings, and destroying the local released them again: 3 % of `analyze`).
-        let io = LiveIO(t: consume t, file: s, kiocb: p.kiocb, userRef: p.userRef)
+        let io: LiveIO
+        if let recycled {
+            recycled.reuse(t: consume t, file: s, kiocb: p.kiocb, userRef: p.userRef)
+            io = recycled
+        } else {
+            io = LiveIO(t: consume t, file: s, kiocb: p.kiocb, userRef: p.userRef)
+        }
         io.noSyscall = call == nil
         io.add(entry(e, .begin, offset: p.pos, length: p.count, value: p.isize,
                      note: flags.isEmpty ? 0 : TimelineNote.id(flags.joined(separator: "|"))))
@@ -448,7 +473,7 @@ final class AnalysisEngine {
         if p.userRef != 0 { byUserRef[UserRefKey(tgid: e.tgid, ref: p.userRef)] = io }
         let task = task(e.tid)
         task.current = io
-        if task.open != nil { task.open!.ios.append(io) }
+        if task.open != nil { task.callIOs.append(io) }
         if io.t.op == .write {
             resolveShortWrites(key: key, tgid: e.tgid, start: p.pos, at: e.timestamp, done: nil,
                                fallback: "io#\(io.t.id) \(api) write 0x\(String(p.pos, radix: 16))", fallbackIO: io)
@@ -1169,13 +1194,17 @@ final class AnalysisEngine {
 
     /// Runs the detectors over a quiescent file's history, then emits and drops it.
     func flush(_ s: InodeState) {
-        let ios = s.history.sorted { $0.t.id < $1.t.id }
+        var ios = s.history.sorted { $0.t.id < $1.t.id }
         runDetectors(s, ios: ios, ops: s.ops)
         for io in ios { emitSettled(io, s) }
         s.history.removeAll()
         s.ops.removeAll()
         s.nextPartialFlush = InodeState.partialFlushMinimum
+        pool.recycle(&ios)
     }
+
+    /// Objects of emitted I/Os for the next ones (see ``IOPool``).
+    @exclusivity(unchecked) private var pool = IOPool()
 
     /// A file that never goes quiet (a long random-I/O run): detectors run over what settled, and
     /// what ended before anything still in flight began is emitted and dropped. Anything a race
@@ -1186,13 +1215,17 @@ final class AnalysisEngine {
         for io in s.inflight { horizon = min(horizon, io.t.submittedAt, io.beganAt) }
         for op in s.openOps { horizon = min(horizon, op.op.startedAt) }
         for op in unresolvedOps { horizon = min(horizon, op.op.startedAt) }
-        let ios = s.history.sorted { $0.t.id < $1.t.id }
+        var ios = s.history.sorted { $0.t.id < $1.t.id }
         runDetectors(s, ios: ios, ops: s.ops)
         var kept: [LiveIO] = []
+        var emitted: [LiveIO] = []
+        emitted.reserveCapacity(ios.count)
         for io in ios {
-            if io.t.endedAt < horizon { emitSettled(io, s) } else { kept.append(io) }
+            if io.t.endedAt < horizon { emitSettled(io, s); emitted.append(io) } else { kept.append(io) }
         }
         s.history = kept
+        ios = []
+        pool.recycle(&emitted)
         s.ops.removeAll { ($0.op.endedAt ?? UInt64.max) < horizon }
         // Next attempt when the held set has doubled: bounded work per settled I/O.
         s.nextPartialFlush = max(InodeState.partialFlushMinimum, 2 * (s.history.count + s.ops.count))
