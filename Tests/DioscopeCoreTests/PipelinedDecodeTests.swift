@@ -150,6 +150,62 @@ import Testing
         }
     }
 
+    /// Reordering on the decoding thread (what `analyze` uses) releases the same events in the
+    /// same order, with the same count of late ones, as reordering on the calling thread. The
+    /// file's timestamps jitter within the window (reordered) and a few jump back beyond it (late).
+    @Test func reorderingOnTheDecodingThreadMatchesTheCallingThread() throws {
+        let dir = try Fx.scratchDirectory()
+        defer { Fx.cleanup(dir) }
+        let path = dir + "/jitter.dsc"
+        let w = try TraceWriter(path: path, metadata: Fx.metadata(), recordsPerChunk: 500)
+        w.maxChunkAge = nil
+        var rng = SystemRandomNumberGenerator()
+        for i in 0..<Self.count {
+            var e = Fx.numbered(i)
+            e.timestamp = 1_000_000 + UInt64(i) * 100 + UInt64.random(in: 0..<2_000, using: &rng)
+            if i % 1_000 == 999 { e.timestamp -= 50_000 }  // older than the window: released late
+            try w.append(e)
+        }
+        _ = try w.finish(footer: Fx.footer())
+        let window: UInt64 = 10_000, maxEvents = 100_000
+
+        var reader = try TraceReader(path: path)
+        var reference: [Event] = []
+        let (rs, rLate) = try reader.forEachEventInTimeOrder(windowNs: window, maxEvents: maxEvents) { reference.append($0) }
+        #expect(reference.count == Self.count && rs.isComplete)
+        // The check means something: the file is out of order, the reference mostly in order.
+        var arrival: [UInt64] = []
+        var plain = try TraceReader(path: path)
+        _ = try plain.forEachEvent { arrival.append($0.timestamp) }
+        #expect(arrival != arrival.sorted())
+        #expect(rLate == UInt64(Self.count / 1_000), "the events stamped back beyond the window")
+        let inversions = zip(reference, reference.dropFirst()).filter { $0.timestamp > $1.timestamp }.count
+        #expect(inversions <= Int(rLate))
+
+        for (batchSize, buffers) in [(1, 2), (7, 2), (1000, 3), (4096, 4)] {
+            var r = try TraceReader(path: path)
+            var got: [Event] = []
+            let (s, late) = try r.forEachEventPipelined(batchSize: batchSize, buffers: buffers,
+                                                        reorder: ReorderBuffer(windowNs: window, maxEvents: maxEvents)) {
+                got.append($0)
+            }
+            #expect(Self.firstDifference(got, reference) == nil, "batches of \(batchSize)")
+            #expect(late == rLate && s == rs, "batches of \(batchSize)")
+        }
+
+        // `analyze` reports the late events either way.
+        var results: [AnalysisResult] = []
+        for pipelined in [false, true] {
+            var input = try TraceInput(path: path)
+            input.pipelinedDecode = pipelined
+            var options = AnalysisOptions()
+            options.reorderWindowNs = window
+            results.append(try Analyzer.analyze(&input, options: options).0)
+        }
+        #expect(results[0] == results[1])
+        #expect(results[0].sourceProblems.contains { $0.contains("\(rLate) events arrived later") })
+    }
+
     /// The analysis entry point the CLI uses gives the same result either way.
     @Test func traceInputAnalyzesIdenticallyBothWays() throws {
         let dir = try Fx.scratchDirectory()

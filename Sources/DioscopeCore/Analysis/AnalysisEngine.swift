@@ -1278,7 +1278,7 @@ final class AnalysisEngine {
             nextSpanFold = max(8192, 2 * emittedSpans.count)
         }
         onTimeline?(t)
-        if options.keepAllTimelines || findingIOs.contains(t.id) {
+        if options.keepAllTimelines || (!findingIOs.isEmpty && findingIOs.contains(t.id)) {
             timelines.append(t)
         } else if t.status == .inconclusive {
             // Kept for the report, up to a limit: under sustained drops a live run would otherwise

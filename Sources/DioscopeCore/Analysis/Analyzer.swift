@@ -16,6 +16,8 @@ public final class Analyzer {
     @exclusivity(unchecked) private var reorder: ReorderBuffer
     private let engine: AnalysisEngine
     private var finished = false
+    /// Events the source passed on late after reordering them itself (``analyze(_:options:)``).
+    private var sourceLateEvents: UInt64 = 0
 
     /// Called for every finding as soon as it is known (live use). Findings
     /// are made when the I/Os involved have settled; a size-extension race
@@ -88,7 +90,7 @@ public final class Analyzer {
         finished = true
         let engine = self.engine
         reorder.drain { engine.handle($0) }
-        engine.lateEvents = reorder.lateEvents
+        engine.lateEvents = reorder.lateEvents + sourceLateEvents
         return engine.finish(summary: summary)
     }
 
@@ -100,7 +102,12 @@ public final class Analyzer {
         throws -> (AnalysisResult, SourceSummary)
     {
         let a = Analyzer(options: options)
-        let summary = try source.forEachEvent { a.consume($0) }
+        // The source restores time order (on its decoding thread where it has one), so events go
+        // straight to the engine.
+        let engine = a.engine
+        let (summary, late) = try source.forEachEventInTimeOrder(windowNs: options.reorderWindowNs,
+                                                                 maxEvents: options.reorderMaxEvents) { engine.handle($0) }
+        a.sourceLateEvents = late
         return (a.finish(summary: summary), summary)
     }
 

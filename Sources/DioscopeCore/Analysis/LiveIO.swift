@@ -41,7 +41,7 @@ final class LiveIO {
     @exclusivity(unchecked) var noSyscall = false
 
     init(t: consuming IOTimeline, file: InodeState, kiocb: UInt64, userRef: UInt64) {
-        self.t = t
+        self.t = consume t
         self.key = file.key
         self.file = file
         self.kiocb = kiocb
@@ -53,7 +53,7 @@ final class LiveIO {
     /// object and its timeline's arrays was about a tenth of `analyze`.
     func reuse(t: consuming IOTimeline, file: InodeState, kiocb: UInt64, userRef: UInt64) {
         if awaitingRetry { awaitingRetry = false }  // (while `file` is still the old one)
-        self.t = t
+        self.t = consume t
         self.key = file.key
         self.file = file
         self.kiocb = kiocb

@@ -81,6 +81,16 @@ struct ReorderBuffer {
         head = 0
     }
 
+    /// ``drain(_:)`` for a release that can throw (the events after a throw stay held).
+    mutating func drainThrowing(_ release: (Event) throws -> Void) throws {
+        while head < buf.count {
+            let e = take()
+            try release(e)
+        }
+        buf.removeAll(keepingCapacity: true)
+        head = 0
+    }
+
     @inline(__always)
     private mutating func emit(_ release: (Event) -> Void) { release(take()) }
 

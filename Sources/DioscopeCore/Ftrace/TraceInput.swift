@@ -85,6 +85,24 @@ public struct TraceInput: EventSource {
         }
     }
 
+    /// The dioscope trace's events are restored to time order on the decoding thread when it
+    /// decodes on one (the analyzing thread then only analyzes); otherwise on this thread.
+    public mutating func forEachEventInTimeOrder(windowNs: UInt64, maxEvents: Int, _ body: (Event) throws -> Void)
+        throws -> (summary: SourceSummary, lateEvents: UInt64)
+    {
+        switch source {
+        case .trace(var r) where pipelinedDecode:
+            defer { source = .trace(r) }
+            return try r.forEachEventPipelined(reorder: ReorderBuffer(windowNs: windowNs, maxEvents: maxEvents), body)
+        case .trace(var r):
+            defer { source = .trace(r) }
+            return try r.forEachEventInTimeOrder(windowNs: windowNs, maxEvents: maxEvents, body)
+        case .ftrace(var f):
+            defer { source = .ftrace(f) }
+            return try f.forEachEventInTimeOrder(windowNs: windowNs, maxEvents: maxEvents, body)
+        }
+    }
+
     private static func prefix(path: String, count: Int) throws -> [UInt8] {
         var st = stat()
         guard stat(path, &st) == 0 else {

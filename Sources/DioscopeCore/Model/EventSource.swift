@@ -11,6 +11,29 @@ public protocol EventSource {
     /// Problems in the input never throw; only `body`'s errors and I/O errors
     /// on opening the input do.
     mutating func forEachEvent(_ body: (Event) throws -> Void) throws -> SourceSummary
+
+    /// ``forEachEvent(_:)`` with the events first restored to timestamp order: held until the
+    /// newest timestamp seen is more than `windowNs` ahead of them (or more than `maxEvents` are
+    /// held), ties in arrival order. Also returns how many events came later than an event
+    /// already released (they are passed on out of order). ``Analyzer/analyze(_:options:)`` reads
+    /// its input this way. The default reorders on the calling thread; a trace file decoded on a
+    /// thread of its own reorders there (``TraceInput``).
+    mutating func forEachEventInTimeOrder(windowNs: UInt64, maxEvents: Int, _ body: (Event) throws -> Void) throws
+        -> (summary: SourceSummary, lateEvents: UInt64)
+}
+
+extension EventSource {
+    public mutating func forEachEventInTimeOrder(windowNs: UInt64, maxEvents: Int, _ body: (Event) throws -> Void)
+        throws -> (summary: SourceSummary, lateEvents: UInt64)
+    {
+        var reorder = ReorderBuffer(windowNs: windowNs, maxEvents: maxEvents)
+        let summary = try forEachEvent { e in
+            reorder.push(e)
+            while let r = reorder.popReady() { try body(r) }
+        }
+        try reorder.drainThrowing(body)
+        return (summary, reorder.lateEvents)
+    }
 }
 
 /// A problem found in an input, with where it was.

@@ -30,8 +30,28 @@ extension TraceReader {
     /// the rest queued.
     public mutating func forEachEventPipelined(batchSize: Int = 4096, buffers: Int = 4,
                                                _ body: (Event) throws -> Void) throws -> SourceSummary {
-        let pipe = EventPipe(reader: self, batchSize: batchSize, buffers: buffers)
-        guard let thread = pipe.start() else { return try forEachEvent(body) }
+        try forEachEventPipelined(batchSize: batchSize, buffers: buffers, reorder: nil, body).summary
+    }
+
+    /// ``forEachEventPipelined(batchSize:buffers:_:)`` with the events put through `reorder` on
+    /// the decoding thread (``EventSource/forEachEventInTimeOrder(windowNs:maxEvents:_:)``): the
+    /// same events in the same order as reordering them on the calling thread, and the same
+    /// count of late ones.
+    mutating func forEachEventPipelined(batchSize: Int = 4096, buffers: Int = 4, reorder: ReorderBuffer,
+                                        _ body: (Event) throws -> Void) throws -> (summary: SourceSummary, lateEvents: UInt64)
+    {
+        try forEachEventPipelined(batchSize: batchSize, buffers: buffers, reorder: Optional(reorder), body)
+    }
+
+    private mutating func forEachEventPipelined(batchSize: Int, buffers: Int, reorder: ReorderBuffer?,
+                                                _ body: (Event) throws -> Void) throws
+        -> (summary: SourceSummary, lateEvents: UInt64)
+    {
+        let pipe = EventPipe(reader: self, batchSize: batchSize, buffers: buffers, reorder: reorder)
+        guard let thread = pipe.start() else {
+            guard let reorder else { return (try forEachEvent(body), 0) }
+            return try forEachEventInTimeOrder(windowNs: reorder.windowNs, maxEvents: reorder.maxEvents, body)
+        }
         var batch: [Event] = []
         do {
             while pipe.next(&batch) {
@@ -44,7 +64,7 @@ extension TraceReader {
         }
         pthread_join(thread, nil)
         self = pipe.reader  // the scan updates the footer
-        return try pipe.outcome()
+        return (try pipe.outcome(), pipe.reorder?.lateEvents ?? 0)
     }
 }
 
@@ -77,9 +97,12 @@ final class EventPipe: @unchecked Sendable {
     /// Set by the consumer when its body threw: the producer stops.
     private var cancelled = false
     fileprivate var reader: TraceReader
+    /// Restores time order before events are batched (producer only, like `reader`).
+    fileprivate var reorder: ReorderBuffer?
 
-    fileprivate init(reader: TraceReader, batchSize: Int, buffers: Int) {
+    fileprivate init(reader: TraceReader, batchSize: Int, buffers: Int, reorder: ReorderBuffer?) {
         self.reader = reader
+        self.reorder = reorder
         self.batchSize = Swift.max(1, batchSize)
         let n = Swift.max(2, buffers)
         free = (0..<n).map { _ in
@@ -111,10 +134,24 @@ final class EventPipe: @unchecked Sendable {
     private func produce() {
         var batch = takeFree()
         let result = Result {
-            try reader.forEachEvent { e in
-                batch.append(e)
+            guard reorder != nil else {
+                return try reader.forEachEvent { e in
+                    batch.append(e)
+                    if batch.count == batchSize { try handOver(&batch) }
+                }
+            }
+            let summary = try reader.forEachEvent { e in
+                reorder!.push(e)
+                while let r = reorder!.popReady() {
+                    batch.append(r)
+                    if batch.count == batchSize { try handOver(&batch) }
+                }
+            }
+            try reorder!.drainThrowing { r in
+                batch.append(r)
                 if batch.count == batchSize { try handOver(&batch) }
             }
+            return summary
         }
         condition.lock()
         if !batch.isEmpty { full.append(batch) }
