@@ -47,16 +47,16 @@ final class AnalysisEngine {
     // MARK: results
     @exclusivity(unchecked) private var nextID: UInt64 = 1
     @exclusivity(unchecked) var timelines: [IOTimeline] = []
-    var findings: [Finding] = []
-    var findingKeys: Set<String> = []
+    @exclusivity(unchecked) var findings: [Finding] = []
+    @exclusivity(unchecked) var findingKeys: Set<String> = []
     @exclusivity(unchecked) var counts = IOCounts()
     @exclusivity(unchecked) var overall = PhaseAccumulator(group: "all")
     @exclusivity(unchecked) var byProcess = OpenTable<UInt32, PhaseAccumulator>()
     @exclusivity(unchecked) var byInode = OpenTable<InodeKey, PhaseAccumulator>()
     @exclusivity(unchecked) var unmatched: [String: UInt64] = [:]
     @exclusivity(unchecked) var pendingShorts: [PendingShort] = []
-    var pendingSizeRaces: [PendingSizeRace] = []
-    var lostWindows = LostWindowIndex()
+    @exclusivity(unchecked) var pendingSizeRaces: [PendingSizeRace] = []
+    @exclusivity(unchecked) var lostWindows = LostWindowIndex()
     /// Compact record of recently emitted I/Os (id, start, end) for the final lost-window check.
     /// Bounded: spans older than ``spanHorizonNs`` before the newest event are judged against the
     /// lost windows known by then and folded into the counters below (a LOST record arrives well
@@ -66,21 +66,21 @@ final class AnalysisEngine {
     /// Fold when this many spans are held; then at twice what a fold leaves (amortized O(1)).
     @exclusivity(unchecked) private var nextSpanFold = 8192
     /// Folded spans: complete, unkept I/Os inside a known lost window / outside any.
-    var foldedLost: UInt64 = 0
-    var foldedClean: UInt64 = 0
+    @exclusivity(unchecked) var foldedLost: UInt64 = 0
+    @exclusivity(unchecked) var foldedClean: UInt64 = 0
     /// Folded I/Os inside a lost window that a finding names (the finding is then unproven).
-    var foldedLostIDs: Set<UInt64> = []
+    @exclusivity(unchecked) var foldedLostIDs: Set<UInt64> = []
     @exclusivity(unchecked) var eventsAnalyzed: UInt64 = 0
     @exclusivity(unchecked) var firstTs: UInt64?
     @exclusivity(unchecked) var lastTs: UInt64 = 0
     @exclusivity(unchecked) var sawSyscalls = false
-    var lateEvents: UInt64 = 0
+    @exclusivity(unchecked) var lateEvents: UInt64 = 0
     /// Set at finish: whether the whole trace is complete (detectors may rely on absence).
-    var traceComplete = true
-    var finishing = false
+    @exclusivity(unchecked) var traceComplete = true
+    @exclusivity(unchecked) var finishing = false
 
-    var onFinding: ((Finding) -> Void)?
-    var onTimeline: ((IOTimeline) -> Void)?
+    @exclusivity(unchecked) var onFinding: ((Finding) -> Void)?
+    @exclusivity(unchecked) var onTimeline: ((IOTimeline) -> Void)?
 
     init(options: AnalysisOptions) { self.options = options }
 

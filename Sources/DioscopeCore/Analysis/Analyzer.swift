@@ -15,9 +15,9 @@ public final class Analyzer {
     /// Unchecked exclusivity: mutated once per event, never re-entrantly (see AnalysisEngine).
     @exclusivity(unchecked) private var reorder: ReorderBuffer
     private let engine: AnalysisEngine
-    private var finished = false
+    @exclusivity(unchecked) private var finished = false
     /// Events the source passed on late after reordering them itself (``analyze(_:options:)``).
-    private var sourceLateEvents: UInt64 = 0
+    @exclusivity(unchecked) private var sourceLateEvents: UInt64 = 0
 
     /// Called for every finding as soon as it is known (live use). Findings
     /// are made when the I/Os involved have settled; a size-extension race

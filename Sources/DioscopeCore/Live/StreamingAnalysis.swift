@@ -7,8 +7,10 @@
 /// ``SourceSummary`` the verdict needs when the stream ends.
 public final class StreamingAnalysis {
     public let analyzer: Analyzer
-    private var summary = SourceSummary(format: "live")
-    private var recordIndex: UInt64 = 0
+    // Unchecked exclusivity: read and written once per record, from one thread, never re-entrantly
+    // (the run-time check was a per-record cost of the live pipeline).
+    @exclusivity(unchecked) private var summary = SourceSummary(format: "live")
+    @exclusivity(unchecked) private var recordIndex: UInt64 = 0
     /// Decode problems kept verbatim (the rest are only counted).
     private let maxProblems = 100
 
