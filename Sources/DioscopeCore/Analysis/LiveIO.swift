@@ -105,8 +105,6 @@ struct IOPool {
     /// not keep its memory.
     static let capacity = 1024
 
-    var isEmpty: Bool { free.isEmpty }
-
     /// Takes each I/O out of `ios` (emptying it) and keeps those nothing else refers to.
     mutating func recycle(_ ios: inout [LiveIO]) {
         while var io = ios.popLast() {

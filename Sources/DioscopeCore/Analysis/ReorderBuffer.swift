@@ -75,18 +75,9 @@ struct ReorderBuffer {
         while head < buf.count, buf[head].timestamp < limit { emit(release) }
     }
 
-    mutating func drain(_ release: (Event) -> Void) {
-        while head < buf.count { emit(release) }
-        buf.removeAll(keepingCapacity: true)
-        head = 0
-    }
-
-    /// ``drain(_:)`` for a release that can throw (the events after a throw stay held).
-    mutating func drainThrowing(_ release: (Event) throws -> Void) throws {
-        while head < buf.count {
-            let e = take()
-            try release(e)
-        }
+    /// Releases every held event (if `release` throws, the events after it stay held).
+    mutating func drain(_ release: (Event) throws -> Void) rethrows {
+        while head < buf.count { try release(take()) }
         buf.removeAll(keepingCapacity: true)
         head = 0
     }

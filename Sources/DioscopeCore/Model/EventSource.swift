@@ -31,7 +31,7 @@ extension EventSource {
             reorder.push(e)
             while let r = reorder.popReady() { try body(r) }
         }
-        try reorder.drainThrowing(body)
+        try reorder.drain(body)
         return (summary, reorder.lateEvents)
     }
 }

@@ -33,18 +33,12 @@ extension TraceReader {
         try forEachEventPipelined(batchSize: batchSize, buffers: buffers, reorder: nil, body).summary
     }
 
-    /// ``forEachEventPipelined(batchSize:buffers:_:)`` with the events put through `reorder` on
-    /// the decoding thread (``EventSource/forEachEventInTimeOrder(windowNs:maxEvents:_:)``): the
-    /// same events in the same order as reordering them on the calling thread, and the same
-    /// count of late ones.
-    mutating func forEachEventPipelined(batchSize: Int = 4096, buffers: Int = 4, reorder: ReorderBuffer,
-                                        _ body: (Event) throws -> Void) throws -> (summary: SourceSummary, lateEvents: UInt64)
-    {
-        try forEachEventPipelined(batchSize: batchSize, buffers: buffers, reorder: Optional(reorder), body)
-    }
-
-    private mutating func forEachEventPipelined(batchSize: Int, buffers: Int, reorder: ReorderBuffer?,
-                                                _ body: (Event) throws -> Void) throws
+    /// ``forEachEventPipelined(batchSize:buffers:_:)`` with the events put through `reorder`, when
+    /// given, on the decoding thread (``EventSource/forEachEventInTimeOrder(windowNs:maxEvents:_:)``):
+    /// the same events in the same order as reordering them on the calling thread, and the same
+    /// count of late ones (0 without `reorder`).
+    mutating func forEachEventPipelined(batchSize: Int = 4096, buffers: Int = 4, reorder: ReorderBuffer?,
+                                        _ body: (Event) throws -> Void) throws
         -> (summary: SourceSummary, lateEvents: UInt64)
     {
         let pipe = EventPipe(reader: self, batchSize: batchSize, buffers: buffers, reorder: reorder)
@@ -150,7 +144,7 @@ final class EventPipe: @unchecked Sendable {
                     if batch.count == batchSize { try handOver(&batch) }
                 }
             }
-            try reorder!.drainThrowing { r in
+            try reorder!.drain { r in
                 batch.append(r)
                 if batch.count == batchSize { try handOver(&batch) }
             }
