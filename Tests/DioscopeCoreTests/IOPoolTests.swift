@@ -90,6 +90,19 @@ import Testing
         #expect(first?.t.id == 2)
         #expect(pool.take() == nil)
 
+        // An object carrying a large array (a big I/O's many bios) is freed, not kept.
+        // (Built in the array, so that the array holds the only reference, as the engine's does.)
+        let bio = BioRecord(queuedAt: 1, dev: Self.dev, sector: 0, nrSector: 8, op: "write", role: .data,
+                            fileOffset: 0, zeroedRanges: [], exactJoin: true)
+        for bios in [IOPool.maxRecords, IOPool.maxRecords + 1] {
+            var one = [LiveIO(t: Self.timeline(id: 3, offset: 0), file: file, kiocb: 3, userRef: 3)]
+            one[0].t.bios = Array(repeating: bio, count: bios)
+            let small = one[0].t.bios.capacity <= IOPool.maxRecords
+            #expect(small == (bios <= IOPool.maxRecords), "both sides of the limit are tried")
+            pool.recycle(&one)
+            #expect((pool.take() != nil) == small, "\(bios) bios")
+        }
+
         var many = (0..<(IOPool.capacity + 10)).map {
             LiveIO(t: Self.timeline(id: UInt64($0), offset: 0), file: file, kiocb: 0, userRef: 0)
         }

@@ -105,10 +105,25 @@ struct IOPool {
     /// not keep its memory.
     static let capacity = 1024
 
+    /// The largest arrays a kept object may carry (capacity in elements): a large I/O's
+    /// hundreds of bios or a long retry history are freed, not kept, so the pool holds at most
+    /// `capacity` objects of at most about 5 KB each (the object 576 B, 32 entries 1.5 KB, the
+    /// other arrays 2.8 KB): 5 MB.
+    static let maxEntries = 32
+    static let maxRecords = 8
+
+    /// Whether `io`'s arrays are small enough to keep.
+    static func isSmall(_ io: LiveIO) -> Bool {
+        io.t.entries.capacity <= maxEntries && io.t.attempts.capacity <= maxRecords
+            && io.t.mappings.capacity <= maxRecords && io.t.bios.capacity <= maxRecords
+            && io.t.conversions.capacity <= maxRecords && io.needRanges.capacity <= maxRecords
+            && io.convertedRanges.capacity <= maxRecords
+    }
+
     /// Takes each I/O out of `ios` (emptying it) and keeps those nothing else refers to.
     mutating func recycle(_ ios: inout [LiveIO]) {
         while var io = ios.popLast() {
-            guard free.count < Self.capacity, isKnownUniquelyReferenced(&io) else { continue }
+            guard free.count < Self.capacity, isKnownUniquelyReferenced(&io), Self.isSmall(io) else { continue }
             io.t.entries.removeAll(keepingCapacity: true)
             io.t.attempts.removeAll(keepingCapacity: true)
             io.t.mappings.removeAll(keepingCapacity: true)
