@@ -186,7 +186,7 @@ import Testing
             var r = try TraceReader(path: path)
             var got: [Event] = []
             let (s, late) = try r.forEachEventPipelined(batchSize: batchSize, buffers: buffers,
-                                                        reorder: ReorderBuffer(windowNs: window, maxEvents: maxEvents)) {
+                                                        timeOrder: (window, maxEvents)) {
                 got.append($0)
             }
             #expect(Self.firstDifference(got, reference) == nil, "batches of \(batchSize)")

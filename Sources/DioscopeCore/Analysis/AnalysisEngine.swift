@@ -442,11 +442,7 @@ final class AnalysisEngine {
         let recycled = pool.take()
         if let recycled {
             // The emptied arrays of an emitted I/O: their storage is reused.
-            swap(&t.entries, &recycled.t.entries)
-            swap(&t.attempts, &recycled.t.attempts)
-            swap(&t.mappings, &recycled.t.mappings)
-            swap(&t.bios, &recycled.t.bios)
-            swap(&t.conversions, &recycled.t.conversions)
+            t.swapRecords(with: &recycled.t)
         } else {
             // One allocation for the usual dozen entries instead of regrowing 1→2→4→8→16.
             t.entries.reserveCapacity(12)

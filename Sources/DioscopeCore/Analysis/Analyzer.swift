@@ -16,8 +16,6 @@ public final class Analyzer {
     @exclusivity(unchecked) private var reorder: ReorderBuffer
     private let engine: AnalysisEngine
     @exclusivity(unchecked) private var finished = false
-    /// Events the source passed on late after reordering them itself (``analyze(_:options:)``).
-    @exclusivity(unchecked) private var sourceLateEvents: UInt64 = 0
 
     /// Called for every finding as soon as it is known (live use). Findings
     /// are made when the I/Os involved have settled; a size-extension race
@@ -86,6 +84,12 @@ public final class Analyzer {
     /// Ends the analysis. `summary` is what the source reported (drops,
     /// damage, truncation); without it the input is taken as complete.
     public func finish(summary: SourceSummary? = nil) -> AnalysisResult {
+        finish(summary: summary, sourceLateEvents: 0)
+    }
+
+    /// ``finish(summary:)`` for a source that reordered its events itself and passed
+    /// `sourceLateEvents` of them on late (``analyze(_:options:)``).
+    private func finish(summary: SourceSummary?, sourceLateEvents: UInt64) -> AnalysisResult {
         precondition(!finished, "finish called twice")
         finished = true
         let engine = self.engine
@@ -107,8 +111,7 @@ public final class Analyzer {
         let engine = a.engine
         let (summary, late) = try source.forEachEventInTimeOrder(windowNs: options.reorderWindowNs,
                                                                  maxEvents: options.reorderMaxEvents) { engine.handle($0) }
-        a.sourceLateEvents = late
-        return (a.finish(summary: summary), summary)
+        return (a.finish(summary: summary, sourceLateEvents: late), summary)
     }
 
     /// Analyzes events already in memory (tests, constructed traces).

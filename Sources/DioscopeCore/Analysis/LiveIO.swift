@@ -124,17 +124,34 @@ struct IOPool {
     mutating func recycle(_ ios: inout [LiveIO]) {
         while var io = ios.popLast() {
             guard free.count < Self.capacity, isKnownUniquelyReferenced(&io), Self.isSmall(io) else { continue }
-            io.t.entries.removeAll(keepingCapacity: true)
-            io.t.attempts.removeAll(keepingCapacity: true)
-            io.t.mappings.removeAll(keepingCapacity: true)
-            io.t.bios.removeAll(keepingCapacity: true)
-            io.t.conversions.removeAll(keepingCapacity: true)
+            io.t.removeAllRecords()
             free.append(io)
         }
     }
 
     /// An object to reuse (its timeline's arrays empty), if one is kept.
     mutating func take() -> LiveIO? { free.popLast() }
+}
+
+extension IOTimeline {
+    /// Empties the record arrays (entries, attempts, mappings, bios, conversions), keeping their
+    /// storage for the next I/O (``IOPool``).
+    mutating func removeAllRecords() {
+        entries.removeAll(keepingCapacity: true)
+        attempts.removeAll(keepingCapacity: true)
+        mappings.removeAll(keepingCapacity: true)
+        bios.removeAll(keepingCapacity: true)
+        conversions.removeAll(keepingCapacity: true)
+    }
+
+    /// Trades the record arrays, storage included, with `other`'s.
+    mutating func swapRecords(with other: inout IOTimeline) {
+        swap(&entries, &other.entries)
+        swap(&attempts, &other.attempts)
+        swap(&mappings, &other.mappings)
+        swap(&bios, &other.bios)
+        swap(&conversions, &other.conversions)
+    }
 }
 
 /// An open system call of a task. Plain data: the engine copies it out of its task on most

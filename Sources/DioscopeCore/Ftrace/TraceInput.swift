@@ -93,7 +93,7 @@ public struct TraceInput: EventSource {
         switch source {
         case .trace(var r) where pipelinedDecode:
             defer { source = .trace(r) }
-            return try r.forEachEventPipelined(reorder: ReorderBuffer(windowNs: windowNs, maxEvents: maxEvents), body)
+            return try r.forEachEventPipelined(timeOrder: (windowNs, maxEvents), body)
         case .trace(var r):
             defer { source = .trace(r) }
             return try r.forEachEventInTimeOrder(windowNs: windowNs, maxEvents: maxEvents, body)

@@ -30,21 +30,23 @@ extension TraceReader {
     /// the rest queued.
     public mutating func forEachEventPipelined(batchSize: Int = 4096, buffers: Int = 4,
                                                _ body: (Event) throws -> Void) throws -> SourceSummary {
-        try forEachEventPipelined(batchSize: batchSize, buffers: buffers, reorder: nil, body).summary
+        try forEachEventPipelined(batchSize: batchSize, buffers: buffers, timeOrder: nil, body).summary
     }
 
-    /// ``forEachEventPipelined(batchSize:buffers:_:)`` with the events put through `reorder`, when
-    /// given, on the decoding thread (``EventSource/forEachEventInTimeOrder(windowNs:maxEvents:_:)``):
-    /// the same events in the same order as reordering them on the calling thread, and the same
-    /// count of late ones (0 without `reorder`).
-    mutating func forEachEventPipelined(batchSize: Int = 4096, buffers: Int = 4, reorder: ReorderBuffer?,
+    /// ``forEachEventPipelined(batchSize:buffers:_:)`` with the events, when `timeOrder` is given,
+    /// restored to time order on the decoding thread by
+    /// ``EventSource/forEachEventInTimeOrder(windowNs:maxEvents:_:)`` itself: the same events in
+    /// the same order as on the calling thread, and the same count of late ones (0 without
+    /// `timeOrder`).
+    mutating func forEachEventPipelined(batchSize: Int = 4096, buffers: Int = 4,
+                                        timeOrder: (windowNs: UInt64, maxEvents: Int)?,
                                         _ body: (Event) throws -> Void) throws
         -> (summary: SourceSummary, lateEvents: UInt64)
     {
-        let pipe = EventPipe(reader: self, batchSize: batchSize, buffers: buffers, reorder: reorder)
+        let pipe = EventPipe(reader: self, batchSize: batchSize, buffers: buffers, timeOrder: timeOrder)
         guard let thread = pipe.start() else {
-            guard let reorder else { return (try forEachEvent(body), 0) }
-            return try forEachEventInTimeOrder(windowNs: reorder.windowNs, maxEvents: reorder.maxEvents, body)
+            guard let timeOrder else { return (try forEachEvent(body), 0) }
+            return try forEachEventInTimeOrder(windowNs: timeOrder.windowNs, maxEvents: timeOrder.maxEvents, body)
         }
         var batch: [Event] = []
         do {
@@ -58,7 +60,7 @@ extension TraceReader {
         }
         pthread_join(thread, nil)
         self = pipe.reader  // the scan updates the footer
-        return (try pipe.outcome(), pipe.reorder?.lateEvents ?? 0)
+        return (try pipe.outcome(), pipe.lateEvents)
     }
 }
 
@@ -91,12 +93,15 @@ final class EventPipe: @unchecked Sendable {
     /// Set by the consumer when its body threw: the producer stops.
     private var cancelled = false
     fileprivate var reader: TraceReader
-    /// Restores time order before events are batched (producer only, like `reader`).
-    fileprivate var reorder: ReorderBuffer?
+    /// The reordering window the producer restores time order in, if any.
+    private let timeOrder: (windowNs: UInt64, maxEvents: Int)?
+    /// Events the reordering passed on late (set by the producer, like `reader`).
+    fileprivate var lateEvents: UInt64 = 0
 
-    fileprivate init(reader: TraceReader, batchSize: Int, buffers: Int, reorder: ReorderBuffer?) {
+    fileprivate init(reader: TraceReader, batchSize: Int, buffers: Int,
+                     timeOrder: (windowNs: UInt64, maxEvents: Int)?) {
         self.reader = reader
-        self.reorder = reorder
+        self.timeOrder = timeOrder
         self.batchSize = Swift.max(1, batchSize)
         let n = Swift.max(2, buffers)
         free = (0..<n).map { _ in
@@ -127,30 +132,17 @@ final class EventPipe: @unchecked Sendable {
 
     private func produce() {
         var batch = takeFree()
-        // A local copy: the stored property's accesses from the closure were checked for
-        // exclusivity at run time on every event (a tenth of this thread's time).
-        var reorder = self.reorder
+        func add(_ e: Event) throws {
+            batch.append(e)
+            if batch.count == batchSize { try handOver(&batch) }
+        }
         let result = Result {
-            guard reorder != nil else {
-                return try reader.forEachEvent { e in
-                    batch.append(e)
-                    if batch.count == batchSize { try handOver(&batch) }
-                }
-            }
-            let summary = try reader.forEachEvent { e in
-                reorder!.push(e)
-                while let r = reorder!.popReady() {
-                    batch.append(r)
-                    if batch.count == batchSize { try handOver(&batch) }
-                }
-            }
-            try reorder!.drain { r in
-                batch.append(r)
-                if batch.count == batchSize { try handOver(&batch) }
-            }
+            guard let timeOrder else { return try reader.forEachEvent(add) }
+            let (summary, late) = try reader.forEachEventInTimeOrder(windowNs: timeOrder.windowNs,
+                                                                     maxEvents: timeOrder.maxEvents, add)
+            lateEvents = late
             return summary
         }
-        self.reorder = reorder
         condition.lock()
         if !batch.isEmpty { full.append(batch) }
         batch = []
