@@ -37,11 +37,15 @@ import Testing
         for i in 199_992..<200_000 { #expect(small[UInt64(i)] == i) }
     }
 
-    @Test func modifyInPlaceAndDefault() {
+    @Test func modifyInPlaceAndUpdate() {
         var t = OpenTable<InodeKey, [Int]>()
         let k = InodeKey(dev: DeviceNumber(raw: 3), ino: 99)
-        t[k, default: []].append(1)
-        t[k, default: []].append(2)
+        t.update(k, orInsert: { [] }) { $0.append(1) }
+        let n = t.update(k, orInsert: { Issue.record("present key inserted again"); return [] }) { v -> Int in
+            v.append(2)
+            return v.count
+        }
+        #expect(n == 2)
         t[k]?.append(3)
         t[InodeKey(dev: DeviceNumber(raw: 4), ino: 99)]?.append(9)  // absent: nothing inserted
         #expect(t[k] == [1, 2, 3] && t.count == 1)
@@ -62,7 +66,7 @@ import Testing
             case 2:
                 #expect(t.removeValue(forKey: key) == d.removeValue(forKey: key))
             default:
-                t[key, default: 0] += 1; d[key, default: 0] += 1
+                t.update(key, orInsert: { 0 }) { $0 += 1 }; d[key, default: 0] += 1
             }
             #expect(t[key] == d[key])
         }

@@ -434,32 +434,30 @@ final class AnalysisEngine {
         }()
         let submitted = call.map { $0.sysno.isDataTransfer || $0.sysno == .ioSubmit || $0.sysno == .ioUringEnter }
             == true ? call!.enterTs : e.timestamp
-        var t = IOTimeline(id: nextID, op: isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid,
-                           comm: commString(tid: e.tid, tgid: e.tgid), dev: e.dev, ino: e.ino, offset: p.pos,
-                           length: p.count, requested: requested, syscall: call?.sysno.description,
-                           isizeAtBegin: p.isize, blockSize: blockSize(s, hint: p.blkbits), submittedAt: submitted)
-        nextID += 1
-        let recycled = pool.take()
-        if let recycled {
-            // The emptied arrays of an emitted I/O: their storage is reused.
-            t.swapRecords(with: &recycled.t)
-        } else {
-            // One allocation for the usual dozen entries instead of regrowing 1→2→4→8→16.
-            t.entries.reserveCapacity(12)
-        }
-        t.attempts.append(attempt)
-        if let call, submitted == call.enterTs, call.enterTs != e.timestamp || call.sysno.isDataTransfer {
-            t.entries.append(TimelineEntry(timestamp: call.enterTs, step: .syscallEnter, tid: e.tid,
-                                           value: requested.map { Int64($0) }, noteID: TimelineNote.syscall(call.sysno)))
-        }
-        // `consume`: the timeline moves into the object (a copy retained each of its arrays and
-        // strings, and destroying the local released them again: 3 % of `analyze`).
+        let comm = commString(tid: e.tid, tgid: e.tgid), blockSize = blockSize(s, hint: p.blkbits)
         let io: LiveIO
-        if let recycled {
-            recycled.reuse(t: consume t, file: s, kiocb: p.kiocb, userRef: p.userRef)
+        if let recycled = pool.take() {
+            // The emptied arrays of an emitted I/O: their storage is reused.
+            recycled.t.restart(id: nextID, op: isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid, comm: comm,
+                               dev: e.dev, ino: e.ino, offset: p.pos, length: p.count, requested: requested,
+                               syscall: call?.sysno.description, isizeAtBegin: p.isize, blockSize: blockSize,
+                               submittedAt: submitted)
+            recycled.reuse(file: s, kiocb: p.kiocb, userRef: p.userRef)
             io = recycled
         } else {
-            io = LiveIO(t: consume t, file: s, kiocb: p.kiocb, userRef: p.userRef)
+            let t = IOTimeline(id: nextID, op: isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid, comm: comm,
+                               dev: e.dev, ino: e.ino, offset: p.pos, length: p.count, requested: requested,
+                               syscall: call?.sysno.description, isizeAtBegin: p.isize, blockSize: blockSize,
+                               submittedAt: submitted)
+            io = LiveIO(t: t, file: s, kiocb: p.kiocb, userRef: p.userRef)
+            // One allocation for the usual dozen entries instead of regrowing 1→2→4→8→16.
+            io.t.entries.reserveCapacity(12)
+        }
+        nextID += 1
+        io.t.attempts.append(attempt)
+        if let call, submitted == call.enterTs, call.enterTs != e.timestamp || call.sysno.isDataTransfer {
+            io.add(TimelineEntry(timestamp: call.enterTs, step: .syscallEnter, tid: e.tid,
+                                 value: requested.map { Int64($0) }, noteID: TimelineNote.syscall(call.sysno)))
         }
         io.noSyscall = call == nil
         io.add(entry(e, .begin, offset: p.pos, length: p.count, value: p.isize,
@@ -562,7 +560,9 @@ final class AnalysisEngine {
         }
         guard let io else { count("block_bio_queue"); return }
         let bi = applyBio(io, p, dev: e.dev, at: e.timestamp, tid: e.tid, cpu: e.cpu, exact: exact)
-        pendingBios[e.dev, default: []].append(PendingBio(io: io, index: bi, sector: p.sector, nrSector: p.nrSector))
+        pendingBios.update(e.dev, orInsert: { [] }) {
+            $0.append(PendingBio(io: io, index: bi, sector: p.sector, nrSector: p.nrSector))
+        }
     }
 
     /// A bio of `io` entered the block layer (its block_bio_queue event or its assembled steps):
@@ -764,8 +764,9 @@ final class AnalysisEngine {
                 bioCompleted(io, bi, at: dt, tid: 0, cpu: 0, error: Int32(p.requestError))
             } else if p.partial {
                 // Its request events follow as their own events.
-                pendingBios[p.bdev, default: []].append(PendingBio(io: io, index: bi, issueSeq: seq,
-                                                                   sector: bio.sector, nrSector: bio.nrSector))
+                pendingBios.update(p.bdev, orInsert: { [] }) {
+                    $0.append(PendingBio(io: io, index: bi, issueSeq: seq, sector: bio.sector, nrSector: bio.nrSector))
+                }
             } else {
                 count("dio_steps bio without request completion")
             }
@@ -838,10 +839,10 @@ final class AnalysisEngine {
         case .libaio, .asyncOther:
             io.t.postedAt = e.timestamp
             io.add(entry(e, .posted, value: p.ret, note: io.t.api == .libaio ? TimelineNote.aioRing : 0))
-            if io.t.api == .libaio { aioPosted[io.t.tgid, default: []].append(io) }
+            if io.t.api == .libaio { aioPosted.update(io.t.tgid, orInsert: { [] }) { $0.append(io) } }
         case .ioUring:
             if io.kiocb != 0 { uringByReq[io.kiocb] = io }
-            uringWaiting[io.t.tgid, default: []].append(io)
+            uringWaiting.update(io.t.tgid, orInsert: { [] }) { $0.append(io) }
         case .sync:
             break
         }
@@ -1265,8 +1266,8 @@ final class AnalysisEngine {
         if let r = t.result, r < 0 { counts.errors += 1 }
         if t.status == .complete {
             overall.add(t.phases)
-            byProcess[t.tgid, default: PhaseAccumulator(group: "pid \(t.tgid)")].add(t.phases)
-            byInode[key, default: PhaseAccumulator(group: "ino \(key.dev)/\(key.ino)")].add(t.phases)
+            byProcess.update(t.tgid, orInsert: { PhaseAccumulator(group: "pid \(t.tgid)") }) { $0.add(t.phases) }
+            byInode.update(key, orInsert: { PhaseAccumulator(group: "ino \(key.dev)/\(key.ino)") }) { $0.add(t.phases) }
         }
         emittedSpans.append((t.id, t.submittedAt, t.endedAt, t.status))
         if emittedSpans.count >= nextSpanFold {
