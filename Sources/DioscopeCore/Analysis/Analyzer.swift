@@ -12,8 +12,7 @@
 /// ```
 public final class Analyzer {
     public let options: AnalysisOptions
-    /// Unchecked exclusivity: mutated once per event, never re-entrantly (see AnalysisEngine).
-    @exclusivity(unchecked) private var reorder: ReorderBuffer
+    private let reorder: ReorderBuffer
     private let engine: AnalysisEngine
     @exclusivity(unchecked) private var finished = false
 

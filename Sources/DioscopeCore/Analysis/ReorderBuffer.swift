@@ -1,50 +1,77 @@
 /// Restores timestamp order within a bounded window.
 ///
 /// Per-CPU buffers deliver events slightly out of order, but nearly all
-/// arrive in order. Events are kept in one array sorted by timestamp
-/// (from `head` on): an in-order event is appended (O(1), the common case),
-/// a late one is inserted after every event with a timestamp not above its
-/// own (binary search; ties keep arrival order, which the FIFO joins rely
-/// on). Events are released from the front once the newest timestamp seen
-/// is more than `windowNs` ahead, or when more than `maxEvents` are held.
-/// The array's storage is reused (compacted now and then): no allocation per
-/// event once it has grown.
-struct ReorderBuffer {
-    private var buf: [Event] = []
-    private var head = 0
-    private var newest: UInt64 = 0
+/// arrive in order. Events are kept sorted by timestamp in a ring: an
+/// in-order event is stored at the back (O(1), the common case), a late one
+/// is inserted after every event with a timestamp not above its own (binary
+/// search, then the events after it move back by one; ties keep arrival
+/// order, which the FIFO joins rely on). Events are released from the front
+/// once the newest timestamp seen is more than `windowNs` ahead, or when
+/// more than `maxEvents` are held.
+///
+/// A class over raw storage rather than a struct over `[Event]`: every
+/// event passes through here, and the array's uniqueness check per append,
+/// its bounds checks and the periodic compaction that moved the held events
+/// to the front were a tenth of the live consumer's CPU. The ring grows by
+/// doubling and never moves events otherwise. `Event` is plain data (no
+/// references), so slots are copied bitwise and need no deinitialization.
+final class ReorderBuffer {
+    /// The ring: `count` events from physical slot `start`, wrapping at `capacity` (a power of 2).
+    @exclusivity(unchecked) private var slots: UnsafeMutablePointer<Event>
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private var start = 0
+    @exclusivity(unchecked) private var count = 0
+    @exclusivity(unchecked) private var newest: UInt64 = 0
     let windowNs: UInt64
     let maxEvents: Int
     /// Events that arrived after a later event had already been released.
-    private(set) var lateEvents: UInt64 = 0
-    private var lastReleased: UInt64 = 0
+    @exclusivity(unchecked) private(set) var lateEvents: UInt64 = 0
+    @exclusivity(unchecked) private var lastReleased: UInt64 = 0
 
-    init(windowNs: UInt64, maxEvents: Int) {
+    init(windowNs: UInt64, maxEvents: Int, initialCapacity: Int = 1024) {
+        precondition(_isPOD(Event.self), "ReorderBuffer copies events bitwise")
         self.windowNs = windowNs
         self.maxEvents = max(1, maxEvents)
+        var c = 1
+        while c < max(2, initialCapacity) { c <<= 1 }
+        capacity = c
+        slots = .allocate(capacity: c)
     }
 
-    var isEmpty: Bool { head == buf.count }
-    /// Events held, and the storage's length (diagnostics).
-    var held: Int { buf.count - head }
-    var storage: Int { buf.count }
+    deinit { slots.deallocate() }
+
+    var isEmpty: Bool { count == 0 }
+    /// Events held, and the storage's length in events (diagnostics).
+    var held: Int { count }
+    var storage: Int { capacity }
+
+    /// The event at logical position `i` (0: the oldest).
+    @inline(__always)
+    private func slot(_ i: Int) -> UnsafeMutablePointer<Event> { slots + ((start + i) & (capacity - 1)) }
 
     /// Adds `e`; then take what became ready with ``popReady()`` until it returns nil.
     /// (Two calls rather than a release closure: the closure's context was retained and released
     /// per event.)
-    mutating func push(_ e: Event) {
+    func push(_ e: Event) {
+        if count == capacity { grow() }
         let ts = e.timestamp
-        if head == buf.count || buf[buf.count - 1].timestamp <= ts {
-            buf.append(e)
+        if count == 0 || slot(count - 1).pointee.timestamp <= ts {
+            slot(count).initialize(to: e)
         } else {
-            // upper bound of ts in buf[head...]
-            var lo = head, hi = buf.count
+            // upper bound of ts among the held events
+            var lo = 0, hi = count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if buf[mid].timestamp <= ts { lo = mid + 1 } else { hi = mid }
+                if slot(mid).pointee.timestamp <= ts { lo = mid + 1 } else { hi = mid }
             }
-            buf.insert(e, at: lo)
+            var i = count
+            while i > lo {
+                slot(i).initialize(to: slot(i - 1).pointee)
+                i -= 1
+            }
+            slot(lo).initialize(to: e)
         }
+        count += 1
         // A LOST record is stamped by the consumer when it reads the drop counters, which can be
         // seconds ahead of the records still in the ring: it waits for them instead of pushing
         // them out unsorted.
@@ -53,43 +80,45 @@ struct ReorderBuffer {
 
     /// The next event to release after a ``push(_:)``: the oldest, once the newest timestamp seen
     /// is more than the window ahead of it or more than `maxEvents` are held; nil when none is due.
-    mutating func popReady() -> Event? {
-        if head < buf.count, buf.count - head > maxEvents || buf[head].timestamp &+ windowNs < newest {
-            return take()
-        }
-        if head >= 4096 && head * 2 >= buf.count {
-            buf.removeFirst(head)
-            head = 0
-        }
-        return nil
+    @inline(__always)
+    func popReady() -> Event? {
+        guard count > 0, count > maxEvents || slot(0).pointee.timestamp &+ windowNs < newest else { return nil }
+        return take()
     }
 
-    mutating func push(_ e: Event, _ release: (Event) -> Void) {
+    func push(_ e: Event, _ release: (Event) -> Void) {
         push(e)
         while let r = popReady() { release(r) }
     }
 
     /// Releases every held event older than `limit` (live: time passes even
     /// when no event arrives).
-    mutating func release(before limit: UInt64, _ release: (Event) -> Void) {
-        while head < buf.count, buf[head].timestamp < limit { emit(release) }
+    func release(before limit: UInt64, _ release: (Event) -> Void) {
+        while count > 0, slot(0).pointee.timestamp < limit { release(take()) }
     }
 
     /// Releases every held event (if `release` throws, the events after it stay held).
-    mutating func drain(_ release: (Event) throws -> Void) rethrows {
-        while head < buf.count { try release(take()) }
-        buf.removeAll(keepingCapacity: true)
-        head = 0
+    func drain(_ release: (Event) throws -> Void) rethrows {
+        while count > 0 { try release(take()) }
+        start = 0
     }
 
     @inline(__always)
-    private mutating func emit(_ release: (Event) -> Void) { release(take()) }
-
-    @inline(__always)
-    private mutating func take() -> Event {
-        let e = buf[head]
-        head += 1
+    private func take() -> Event {
+        let e = slot(0).pointee
+        start = (start + 1) & (capacity - 1)
+        count -= 1
         if e.timestamp < lastReleased { lateEvents += 1 } else { lastReleased = e.timestamp }
         return e
+    }
+
+    /// Doubles the ring, the held events moved to the front in order.
+    private func grow() {
+        let bigger = UnsafeMutablePointer<Event>.allocate(capacity: capacity * 2)
+        for i in 0..<count { (bigger + i).initialize(to: slot(i).pointee) }
+        slots.deallocate()
+        slots = bigger
+        capacity *= 2
+        start = 0
     }
 }

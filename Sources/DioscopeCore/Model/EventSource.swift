@@ -26,7 +26,7 @@ extension EventSource {
     public mutating func forEachEventInTimeOrder(windowNs: UInt64, maxEvents: Int, _ body: (Event) throws -> Void)
         throws -> (summary: SourceSummary, lateEvents: UInt64)
     {
-        var reorder = ReorderBuffer(windowNs: windowNs, maxEvents: maxEvents)
+        let reorder = ReorderBuffer(windowNs: windowNs, maxEvents: maxEvents)
         let summary = try forEachEvent { e in
             reorder.push(e)
             while let r = reorder.popReady() { try body(r) }
