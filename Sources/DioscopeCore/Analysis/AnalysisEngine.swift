@@ -707,9 +707,10 @@ final class AnalysisEngine {
     /// Bio `bi` of `io` went to the device in a request (its block_rq_issue, or assembled steps).
     private func bioIssued(_ io: LiveIO, _ bi: Int, at ts: UInt64, tid: UInt32, cpu: UInt16, note: UInt32 = 0) {
         io.t.bios[bi].issuedAt = ts
-        let b = io.t.bios[bi]
-        io.add(TimelineEntry(timestamp: ts, step: .rqIssued, tid: tid, cpu: cpu, offset: b.fileOffset,
-                             length: UInt64(b.nrSector) * 512, value: Int64(b.sector), noteID: note))
+        // The three fields read one by one: a copy of the record retained its strings and arrays.
+        let (fileOffset, nrSector, sector) = (io.t.bios[bi].fileOffset, io.t.bios[bi].nrSector, io.t.bios[bi].sector)
+        io.add(TimelineEntry(timestamp: ts, step: .rqIssued, tid: tid, cpu: cpu, offset: fileOffset,
+                             length: UInt64(nrSector) * 512, value: Int64(sector), noteID: note))
     }
 
     /// Bio `bi` of `io` is done on the device (its request's block_rq_complete, or assembled
@@ -719,9 +720,9 @@ final class AnalysisEngine {
         io.t.bios[bi].completedAt = ts
         if error != 0 { io.t.bios[bi].error = error }
         io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, ts)
-        let b = io.t.bios[bi]
-        io.add(TimelineEntry(timestamp: ts, step: .rqCompleted, tid: tid, cpu: cpu, offset: b.fileOffset,
-                             length: UInt64(b.nrSector) * 512, value: Int64(b.sector),
+        let (fileOffset, nrSector, sector) = (io.t.bios[bi].fileOffset, io.t.bios[bi].nrSector, io.t.bios[bi].sector)
+        io.add(TimelineEntry(timestamp: ts, step: .rqCompleted, tid: tid, cpu: cpu, offset: fileOffset,
+                             length: UInt64(nrSector) * 512, value: Int64(sector),
                              noteID: error != 0 ? TimelineNote.id("error \(error)") : note))
     }
 
@@ -1191,7 +1192,9 @@ final class AnalysisEngine {
 
     /// Runs the detectors over a quiescent file's history, then emits and drops it.
     func flush(_ s: InodeState) {
-        var ios = s.history.sorted { $0.t.id < $1.t.id }
+        // Sorted in place: `sorted` copied the list, retaining and releasing every I/O in it.
+        s.history.sort { $0.t.id < $1.t.id }
+        var ios = s.history
         runDetectors(s, ios: ios, ops: s.ops)
         for io in ios { emitSettled(io, s) }
         s.history.removeAll()
@@ -1212,7 +1215,8 @@ final class AnalysisEngine {
         for io in s.inflight { horizon = min(horizon, io.t.submittedAt, io.beganAt) }
         for op in s.openOps { horizon = min(horizon, op.op.startedAt) }
         for op in unresolvedOps { horizon = min(horizon, op.op.startedAt) }
-        var ios = s.history.sorted { $0.t.id < $1.t.id }
+        s.history.sort { $0.t.id < $1.t.id }
+        var ios = s.history
         runDetectors(s, ios: ios, ops: s.ops)
         var kept: [LiveIO] = []
         var emitted: [LiveIO] = []

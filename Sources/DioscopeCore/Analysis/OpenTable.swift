@@ -157,11 +157,9 @@ struct OpenTable<Key: OpenTableKey, Value> {
             keys[at] = key
             values[at] = make()
         }
-        // Moved out and back: yielding `&values[at]!` made an outlined copy of the optional,
-        // leaving the value's buffers shared (and copied on the next append).
-        var value = values[at].take()!
-        defer { values[at] = value }
-        return try body(&value)
+        // Changed in place. (Moving the value out and back, as the coroutine subscript had to,
+        // copied it here: a retain and release of each of its references.)
+        return try body(&values[at]!)
     }
 
     @discardableResult
