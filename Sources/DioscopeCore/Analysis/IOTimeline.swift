@@ -488,14 +488,18 @@ extension Array where Element == TimelineEntry {
     /// sort: a timeline has about a dozen entries, nearly all already in order).
     mutating func sortByTimestampStable() {
         guard count > 1 else { return }
-        for i in 1..<count {
-            let x = self[i]
-            var j = i
-            while j > 0 && self[j - 1].timestamp > x.timestamp {
-                self[j] = self[j - 1]
-                j -= 1
+        // Through one buffer pointer: each array subscript assignment checked uniqueness and bounds
+        // (2 % of the live consumer, which sorts every assembled I/O's entries).
+        withUnsafeMutableBufferPointer { b in
+            for i in 1..<b.count {
+                let x = b[i]
+                var j = i
+                while j > 0 && b[j - 1].timestamp > x.timestamp {
+                    b[j] = b[j - 1]
+                    j -= 1
+                }
+                if j != i { b[j] = x }
             }
-            if j != i { self[j] = x }
         }
     }
 }
