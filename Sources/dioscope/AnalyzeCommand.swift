@@ -107,10 +107,8 @@ struct AnalyzeCommand: ParsableCommand {
                                            damagedProblems: summary.damaged ? summary.problems.count : nil)
             out.write(Data(text.utf8))
         case .json:
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            out.write(try enc.encode(shown))
-            out.write(Data("\n".utf8))
+            // written in pieces: a large recording's document does not fit in memory whole
+            try JSONExporter.writeResult(shown) { out.write($0) }
         case .ndjson:
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]

@@ -51,8 +51,14 @@ struct ExportCommand: ParsableCommand {
 
         do {
             if let out = jsonOut {
-                let data = try JSONExporter.encode(result, source: summary, pretty: !compact)
-                try emit(data, to: out)
+                // written in pieces: a large recording's document does not fit in memory whole
+                if out == "-" {
+                    try JSONExporter.write(result, source: summary, pretty: !compact) {
+                        FileHandle.standardOutput.write($0)
+                    }
+                } else {
+                    try JSONExporter.write(result, source: summary, to: out, pretty: !compact)
+                }
             }
             if let out = perfettoOut {
                 try emit(PerfettoExporter.encode(result), to: out)

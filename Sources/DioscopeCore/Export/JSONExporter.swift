@@ -4,19 +4,24 @@ import Foundation
 /// (schema: `schema/dioscope-analysis.schema.json`). Keys are sorted so the
 /// output of one analysis is byte-for-byte stable.
 public enum JSONExporter {
-    /// The encoded document.
+    /// The encoded document (built through ``write(_:source:pretty:to:)``, so it is the same bytes).
     public static func encode(_ result: AnalysisResult, source: SourceSummary, pretty: Bool = true) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                                          : [.sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(AnalysisExport(analysis: result, source: source))
-        data.append(0x0A)
+        var data = Data()
+        try write(result, source: source, pretty: pretty) { data.append($0) }
         return data
     }
 
-    /// Writes the document to `path` (atomically: a reader never sees half a file; mode 0600).
+    /// Writes the document to `path` (atomically: a reader never sees half a file; mode 0600), in
+    /// pieces: a large analysis is never held encoded in memory.
     public static func write(_ result: AnalysisResult, source: SourceSummary, to path: String,
                              pretty: Bool = true) throws {
-        try PrivateFile.write(encode(result, source: source, pretty: pretty), to: path)
+        try PrivateFile.write(to: path) { sink in try write(result, source: source, pretty: pretty, to: sink) }
+    }
+
+    static func encoder(pretty: Bool) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+                                          : [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 }

@@ -10,6 +10,12 @@ import Foundation
 /// file in the same directory, fsynced, renamed over `path`).
 public enum PrivateFile {
     public static func write(_ data: Data, to path: String) throws {
+        try write(to: path) { sink in try sink(data) }
+    }
+
+    /// Writes what `produce` hands its sink, piece by piece, as the file `path`; if `produce`
+    /// throws, the temporary file is removed and `path` is left as it was.
+    public static func write(to path: String, _ produce: ((Data) throws -> Void) throws -> Void) throws {
         let dir = (path as NSString).deletingLastPathComponent
         var template = Array(((dir.isEmpty ? "." : dir) + "/.dioscope-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }  // 0600
@@ -20,15 +26,17 @@ public enum PrivateFile {
             if !ok { unlink(tmp) }
         }
         do {
-            try data.withUnsafeBytes { raw in
-                var off = 0
-                while off < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 {
-                        throw TraceFileError.io(path: path, operation: "write", reason: TraceFileError.errnoText())
+            try produce { data in
+                try data.withUnsafeBytes { raw in
+                    var off = 0
+                    while off < raw.count {
+                        let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                        if n < 0 && errno == EINTR { continue }
+                        if n <= 0 {
+                            throw TraceFileError.io(path: path, operation: "write", reason: TraceFileError.errnoText())
+                        }
+                        off += n
                     }
-                    off += n
                 }
             }
             if fsync(fd) != 0 {

@@ -1,0 +1,132 @@
+import Foundation
+
+/// Writes a JSON document holding an analysis's timelines in pieces, byte for byte what
+/// `JSONEncoder` gives for the whole document, without building it whole.
+///
+/// `JSONEncoder` builds the entire encoded tree before writing a byte: for a large recording (the
+/// 12 M-event fio recording has 1.2 M timelines, about 6 GB of pretty JSON) that tree took more
+/// than this 24 GiB machine's memory and the process was killed. Here the document is encoded
+/// with its timeline array emptied, and the array is written element by element into the place
+/// the empty array took, each element encoded alone and indented to its depth.
+/// `TimelineStreamingJSONTests` checks the bytes against `JSONEncoder`'s whole-document output.
+enum TimelineStreamingJSON {
+    /// Writes `encoder.encode(document)` to `sink` in pieces, where `document` with its timelines
+    /// replaced by `[]` is `emptied`, and `timelines` are those timelines in order.
+    static func write<D: Encodable>(_ emptied: D, timelines: [IOTimeline], encoder: JSONEncoder,
+                                    to sink: (Data) throws -> Void) throws {
+        let head = try encoder.encode(emptied)
+        guard !timelines.isEmpty else { return try sink(head) }
+        let pretty = encoder.outputFormatting.contains(.prettyPrinted)
+        guard let hole = emptyTimelineArray(in: head, pretty: pretty) else {
+            // Not found where expected (cannot happen with the encoders this was tested on):
+            // correct output the memory-hungry way rather than wrong output.
+            let whole = try encoder.encode(Whole(emptied: emptied, timelines: timelines))
+            return try sink(whole)
+        }
+        try sink(head[head.startIndex..<hole.arrayStart])
+        var out = Data()
+        out.reserveCapacity(Self.flushBytes + 65_536)
+        out.append(pretty ? Data("[\n".utf8) : Data("[".utf8))
+        let inner = Data(repeating: 0x20, count: hole.indent + 2)
+        for (i, t) in timelines.enumerated() {
+            if i > 0 { out.append(pretty ? Data(",\n".utf8) : Data(",".utf8)) }
+            let element = try encoder.encode(t)
+            if pretty {
+                // every line of the element one level deeper than the key, but the empty line
+                // inside an empty array (`[\n\n  ]`), which the encoder leaves empty
+                out.append(inner)
+                var lineStart = element.startIndex
+                while let nl = element[lineStart...].firstIndex(of: 0x0A) {
+                    out.append(element[lineStart...nl])
+                    lineStart = nl + 1
+                    if lineStart < element.endIndex, element[lineStart] != 0x0A { out.append(inner) }
+                }
+                out.append(element[lineStart...])
+            } else {
+                out.append(element)
+            }
+            if out.count >= Self.flushBytes {
+                try sink(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        if pretty {
+            out.append(0x0A)
+            out.append(Data(repeating: 0x20, count: hole.indent))
+        }
+        out.append(0x5D)  // ]
+        try sink(out)
+        try sink(head[hole.arrayEnd...])
+    }
+
+    /// Output handed to the sink in pieces of about this size.
+    static let flushBytes = 1 << 20
+
+    /// Where the empty value of the `"timelines"` key lies in `head`: from its `[` to just after
+    /// its `]`, and the indentation of the key's line. Only an unescaped key followed by an empty
+    /// array matches (a string value cannot hold an unescaped quote); nil unless exactly one does.
+    static func emptyTimelineArray(in head: Data, pretty: Bool) -> (arrayStart: Int, arrayEnd: Int, indent: Int)? {
+        let key = Array((pretty ? "\"timelines\" : " : "\"timelines\":").utf8)
+        let bytes = [UInt8](head)
+        var found: (Int, Int, Int)?
+        var i = 0
+        while i + key.count < bytes.count {
+            guard bytes[i] == 0x22, Array(bytes[i..<i + key.count]) == key else { i += 1; continue }
+            var j = i + key.count
+            guard bytes[j] == 0x5B else { i += 1; continue }  // [
+            let start = j
+            j += 1
+            while j < bytes.count, bytes[j] == 0x0A || bytes[j] == 0x20 { j += 1 }
+            guard j < bytes.count, bytes[j] == 0x5D else { i += 1; continue }  // ]
+            if found != nil { return nil }
+            var lineStart = i
+            while lineStart > 0, bytes[lineStart - 1] != 0x0A { lineStart -= 1 }
+            found = (start, j + 1, i - lineStart)
+            i = j + 1
+        }
+        return found.map { (head.startIndex + $0.0, head.startIndex + $0.1, $0.2) }
+    }
+
+    /// The fallback: `emptied` encoded with the timelines put back (a document type is either
+    /// ``AnalysisResult`` or ``AnalysisExport``).
+    private struct Whole<D: Encodable>: Encodable {
+        var emptied: D
+        var timelines: [IOTimeline]
+        func encode(to encoder: any Encoder) throws {
+            switch emptied {
+            case var r as AnalysisResult:
+                r.timelines = timelines
+                try r.encode(to: encoder)
+            case var x as AnalysisExport:
+                x.analysis.timelines = timelines
+                try x.encode(to: encoder)
+            default:
+                try emptied.encode(to: encoder)
+            }
+        }
+    }
+}
+
+extension JSONExporter {
+    /// Writes the document of ``encode(_:source:pretty:)`` to `sink` in pieces of about 1 MiB,
+    /// never holding it whole (see ``TimelineStreamingJSON``).
+    public static func write(_ result: AnalysisResult, source: SourceSummary, pretty: Bool = true,
+                             to sink: (Data) throws -> Void) throws {
+        var document = AnalysisExport(analysis: result, source: source)
+        let timelines = document.analysis.timelines
+        document.analysis.timelines = []
+        try TimelineStreamingJSON.write(document, timelines: timelines, encoder: encoder(pretty: pretty), to: sink)
+        try sink(Data([0x0A]))
+    }
+
+    /// `dioscope analyze --format json`: the ``AnalysisResult`` itself (sorted keys, indented),
+    /// written in pieces like ``write(_:source:pretty:to:)``.
+    public static func writeResult(_ result: AnalysisResult, to sink: (Data) throws -> Void) throws {
+        var emptied = result
+        emptied.timelines = []
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try TimelineStreamingJSON.write(emptied, timelines: result.timelines, encoder: encoder, to: sink)
+        try sink(Data([0x0A]))
+    }
+}
