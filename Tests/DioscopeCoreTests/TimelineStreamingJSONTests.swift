@@ -70,6 +70,20 @@ import Testing
         #expect(TimelineStreamingJSON.emptyTimelineArray(in: twice, pretty: false) == nil)
     }
 
+    /// When the empty array cannot be told apart, the document is written whole instead.
+    @Test func ambiguousDocumentWrittenWhole() throws {
+        struct Inner: Encodable { var timelines: [Int] = [] }
+        struct Doc: Encodable { var timelines: [Int] = []; var x = Inner() }
+        let (analyzed, _) = try ExportFixtures.analyze(ftrace: "xfs-aio-hole.trace")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let whole = Data("the whole document".utf8)
+        let (got, n) = try Self.pieces {
+            try TimelineStreamingJSON.write(Doc(), timelines: analyzed.timelines, encoder: encoder, whole: { whole }, to: $0)
+        }
+        #expect(got == whole && n == 1)
+    }
+
     /// A file written in pieces is whole and private; a producer that fails leaves nothing behind.
     @Test func privateFileWrittenInPieces() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dsc-pieces-\(getpid())").path

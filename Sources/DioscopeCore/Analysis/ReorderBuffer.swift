@@ -86,11 +86,6 @@ final class ReorderBuffer {
         return take()
     }
 
-    func push(_ e: Event, _ release: (Event) -> Void) {
-        push(e)
-        while let r = popReady() { release(r) }
-    }
-
     /// Releases every held event older than `limit` (live: time passes even
     /// when no event arrives).
     func release(before limit: UInt64, _ release: (Event) -> Void) {

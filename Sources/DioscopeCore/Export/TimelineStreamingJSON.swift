@@ -11,17 +11,17 @@ import Foundation
 /// `TimelineStreamingJSONTests` checks the bytes against `JSONEncoder`'s whole-document output.
 enum TimelineStreamingJSON {
     /// Writes `encoder.encode(document)` to `sink` in pieces, where `document` with its timelines
-    /// replaced by `[]` is `emptied`, and `timelines` are those timelines in order.
+    /// replaced by `[]` is `emptied`, and `timelines` are those timelines in order. `whole`
+    /// encodes the document in one piece, for the case the empty array is not found.
     static func write<D: Encodable>(_ emptied: D, timelines: [IOTimeline], encoder: JSONEncoder,
-                                    to sink: (Data) throws -> Void) throws {
+                                    whole: () throws -> Data, to sink: (Data) throws -> Void) throws {
         let head = try encoder.encode(emptied)
         guard !timelines.isEmpty else { return try sink(head) }
         let pretty = encoder.outputFormatting.contains(.prettyPrinted)
         guard let hole = emptyTimelineArray(in: head, pretty: pretty) else {
             // Not found where expected (cannot happen with the encoders this was tested on):
             // correct output the memory-hungry way rather than wrong output.
-            let whole = try encoder.encode(Whole(emptied: emptied, timelines: timelines))
-            return try sink(whole)
+            return try sink(whole())
         }
         try sink(head[head.startIndex..<hole.arrayStart])
         var out = Data()
@@ -71,7 +71,7 @@ enum TimelineStreamingJSON {
         var found: (Int, Int, Int)?
         var i = 0
         while i + key.count < bytes.count {
-            guard bytes[i] == 0x22, Array(bytes[i..<i + key.count]) == key else { i += 1; continue }
+            guard bytes[i] == 0x22, bytes[i..<i + key.count].elementsEqual(key) else { i += 1; continue }
             var j = i + key.count
             guard bytes[j] == 0x5B else { i += 1; continue }  // [
             let start = j
@@ -86,25 +86,6 @@ enum TimelineStreamingJSON {
         }
         return found.map { (head.startIndex + $0.0, head.startIndex + $0.1, $0.2) }
     }
-
-    /// The fallback: `emptied` encoded with the timelines put back (a document type is either
-    /// ``AnalysisResult`` or ``AnalysisExport``).
-    private struct Whole<D: Encodable>: Encodable {
-        var emptied: D
-        var timelines: [IOTimeline]
-        func encode(to encoder: any Encoder) throws {
-            switch emptied {
-            case var r as AnalysisResult:
-                r.timelines = timelines
-                try r.encode(to: encoder)
-            case var x as AnalysisExport:
-                x.analysis.timelines = timelines
-                try x.encode(to: encoder)
-            default:
-                try emptied.encode(to: encoder)
-            }
-        }
-    }
 }
 
 extension JSONExporter {
@@ -112,10 +93,12 @@ extension JSONExporter {
     /// never holding it whole (see ``TimelineStreamingJSON``).
     public static func write(_ result: AnalysisResult, source: SourceSummary, pretty: Bool = true,
                              to sink: (Data) throws -> Void) throws {
-        var document = AnalysisExport(analysis: result, source: source)
-        let timelines = document.analysis.timelines
-        document.analysis.timelines = []
-        try TimelineStreamingJSON.write(document, timelines: timelines, encoder: encoder(pretty: pretty), to: sink)
+        let encoder = encoder(pretty: pretty)
+        var emptied = AnalysisExport(analysis: result, source: source)
+        emptied.analysis.timelines = []
+        try TimelineStreamingJSON.write(emptied, timelines: result.timelines, encoder: encoder,
+                                        whole: { try encoder.encode(AnalysisExport(analysis: result, source: source)) },
+                                        to: sink)
         try sink(Data([0x0A]))
     }
 
@@ -126,7 +109,8 @@ extension JSONExporter {
         emptied.timelines = []
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try TimelineStreamingJSON.write(emptied, timelines: result.timelines, encoder: encoder, to: sink)
+        try TimelineStreamingJSON.write(emptied, timelines: result.timelines, encoder: encoder,
+                                        whole: { try encoder.encode(result) }, to: sink)
         try sink(Data([0x0A]))
     }
 }
