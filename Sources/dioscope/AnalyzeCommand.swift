@@ -118,7 +118,7 @@ struct AnalyzeCommand: ParsableCommand {
                 d.append(Data("}\n".utf8))
                 out.write(d)
             }
-            for t in shown.timelines { try line("timeline", t) }
+            try JSONExporter.writeTimelineLines(shown.timelines) { out.write($0) }
             for f in shown.findings { try line("finding", f) }
             var s = shown
             s.timelines = []

@@ -7,7 +7,8 @@ import Foundation
 /// 12 M-event fio recording has 1.2 M timelines, about 6 GB of pretty JSON) that tree took more
 /// than this 24 GiB machine's memory and the process was killed. Here the document is encoded
 /// with its timeline array emptied, and the array is written element by element into the place
-/// the empty array took, each element encoded alone and indented to its depth.
+/// the empty array took, each element written at its depth by the hand-written timeline encoder
+/// (``IOTimeline/appendJSON(to:)``).
 /// `TimelineStreamingJSONTests` checks the bytes against `JSONEncoder`'s whole-document output.
 enum TimelineStreamingJSON {
     /// Writes `encoder.encode(document)` to `sink` in pieces, where `document` with its timelines
@@ -17,45 +18,31 @@ enum TimelineStreamingJSON {
                                     whole: () throws -> Data, to sink: (Data) throws -> Void) throws {
         let head = try encoder.encode(emptied)
         guard !timelines.isEmpty else { return try sink(head) }
-        let pretty = encoder.outputFormatting.contains(.prettyPrinted)
-        guard let hole = emptyTimelineArray(in: head, pretty: pretty) else {
-            // Not found where expected (cannot happen with the encoders this was tested on):
-            // correct output the memory-hungry way rather than wrong output.
+        let formatting = encoder.outputFormatting
+        let pretty = formatting.contains(.prettyPrinted)
+        guard formatting.contains(.sortedKeys), let hole = emptyTimelineArray(in: head, pretty: pretty) else {
+            // Not found where expected (cannot happen with the encoders this was tested on), or keys
+            // not sorted (the timeline encoder writes them sorted): correct output the
+            // memory-hungry way rather than wrong output.
             return try sink(whole())
         }
         try sink(head[head.startIndex..<hole.arrayStart])
-        var out = Data()
-        out.reserveCapacity(Self.flushBytes + 65_536)
-        out.append(pretty ? Data("[\n".utf8) : Data("[".utf8))
-        let inner = Data(repeating: 0x20, count: hole.indent + 2)
-        for (i, t) in timelines.enumerated() {
-            if i > 0 { out.append(pretty ? Data(",\n".utf8) : Data(",".utf8)) }
-            let element = try encoder.encode(t)
-            if pretty {
-                // every line of the element one level deeper than the key, but the empty line
-                // inside an empty array (`[\n\n  ]`), which the encoder leaves empty
-                out.append(inner)
-                var lineStart = element.startIndex
-                while let nl = element[lineStart...].firstIndex(of: 0x0A) {
-                    out.append(element[lineStart...nl])
-                    lineStart = nl + 1
-                    if lineStart < element.endIndex, element[lineStart] != 0x0A { out.append(inner) }
-                }
-                out.append(element[lineStart...])
-            } else {
-                out.append(element)
-            }
-            if out.count >= Self.flushBytes {
-                try sink(out)
-                out.removeAll(keepingCapacity: true)
+        // Each element written by the hand-written encoder (``IOTimeline/appendJSON(to:)``) at
+        // its depth: no `JSONEncoder` call and no re-indentation per timeline.
+        var out = JSONBytes(pretty: pretty, escapeSlashes: !formatting.contains(.withoutEscapingSlashes),
+                            indent: hole.indent)
+        out.bytes.reserveCapacity(Self.flushBytes + 65_536)
+        out.open(0x5B)  // [
+        for t in timelines {
+            out.member()
+            t.appendJSON(to: &out)
+            if out.bytes.count >= Self.flushBytes {
+                try sink(Data(out.bytes))
+                out.bytes.removeAll(keepingCapacity: true)
             }
         }
-        if pretty {
-            out.append(0x0A)
-            out.append(Data(repeating: 0x20, count: hole.indent))
-        }
-        out.append(0x5D)  // ]
-        try sink(out)
+        out.close(0x5D)  // ]
+        try sink(Data(out.bytes))
         try sink(head[hole.arrayEnd...])
     }
 
@@ -112,5 +99,24 @@ extension JSONExporter {
         try TimelineStreamingJSON.write(emptied, timelines: result.timelines, encoder: encoder,
                                         whole: { try encoder.encode(result) }, to: sink)
         try sink(Data([0x0A]))
+    }
+
+    /// `dioscope analyze --format ndjson`'s timeline lines, `{"timeline":{...}}` each, in sorted
+    /// keys with `/` escaped (as `JSONEncoder` with `.sortedKeys` writes them), handed to `sink`
+    /// in pieces of about 1 MiB.
+    public static func writeTimelineLines(_ timelines: [IOTimeline], to sink: (Data) throws -> Void) throws {
+        var out = JSONBytes(pretty: false, escapeSlashes: true)
+        out.bytes.reserveCapacity(TimelineStreamingJSON.flushBytes + 65_536)
+        let prefix = Array("{\"timeline\":".utf8)
+        for t in timelines {
+            out.bytes.append(contentsOf: prefix)
+            t.appendJSON(to: &out)
+            out.bytes.append(contentsOf: [0x7D, 0x0A])  // }\n
+            if out.bytes.count >= TimelineStreamingJSON.flushBytes {
+                try sink(Data(out.bytes))
+                out.bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        if !out.bytes.isEmpty { try sink(Data(out.bytes)) }
     }
 }
