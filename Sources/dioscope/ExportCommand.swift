@@ -61,7 +61,11 @@ struct ExportCommand: ParsableCommand {
                 }
             }
             if let out = perfettoOut {
-                try emit(PerfettoExporter.encode(result), to: out)
+                if out == "-" {
+                    PerfettoExporter.write(result) { FileHandle.standardOutput.write($0) }
+                } else {
+                    try PerfettoExporter.write(result, to: out)
+                }
             }
         } catch {
             warn("cannot write: \(error.localizedDescription)")
@@ -69,13 +73,5 @@ struct ExportCommand: ParsableCommand {
         }
         let status = result.exitStatus(sourceDamaged: summary.damaged)
         if status != .clean { throw ExitCode(status.rawValue) }
-    }
-
-    private func emit(_ data: Data, to out: String) throws {
-        if out == "-" {
-            FileHandle.standardOutput.write(data)
-        } else {
-            try PrivateFile.write(data, to: out)
-        }
     }
 }

@@ -164,11 +164,41 @@ import Testing
     @Test func lostWindowsAndEscaping() throws {
         var (result, _) = try ExportFixtures.analyze(ftrace: "xfs-misc.trace")
         result.lostWindows = [LostWindow(since: 10_000, until: 20_500, dropped: 7)]
-        result.timelines[0].comm = "we\"ird\\name\n"
+        var controls = ""
+        for c in 0..<0x20 { controls.unicodeScalars.append(Unicode.Scalar(UInt8(c))) }
+        let comm = "we\"ird\\name\n/é😀" + controls
+        result.timelines[0].comm = comm
         let data = PerfettoExporter.encode(result)
         #expect(try Self.structuralProblems(data) == [])
+        // every character survives the escaping
+        let io = try #require(try Self.events(data).first {
+            $0["ph"] as? String == "b" && $0["cat"] as? String == "io" && $0["id"] as? String == "io\(result.timelines[0].id)"
+                && $0["args"] != nil
+        })
+        #expect((io["args"] as? Obj)?["comm"] as? String == comm)
         let lost = try #require(try Self.events(data).first { $0["cat"] as? String == "lost" })
         #expect(lost["ts"] as? Double == 10.0 && lost["dur"] as? Double == 10.5)
         #expect(lost["name"] as? String == "7 events lost")
+    }
+
+    /// A large trace is handed out in pieces of about 1 MiB that make up the whole trace.
+    @Test func writtenInPieces() throws {
+        var (result, _) = try ExportFixtures.analyze(ftrace: "xfs-aio-hole.trace")
+        let one = result.timelines
+        var id: UInt64 = 1_000_000  // copies get ids of their own
+        while result.timelines.count < 6_000 {
+            for var t in one {
+                id += 1
+                t.id = id
+                result.timelines.append(t)
+            }
+        }
+        var pieces: [Data] = []
+        PerfettoExporter.write(result) { pieces.append($0) }
+        #expect(pieces.count > 2)
+        #expect(pieces.dropLast().allSatisfy { $0.count >= PerfettoExporter.flushBytes })
+        let whole = pieces.reduce(into: Data()) { $0.append($1) }
+        #expect(try Self.structuralProblems(whole) == [])
+        #expect(try Self.events(whole).filter { $0["cat"] as? String == "submit" }.count == result.timelines.count)
     }
 }

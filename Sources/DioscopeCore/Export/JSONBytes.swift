@@ -76,33 +76,8 @@ struct JSONBytes {
         }
     }
 
-    mutating func value(_ v: UInt64) {
-        if v < 10 {
-            bytes.append(0x30 + UInt8(v))
-            return
-        }
-        // 20 digits at most, written backwards into 24 bytes on the stack
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var n = 0
-        var rest = v
-        withUnsafeMutableBytes(of: &digits) { d in
-            while rest > 0 {
-                d[23 - n] = 0x30 + UInt8(rest % 10)
-                rest /= 10
-                n += 1
-            }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - n)..<24]))
-        }
-    }
-
-    mutating func value(_ v: Int64) {
-        if v < 0 {
-            bytes.append(0x2D)  // -
-            value(v.magnitude)
-        } else {
-            value(UInt64(v))
-        }
-    }
+    mutating func value(_ v: UInt64) { bytes.appendDecimal(v) }
+    mutating func value(_ v: Int64) { bytes.appendDecimal(v) }
 
     mutating func value(_ v: Bool) {
         if v {
@@ -174,5 +149,32 @@ struct JSONBytes {
             element(&self, e)
         }
         close(0x5D)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends `v` in decimal (without building a String: JSON writers call this per number).
+    mutating func appendDecimal(_ v: UInt64) {
+        if v < 10 {
+            append(0x30 + UInt8(v))
+            return
+        }
+        // 20 digits at most, written backwards into 24 bytes on the stack
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var n = 0
+        var rest = v
+        Swift.withUnsafeMutableBytes(of: &digits) { d in
+            while rest > 0 {
+                d[23 - n] = 0x30 + UInt8(rest % 10)
+                rest /= 10
+                n += 1
+            }
+            append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - n)..<24]))
+        }
+    }
+
+    mutating func appendDecimal(_ v: Int64) {
+        if v < 0 { append(0x2D) }  // -
+        appendDecimal(v.magnitude)
     }
 }

@@ -29,25 +29,35 @@ public enum PerfettoExporter {
     /// pids of the per-inode processes start here (real pids are below 2^22).
     public static let inodePidBase = 1_000_000_000
 
-    /// The encoded trace.
+    /// The encoded trace (built through ``write(_:to:)-(_,(Data)throws->Void)``, so it is the same bytes).
     public static func encode(_ result: AnalysisResult) -> Data {
-        Data(build(result))
+        var data = Data()
+        write(result) { data.append($0) }
+        return data
     }
 
-    /// Writes the trace to `path` (atomically, mode 0600).
+    /// Writes the trace to `path` (atomically, mode 0600), in pieces: a large analysis's trace
+    /// (600 MB for 245 k I/Os) is never held whole.
     public static func write(_ result: AnalysisResult, to path: String) throws {
-        try PrivateFile.write(encode(result), to: path)
+        try PrivateFile.write(to: path) { sink in try write(result, to: sink) }
     }
 
-    static func build(_ result: AnalysisResult) -> [UInt8] {
+    /// Output handed to the sink in pieces of about this size.
+    static let flushBytes = 1 << 20
+
+    /// Writes the trace to `sink` in pieces of about 1 MiB.
+    public static func write(_ result: AnalysisResult, to sink: (Data) throws -> Void) rethrows {
         var w = TraceEventWriter()
-        let timelines = result.timelines.sorted { ($0.submittedAt, $0.id) < ($1.submittedAt, $1.id) }
+        // I/Os in submission order, as indexes (not copies of the timelines)
+        let all = result.timelines
+        let timelines = all.indices.sorted { (all[$0].submittedAt, all[$0].id) < (all[$1].submittedAt, all[$1].id) }
 
         // Tracks and their names.
         var processNames: [UInt32: String] = [:]
         var threadNames: [ThreadKey: String] = [:]
         var inodePids: [InodeKey: Int] = [:]
-        for t in timelines {
+        for i in timelines {
+            let t = all[i]
             if processNames[t.tgid] == nil { processNames[t.tgid] = "\(t.comm.isEmpty ? "?" : t.comm) (pid \(t.tgid))" }
             let tk = ThreadKey(tgid: t.tgid, tid: t.tid)
             if threadNames[tk] == nil { threadNames[tk] = "\(t.comm.isEmpty ? "?" : t.comm) (tid \(t.tid))" }
@@ -72,9 +82,11 @@ public enum PerfettoExporter {
         w.metadata("thread_name", pid: findingsPid, tid: 2, args: [("name", .string("events lost"))])
 
         // I/Os.
-        var byID: [UInt64: IOTimeline] = [:]
-        for t in timelines {
-            byID[t.id] = t
+        var byID: [UInt64: Int] = [:]
+        byID.reserveCapacity(all.count)
+        for i in timelines {
+            let t = all[i]
+            byID[t.id] = i
             let start = t.submittedAt
             let end = max(t.endedAt, start)
             let name = "io#\(t.id) \(t.api) \(t.op) 0x\(String(t.offset, radix: 16))+0x\(String(t.length, radix: 16))"
@@ -94,11 +106,12 @@ public enum PerfettoExporter {
             w.event(ph: "b", name: iname, cat: "inode", ts: start, pid: ipid, tid: ipid, id: "ino-io\(t.id)",
                     args: [("io", .uint(t.id)), ("status", .string(t.status.rawValue))])
             w.event(ph: "e", name: iname, cat: "inode", ts: end, pid: ipid, tid: ipid, id: "ino-io\(t.id)")
+            if w.bytes.count >= Self.flushBytes { try sink(Data(w.take())) }
         }
 
         // Findings with flows from the I/Os involved.
         for (k, f) in result.findings.enumerated() {
-            let involved = f.ios.compactMap { byID[$0] }
+            let involved = f.ios.compactMap { byID[$0].map { all[$0] } }
             var ts = f.evidence.last?.timestamp ?? 0
             for t in involved where t.submittedAt > ts { ts = t.submittedAt }
             w.event(ph: "X", name: f.kind.rawValue, cat: "finding", ts: ts, dur: anchorDuration, pid: findingsPid, tid: 1,
@@ -115,6 +128,7 @@ public enum PerfettoExporter {
                 w.event(ph: "f", name: f.kind.rawValue, cat: "finding", ts: ts + 1, pid: findingsPid, tid: 1, id: flow,
                         bindingPoint: "e")
             }
+            if w.bytes.count >= Self.flushBytes { try sink(Data(w.take())) }
         }
 
         for lw in result.lostWindows {
@@ -123,11 +137,11 @@ public enum PerfettoExporter {
                     pid: findingsPid, tid: 2, args: [("dropped", .uint(lw.dropped))])
         }
 
-        return w.finish(metadata: [
+        try sink(Data(w.finish(metadata: [
             ("generator", .string("dioscope")), ("source-format", .string(result.sourceFormat)),
             ("verdict", .string(result.verdict.rawValue)), ("source-complete", .bool(result.sourceComplete)),
             ("events-dropped", .uint(result.eventsDropped)),
-        ])
+        ])))
     }
 
     private struct ThreadKey: Hashable {

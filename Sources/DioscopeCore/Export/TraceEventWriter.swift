@@ -19,6 +19,13 @@ struct TraceEventWriter {
         append("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n")
     }
 
+    /// The bytes written since the last call (the writer goes on from there).
+    mutating func take() -> [UInt8] {
+        defer { bytes.removeAll(keepingCapacity: true) }
+        return bytes
+    }
+
+    /// The last bytes: the metadata and the closing brackets.
     mutating func finish(metadata: [(String, TraceArg)]) -> [UInt8] {
         append("\n],\"metadata\":")
         appendArgs(metadata)
@@ -37,8 +44,8 @@ struct TraceEventWriter {
         if let cat { append(",\"cat\":"); appendString(cat) }
         append(",\"ts\":"); appendMicros(ts)
         if let dur { append(",\"dur\":"); appendMicros(dur) }
-        append(",\"pid\":"); append(String(pid))
-        append(",\"tid\":"); append(String(tid))
+        append(",\"pid\":"); bytes.appendDecimal(Int64(pid))
+        append(",\"tid\":"); bytes.appendDecimal(Int64(tid))
         if let id { append(",\"id\":"); appendString(id) }
         if let scope { append(",\"s\":"); appendString(scope) }
         if let bindingPoint { append(",\"bp\":"); appendString(bindingPoint) }
@@ -51,8 +58,8 @@ struct TraceEventWriter {
         if count > 0 { append(",\n") }
         count += 1
         append("{\"ph\":\"M\",\"name\":"); appendString(name)
-        append(",\"ts\":0,\"pid\":"); append(String(pid))
-        append(",\"tid\":"); append(String(tid))
+        append(",\"ts\":0,\"pid\":"); bytes.appendDecimal(Int64(pid))
+        append(",\"tid\":"); bytes.appendDecimal(Int64(tid))
         append(",\"args\":"); appendArgs(args)
         append("}")
     }
@@ -65,8 +72,8 @@ struct TraceEventWriter {
             append(":")
             switch v {
             case .string(let s): appendString(s)
-            case .int(let n): append(String(n))
-            case .uint(let n): append(String(n))
+            case .int(let n): bytes.appendDecimal(n)
+            case .uint(let n): bytes.appendDecimal(n)
             case .bool(let b): append(b ? "true" : "false")
             case .strings(let a):
                 append("[")
@@ -76,7 +83,12 @@ struct TraceEventWriter {
                 }
                 append("]")
             case .uints(let a):
-                append("[" + a.map(String.init).joined(separator: ",") + "]")
+                append("[")
+                for (j, n) in a.enumerated() {
+                    if j > 0 { append(",") }
+                    bytes.appendDecimal(n)
+                }
+                append("]")
             }
         }
         append("}")
@@ -86,29 +98,41 @@ struct TraceEventWriter {
 
     private mutating func appendMicros(_ ns: UInt64) {
         let frac = ns % 1000
-        append(String(ns / 1000))
+        bytes.appendDecimal(ns / 1000)
         bytes.append(0x2E)
         bytes.append(0x30 + UInt8(frac / 100))
         bytes.append(0x30 + UInt8(frac / 10 % 10))
         bytes.append(0x30 + UInt8(frac % 10))
     }
 
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// `"`, `\`, newline, return and tab escaped by name, other control characters as `\u00xx`;
+    /// runs of bytes that need none copied at once.
     private mutating func appendString(_ s: String) {
         bytes.append(0x22)
-        for b in s.utf8 {
-            switch b {
-            case 0x22: bytes.append(0x5C); bytes.append(0x22)
-            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-            case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
-            case 0x0D: bytes.append(0x5C); bytes.append(0x72)
-            case 0x09: bytes.append(0x5C); bytes.append(0x74)
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: Array("\\u00".utf8))
-                bytes.append(hex[Int(b >> 4)])
-                bytes.append(hex[Int(b & 0xF)])
-            default: bytes.append(b)
+        var s = s
+        s.withUTF8 { utf8 in
+            var start = 0
+            for i in 0..<utf8.count {
+                let b = utf8[i]
+                let named: UInt8
+                switch b {
+                case 0x22: named = 0x22
+                case 0x5C: named = 0x5C
+                case 0x0A: named = 0x6E  // n
+                case 0x0D: named = 0x72  // r
+                case 0x09: named = 0x74  // t
+                case 0..<0x20: named = 0x75  // u
+                default: continue
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
+                bytes.append(0x5C)
+                bytes.append(named)
+                if named == 0x75 { bytes.append(contentsOf: [0x30, 0x30, Self.hex[Int(b >> 4)], Self.hex[Int(b & 0xF)]]) }
+                start = i + 1
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
         bytes.append(0x22)
     }
