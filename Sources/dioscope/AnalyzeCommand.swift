@@ -103,9 +103,11 @@ struct AnalyzeCommand: ParsableCommand {
         let out = FileHandle.standardOutput
         switch format {
         case .text:
-            let text = AnalysisReport.text(shown, timelines: timelines, whole: result,
-                                           damagedProblems: summary.damaged ? summary.problems.count : nil)
-            out.write(Data(text.utf8))
+            // in pieces: with --timelines a large recording's report does not fit in memory whole
+            AnalysisReport.write(shown, timelines: timelines, whole: result,
+                                 damagedProblems: summary.damaged ? summary.problems.count : nil) {
+                out.write(Data($0.utf8))
+            }
         case .json:
             // written in pieces: a large recording's document does not fit in memory whole
             try JSONExporter.writeResult(shown) { out.write($0) }
