@@ -20,6 +20,8 @@
 #            a fraction of a plain scan of the same file's records (dioscope-bench scan); the
 #            trace recorded step by step (--no-assemble, the most events per I/O), and again
 #            with in-kernel assembly
+#   exports  analyze --format json, analyze --timelines and export --perfetto of the step-by-step
+#            recording (every timeline): seconds, timelines/s, output size, peak RSS
 #   ftrace   ftrace text import lines/s on a capture of the same workload
 #   memory   analyzer bytes per I/O in flight (dioscope-bench inflight), and RSS at start
 #            and end of a BENCH_SOAK_SECONDS live run beside fio (scripts/soak.sh)
@@ -106,6 +108,27 @@ EOF
 }
 offline_case randwrite --no-assemble
 cp "$out/offline-randwrite.json" "$out/offline.json"
+
+# exports of the same recording, every timeline: JSON, the text report with --timelines, Perfetto
+# (output to a pipe, its size counted; peak RSS includes the analysis keeping every timeline)
+big=$out/fio-randwrite.dscope
+for x in json:"analyze --format json" text:"analyze --timelines" perfetto:"export --perfetto -"; do
+	# shellcheck disable=SC2086 # the command's words
+	/usr/bin/time -f '%e %M %U %S' -o "$out/export-${x%%:*}.time" "$bin" ${x#*:} "$big" 2>/dev/null |
+		wc -c >"$out/export-${x%%:*}.bytes" || true
+done
+python3 - "$out" <<'EOF3'
+import json, sys
+out = sys.argv[1]
+ios = json.load(open(f"{out}/offline-randwrite.json"))["ios"]
+r = {"timelines": ios}
+for k in ("json", "text", "perfetto"):
+    secs, rss_kb, user, sys_ = open(f"{out}/export-{k}.time").read().split()[-4:]
+    size = int(open(f"{out}/export-{k}.bytes").read())
+    r[k] = {"seconds": float(secs), "peak_rss_mb": int(rss_kb) / 1024, "output_mb": size / 1e6,
+            "timelines_per_s": ios / float(secs), "output_mb_per_s": size / 1e6 / float(secs)}
+json.dump(r, open(f"{out}/exports.json", "w"), indent=1)
+EOF3
 offline_case assembled
 rm -f "$out/fio-assembled.dscope"
 
@@ -195,6 +218,12 @@ print(f"  analyze / scan   {O['analyze_fraction_of_scan']:8.3f}; {O['analyze_ios
 A = json.load(open(f"{out}/offline-assembled.json"))
 print(f"  assembled trace  {A['analyze_events_per_s']/1e6:8.2f} M events/s, {A['analyze_ios_per_s']/1e3:.0f} k I/Os/s "
       f"({A['events']/1e6:.1f} M events, {A['events_per_io']:.1f} per I/O; median of 3)")
+X = json.load(open(f"{out}/exports.json"))
+print(f"  exports of its {X['timelines']/1e3:.0f} k timelines (analysis included; output to a pipe):")
+for k, what in (("json", "analyze --format json"), ("text", "analyze --timelines"), ("perfetto", "export --perfetto")):
+    e = X[k]
+    print(f"    {what:22s} {e['seconds']:6.1f} s  {e['timelines_per_s']/1e3:6.1f} k timelines/s  "
+          f"{e['output_mb']:6.0f} MB out  peak RSS {e['peak_rss_mb']:.0f} MB")
 print()
 print(f"ftrace import: {F['lines']/1e6:.2f} M lines: {F['lines_per_s']/1e6:.2f} M lines/s, {F['mb_per_s']:.0f} MB/s "
       f"(target >= 2 M lines/s)")
