@@ -27,10 +27,12 @@ enum FuzzSupport {
     }
 
     /// Everything a command does with an analysis: text report (with
-    /// timelines), Perfetto export. Must not trap.
+    /// timelines), Perfetto export, the timelines' JSON. Must not trap.
     static func render(_ result: AnalysisResult) {
         _ = AnalysisReport.text(result, timelines: true)
-        _ = PerfettoExporter.build(result)
+        _ = PerfettoExporter.encode(result)
+        var json = JSONBytes(pretty: true, escapeSlashes: true, indent: 4)
+        for t in result.timelines { t.appendJSON(to: &json) }
     }
 
     /// Rewrites every checksum a dioscope trace holds so that mutated

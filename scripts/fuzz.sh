@@ -56,11 +56,14 @@ build() {
 		"$(dirname "$SWIFTC")/clang" -c -O2 -g -fPIC -I Sources/DioscopeCRC/include \
 			Sources/DioscopeCRC/dioscope_crc.c -o "$OUT/crc/dioscope_crc.o"
 		# in $OUT: swiftc leaves module files in its working directory
-		(cd "$OUT" && "$SWIFTC" -sanitize="$FUZZ_SANITIZE" -parse-as-library -O -g -wmo -module-name DioscopeFuzz \
+		# (tested in an if: under set -e a failed build would end the script without a word)
+		if ! (cd "$OUT" && "$SWIFTC" -sanitize="$FUZZ_SANITIZE" -parse-as-library -O -g -wmo -module-name DioscopeFuzz \
 			-I "$ROOT/$OUT/crc" -o "$ROOT/$bin" "${core[@]/#/$ROOT/}" "$ROOT/Fuzz/FuzzSupport.swift" "$ROOT/$src" \
-			"$ROOT/$OUT/crc/dioscope_crc.o") 2>&1 |
-			{ grep -v 'Cannot export local symbol' || true; }
-		[[ ${PIPESTATUS[0]} -eq 0 && -x $bin ]] || { echo "building $t failed" >&2; exit 1; }
+			"$ROOT/$OUT/crc/dioscope_crc.o") 2>&1 | { grep -v 'Cannot export local symbol' || true; } ||
+			[[ ! -x $bin ]]; then
+			echo "building fuzz target $t failed" >&2
+			exit 1
+		fi
 	done
 }
 

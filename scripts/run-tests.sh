@@ -19,7 +19,7 @@ status=${PIPESTATUS[0]}
 # Every input parser under libFuzzer for a short, bounded time (make fuzz runs longer).
 echo "== fuzz (${CI_FUZZ_TIME:-30} s per target)"
 if ! FUZZ_TIME=${CI_FUZZ_TIME:-30} scripts/fuzz.sh run; then
-	echo "a fuzzer found a crash" >&2
+	echo "the fuzz step failed: a fuzz target did not build or a fuzzer found a crash (see above)" >&2
 	((status != 0)) || status=1
 fi
 

@@ -183,16 +183,7 @@ import Testing
 
     /// A large trace is handed out in pieces of about 1 MiB that make up the whole trace.
     @Test func writtenInPieces() throws {
-        var (result, _) = try ExportFixtures.analyze(ftrace: "xfs-aio-hole.trace")
-        let one = result.timelines
-        var id: UInt64 = 1_000_000  // copies get ids of their own
-        while result.timelines.count < 6_000 {
-            for var t in one {
-                id += 1
-                t.id = id
-                result.timelines.append(t)
-            }
-        }
+        let result = try ExportFixtures.analyze(ftrace: "xfs-aio-hole.trace", repeatedTo: 6_000)
         var pieces: [Data] = []
         PerfettoExporter.write(result) { pieces.append($0) }
         #expect(pieces.count > 2)

@@ -15,6 +15,23 @@ enum ExportFixtures {
         return try Analyzer.analyze(&source)
     }
 
+    /// The ftrace fixture's analysis with its timelines repeated, each copy under an id of its
+    /// own, until there are at least `count`: an output large enough to be written in pieces.
+    static func analyze(ftrace name: String, repeatedTo count: Int) throws -> AnalysisResult {
+        var (result, _) = try analyze(ftrace: name)
+        let one = result.timelines
+        precondition(!one.isEmpty, "\(name) has timelines")
+        var id: UInt64 = 1_000_000
+        while result.timelines.count < count {
+            for var t in one {
+                id += 1
+                t.id = id
+                result.timelines.append(t)
+            }
+        }
+        return result
+    }
+
     /// The XFS AIO fixture with the first unwritten conversion moved after the
     /// write was reaped and read back: the shape of race 1 (seed 000).
     static func analyzeSimulatedRace() throws -> (AnalysisResult, SourceSummary) {

@@ -87,16 +87,11 @@ import Testing
                 "\"timelines\" : []", "tab\tnew\nline"]
     }()
 
-    /// Deterministic generator (SplitMix64): failures reproduce.
+    /// Deterministic generator (``SplitMix``): failures reproduce.
     struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng: SplitMix
+        init(state: UInt64) { rng = SplitMix(seed: state) }
+        mutating func next() -> UInt64 { rng.next() }
         mutating func bool() -> Bool { next() & 1 == 1 }
         mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
         /// Small, large, zero, extreme.

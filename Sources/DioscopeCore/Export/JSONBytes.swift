@@ -87,41 +87,10 @@ struct JSONBytes {
         }
     }
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// A string, escaped as `JSONEncoder` does: `"` and `\`, `/` unless told not to, `\b \t \n \f
     /// \r`, other control characters as `\u00xx` (lower-case hex); everything else as is.
     mutating func value(_ s: String) {
-        bytes.append(0x22)
-        var s = s
-        s.withUTF8 { utf8 in
-            var start = 0
-            for i in 0..<utf8.count {
-                let c = utf8[i]
-                let escape: UInt8
-                switch c {
-                case 0x22: escape = 0x22
-                case 0x5C: escape = 0x5C
-                case 0x2F where escapeSlashes: escape = 0x2F
-                case 0x08: escape = 0x62  // b
-                case 0x09: escape = 0x74  // t
-                case 0x0A: escape = 0x6E  // n
-                case 0x0C: escape = 0x66  // f
-                case 0x0D: escape = 0x72  // r
-                case 0..<0x20: escape = 0x75  // u
-                default: continue
-                }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
-                bytes.append(0x5C)
-                bytes.append(escape)
-                if escape == 0x75 {
-                    bytes.append(contentsOf: [0x30, 0x30, Self.hex[Int(c >> 4)], Self.hex[Int(c & 0xF)]])
-                }
-                start = i + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        }
-        bytes.append(0x22)
+        bytes.appendJSONString(s, escapeSlashes: escapeSlashes, namedBackspaceFormFeed: true)
     }
 
     // Members: the key and its value; an optional member is left out when nil (as the
@@ -152,6 +121,8 @@ struct JSONBytes {
     }
 }
 
+private let jsonHexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
 extension Array where Element == UInt8 {
     /// Appends `v` in decimal (without building a String: JSON writers call this per number).
     mutating func appendDecimal(_ v: UInt64) {
@@ -176,5 +147,42 @@ extension Array where Element == UInt8 {
     mutating func appendDecimal(_ v: Int64) {
         if v < 0 { append(0x2D) }  // -
         appendDecimal(v.magnitude)
+    }
+
+    /// Appends `s` as a JSON string: `"`, `\` and control characters always escaped (`\t \n \r`
+    /// by name, with `namedBackspaceFormFeed` `\b \f` too, the others as `\u00xx` in lower-case
+    /// hex), `/` as `\/` with `escapeSlashes`, everything else as is. Runs of bytes that need no
+    /// escape are copied at once.
+    mutating func appendJSONString(_ s: String, escapeSlashes: Bool, namedBackspaceFormFeed: Bool) {
+        append(0x22)
+        var s = s
+        s.withUTF8 { utf8 in
+            var start = 0
+            for i in 0..<utf8.count {
+                let c = utf8[i]
+                let escape: UInt8
+                switch c {
+                case 0x22: escape = 0x22
+                case 0x5C: escape = 0x5C
+                case 0x2F where escapeSlashes: escape = 0x2F
+                case 0x08 where namedBackspaceFormFeed: escape = 0x62  // b
+                case 0x09: escape = 0x74  // t
+                case 0x0A: escape = 0x6E  // n
+                case 0x0C where namedBackspaceFormFeed: escape = 0x66  // f
+                case 0x0D: escape = 0x72  // r
+                case 0..<0x20: escape = 0x75  // u
+                default: continue
+                }
+                append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
+                append(0x5C)
+                append(escape)
+                if escape == 0x75 {
+                    append(contentsOf: [0x30, 0x30, jsonHexDigits[Int(c >> 4)], jsonHexDigits[Int(c & 0xF)]])
+                }
+                start = i + 1
+            }
+            append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+        }
+        append(0x22)
     }
 }

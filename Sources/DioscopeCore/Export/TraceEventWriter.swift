@@ -105,35 +105,8 @@ struct TraceEventWriter {
         bytes.append(0x30 + UInt8(frac % 10))
     }
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// `"`, `\`, newline, return and tab escaped by name, other control characters as `\u00xx`;
-    /// runs of bytes that need none copied at once.
+    /// `"`, `\`, newline, return and tab escaped by name, other control characters as `\u00xx`.
     private mutating func appendString(_ s: String) {
-        bytes.append(0x22)
-        var s = s
-        s.withUTF8 { utf8 in
-            var start = 0
-            for i in 0..<utf8.count {
-                let b = utf8[i]
-                let named: UInt8
-                switch b {
-                case 0x22: named = 0x22
-                case 0x5C: named = 0x5C
-                case 0x0A: named = 0x6E  // n
-                case 0x0D: named = 0x72  // r
-                case 0x09: named = 0x74  // t
-                case 0..<0x20: named = 0x75  // u
-                default: continue
-                }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
-                bytes.append(0x5C)
-                bytes.append(named)
-                if named == 0x75 { bytes.append(contentsOf: [0x30, 0x30, Self.hex[Int(b >> 4)], Self.hex[Int(b & 0xF)]]) }
-                start = i + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        }
-        bytes.append(0x22)
+        bytes.appendJSONString(s, escapeSlashes: false, namedBackspaceFormFeed: false)
     }
 }
