@@ -51,21 +51,10 @@ struct ExportCommand: ParsableCommand {
 
         do {
             if let out = jsonOut {
-                // written in pieces: a large recording's document does not fit in memory whole
-                if out == "-" {
-                    try JSONExporter.write(result, source: summary, pretty: !compact) {
-                        FileHandle.standardOutput.write($0)
-                    }
-                } else {
-                    try JSONExporter.write(result, source: summary, to: out, pretty: !compact)
-                }
+                try emit(to: out) { try JSONExporter.write(result, source: summary, pretty: !compact, to: $0) }
             }
             if let out = perfettoOut {
-                if out == "-" {
-                    PerfettoExporter.write(result) { FileHandle.standardOutput.write($0) }
-                } else {
-                    try PerfettoExporter.write(result, to: out)
-                }
+                try emit(to: out) { try PerfettoExporter.write(result, to: $0) }
             }
         } catch {
             warn("cannot write: \(error.localizedDescription)")
@@ -73,5 +62,15 @@ struct ExportCommand: ParsableCommand {
         }
         let status = result.exitStatus(sourceDamaged: summary.damaged)
         if status != .clean { throw ExitCode(status.rawValue) }
+    }
+
+    /// What `produce` hands its sink, piece by piece (a large recording's output does not fit in
+    /// memory whole), to standard output for `-`, else as the private file `out`.
+    private func emit(to out: String, _ produce: ((Data) throws -> Void) throws -> Void) throws {
+        if out == "-" {
+            try produce { FileHandle.standardOutput.write($0) }
+        } else {
+            try PrivateFile.write(to: out, produce)
+        }
     }
 }

@@ -10,7 +10,7 @@ import Testing
         var pieces: [String] = []
         AnalysisReport.write(result, timelines: true) { pieces.append($0) }
         #expect(pieces.count > 2)
-        #expect(pieces.dropLast().allSatisfy { $0.utf8.count >= 1 << 20 })
+        #expect(pieces.dropLast().allSatisfy { $0.utf8.count >= PrivateFile.pieceBytes })
         let whole = pieces.joined()
         #expect(whole == AnalysisReport.text(result, timelines: true))
         // every timeline once, whole: no piece boundary inside a timeline's lines

@@ -187,7 +187,7 @@ import Testing
         var pieces: [Data] = []
         PerfettoExporter.write(result) { pieces.append($0) }
         #expect(pieces.count > 2)
-        #expect(pieces.dropLast().allSatisfy { $0.count >= PerfettoExporter.flushBytes })
+        #expect(pieces.dropLast().allSatisfy { $0.count >= PrivateFile.pieceBytes })
         let whole = pieces.reduce(into: Data()) { $0.append($1) }
         #expect(try Self.structuralProblems(whole) == [])
         #expect(try Self.events(whole).filter { $0["cat"] as? String == "submit" }.count == result.timelines.count)

@@ -82,7 +82,7 @@ public enum AnalysisReport {
             out += "\nTimelines:\n"
             for t in r.timelines {
                 out += timeline(t)
-                if out.utf8.count >= 1 << 20 {
+                if out.utf8.count >= PrivateFile.pieceBytes {
                     try sink(out)
                     out = ""
                 }

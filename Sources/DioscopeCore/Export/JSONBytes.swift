@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON text under construction, in the exact layout `JSONEncoder` gives with `.sortedKeys`:
 /// indented (`.prettyPrinted`: two spaces per level, `"key" : value`, an empty container as
 /// `[`, two newlines, `]`) or compact, with `/` escaped or not (`.withoutEscapingSlashes`).
@@ -124,6 +126,14 @@ struct JSONBytes {
 private let jsonHexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
 extension Array where Element == UInt8 {
+    /// Hands the bytes to `sink` and empties the buffer (keeping its storage) once it holds at
+    /// least `bytes` (``PrivateFile/pieceBytes`` unless told otherwise; 0: whatever it holds).
+    mutating func handOver(to sink: (Data) throws -> Void, atLeast bytes: Int = PrivateFile.pieceBytes) rethrows {
+        guard count >= bytes, !isEmpty else { return }
+        try sink(Data(self))
+        removeAll(keepingCapacity: true)
+    }
+
     /// Appends `v` in decimal (without building a String: JSON writers call this per number).
     mutating func appendDecimal(_ v: UInt64) {
         if v < 10 {

@@ -42,9 +42,6 @@ public enum PerfettoExporter {
         try PrivateFile.write(to: path) { sink in try write(result, to: sink) }
     }
 
-    /// Output handed to the sink in pieces of about this size.
-    static let flushBytes = 1 << 20
-
     /// Writes the trace to `sink` in pieces of about 1 MiB.
     public static func write(_ result: AnalysisResult, to sink: (Data) throws -> Void) rethrows {
         var w = TraceEventWriter()
@@ -106,7 +103,7 @@ public enum PerfettoExporter {
             w.event(ph: "b", name: iname, cat: "inode", ts: start, pid: ipid, tid: ipid, id: "ino-io\(t.id)",
                     args: [("io", .uint(t.id)), ("status", .string(t.status.rawValue))])
             w.event(ph: "e", name: iname, cat: "inode", ts: end, pid: ipid, tid: ipid, id: "ino-io\(t.id)")
-            if w.bytes.count >= Self.flushBytes { try sink(Data(w.take())) }
+            try w.handOver(to: sink)
         }
 
         // Findings with flows from the I/Os involved.
@@ -128,7 +125,7 @@ public enum PerfettoExporter {
                 w.event(ph: "f", name: f.kind.rawValue, cat: "finding", ts: ts + 1, pid: findingsPid, tid: 1, id: flow,
                         bindingPoint: "e")
             }
-            if w.bytes.count >= Self.flushBytes { try sink(Data(w.take())) }
+            try w.handOver(to: sink)
         }
 
         for lw in result.lostWindows {

@@ -9,6 +9,10 @@ import Foundation
 /// reveal file layout, process names and timing), atomically (a temporary
 /// file in the same directory, fsynced, renamed over `path`).
 public enum PrivateFile {
+    /// Writers that hand their output to a sink in pieces (exports, the text report) cut them at
+    /// about this size: a large recording's output is never held whole.
+    public static let pieceBytes = 1 << 20
+
     public static func write(_ data: Data, to path: String) throws {
         try write(to: path) { sink in try sink(data) }
     }

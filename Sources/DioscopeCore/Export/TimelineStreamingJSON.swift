@@ -31,23 +31,17 @@ enum TimelineStreamingJSON {
         // its depth: no `JSONEncoder` call and no re-indentation per timeline.
         var out = JSONBytes(pretty: pretty, escapeSlashes: !formatting.contains(.withoutEscapingSlashes),
                             indent: hole.indent)
-        out.bytes.reserveCapacity(Self.flushBytes + 65_536)
+        out.bytes.reserveCapacity(PrivateFile.pieceBytes + 65_536)
         out.open(0x5B)  // [
         for t in timelines {
             out.member()
             t.appendJSON(to: &out)
-            if out.bytes.count >= Self.flushBytes {
-                try sink(Data(out.bytes))
-                out.bytes.removeAll(keepingCapacity: true)
-            }
+            try out.bytes.handOver(to: sink)
         }
         out.close(0x5D)  // ]
-        try sink(Data(out.bytes))
+        try out.bytes.handOver(to: sink, atLeast: 0)
         try sink(head[hole.arrayEnd...])
     }
-
-    /// Output handed to the sink in pieces of about this size.
-    static let flushBytes = 1 << 20
 
     /// Where the empty value of the `"timelines"` key lies in `head`: from its `[` to just after
     /// its `]`, and the indentation of the key's line. Only an unescaped key followed by an empty
@@ -106,17 +100,14 @@ extension JSONExporter {
     /// in pieces of about 1 MiB.
     public static func writeTimelineLines(_ timelines: [IOTimeline], to sink: (Data) throws -> Void) throws {
         var out = JSONBytes(pretty: false, escapeSlashes: true)
-        out.bytes.reserveCapacity(TimelineStreamingJSON.flushBytes + 65_536)
+        out.bytes.reserveCapacity(PrivateFile.pieceBytes + 65_536)
         let prefix = Array("{\"timeline\":".utf8)
         for t in timelines {
             out.bytes.append(contentsOf: prefix)
             t.appendJSON(to: &out)
             out.bytes.append(contentsOf: [0x7D, 0x0A])  // }\n
-            if out.bytes.count >= TimelineStreamingJSON.flushBytes {
-                try sink(Data(out.bytes))
-                out.bytes.removeAll(keepingCapacity: true)
-            }
+            try out.bytes.handOver(to: sink)
         }
-        if !out.bytes.isEmpty { try sink(Data(out.bytes)) }
+        try out.bytes.handOver(to: sink, atLeast: 0)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A value of a trace event's `args`.
 enum TraceArg {
     case string(String)
@@ -19,10 +21,10 @@ struct TraceEventWriter {
         append("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n")
     }
 
-    /// The bytes written since the last call (the writer goes on from there).
-    mutating func take() -> [UInt8] {
-        defer { bytes.removeAll(keepingCapacity: true) }
-        return bytes
+    /// Hands what was written so far to `sink` once it makes a piece (the writer goes on from
+    /// there).
+    mutating func handOver(to sink: (Data) throws -> Void) rethrows {
+        try bytes.handOver(to: sink)
     }
 
     /// The last bytes: the metadata and the closing brackets.
