@@ -12,7 +12,9 @@
 #                         instead of raw sys_enter/sys_exit, DIOSCOPE_CLASSIC_SYSCALLS=1;
 #                         full, `dioscope live --no-assemble`: every step of every I/O
 #                         its own record, no in-kernel assembly; record-full, the
-#                         same for `dioscope record`)
+#                         same for `dioscope record`; bpftrace-sys and bpftrace-io,
+#                         bpftrace counting only the system-call tracepoints, or only
+#                         the others: where bpftrace's own cost comes from)
 #   DIOSCOPE=.build/release/dioscope
 #   DIOSCOPE_ARGS=        extra arguments for `dioscope live` (e.g. --disable-probe X)
 #   BASELINE=path         another dioscope binary (e.g. an older build): adds the
@@ -83,6 +85,13 @@ bt_probes=$("$bin" probes --format json | jq -r '
 [[ -n $bt_probes ]] || die "no probes from dioscope probes"
 bt_prog="$bt_probes { @[probe] = count(); }"
 echo "$bt_prog" >"$out/bpftrace.bt"
+# The same count split in two: the system calls alone (enabling any syscall tracepoint sends
+# every system call of every task through the kernel's slow path) and the rest alone.
+bt_sys=$(tr ',' '\n' <<<"$bt_probes" | grep '^tracepoint:syscalls:' | paste -sd, -)
+bt_io=$(tr ',' '\n' <<<"$bt_probes" | grep -v '^tracepoint:syscalls:' | paste -sd, -)
+[[ -n $bt_sys && -n $bt_io ]] || die "cannot split the probes into system calls and the rest"
+declare -A bt_progs=([bpftrace]="$bt_prog" [bpftrace-sys]="$bt_sys { @[probe] = count(); }"
+	[bpftrace-io]="$bt_io { @[probe] = count(); }")
 
 # Waits until FILE contains PATTERN (the tracer is attached) or PID died.
 wait_for() {
@@ -150,8 +159,8 @@ run_mode() {
 		# 0 clean, 1 findings, 2 inconclusive (drops): all are measurements
 		((rc <= 2)) || die "dioscope live exited $rc: $(tail -5 "$base.err")"
 		;;
-	bpftrace)
-		bpftrace -e "$bt_prog" >"$base.out" 2>"$base.err" &
+	bpftrace | bpftrace-sys | bpftrace-io)
+		bpftrace -e "${bt_progs[$mode]}" >"$base.out" 2>"$base.err" &
 		tracer_pid=$!
 		wait_for "$base.out" "^Attaching" "$tracer_pid" || die "bpftrace did not start: $(cat "$base.err")"
 		sleep 1 # bpftrace prints before it has attached everything

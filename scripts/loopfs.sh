@@ -10,6 +10,9 @@
 #         MAJMIN=7:N      (major:minor of DEV, as block events print it)
 #         FSTYPE=xfs|ext4
 #       so that `eval "$(scripts/loopfs.sh up xfs)"` sets those variables.
+#       The temp dir is made in $LOOPFS_DIR (default /tmp); the benchmarks put it
+#       on tmpfs (/dev/shm) so that the device's writes end in memory, not in
+#       the host's page-cache writeback to disk.
 #       Anything set up before a failure is torn down again.
 #   scripts/loopfs.sh down MNT
 #       unmounts MNT, detaches its loop device and removes the temp dir. Works
@@ -20,12 +23,12 @@ set -euo pipefail
 prefix=dioscope-loopfs.
 
 usage() {
-	sed -n '2,17s/^# \{0,1\}//p' "$0" >&2
+	sed -n '2,20s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
 help() {
-	sed -n '2,17s/^# \{0,1\}//p' "$0"
+	sed -n '2,20s/^# \{0,1\}//p' "$0"
 	exit 0
 }
 
@@ -64,7 +67,7 @@ up() {
 	*) usage ;;
 	esac
 	command -v "mkfs.$fs" >/dev/null || die "mkfs.$fs not found"
-	dir=$(mktemp -d "/tmp/${prefix}XXXXXX")
+	dir=$(mktemp -d "${LOOPFS_DIR:-/tmp}/${prefix}XXXXXX")
 	building=$dir
 	trap '[[ -n $building ]] && teardown "$building"' EXIT
 	truncate -s "$size" "$dir/fs.img"

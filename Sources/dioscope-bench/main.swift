@@ -9,6 +9,10 @@
 //                                      summary: to check that importer changes keep the events
 //   dioscope-bench inflight [N]        analyzer bytes held per I/O in flight (malloc'd bytes
 //                                      with N libaio writes begun and none completed)
+//   dioscope-bench engine FILE [N]     the analysis alone, on FILE's events decoded into memory
+//                                      first, N times (default 7): seconds of each run and the
+//                                      fastest; noise on a shared VM only ever adds time, so the
+//                                      fastest run compares engine changes better than one timing
 import DioscopeCore
 import Foundation
 import Glibc
@@ -179,15 +183,40 @@ func inflight(_ n: Int) {
         + Analyzer.perIOLayout.map { ("\($0.0)_bytes", $0.1) })
 }
 
+/// The engine without the decoding: FILE's events in memory, analyzed `runs` times.
+func engine(_ path: String, runs: Int) throws {
+    var reader = try TraceReader(path: path)
+    var events: [Event] = []
+    events.reserveCapacity(fileSize(path) / 96)
+    let summary = try reader.forEachEvent { events.append($0) }
+    var options = AnalysisOptions()
+    options.keepAllTimelines = false
+    var times: [Double] = []
+    var ios: UInt64 = 0
+    for _ in 0..<max(1, runs) {
+        let t0 = now()
+        let result = Analyzer.analyze(events: events, summary: summary, options: options)
+        times.append(Double(now() - t0) / 1e9)
+        ios = result.counts.total
+    }
+    let best = times.min()!
+    emit([("file", path), ("events", events.count), ("ios", ios), ("runs", times.count),
+          ("seconds", "[" + times.map { String(format: "%.3f", $0) }.joined(separator: ",") + "]"),
+          ("best_seconds", best), ("best_events_per_s", Double(events.count) / best),
+          ("best_ns_per_io", best * 1e9 / Double(max(1, ios)))])
+}
+
 let args = CommandLine.arguments
-guard args.count >= 2 else { fail("usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N]") }
+guard args.count >= 2 else { fail("usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | engine FILE [N]") }
 do {
     switch args[1] {
     case "scan" where args.count == 3: try scan(args[2])
     case "ftrace" where args.count == 3: try ftrace(args[2])
     case "ftrace-events" where args.count == 3: try ftraceEvents(args[2])
     case "inflight": inflight(args.count >= 3 ? Int(args[2]) ?? 100_000 : 100_000)
-    default: fail("usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N]")
+    case "engine" where args.count == 3 || args.count == 4:
+        try engine(args[2], runs: args.count == 4 ? Int(args[3]) ?? 7 : 7)
+    default: fail("usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | engine FILE [N]")
     }
 } catch {
     fail("\(error)")

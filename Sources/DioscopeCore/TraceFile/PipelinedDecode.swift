@@ -97,6 +97,10 @@ final class EventPipe: @unchecked Sendable {
     private let timeOrder: (windowNs: UInt64, maxEvents: Int)?
     /// Events the reordering passed on late (set by the producer, like `reader`).
     fileprivate var lateEvents: UInt64 = 0
+    /// The batch the producer is filling (only the producer touches it). A stored property with
+    /// no run-time exclusivity check: as a local variable captured by the per-event closure it
+    /// was boxed, and every append paid a dynamic access check (6 % of the decoding thread).
+    @exclusivity(unchecked) private var filling: [Event] = []
 
     fileprivate init(reader: TraceReader, batchSize: Int, buffers: Int,
                      timeOrder: (windowNs: UInt64, maxEvents: Int)?) {
@@ -131,10 +135,11 @@ final class EventPipe: @unchecked Sendable {
     // MARK: Producer
 
     private func produce() {
-        var batch = takeFree()
+        filling = takeFree()
+        let batchSize = batchSize
         func add(_ e: Event) throws {
-            batch.append(e)
-            if batch.count == batchSize { try handOver(&batch) }
+            filling.append(e)
+            if filling.count == batchSize { try handOver(&filling) }
         }
         let result = Result {
             guard let timeOrder else { return try reader.forEachEvent(add) }
@@ -144,8 +149,8 @@ final class EventPipe: @unchecked Sendable {
             return summary
         }
         condition.lock()
-        if !batch.isEmpty { full.append(batch) }
-        batch = []
+        if !filling.isEmpty { full.append(filling) }
+        filling = []
         self.result = result
         condition.broadcast()
         condition.unlock()
