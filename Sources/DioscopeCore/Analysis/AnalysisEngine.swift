@@ -194,12 +194,14 @@ final class AnalysisEngine {
     private func sysEnter(_ e: Event, _ p: SysEnter) {
         sawSyscalls = true
         if !p.comm.isEmpty {
-            tidComm[e.tid] = p.comm
-            if tgidComm[e.tgid] == nil || e.tid == e.tgid { tgidComm[e.tgid] = p.comm }
+            // Read before writing: the name rarely changes, and a write is the table's modify
+            // coroutine (room check, probe, bookkeeping) on every system call.
+            if tidComm[e.tid] != p.comm { tidComm[e.tid] = p.comm }
+            if e.tid == e.tgid ? tgidComm[e.tgid] != p.comm : tgidComm[e.tgid] == nil { tgidComm[e.tgid] = p.comm }
         }
         var key: InodeKey? = e.ino != 0 ? InodeKey(dev: e.dev, ino: e.ino) : nil
         if key == nil, p.fd >= 0 { key = fdMap[Self.fdKey(e.tgid, p.fd)] }
-        if let key, p.fd >= 0 { fdMap[Self.fdKey(e.tgid, p.fd)] = key }
+        if let key, p.fd >= 0, fdMap[Self.fdKey(e.tgid, p.fd)] != key { fdMap[Self.fdKey(e.tgid, p.fd)] = key }
         if let key, p.isize >= 0 { inode(key).noteIsize(p.isize, at: e.timestamp) }
         let call = OpenCall(sysno: p.sysno, fd: p.fd, args: p.args, enterTs: e.timestamp, key: key)
         let kind: FileOperation.Kind? = switch p.sysno {
@@ -267,9 +269,11 @@ final class AnalysisEngine {
 
         switch p.sysno {
         case .ioSubmit, .ioUringEnter:
-            for io in callIOs {
+            let returned = entry(e, .submitReturned, value: p.ret,
+                                 note: p.sysno == .ioSubmit ? TimelineNote.ioSubmit : TimelineNote.ioUringEnter)
+            callIOs.forEachUnretained { io in
                 io.t.submitReturnedAt = e.timestamp
-                io.add(entry(e, .submitReturned, value: p.ret, note: p.sysno == .ioSubmit ? TimelineNote.ioSubmit : TimelineNote.ioUringEnter))
+                io.add(returned)
             }
         case .ioGetevents, .ioPgetevents:
             let n = Int(max(0, p.ret - call.reapsSeen))
@@ -367,8 +371,11 @@ final class AnalysisEngine {
         let s = inode(key)
         if p.blkbits != 0 { s.blkbits = p.blkbits }
         s.noteIsize(p.isize, at: e.timestamp)
-        let call = tasks[e.tid]?.open
-        if let call, call.fd >= 0, call.sysno.isDataTransfer {
+        // Every path below ends by making this the task's current I/O: one lookup (each retains
+        // and releases the task's state).
+        let task = task(e.tid)
+        let call = task.open
+        if let call, call.fd >= 0, call.sysno.isDataTransfer, fdMap[Self.fdKey(e.tgid, call.fd)] != key {
             fdMap[Self.fdKey(e.tgid, call.fd)] = key
         }
         if let t = tgidInode[e.tgid] {
@@ -415,7 +422,6 @@ final class AnalysisEngine {
             io.kiocb = p.kiocb
             if p.kiocb != 0 { byKiocb[p.kiocb] = io }
             io.add(entry(e, .retry, offset: p.pos, length: p.count, value: p.isize, note: TimelineNote.id(flags.joined(separator: "|"))))
-            let task = task(e.tid)
             task.current = io
             if task.open != nil { task.callIOs.append(io) }
             return
@@ -465,7 +471,6 @@ final class AnalysisEngine {
         s.inflight.append(io)
         if p.kiocb != 0 { byKiocb[p.kiocb] = io }
         if p.userRef != 0 { byUserRef[UserRefKey(tgid: e.tgid, ref: p.userRef)] = io }
-        let task = task(e.tid)
         task.current = io
         if task.open != nil { task.callIOs.append(io) }
         if io.t.op == .write {
@@ -511,7 +516,8 @@ final class AnalysisEngine {
         let addr: UInt64? = p.addr == IomapMapping.nullAddress ? nil : p.addr
         io.t.mappings.append(IOMappingRecord(timestamp: ts, offset: p.offset, length: p.length, addr: addr,
                                              type: p.type, new: p.flags.contains(.new), bdev: p.bdev))
-        if p.blkbits != 0 { inode(io.key).blkbits = p.blkbits; io.t.blockSize = 1 << UInt64(p.blkbits) }
+        // (`io.file` is the table's state for `io.key`; a lookup cost a retain and release per mapping.)
+        if p.blkbits != 0 { io.file.blkbits = p.blkbits; io.t.blockSize = 1 << UInt64(p.blkbits) }
         io.add(TimelineEntry(timestamp: ts, step: .mapping, tid: tid, cpu: cpu, offset: p.offset, length: p.length,
                              noteID: TimelineNote.mapping(p.type, new: p.flags.contains(.new))))
         if io.t.op == .write, p.type == .unwritten, let a = io.t.attempts.last {
@@ -816,7 +822,7 @@ final class AnalysisEngine {
         io.t.completedAt = e.timestamp
         if io.t.result == nil { io.t.result = p.ret }
         io.t.isizeAtEnd = p.isize
-        inode(io.key).noteIsize(p.isize, at: e.timestamp)
+        io.file.noteIsize(p.isize, at: e.timestamp)
         if io.t.op == .write, p.isize > io.t.isizeAtBegin, io.t.sizeUpdatedAt == nil {
             io.t.sizeUpdatedAt = e.timestamp
         }
@@ -951,7 +957,11 @@ final class AnalysisEngine {
     /// The unsettled write on `key` overlapping `r` chosen FIFO (oldest first).
     private func oldestWrite(_ key: InodeKey, _ r: FileRange, where pred: (LiveIO) -> Bool) -> LiveIO? {
         guard let s = inodes[key] else { return nil }
-        return s.inflight.firstUnretained { $0.t.op == .write && $0.range.overlaps(r) && pred($0) }
+        return oldestWrite(s, r, where: pred)
+    }
+
+    private func oldestWrite(_ s: InodeState, _ r: FileRange, where pred: (LiveIO) -> Bool) -> LiveIO? {
+        s.inflight.firstUnretained { $0.t.op == .write && $0.range.overlaps(r) && pred($0) }
     }
 
     private func conversion(_ e: Event, key: InodeKey, range r: FileRange, source: String) {
@@ -968,21 +978,23 @@ final class AnalysisEngine {
 
     private func xfs(_ e: Event, _ kind: XFSEventKind, _ p: XFSIO) {
         let key = InodeKey(dev: e.dev, ino: e.ino)
-        if p.isize >= 0 { inode(key).noteIsize(p.isize, at: e.timestamp) }
+        // One lookup for the size note and the join (each lookup retains and releases the state).
+        let file: InodeState? = p.isize >= 0 ? inode(key) : inodes[key]
+        if p.isize >= 0 { file!.noteIsize(p.isize, at: e.timestamp) }
         let r = FileRange(start: p.offset, end: p.offset + Int64(p.count))
         switch kind {
         case .directWrite:
             break
         case .endIoDirectWrite:
-            guard p.count > 0 else { return }
-            if let io = oldestWrite(key, r, where: { !$0.completed }) {
+            guard p.count > 0, let file else { return }
+            if let io = oldestWrite(file, r, where: { !$0.completed }) {
                 io.add(entry(e, .endIO, offset: p.offset, length: p.count, note: TimelineNote.xfsEndIO))
             }
         case .unwrittenConvert:
             guard p.count > 0 else { return }
             conversion(e, key: key, range: r, source: "xfs_unwritten_convert")
         case .setFileSize:
-            if let io = oldestWrite(key, r, where: { $0.t.sizeUpdatedAt == nil || !$0.completed }) {
+            if let file, let io = oldestWrite(file, r, where: { $0.t.sizeUpdatedAt == nil || !$0.completed }) {
                 io.t.sizeUpdatedAt = e.timestamp
                 io.add(entry(e, .sizeUpdate, offset: p.offset, length: p.count, value: p.isize,
                              note: TimelineNote.xfsSetFileSize))
@@ -1154,7 +1166,7 @@ final class AnalysisEngine {
 
     private func settle(_ io: LiveIO) {
         io.settled = true
-        let s = inode(io.key)
+        let s = io.file
         s.inflight.removeAllIdentical(to: io)
         s.history.append(io)
         if io.inMappedList {

@@ -329,6 +329,17 @@ extension Array where Element: AnyObject {
         }
     }
 
+    /// Calls `body` with each element, like `forEach`, without retaining and releasing each one
+    /// (see ``firstUnretained(where:)``); `body` must not mutate the array.
+    func forEachUnretained(_ body: (Element) -> Void) {
+        withUnsafeBytes { raw in
+            for i in 0..<count {
+                let bits = raw.load(fromByteOffset: i * MemoryLayout<Element>.stride, as: UnsafeRawPointer.self)
+                Unmanaged<Element>.fromOpaque(bits)._withUnsafeGuaranteedRef(body)
+            }
+        }
+    }
+
     private func identicalIndex(_ target: UInt, from: Int) -> Int? {
         withUnsafeBytes { raw in
             var i = from
