@@ -8,14 +8,17 @@
 #   BENCH_FIO_SECONDS=10     fio run time per live-overhead round
 #   BENCH_RECORD_SECONDS=25  fio run time recorded for each offline trace (>= 20 M events step by step)
 #   BENCH_SOAK_SECONDS=600   the long live run for flat memory (0 skips it)
-#   BENCH_MODES="untraced dioscope full record record-full bpftrace"   live-overhead modes (bench-live.sh)
+#   BENCH_MODES="untraced dioscope full record record-full bpftrace bpftrace-sys bpftrace-io"
+#                            live-overhead modes (bench-live.sh)
 #
 # Sections (each writes OUTDIR/<name>.json; a summary table is printed at the end):
 #   live     fio IOPS untraced / under `dioscope live` / under bpftrace counting the same
 #            tracepoints, interleaved, median of BENCH_ROUNDS each (scripts/bench-live.sh); also
 #            `dioscope record` (the tracing cost without the analyzer), each also with
 #            --no-assemble (full, record-full: every step its own record, no in-kernel assembly);
-#            `classic` (live on the classic syscall tracepoints) on request (BENCH_MODES)
+#            bpftrace counting only the system-call tracepoints, and only the rest (where
+#            merely observing costs); `classic` (live on the classic syscall tracepoints) on
+#            request (BENCH_MODES)
 #   offline  `dioscope analyze` on a recorded fio trace: events/s, I/Os/s, MB/s, peak RSS, and as
 #            a fraction of a plain scan of the same file's records (dioscope-bench scan); the
 #            trace recorded step by step (--no-assemble, the most events per I/O), and again
@@ -60,7 +63,7 @@ machine >"$out/machine.json"
 
 # ---- live overhead -------------------------------------------------------------------------
 echo "== live overhead: $rounds interleaved rounds of ${fio_secs}s per mode" >&2
-MODES=${BENCH_MODES:-untraced dioscope full record record-full bpftrace} BPF_STATS=1 RUNTIME=$fio_secs \
+MODES=${BENCH_MODES:-untraced dioscope full record record-full bpftrace bpftrace-sys bpftrace-io} BPF_STATS=1 RUNTIME=$fio_secs \
 	scripts/bench-live.sh "$rounds" "$out/live" >&2
 cp "$out/live/summary.json" "$out/live.json"
 
@@ -78,6 +81,8 @@ offline_case() {
 	"$bin" record "$@" -o "$big" -- "${BENCH_CMD[@]}" --output-format=terse >/dev/null 2>"$out/record-$name.err" || true
 	[[ -s $big ]] || { echo "bench: recording failed:" >&2; cat "$out/record-$name.err" >&2; exit 1; }
 	"$bench" scan "$big" >"$out/scan-$name.json"
+	# the analysis alone, its events decoded into memory first (the analyzing thread's ceiling)
+	"$bench" engine "$big" 3 >"$out/engine-$name.json"
 	# analyze once to warm the page cache, then three timed runs (median reported; the decoder
 	# runs on a second thread, so CPU time is reported beside wall time)
 	"$bin" analyze "$big" >/dev/null 2>&1 || true
@@ -102,6 +107,7 @@ r = {"events": ev, "ios": ios, "events_per_io": ev / ios, "bytes": scan["bytes"]
      "analyze_mb_per_s": scan["bytes"] / 1e6 / secs,
      "analyze_peak_rss_mb": int(rss_kb) / 1024,
      "scan_records_per_s": scan["raw_records_per_s"], "decode_events_per_s": scan["decode_events_per_s"],
+     "engine_events_per_s": json.load(open(f"{out}/engine-{name}.json"))["best_events_per_s"],
      "analyze_fraction_of_scan": (ev / secs) / scan["raw_records_per_s"]}
 json.dump(r, open(f"{out}/offline-{name}.json", "w"), indent=1)
 EOF
@@ -194,8 +200,10 @@ print()
 print("live overhead (fio randwrite 4k libaio iodepth 16, loop XFS; median of interleaved rounds)")
 names = {"dioscope": "dioscope live", "record": "dioscope record (no analyzer)",
          "full": "dioscope live --no-assemble", "record-full": "dioscope record --no-assemble",
-         "classic": "live, classic syscall tracepoints"}
-for mode in ("untraced", "dioscope", "full", "record", "record-full", "classic", "bpftrace"):
+         "classic": "live, classic syscall tracepoints", "bpftrace": "bpftrace counting all of them",
+         "bpftrace-sys": "bpftrace counting the syscalls only", "bpftrace-io": "bpftrace counting the rest only"}
+for mode in ("untraced", "dioscope", "full", "record", "record-full", "classic", "bpftrace", "bpftrace-sys",
+             "bpftrace-io"):
     if f"{mode}_iops" not in L:
         continue
     extra = ""
@@ -218,6 +226,7 @@ print(f"  analyze          {O['analyze_events_per_s']/1e6:8.2f} M events/s  {O['
 print(f"                   median of 3; best {O['analyze_events_per_s_best']/1e6:.2f} M/s; "
       f"{O['analyze_events_per_cpu_s']/1e6:.2f} M events per CPU-second")
 print(f"  plain scan       {O['scan_records_per_s']/1e6:8.2f} M records/s (decoded: {O['decode_events_per_s']/1e6:.2f} M/s)")
+print(f"  engine alone     {O['engine_events_per_s']/1e6:8.2f} M events/s (events decoded into memory first; best of 3)")
 print(f"  analyze / scan   {O['analyze_fraction_of_scan']:8.3f}; {O['analyze_ios_per_s']/1e3:.0f} k I/Os/s")
 A = json.load(open(f"{out}/offline-assembled.json"))
 print(f"  assembled trace  {A['analyze_events_per_s']/1e6:8.2f} M events/s, {A['analyze_ios_per_s']/1e3:.0f} k I/Os/s "

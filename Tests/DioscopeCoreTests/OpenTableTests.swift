@@ -20,6 +20,28 @@ import Testing
         #expect(t.isEmpty)
     }
 
+    @Test func removeOnlyTheIdenticalObject() {
+        final class Box { let n: Int; init(_ n: Int) { self.n = n } }
+        var t = OpenTable<UInt64, Box>()
+        let a = Box(1), twin = Box(1), b = Box(2)
+        t[5] = a
+        t[6] = b
+        weak var weakA = a
+        t.removeValue(forKey: 5, ifIdenticalTo: twin)  // equal contents, another object: kept
+        #expect(t[5] === a && t.count == 2)
+        t.removeValue(forKey: 7, ifIdenticalTo: a)  // absent key: nothing happens
+        #expect(t.count == 2)
+        t.removeValue(forKey: 6, ifIdenticalTo: a)  // another key's object: kept
+        #expect(t[6] === b && t.count == 2)
+        t.removeValue(forKey: 5, ifIdenticalTo: a)
+        #expect(t[5] == nil && t[6] === b && t.count == 1)
+        // the table let go of the object (a released reference, not a leaked one)
+        _ = consume a
+        #expect(weakA == nil)
+        t[5] = Box(3)  // the tombstone's slot is usable again
+        #expect(t[5]?.n == 3 && t.count == 2)
+    }
+
     @Test func growsAndSweepsTombstones() {
         var t = OpenTable<UInt32, Int>()
         for i in 0..<10_000 { t[UInt32(i)] = i }

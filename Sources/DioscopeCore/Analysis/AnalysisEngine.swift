@@ -816,7 +816,7 @@ final class AnalysisEngine {
             // Refused attempt: the kernel retries it (XFS force-wait, io_uring io-wq); nothing is posted.
             io.awaitingRetry = true
             io.add(entry(e, .completed, value: p.ret, note: TimelineNote.eagainRetry))
-            if io.kiocb != 0, byKiocb[io.kiocb] === io { byKiocb[io.kiocb] = nil }
+            if io.kiocb != 0 { byKiocb.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
             return
         }
         io.t.completedAt = e.timestamp
@@ -827,7 +827,7 @@ final class AnalysisEngine {
             io.t.sizeUpdatedAt = e.timestamp
         }
         io.add(entry(e, .completed, offset: p.pos, value: p.ret, note: p.error != 0 ? TimelineNote.id("error \(p.error)") : 0))
-        if io.kiocb != 0, byKiocb[io.kiocb] === io { byKiocb[io.kiocb] = nil }
+        if io.kiocb != 0 { byKiocb.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
         // What the write made need conversion: only bytes actually written.
         if io.t.op == .write {
             if p.ret > 0 {
@@ -893,7 +893,7 @@ final class AnalysisEngine {
         io.t.postedAt = e.timestamp
         io.t.result = Int64(p.res)
         io.add(entry(e, .posted, value: Int64(p.res), note: TimelineNote.cqe))
-        if io.kiocb != 0, uringByReq[io.kiocb] === io { uringByReq[io.kiocb] = nil }
+        if io.kiocb != 0 { uringByReq.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
         uringWaiting[io.t.tgid]?.removeAllIdentical(to: io)
         if io.awaitingRetry { io.awaitingRetry = false; io.t.completedAt = e.timestamp }
         trySettle(io)
@@ -923,9 +923,7 @@ final class AnalysisEngine {
         if let res { io.t.result = res }
         io.add(TimelineEntry(timestamp: ts, step: .reaped, tid: tid, cpu: cpu, value: res ?? io.t.result))
         aioPosted[io.t.tgid]?.removeAllIdentical(to: io)
-        if io.userRef != 0, byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] === io {
-            byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] = nil
-        }
+        if io.userRef != 0 { byUserRef.removeValue(forKey: UserRefKey(tgid: io.t.tgid, ref: io.userRef), ifIdenticalTo: io) }
         if io.awaitingRetry { io.awaitingRetry = false }
         trySettle(io)
     }
@@ -1173,11 +1171,9 @@ final class AnalysisEngine {
             io.inMappedList = false
             mappedInflight.removeAllIdentical(to: io)
         }
-        if io.kiocb != 0, byKiocb[io.kiocb] === io { byKiocb[io.kiocb] = nil }
-        if io.userRef != 0, byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] === io {
-            byUserRef[UserRefKey(tgid: io.t.tgid, ref: io.userRef)] = nil
-        }
-        if io.kiocb != 0, uringByReq[io.kiocb] === io { uringByReq[io.kiocb] = nil }
+        if io.kiocb != 0 { byKiocb.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
+        if io.userRef != 0 { byUserRef.removeValue(forKey: UserRefKey(tgid: io.t.tgid, ref: io.userRef), ifIdenticalTo: io) }
+        if io.kiocb != 0 { uringByReq.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
         if io.t.op == .write { checkShortWrite(io) }
         checkFlush(s)
     }

@@ -177,6 +177,24 @@ struct OpenTable<Key: OpenTableKey, Value> {
     var valuesArray: [Value] { map(\.value) }
 }
 
+extension OpenTable where Value: AnyObject {
+    /// Removes the entry for `key` if its value is `object` itself (one probe). Comparing with
+    /// `table[key] === object` and then removing probed twice and retained and released the
+    /// stored value to compare it; here the stored reference is compared by its bits.
+    @inline(__always)
+    mutating func removeValue(forKey key: Key, ifIdenticalTo object: Value) {
+        guard let i = find(key).found else { return }
+        let same = values.withUnsafeBufferPointer { b in
+            UnsafeRawPointer(b.baseAddress! + i).load(as: UInt.self) == UInt(bitPattern: ObjectIdentifier(object))
+        }
+        guard same else { return }
+        states[i] = Self.deleted
+        keys[i] = nil
+        count -= 1
+        values[i] = nil
+    }
+}
+
 extension OpenTable: Sequence {
     struct Iterator: IteratorProtocol {
         fileprivate let table: OpenTable
