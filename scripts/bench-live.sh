@@ -231,11 +231,20 @@ for mode in "${modes[@]}"; do
 	summary+=",\"${mode}_process_cpu_pct\":$cpu"
 done
 if [[ -n ${med[untraced]:-} ]]; then
+	read -r -a unt <<<"${iops[untraced]}"
 	for mode in "${modes[@]}"; do
 		[[ $mode != untraced ]] || continue
 		cost=$(awk -v u="${med[untraced]}" -v t="${med[$mode]}" 'BEGIN {printf "%.1f", 100 * (1 - t / u)}')
-		echo "  $mode costs $cost % of the untraced IOPS"
-		summary+=",\"${mode}_cost_pct\":$cost"
+		# Paired: each round's cost against that round's own untraced run, then the median and
+		# range over rounds (a machine whose speed drifts moves both runs of a round together).
+		read -r -a runs <<<"${iops[$mode]}"
+		paired=$(for ((r = 0; r < ${#runs[@]}; r++)); do
+			awk -v u="${unt[r]}" -v t="${runs[r]}" 'BEGIN {printf "%.1f\n", 100 * (1 - t / u)}'
+		done | sort -g | paste -sd' ')
+		pmed=$(median <<<"$paired")
+		echo "  $mode costs $cost % of the untraced IOPS (paired by round: median $pmed %, rounds $paired)"
+		summary+=",\"${mode}_cost_pct\":$cost,\"${mode}_paired_cost_pct\":$pmed"
+		summary+=",\"${mode}_paired_costs\":[$(tr ' ' ',' <<<"$paired")]"
 	done
 fi
 for mode in dioscope baseline classic full; do

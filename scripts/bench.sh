@@ -211,8 +211,10 @@ for mode in ("untraced", "dioscope", "full", "record", "record-full", "classic",
         cpu = L.get(mode + '_process_cpu_pct', 0)
         # CPU time per I/O: comparable between runs when the disk's speed is not (noisy VMs)
         per_io = cpu / 100 / L[mode + '_iops'] * 1e6 if L[mode + '_iops'] else float('nan')
-        extra = (f"  cost {L.get(mode + '_cost_pct', float('nan')):5.1f} %  tracer CPU {cpu} %"
-                 f" ({per_io:.1f} us per I/O)")
+        paired = L.get(mode + '_paired_cost_pct')
+        extra = (f"  cost {L.get(mode + '_cost_pct', float('nan')):5.1f} %"
+                 + (f" (paired {paired:5.1f} %)" if paired is not None else "")
+                 + f"  tracer CPU {cpu} % ({per_io:.1f} us per I/O)")
     print(f"  {names.get(mode, mode):34s} {L[mode + '_iops']/1e3:7.1f} k IOPS{extra}")
 if "dioscope_events_per_s" in L:
     print(f"  dioscope: {L['dioscope_events_per_s']/1e6:.2f} M events/s, {L['dioscope_drops']} events dropped over all rounds"
