@@ -201,7 +201,7 @@ print("live overhead (fio randwrite 4k libaio iodepth 16, loop XFS; median of in
 names = {"dioscope": "dioscope live", "record": "dioscope record (no analyzer)",
          "full": "dioscope live --no-assemble", "record-full": "dioscope record --no-assemble",
          "classic": "live, classic syscall tracepoints", "bpftrace": "bpftrace counting all of them",
-         "bpftrace-sys": "bpftrace counting the syscalls only", "bpftrace-io": "bpftrace counting the rest only"}
+         "bpftrace-sys": "bpftrace counting syscalls only", "bpftrace-io": "bpftrace counting the rest only"}
 for mode in ("untraced", "dioscope", "full", "record", "record-full", "classic", "bpftrace", "bpftrace-sys",
              "bpftrace-io"):
     if f"{mode}_iops" not in L:
