@@ -1,0 +1,96 @@
+import Testing
+@testable import DioscopeCore
+
+/// The phase tables the engine reports (overall, per process, per file) against a model: a
+/// ``PhaseAccumulator`` per group fed with the phases of that group's complete timelines as the
+/// engine hands them out. The engine feeds only the overall accumulator while every I/O so far
+/// came from one process and one file, and copies it when another process or file first
+/// appears; the streams below cross the exact-sample limit (the switch to histograms) before
+/// that happens, and after. Events are generated and fed one by one, and no timeline is kept, so
+/// the test stays small beside the tests that measure the process's memory.
+@Suite struct PhaseTablesTests {
+    static let dev = DeviceNumber(major: 7, minor: 0)
+
+    /// Sync pwrite64 overwrite number `i` by process `tgid` on file `ino`, each with its own latencies.
+    static func io(_ i: Int, tgid: UInt32, ino: UInt64, fd: Int32) -> [Event] {
+        let t0 = 100_000_000_000 + UInt64(i) * 100_000
+        let d = UInt64(i % 37) * 1000
+        let pos = Int64(i % 64) * 4096
+        let sector = (0x100000 + UInt64(pos)) / 512
+        let kiocb = 0xffff_c900_0200_0000 + UInt64(i % 8) * 0x100
+        func ev(_ dt: UInt64, _ p: Event.Payload, tid: UInt32? = nil, ino: UInt64 = 0) -> Event {
+            Event(timestamp: t0 + dt, tgid: tid == 0 ? 0 : tgid, tid: tid ?? tgid, cpu: 0, dev: dev, ino: ino, payload: p)
+        }
+        return [
+            ev(0, .sysEnter(SysEnter(sysno: .pwrite64, fd: fd, args: (0x7f00_0000_4000, 4096, pos), isize: 0x40000,
+                                     comm: Comm("w\(tgid)"))), ino: ino),
+            ev(2000 + d % 3000, .dioBegin(DIOBegin(kiocb: kiocb, pos: pos, count: 4096, isize: 0x40000, userRef: 0,
+                                                   kiFlags: [.direct], api: .sync, blkbits: 12)), ino: ino),
+            ev(5000 + d % 3000, .iomapDstmap(IomapMapping(addr: 0x100000 + UInt64(pos), offset: pos, length: 4096,
+                                                          type: .mapped, flags: [.dirty], bdev: dev, blkbits: 12)),
+               ino: ino),
+            ev(8000 + d % 5000, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, ptr: 0xffff_8880_0100_0000 + sector,
+                                                          kiocb: kiocb, flags: [.sync, .iomapDIO], op: .write))),
+            ev(9000 + d % 5000, .block(.rqIssue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, flags: [.sync],
+                                                         op: .write))),
+            ev(20000 + d, .block(.rqComplete, BlockIO(sector: sector, nrSector: 8, bytes: 4096, flags: [.sync],
+                                                      op: .write)), tid: 0),
+            ev(22000 + d + d % 2000, .dioComplete(DIOComplete(kiocb: kiocb, pos: pos + 4096, isize: 0x40000, ret: 4096,
+                                                              userRef: 0, error: 0, kiFlags: [.direct], api: .sync)),
+               ino: ino),
+            ev(24000 + d + d % 4000, .sysExit(SysExit(sysno: .pwrite64, fd: fd, ret: 4096, isize: 0x40000)), ino: ino),
+        ]
+    }
+
+    /// `first` I/Os of process 100 on file 0xA1, then `mixed` spread over two processes and two files.
+    static func check(first: Int, mixed: Int) {
+        var options = AnalysisOptions()
+        options.keepAllTimelines = false
+        let analyzer = Analyzer(options: options)
+        var overall = PhaseAccumulator(group: "all")
+        var byProcess: [UInt32: PhaseAccumulator] = [:]
+        var byFile: [UInt64: PhaseAccumulator] = [:]
+        var seen = 0
+        analyzer.onTimeline = { t in
+            seen += 1
+            guard t.status == .complete else { return }
+            overall.add(t.phases)
+            byProcess[t.tgid, default: PhaseAccumulator(group: "")].add(t.phases)
+            byFile[t.ino, default: PhaseAccumulator(group: "")].add(t.phases)
+        }
+        for i in 0..<(first + mixed) {
+            let (tgid, ino, fd): (UInt32, UInt64, Int32) = i < first ? (100, 0xA1, 3)
+                : [(200, 0xA1, 3), (100, 0xB2, 4), (200, 0xB2, 4), (100, 0xA1, 3)][i % 4]
+            for e in io(i, tgid: tgid, ino: ino, fd: fd) { analyzer.consume(e) }
+        }
+        let r = analyzer.finish()
+        #expect(r.counts.total == UInt64(first + mixed) && seen == first + mixed)
+        #expect(r.counts.inconclusive == 0 && overall.ios == UInt64(first + mixed))
+        let o = overall.table()
+        #expect(r.phaseTables.overall.ios == o.ios && r.phaseTables.overall.phases == o.phases)
+        #expect(r.phaseTables.byProcess.count == byProcess.count)
+        for (table, tgid) in zip(r.phaseTables.byProcess, byProcess.keys.sorted()) {
+            let m = byProcess[tgid]!.table()
+            #expect(table.group.hasPrefix("pid \(tgid)"))
+            #expect(table.ios == m.ios && table.phases == m.phases, "pid \(tgid)")
+        }
+        #expect(r.phaseTables.byInode.count == byFile.count)
+        for (table, ino) in zip(r.phaseTables.byInode, byFile.keys.sorted()) {
+            let m = byFile[ino]!.table()
+            #expect(table.group == "ino \(dev)/\(ino)")
+            #expect(table.ios == m.ios && table.phases == m.phases, "ino \(ino)")
+        }
+    }
+
+    @Test func oneProcessAndFileOnly() {
+        Self.check(first: 300, mixed: 0)
+    }
+
+    @Test func othersAppearAfterTheHistogramSwitch() {
+        Self.check(first: PhaseAccumulator.exactLimit + 200, mixed: 400)
+    }
+
+    @Test func othersAppearBeforeTheSwitchAndCrossIt() {
+        Self.check(first: 50, mixed: 2 * PhaseAccumulator.exactLimit)
+    }
+}
