@@ -624,11 +624,20 @@ final class AnalysisEngine {
     }
 
     private func request(_ e: Event, _ kind: BlockEventKind, _ p: BlockIO) {
-        // Take the list out of the dictionary so that it is mutated in place (no copy-on-write).
-        guard var list = pendingBios.removeValue(forKey: e.dev), !list.isEmpty else {
-            count(kind.eventType.description)
-            return
+        // The device's list is changed where the table holds it (taking it out and putting it back
+        // was a removal and an insertion per request event); an emptied list is removed.
+        let outcome = pendingBios.modifyIfPresent(e.dev) { list -> (matched: Bool, empty: Bool) in
+            if list.isEmpty { return (false, true) }
+            let matched = match(request: e, kind, p, in: &list)
+            return (matched, list.isEmpty)
         }
+        if outcome?.empty == true { pendingBios.removeValue(forKey: e.dev) }
+        if outcome?.matched != true { count(kind.eventType.description) }
+    }
+
+    /// Joins request event `e` to the pending bios of its device (`list`): issue or completion.
+    /// Whether any bio took it.
+    private func match(request e: Event, _ kind: BlockEventKind, _ p: BlockIO, in list: inout [PendingBio]) -> Bool {
         // Saturating: a flush request carries sector (sector_t)-1 and no data.
         let rs = p.sector, re = p.sector.addingSaturating(UInt64(max(p.nrSector, 1)))
         // The scans below read a pending bio's fields through its index: iterating the elements
@@ -667,9 +676,7 @@ final class AnalysisEngine {
                 }
                 matched = true
             }
-            pendingBios[e.dev] = list
-            if !matched { count(kind.eventType.description) }
-            return
+            return matched
         }
         // Completion: the bios of the oldest issued request in the range (FIFO for identical
         // requests); if none was seen issued, every contained bio.
@@ -706,8 +713,7 @@ final class AnalysisEngine {
             }
             matched = true
         }
-        pendingBios[e.dev] = list.isEmpty ? nil : list
-        if !matched { count(kind.eventType.description) }
+        return matched
     }
 
     /// Bio `bi` of `io` went to the device in a request (its block_rq_issue, or assembled steps).
@@ -894,7 +900,7 @@ final class AnalysisEngine {
         io.t.result = Int64(p.res)
         io.add(entry(e, .posted, value: Int64(p.res), note: TimelineNote.cqe))
         if io.kiocb != 0 { uringByReq.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
-        uringWaiting[io.t.tgid]?.removeAllIdentical(to: io)
+        uringWaiting.modifyIfPresent(io.t.tgid) { $0.removeAllIdentical(to: io) }
         if io.awaitingRetry { io.awaitingRetry = false; io.t.completedAt = e.timestamp }
         trySettle(io)
     }
@@ -902,9 +908,9 @@ final class AnalysisEngine {
     private func aioReap(_ e: Event, _ p: AIOReap) {
         if let task = tasks[e.tid], task.open?.sysno == .ioGetevents || task.open?.sysno == .ioPgetevents {
             task.open!.reapsSeen += 1
-        } else if let pending = pendingFIFOReap[e.tid] {
+        } else {
             // a reap record after the call's exit: one fewer for the FIFO rule
-            pendingFIFOReap[e.tid]!.n = max(0, pending.n - 1)
+            pendingFIFOReap.modifyIfPresent(e.tid) { $0.n = max(0, $0.n - 1) }
         }
         guard p.obj != 0, let io = byUserRef[UserRefKey(tgid: e.tgid, ref: p.obj)] else {
             if p.obj == 0 {
@@ -922,7 +928,7 @@ final class AnalysisEngine {
         io.t.reapedAt = ts
         if let res { io.t.result = res }
         io.add(TimelineEntry(timestamp: ts, step: .reaped, tid: tid, cpu: cpu, value: res ?? io.t.result))
-        aioPosted[io.t.tgid]?.removeAllIdentical(to: io)
+        aioPosted.modifyIfPresent(io.t.tgid) { $0.removeAllIdentical(to: io) }
         if io.userRef != 0 { byUserRef.removeValue(forKey: UserRefKey(tgid: io.t.tgid, ref: io.userRef), ifIdenticalTo: io) }
         if io.awaitingRetry { io.awaitingRetry = false }
         trySettle(io)

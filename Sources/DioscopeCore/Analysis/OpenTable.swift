@@ -162,6 +162,15 @@ struct OpenTable<Key: OpenTableKey, Value> {
         return try body(&values[at]!)
     }
 
+    /// Passes the value for `key`, if present, to `body` to change in place; nil when absent.
+    /// Unlike the optional subscript's `_modify` (`table[key]?.change()`), no room is made for an
+    /// insertion and no presence bookkeeping runs after the change.
+    @inline(__always)
+    mutating func modifyIfPresent<R>(_ key: Key, _ body: (inout Value) throws -> R) rethrows -> R? {
+        guard let i = find(key).found else { return nil }
+        return try body(&values[i]!)
+    }
+
     @discardableResult
     mutating func removeValue(forKey key: Key) -> Value? {
         guard let i = find(key).found else { return nil }
