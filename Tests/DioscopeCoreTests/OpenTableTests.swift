@@ -26,7 +26,7 @@ import Testing
         let a = Box(1), twin = Box(1), b = Box(2)
         t[5] = a
         t[6] = b
-        weak var weakA = a
+        weak let weakA = a
         t.removeValue(forKey: 5, ifIdenticalTo: twin)  // equal contents, another object: kept
         #expect(t[5] === a && t.count == 2)
         t.removeValue(forKey: 7, ifIdenticalTo: a)  // absent key: nothing happens
