@@ -83,15 +83,15 @@ bt_probes=$("$bin" probes --format json | jq -r '
 	if $g == "syscalls" then "tracepoint:syscalls:sys_enter_\($n)", "tracepoint:syscalls:sys_exit_\($n)"
 	else "tracepoint:\($g):\($n)" end' | paste -sd, -)
 [[ -n $bt_probes ]] || die "no probes from dioscope probes"
-bt_prog="$bt_probes { @[probe] = count(); }"
+bt_count='{ @[probe] = count(); }'
+bt_prog="$bt_probes $bt_count"
 echo "$bt_prog" >"$out/bpftrace.bt"
 # The same count split in two: the system calls alone (enabling any syscall tracepoint sends
 # every system call of every task through the kernel's slow path) and the rest alone.
 bt_sys=$(tr ',' '\n' <<<"$bt_probes" | grep '^tracepoint:syscalls:' | paste -sd, -)
 bt_io=$(tr ',' '\n' <<<"$bt_probes" | grep -v '^tracepoint:syscalls:' | paste -sd, -)
 [[ -n $bt_sys && -n $bt_io ]] || die "cannot split the probes into system calls and the rest"
-declare -A bt_progs=([bpftrace]="$bt_prog" [bpftrace-sys]="$bt_sys { @[probe] = count(); }"
-	[bpftrace-io]="$bt_io { @[probe] = count(); }")
+declare -A bt_progs=([bpftrace]="$bt_prog" [bpftrace-sys]="$bt_sys $bt_count" [bpftrace-io]="$bt_io $bt_count")
 
 # Waits until FILE contains PATTERN (the tracer is attached) or PID died.
 wait_for() {

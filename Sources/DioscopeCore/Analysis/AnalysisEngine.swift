@@ -194,14 +194,16 @@ final class AnalysisEngine {
     private func sysEnter(_ e: Event, _ p: SysEnter) {
         sawSyscalls = true
         if !p.comm.isEmpty {
-            // Read before writing: the name rarely changes, and a write is the table's modify
-            // coroutine (room check, probe, bookkeeping) on every system call.
-            if tidComm[e.tid] != p.comm { tidComm[e.tid] = p.comm }
-            if e.tid == e.tgid ? tgidComm[e.tgid] != p.comm : tgidComm[e.tgid] == nil { tgidComm[e.tgid] = p.comm }
+            tidComm.set(e.tid, to: p.comm)
+            if e.tid == e.tgid {
+                tgidComm.set(e.tgid, to: p.comm)
+            } else if tgidComm[e.tgid] == nil {
+                tgidComm[e.tgid] = p.comm
+            }
         }
         var key: InodeKey? = e.ino != 0 ? InodeKey(dev: e.dev, ino: e.ino) : nil
         if key == nil, p.fd >= 0 { key = fdMap[Self.fdKey(e.tgid, p.fd)] }
-        if let key, p.fd >= 0, fdMap[Self.fdKey(e.tgid, p.fd)] != key { fdMap[Self.fdKey(e.tgid, p.fd)] = key }
+        if let key, p.fd >= 0 { fdMap.set(Self.fdKey(e.tgid, p.fd), to: key) }
         if let key, p.isize >= 0 { inode(key).noteIsize(p.isize, at: e.timestamp) }
         let call = OpenCall(sysno: p.sysno, fd: p.fd, args: p.args, enterTs: e.timestamp, key: key)
         let kind: FileOperation.Kind? = switch p.sysno {
@@ -375,9 +377,7 @@ final class AnalysisEngine {
         // and releases the task's state).
         let task = task(e.tid)
         let call = task.open
-        if let call, call.fd >= 0, call.sysno.isDataTransfer, fdMap[Self.fdKey(e.tgid, call.fd)] != key {
-            fdMap[Self.fdKey(e.tgid, call.fd)] = key
-        }
+        if let call, call.fd >= 0, call.sysno.isDataTransfer { fdMap.set(Self.fdKey(e.tgid, call.fd), to: key) }
         if let t = tgidInode[e.tgid] {
             if t.key != key { tgidInode[e.tgid] = (key, true) }
         } else {
@@ -1283,11 +1283,13 @@ final class AnalysisEngine {
         if t.attempts.count > 1 { counts.retried += 1 }
         if let r = t.result, r < 0 { counts.errors += 1 }
         if t.status == .complete {
-            if mirroringPhases, let m = phaseMirror, m.tgid != t.tgid || m.key != key { endPhaseMirror() }
+            switch phaseMirror {
+            case .none: phaseMirror = .one(tgid: t.tgid, key: key)
+            case .one(let tgid, let k) where tgid != t.tgid || k != key: endPhaseMirror()
+            case .one, .ended: break
+            }
             overall.add(t.phases)
-            if mirroringPhases {
-                if phaseMirror == nil { phaseMirror = (t.tgid, key) }
-            } else {
+            if case .ended = phaseMirror {
                 byProcess.update(t.tgid, orInsert: { PhaseAccumulator(group: "pid \(t.tgid)") }) { $0.add(t.phases) }
                 byInode.update(key, orInsert: { PhaseAccumulator(group: "ino \(key.dev)/\(key.ino)") }) { $0.add(t.phases) }
             }
@@ -1316,21 +1318,29 @@ final class AnalysisEngine {
     /// process or file first comes (``endPhaseMirror()``), or at the end. Adding every sample to
     /// three accumulators was a sixth of the analysis's instructions for the usual trace of one
     /// workload on one file.
-    @exclusivity(unchecked) private var phaseMirror: (tgid: UInt32, key: InodeKey)?
-    @exclusivity(unchecked) private var mirroringPhases = true
+    @exclusivity(unchecked) private var phaseMirror = PhaseMirror.none
+
+    private enum PhaseMirror {
+        /// No complete I/O yet.
+        case none
+        /// Every complete I/O so far was this process's, on this file.
+        case one(tgid: UInt32, key: InodeKey)
+        /// All three accumulators are fed.
+        case ended
+    }
 
     /// Makes the mirrored process's and file's accumulators real (copies of `overall`, which holds
     /// exactly their samples), and feeds all three from now on.
     private func endPhaseMirror() {
-        guard mirroringPhases else { return }
-        mirroringPhases = false
-        guard let m = phaseMirror else { return }
-        var process = overall
-        process.group = "pid \(m.tgid)"
-        byProcess[m.tgid] = process
-        var file = overall
-        file.group = "ino \(m.key.dev)/\(m.key.ino)"
-        byInode[m.key] = file
+        if case .one(let tgid, let key) = phaseMirror {
+            var process = overall
+            process.group = "pid \(tgid)"
+            byProcess[tgid] = process
+            var file = overall
+            file.group = "ino \(key.dev)/\(key.ino)"
+            byInode[key] = file
+        }
+        phaseMirror = .ended
     }
 
     /// I/Os emitted per (api, op), index api.rawValue * 2 + (write ? 1 : 0): turned into

@@ -174,6 +174,12 @@ struct OpenTable<Key: OpenTableKey, Value> {
     @discardableResult
     mutating func removeValue(forKey key: Key) -> Value? {
         guard let i = find(key).found else { return nil }
+        return vacate(i)
+    }
+
+    /// Empties live slot `i` (a tombstone: probes continue past it) and returns its value.
+    @inline(__always)
+    private mutating func vacate(_ i: Int) -> Value? {
         states[i] = Self.deleted
         keys[i] = nil
         count -= 1
@@ -197,10 +203,18 @@ extension OpenTable where Value: AnyObject {
             UnsafeRawPointer(b.baseAddress! + i).load(as: UInt.self) == UInt(bitPattern: ObjectIdentifier(object))
         }
         guard same else { return }
-        states[i] = Self.deleted
-        keys[i] = nil
-        count -= 1
-        values[i] = nil
+        _ = vacate(i)
+    }
+}
+
+extension OpenTable where Value: Equatable {
+    /// `table[key] = value`, without the write when the table already holds that value: one probe
+    /// instead of the insertion path (room check, probe, bookkeeping) for names and files that
+    /// rarely change from one system call to the next.
+    @inline(__always)
+    mutating func set(_ key: Key, to value: Value) {
+        if let i = find(key).found, values[i] == value { return }
+        self[key] = value
     }
 }
 
