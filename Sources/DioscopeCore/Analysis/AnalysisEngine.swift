@@ -239,7 +239,7 @@ final class AnalysisEngine {
         // A new call in a task ends whatever the task was submitting.
         let task = task(e.tid)
         task.open = call
-        task.callIOs.removeAll(keepingCapacity: true)
+        task.callIOs.removeAllKeepingStorage()
         task.current = nil
     }
 
@@ -263,7 +263,7 @@ final class AnalysisEngine {
         var callIOs: [LiveIO] = []
         swap(&callIOs, &task.callIOs)
         defer {
-            callIOs.removeAll(keepingCapacity: true)
+            callIOs.removeAllKeepingStorage()
             if task.callIOs.isEmpty { swap(&callIOs, &task.callIOs) }
         }
         if call.key == nil, e.ino != 0 { call.key = InodeKey(dev: e.dev, ino: e.ino) }
@@ -1171,11 +1171,11 @@ final class AnalysisEngine {
     private func settle(_ io: LiveIO) {
         io.settled = true
         let s = io.file
-        s.inflight.removeAllIdentical(to: io)
+        s.inflight.removeFirstIdentical(to: io)
         s.history.append(io)
         if io.inMappedList {
             io.inMappedList = false
-            mappedInflight.removeAllIdentical(to: io)
+            mappedInflight.removeFirstIdentical(to: io)
         }
         if io.kiocb != 0 { byKiocb.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
         if io.userRef != 0 { byUserRef.removeValue(forKey: UserRefKey(tgid: io.t.tgid, ref: io.userRef), ifIdenticalTo: io) }

@@ -62,8 +62,8 @@ final class LiveIO {
         zeroes = false
         inMappedList = false
         cqeSeen = false
-        needRanges.removeAll(keepingCapacity: true)
-        convertedRanges.removeAll(keepingCapacity: true)
+        needRanges.removeAllKeepingStorage()
+        convertedRanges.removeAllKeepingStorage()
         firstBioAt = nil
         lastBioDoneAt = nil
         lost = false
@@ -138,11 +138,11 @@ extension IOTimeline {
     /// Empties the record arrays (entries, attempts, mappings, bios, conversions), keeping their
     /// storage for the next I/O (``IOPool``).
     mutating func removeAllRecords() {
-        entries.removeAll(keepingCapacity: true)
-        attempts.removeAll(keepingCapacity: true)
-        mappings.removeAll(keepingCapacity: true)
-        bios.removeAll(keepingCapacity: true)
-        conversions.removeAll(keepingCapacity: true)
+        entries.removeAllKeepingStorage()
+        attempts.removeAllKeepingStorage()
+        mappings.removeAllKeepingStorage()
+        bios.removeAllKeepingStorage()
+        conversions.removeAllKeepingStorage()
     }
 
     /// Makes this timeline, its record arrays already emptied (``IOPool``), what
@@ -294,6 +294,23 @@ struct UserRefKey: Hashable {
     var ref: UInt64
 }
 
+extension Array {
+    /// Empties the array and keeps its storage, like `removeAll(keepingCapacity: true)`, but
+    /// cheaper for the pool's arrays (``IOPool``), which usually hold none or one element (an
+    /// I/O's attempt, mapping and bio): on an empty array it does nothing (`removeAll` still
+    /// went through its generic replacement), and a `removeLast` per element costs about a
+    /// third of the generic `replaceSubrange` for up to three elements (callgrind: emptying
+    /// an I/O's record arrays took 654 instructions per I/O).
+    @inline(__always)
+    mutating func removeAllKeepingStorage() {
+        switch count {
+        case 0: return
+        case 1...3: repeat { removeLast() } while !isEmpty
+        default: removeAll(keepingCapacity: true)
+        }
+    }
+}
+
 extension Array where Element: AnyObject {
     /// Removes every element identical to `object`, keeping the order of the rest.
     ///
@@ -338,6 +355,14 @@ extension Array where Element: AnyObject {
                 Unmanaged<Element>.fromOpaque(bits)._withUnsafeGuaranteedRef(body)
             }
         }
+    }
+
+    /// Removes the first element identical to `object`, keeping the order of the rest: for lists
+    /// that hold an object at most once (a file's in-flight I/Os, the mapped in-flight list). It
+    /// stops at the match, which is usually near the front (I/Os settle in about the order they
+    /// began), instead of scanning the whole list a second time as ``removeAllIdentical(to:)`` does.
+    mutating func removeFirstIdentical(to object: Element) {
+        if let i = identicalIndex(UInt(bitPattern: ObjectIdentifier(object)), from: 0) { remove(at: i) }
     }
 
     private func identicalIndex(_ target: UInt, from: Int) -> Int? {
