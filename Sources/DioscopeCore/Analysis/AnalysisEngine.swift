@@ -468,7 +468,7 @@ final class AnalysisEngine {
         io.noSyscall = call == nil
         io.add(entry(e, .begin, offset: p.pos, length: p.count, value: p.isize,
                      note: flags.isEmpty ? 0 : TimelineNote.id(flags.joined(separator: "|"))))
-        s.inflight.append(io)
+        s.addInflight(io)
         if p.kiocb != 0 { byKiocb[p.kiocb] = io }
         if p.userRef != 0 { byUserRef[UserRefKey(tgid: e.tgid, ref: p.userRef)] = io }
         task.current = io
@@ -615,6 +615,7 @@ final class AnalysisEngine {
             // Direction unknown from flags and syscall (trace started mid-call): the data bio tells.
             if io.t.op == .read, io.noSyscall, p.op == .write, io.t.api == .sync, role != .unknown {
                 io.t.op = .write
+                io.file.inflightDirectionChanged(io)
             }
         }
         io.add(TimelineEntry(timestamp: ts, step: .bioQueued, tid: tid, cpu: cpu, offset: fileOffset,
@@ -852,7 +853,10 @@ final class AnalysisEngine {
         case .libaio, .asyncOther:
             io.t.postedAt = e.timestamp
             io.add(entry(e, .posted, value: p.ret, note: io.t.api == .libaio ? TimelineNote.aioRing : 0))
-            if io.t.api == .libaio { aioPosted.update(io.t.tgid, orInsert: { [] }) { $0.append(io) } }
+            if io.t.api == .libaio {
+                aioPosted.update(io.t.tgid, orInsert: { [] }) { $0.append(io) }
+                io.postedListings &+= 1
+            }
         case .ioUring:
             if io.kiocb != 0 { uringByReq[io.kiocb] = io }
             uringWaiting.update(io.t.tgid, orInsert: { [] }) { $0.append(io) }
@@ -928,7 +932,12 @@ final class AnalysisEngine {
         io.t.reapedAt = ts
         if let res { io.t.result = res }
         io.add(TimelineEntry(timestamp: ts, step: .reaped, tid: tid, cpu: cpu, value: res ?? io.t.result))
-        aioPosted.modifyIfPresent(io.t.tgid) { $0.removeAllIdentical(to: io) }
+        switch io.postedListings {
+        case 0: break  // not listed: taken by the FIFO rule, or never posted
+        case 1: aioPosted.modifyIfPresent(io.t.tgid) { $0.removeFirstIdentical(to: io) }
+        default: aioPosted.modifyIfPresent(io.t.tgid) { $0.removeAllIdentical(to: io) }
+        }
+        io.postedListings = 0
         if io.userRef != 0 { byUserRef.removeValue(forKey: UserRefKey(tgid: io.t.tgid, ref: io.userRef), ifIdenticalTo: io) }
         if io.awaitingRetry { io.awaitingRetry = false }
         trySettle(io)
@@ -943,6 +952,7 @@ final class AnalysisEngine {
         let take = min(n, list.count)
         let reaped = Array(list.prefix(take))
         list.removeFirst(take)
+        for io in reaped { io.postedListings &-= 1 }
         aioPosted[tgid] = list.isEmpty ? nil : list
         for io in reaped {
             if io.userRef != 0 {
@@ -965,7 +975,7 @@ final class AnalysisEngine {
     }
 
     private func oldestWrite(_ s: InodeState, _ r: FileRange, where pred: (LiveIO) -> Bool) -> LiveIO? {
-        s.inflight.firstUnretained { $0.t.op == .write && $0.range.overlaps(r) && pred($0) }
+        s.oldestInflightWrite(overlapping: r, where: pred)
     }
 
     private func conversion(_ e: Event, key: InodeKey, range r: FileRange, source: String) {
@@ -1096,6 +1106,7 @@ final class AnalysisEngine {
         prunePendingBios(queuedBefore: limit)
         for (tgid, list) in aioPosted where list.contains(where: \.settled) {
             let kept = list.filter { !$0.settled }
+            for io in list where io.settled { io.postedListings = 0 }
             aioPosted[tgid] = kept.isEmpty ? nil : kept
         }
         for (tgid, list) in uringWaiting where list.contains(where: \.settled) {
@@ -1171,7 +1182,7 @@ final class AnalysisEngine {
     private func settle(_ io: LiveIO) {
         io.settled = true
         let s = io.file
-        s.inflight.removeFirstIdentical(to: io)
+        s.removeInflight(io)
         s.history.append(io)
         if io.inMappedList {
             io.inMappedList = false
@@ -1442,7 +1453,7 @@ final class AnalysisEngine {
                 io.settled = true
                 s.history.append(io)
             }
-            s.inflight.removeAll()
+            s.removeAllInflight()
             for live in s.openOps { s.ops.append(live) }
             s.openOps.removeAll()
         }

@@ -29,6 +29,11 @@ final class LiveIO {
     var completed: Bool { t.completedAt != nil }
     /// io_uring: the CQE was seen.
     @exclusivity(unchecked) var cqeSeen = false
+    /// How many times the I/O is in its process's list of posted, unreaped libaio I/Os
+    /// (``AnalysisEngine``'s `aioPosted`): 0 or 1, more only if its completion was seen again.
+    /// A reap then takes it out of the list at its first occurrence without scanning the rest of
+    /// the list for copies (the list holds every posted I/O, as many as the queue depth).
+    @exclusivity(unchecked) var postedListings: UInt32 = 0
     /// Byte ranges written into UNWRITTEN extents (need conversion), and converted so far.
     @exclusivity(unchecked) var needRanges: [FileRange] = []
     @exclusivity(unchecked) var convertedRanges: [FileRange] = []
@@ -62,6 +67,7 @@ final class LiveIO {
         zeroes = false
         inMappedList = false
         cqeSeen = false
+        postedListings = 0
         needRanges.removeAllKeepingStorage()
         convertedRanges.removeAllKeepingStorage()
         firstBioAt = nil
@@ -230,7 +236,16 @@ final class LiveOp {
 /// operations on the file.
 final class InodeState {
     let key: InodeKey
-    @exclusivity(unchecked) var inflight: [LiveIO] = []
+    /// Unsettled I/Os in order of begin. Changed only through ``addInflight(_:)``,
+    /// ``removeInflight(_:)`` and ``removeAllInflight()``, which keep ``writeRanges`` beside it.
+    @exclusivity(unchecked) private(set) var inflight: [LiveIO] = []
+    /// For each I/O of ``inflight`` (same index): its file range if it is a write, else a range
+    /// that overlaps nothing. The completion-side joins (XFS end_io and size update, unwritten
+    /// conversion) look for the oldest write overlapping a range on every such event; scanning
+    /// these ranges packed together, instead of each I/O's object, made that cost a few
+    /// instructions per I/O in flight rather than a pointer chase (at queue depth 128 the scan
+    /// through the objects was a fifth of `analyze`).
+    @exclusivity(unchecked) private(set) var writeRanges: [FileRange] = []
     @exclusivity(unchecked) var history: [LiveIO] = []
     @exclusivity(unchecked) var openOps: [LiveOp] = []
     @exclusivity(unchecked) var ops: [LiveOp] = []
@@ -247,6 +262,43 @@ final class InodeState {
     init(key: InodeKey) { self.key = key }
 
     var quiescent: Bool { inflight.isEmpty && openOps.isEmpty }
+
+    /// The range ``writeRanges`` holds for `io`.
+    private static func writeRange(_ io: LiveIO) -> FileRange {
+        io.t.op == .write ? io.range : FileRange(start: .max, end: .min)
+    }
+
+    func addInflight(_ io: LiveIO) {
+        inflight.append(io)
+        writeRanges.append(Self.writeRange(io))
+    }
+
+    /// Takes `io` out of the in-flight list (it is there at most once: only a new I/O is added).
+    func removeInflight(_ io: LiveIO) {
+        guard let i = inflight.indexOfIdentical(io) else { return }
+        inflight.remove(at: i)
+        writeRanges.remove(at: i)
+    }
+
+    func removeAllInflight() {
+        inflight.removeAll()
+        writeRanges.removeAll()
+    }
+
+    /// `io`'s direction changed (a read whose data bio showed it to be a write).
+    func inflightDirectionChanged(_ io: LiveIO) {
+        if let i = inflight.indexOfIdentical(io) { writeRanges[i] = Self.writeRange(io) }
+    }
+
+    /// The oldest in-flight write overlapping `r` for which `pred` holds.
+    func oldestInflightWrite(overlapping r: FileRange, where pred: (LiveIO) -> Bool) -> LiveIO? {
+        writeRanges.withUnsafeBufferPointer { b in
+            for i in b.indices where b[i].start < r.end && r.start < b[i].end {
+                if let io = inflight.firstUnretained(from: i, through: i, where: pred) { return io }
+            }
+            return nil
+        }
+    }
 
     func noteIsize(_ v: Int64, at ts: UInt64) {
         guard v >= 0, ts >= lastIsizeAt else { return }
@@ -362,7 +414,25 @@ extension Array where Element: AnyObject {
     /// stops at the match, which is usually near the front (I/Os settle in about the order they
     /// began), instead of scanning the whole list a second time as ``removeAllIdentical(to:)`` does.
     mutating func removeFirstIdentical(to object: Element) {
-        if let i = identicalIndex(UInt(bitPattern: ObjectIdentifier(object)), from: 0) { remove(at: i) }
+        if let i = indexOfIdentical(object) { remove(at: i) }
+    }
+
+    /// The index of the first element identical to `object`.
+    func indexOfIdentical(_ object: Element) -> Int? {
+        identicalIndex(UInt(bitPattern: ObjectIdentifier(object)), from: 0)
+    }
+
+    /// ``firstUnretained(where:)`` over the elements `from...through`.
+    func firstUnretained(from: Int, through: Int, where predicate: (Element) -> Bool) -> Element? {
+        withUnsafeBytes { raw in
+            precondition(from >= 0 && through < count)
+            for i in from...through {
+                let bits = raw.load(fromByteOffset: i * MemoryLayout<Element>.stride, as: UnsafeRawPointer.self)
+                let ref = Unmanaged<Element>.fromOpaque(bits)
+                if ref._withUnsafeGuaranteedRef(predicate) { return ref.takeUnretainedValue() }
+            }
+            return nil
+        }
     }
 
     private func identicalIndex(_ target: UInt, from: Int) -> Int? {
