@@ -92,6 +92,7 @@ import Testing
             used.zeroes = true
             used.inMappedList = true
             used.cqeSeen = true
+            used.postedListings = 1
             used.needRanges = [FileRange(start: 0, end: 4096)]
             used.convertedRanges = [FileRange(start: 0, end: 512)]
             used.firstBioAt = 7

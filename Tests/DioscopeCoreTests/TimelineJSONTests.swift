@@ -39,6 +39,12 @@ import Testing
                 Issue.record("\(what), pretty \(s.pretty), escape / \(s.escapeSlashes): differs at byte \(at), near: \(context)")
             }
         }
+        // And back: the timeline stores its optional fields packed, with its own Codable.
+        let back = try JSONDecoder().decode(IOTimeline.self, from: Data(handWritten(t, pretty: false, escapeSlashes: true)))
+        if back != t {
+            bad += 1
+            Issue.record("\(what): decoding its JSON does not give the timeline back")
+        }
         return bad
     }
 
@@ -183,12 +189,16 @@ import Testing
         let t = Self.generated(&g, full: true)
         let json = String(decoding: Self.handWritten(t, pretty: false, escapeSlashes: true), as: UTF8.self)
         func keys(of value: Any) -> [String] { Mirror(reflecting: value).children.compactMap(\.label) }
-        var expected = keys(of: t)
-        for v: Any in [t.attempts[0], t.mappings[0], t.bios[0], t.conversions[0], t.bios[0].zeroedRanges[0], t.phases] {
+        // IOTimeline stores its optional times and values packed: `xBits` holds field `x`, and
+        // `present` says which are there.
+        var expected = keys(of: t).filter { $0 != "present" }.map { $0.hasSuffix("Bits") ? String($0.dropLast(4)) : $0 }
+        #expect(expected.contains("completedAt") && expected.contains("result") && !expected.contains("resultBits"))
+        for v: Any in [t.attempts[0], t.mappings[0], t.bios[0], t.conversions[0], t.bios[0].zeroedRanges[0]] {
             expected += keys(of: v)
         }
-        // TimelineEntry stores its optionals packed; its JSON keys are its CodingKeys
+        // TimelineEntry and PhaseLatencies store their optionals packed; their JSON keys are their CodingKeys
         expected += ["cpu", "length", "note", "offset", "step", "tid", "timestamp", "value"]
+        expected += PhaseLatencies.CodingKeys.allCases.map(\.stringValue)
         #expect(expected.count > 60)
         for k in Set(expected) {
             #expect(json.contains("\"\(k)\":"), "key \(k) is written")
