@@ -9,6 +9,8 @@
 //                                      summary: to check that importer changes keep the events
 //   dioscope-bench inflight [N]        analyzer bytes held per I/O in flight (malloc'd bytes
 //                                      with N libaio writes begun and none completed)
+//   dioscope-bench groups FILES K      memory the phase tables hold when one process writes FILES
+//                                      files, K complete I/Os each (resident growth per file)
 //   dioscope-bench engine FILE [N]     the analysis alone, on FILE's events decoded into memory
 //                                      first, N times (default 7): seconds of each run and the
 //                                      fastest; noise on a shared VM only ever adds time, so the
@@ -183,6 +185,53 @@ func inflight(_ n: Int) {
         + Analyzer.perIOLayout.map { ("\($0.0)_bytes", $0.1) })
 }
 
+/// What the analyzer holds for the per-process and per-file phase tables when one process
+/// writes `files` files, `perFile` complete libaio writes each (io_submit, begin, completion,
+/// io_getevents reaping it), one file after the other: the growth of resident memory once every
+/// I/O is complete and emitted (nothing is in flight). A database with a file per table, traced
+/// live for long, looks like this.
+func groups(files: Int, perFile: Int) {
+    var options = AnalysisOptions()
+    options.keepAllTimelines = false
+    let analyzer = Analyzer(options: options)
+    let dev = DeviceNumber(major: 7, minor: 0)
+    let tgid: UInt32 = 4242
+    var t: UInt64 = 1_000_000_000
+    var n: UInt64 = 0
+    func feed(file: Int) {
+        let ino = UInt64(0x1000 + file)
+        for i in 0..<perFile {
+            n += 1
+            let kiocb = 0xffff_8880_0000_0000 + n * 0x100, user = n
+            func ev(_ p: Event.Payload, ino: UInt64 = ino) -> Event {
+                t += 1_000
+                return Event(timestamp: t, tgid: tgid, tid: tgid, cpu: 0, dev: dev, ino: ino, payload: p)
+            }
+            for e in [
+                ev(.sysEnter(SysEnter(sysno: .ioSubmit, args: (1, 1, 0)))),
+                ev(.dioBegin(DIOBegin(kiocb: kiocb, pos: Int64(i) * 4096, count: 4096, isize: 1 << 40, userRef: user,
+                                      kiFlags: [.direct, .write], api: .libaio, blkbits: 12))),
+                ev(.sysExit(SysExit(sysno: .ioSubmit, ret: 1)), ino: 0),
+                ev(.dioComplete(DIOComplete(kiocb: kiocb, pos: Int64(i) * 4096, isize: 1 << 40, ret: 4096, userRef: user,
+                                            error: 0, kiFlags: [.direct, .write], api: .libaio))),
+                ev(.sysEnter(SysEnter(sysno: .ioGetevents, args: (1, 1, 0))), ino: 0),
+                ev(.aioReap(AIOReap(obj: user, res: 4096)), ino: 0),
+                ev(.sysExit(SysExit(sysno: .ioGetevents, ret: 1)), ino: 0),
+            ] { analyzer.consume(e) }
+        }
+    }
+    for f in 0..<8 { feed(file: f) }  // warm up the collections' first growth
+    analyzer.advance(to: .max)
+    let before = residentBytes()
+    for f in 8..<(8 + files) { feed(file: f) }
+    analyzer.advance(to: .max)
+    let grown = residentBytes() - before
+    let result = analyzer.finish()
+    emit([("files", files), ("ios_per_file", perFile), ("ios", result.counts.total),
+          ("resident_growth_bytes", grown), ("bytes_per_file", Double(grown) / Double(max(1, files))),
+          ("file_tables", result.phaseTables.byInode.count), ("process_tables", result.phaseTables.byProcess.count)])
+}
+
 /// Events already in time order, handed to the analysis as they are: what the analyzing thread of
 /// `analyze` receives from the decoding thread.
 struct OrderedEvents: EventSource {
@@ -229,16 +278,18 @@ func engine(_ path: String, runs: Int) throws {
 }
 
 let args = CommandLine.arguments
-guard args.count >= 2 else { fail("usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | engine FILE [N]") }
+guard args.count >= 2 else { fail("usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | groups FILES PER-FILE | engine FILE [N]") }
 do {
     switch args[1] {
     case "scan" where args.count == 3: try scan(args[2])
     case "ftrace" where args.count == 3: try ftrace(args[2])
     case "ftrace-events" where args.count == 3: try ftraceEvents(args[2])
     case "inflight": inflight(args.count >= 3 ? Int(args[2]) ?? 100_000 : 100_000)
+    case "groups" where args.count == 4:
+        groups(files: Int(args[2]) ?? 10_000, perFile: Int(args[3]) ?? 100)
     case "engine" where args.count == 3 || args.count == 4:
         try engine(args[2], runs: args.count == 4 ? Int(args[3]) ?? 7 : 7)
-    default: fail("usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | engine FILE [N]")
+    default: fail("usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | groups FILES PER-FILE | engine FILE [N]")
     }
 } catch {
     fail("\(error)")

@@ -82,6 +82,64 @@ import Testing
         }
     }
 
+    /// Beyond ``AnalysisOptions/maxPhaseGroups`` processes or files, the I/Os of the further ones
+    /// share one table each ("other processes", "other files"): the tables of the first ones
+    /// seen are unchanged, the other table holds exactly the rest, and the overall one all.
+    @Test func groupsBeyondTheBoundShareOneTable() {
+        for bound in [0, 1, 3] {
+            var options = AnalysisOptions()
+            options.keepAllTimelines = false
+            options.maxPhaseGroups = bound
+            let analyzer = Analyzer(options: options)
+            var overall = PhaseAccumulator(group: "all")
+            var byProcess: [UInt32: PhaseAccumulator] = [:], byFile: [UInt64: PhaseAccumulator] = [:]
+            var processOrder: [UInt32] = [], fileOrder: [UInt64] = []
+            var otherProcesses = PhaseAccumulator(group: ""), otherFiles = PhaseAccumulator(group: "")
+            analyzer.onTimeline = { t in
+                guard t.status == .complete else { return }
+                overall.add(t.phases)
+                if !processOrder.contains(t.tgid) { processOrder.append(t.tgid) }
+                if !fileOrder.contains(t.ino) { fileOrder.append(t.ino) }
+                if processOrder.firstIndex(of: t.tgid)! < bound {
+                    byProcess[t.tgid, default: PhaseAccumulator(group: "")].add(t.phases)
+                } else {
+                    otherProcesses.add(t.phases)
+                }
+                if fileOrder.firstIndex(of: t.ino)! < bound {
+                    byFile[t.ino, default: PhaseAccumulator(group: "")].add(t.phases)
+                } else {
+                    otherFiles.add(t.phases)
+                }
+            }
+            // 300 I/Os of one process and file first (the mirrored accumulator), then five
+            // processes over seven files.
+            let n = 300 + 700
+            for i in 0..<n {
+                let tgid: UInt32 = i < 300 ? 100 : 100 + UInt32(i % 5)
+                let ino: UInt64 = i < 300 ? 0xA1 : 0xA1 + UInt64(i % 7)
+                for e in Self.io(i, tgid: tgid, ino: ino, fd: 3 + Int32(ino - 0xA1)) { analyzer.consume(e) }
+            }
+            let r = analyzer.finish()
+            #expect(r.counts.total == UInt64(n) && overall.ios == UInt64(n), "bound \(bound)")
+            #expect(r.phaseTables.overall.phases == overall.table().phases)
+            func check(_ tables: [PhaseTable], _ own: [(String, PhaseAccumulator)], _ other: PhaseAccumulator,
+                       _ otherName: String) {
+                #expect(tables.count == own.count + 1, "bound \(bound): \(tables.map(\.group))")
+                for (table, (prefix, m)) in zip(tables, own) {
+                    #expect(table.group.hasPrefix(prefix) && table.ios == m.ios && table.phases == m.table().phases,
+                            "bound \(bound), \(prefix)")
+                }
+                #expect(tables.last?.group == otherName && tables.last?.ios == other.ios
+                        && tables.last?.phases == other.table().phases, "bound \(bound), \(otherName)")
+                #expect(own.reduce(0) { $0 + $1.1.ios } + other.ios == UInt64(n))
+            }
+            check(r.phaseTables.byProcess, byProcess.keys.sorted().map { ("pid \($0)", byProcess[$0]!) },
+                  otherProcesses, "other processes")
+            check(r.phaseTables.byInode, byFile.keys.sorted().map { ("ino \(Self.dev)/\($0)", byFile[$0]!) },
+                  otherFiles, "other files")
+        }
+    }
+
     @Test func oneProcessAndFileOnly() {
         Self.check(first: 300, mixed: 0)
     }

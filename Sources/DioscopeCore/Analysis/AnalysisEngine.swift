@@ -53,6 +53,9 @@ final class AnalysisEngine {
     @exclusivity(unchecked) var overall = PhaseAccumulator(group: "all")
     @exclusivity(unchecked) var byProcess = OpenTable<UInt32, PhaseAccumulator>()
     @exclusivity(unchecked) var byInode = OpenTable<InodeKey, PhaseAccumulator>()
+    /// The I/Os of processes and files beyond ``AnalysisOptions/maxPhaseGroups``.
+    @exclusivity(unchecked) var otherProcesses = PhaseAccumulator(group: "other processes")
+    @exclusivity(unchecked) var otherFiles = PhaseAccumulator(group: "other files")
     @exclusivity(unchecked) var unmatched: [String: UInt64] = [:]
     @exclusivity(unchecked) var pendingShorts: [PendingShort] = []
     @exclusivity(unchecked) var pendingSizeRaces: [PendingSizeRace] = []
@@ -1301,8 +1304,18 @@ final class AnalysisEngine {
             }
             overall.add(t.phases)
             if case .ended = phaseMirror {
-                byProcess.update(t.tgid, orInsert: { PhaseAccumulator(group: "pid \(t.tgid)") }) { $0.add(t.phases) }
-                byInode.update(key, orInsert: { PhaseAccumulator(group: "ino \(key.dev)/\(key.ino)") }) { $0.add(t.phases) }
+                // A new group only while there are fewer than the bound (the extra lookup runs only
+                // once the bound is reached).
+                if byProcess.count < options.maxPhaseGroups || byProcess[t.tgid] != nil {
+                    byProcess.update(t.tgid, orInsert: { PhaseAccumulator(group: "pid \(t.tgid)") }) { $0.add(t.phases) }
+                } else {
+                    otherProcesses.add(t.phases)
+                }
+                if byInode.count < options.maxPhaseGroups || byInode[key] != nil {
+                    byInode.update(key, orInsert: { PhaseAccumulator(group: "ino \(key.dev)/\(key.ino)") }) { $0.add(t.phases) }
+                } else {
+                    otherFiles.add(t.phases)
+                }
             }
         }
         emittedSpans.append((t.id, t.submittedAt, t.endedAt, t.status))
@@ -1345,11 +1358,18 @@ final class AnalysisEngine {
     private func endPhaseMirror() {
         if case .one(let tgid, let key) = phaseMirror {
             var process = overall
-            process.group = "pid \(tgid)"
-            byProcess[tgid] = process
             var file = overall
-            file.group = "ino \(key.dev)/\(key.ino)"
-            byInode[key] = file
+            if options.maxPhaseGroups > 0 {
+                process.group = "pid \(tgid)"
+                byProcess[tgid] = process
+                file.group = "ino \(key.dev)/\(key.ino)"
+                byInode[key] = file
+            } else {
+                process.group = otherProcesses.group
+                otherProcesses = process
+                file.group = otherFiles.group
+                otherFiles = file
+            }
         }
         phaseMirror = .ended
     }
@@ -1522,8 +1542,9 @@ final class AnalysisEngine {
                 var t = acc.table()
                 if let c = tgidComm[tgid] { t.group += " (\(c))" }
                 return t
-            },
-            byInode: byInode.sorted { ($0.key.dev, $0.key.ino) < ($1.key.dev, $1.key.ino) }.map { $0.value.table() })
+            } + (otherProcesses.ios > 0 ? [otherProcesses.table()] : []),
+            byInode: byInode.sorted { ($0.key.dev, $0.key.ino) < ($1.key.dev, $1.key.ino) }.map { $0.value.table() }
+                + (otherFiles.ios > 0 ? [otherFiles.table()] : []))
         let verdict: Verdict = !findings.isEmpty ? .findings
             : (counts.inconclusive > 0 || sourceIncomplete || !lostWindows.isEmpty ? .inconclusive : .clean)
         return AnalysisResult(

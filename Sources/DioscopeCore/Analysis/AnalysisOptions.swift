@@ -11,6 +11,12 @@ public struct AnalysisOptions: Sendable {
     /// Without ``keepAllTimelines``: how many inconclusive timelines to keep for the report
     /// (all are counted). Bounds memory when a long live run keeps losing events.
     public var maxInconclusiveTimelines: Int = 1000
+    /// How many processes and how many files get their own phase table. The I/Os of further
+    /// processes (files) go into one table named "other processes" ("other files"). Each table
+    /// keeps up to 4 096 exact samples per phase, then a fixed histogram (about 160 KB at most),
+    /// so without a bound a long live run over a file per table (a database) grew by that much
+    /// per file; the first ones seen keep their tables.
+    public var maxPhaseGroups: Int = 256
     /// Default filesystem block size when the trace does not tell (log2).
     public var defaultBlockBits: UInt8 = 12
 
