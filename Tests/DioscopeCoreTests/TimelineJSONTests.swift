@@ -193,6 +193,8 @@ import Testing
         // `present` says which are there.
         var expected = keys(of: t).filter { $0 != "present" }.map { $0.hasSuffix("Bits") ? String($0.dropLast(4)) : $0 }
         #expect(expected.contains("completedAt") && expected.contains("result") && !expected.contains("resultBits"))
+        // and its own Codable (JSONDecoder, JSONEncoder) names every one of them
+        #expect(Set(expected) == Set(IOTimeline.CodingKeys.allCases.map(\.stringValue)))
         for v: Any in [t.attempts[0], t.mappings[0], t.bios[0], t.conversions[0], t.bios[0].zeroedRanges[0]] {
             expected += keys(of: v)
         }
