@@ -140,6 +140,29 @@ import Testing
         }
     }
 
+    /// The engine drops the state of idle tasks once their table has grown (thread churn); a task
+    /// in the middle of a call keeps its state. Process 1 enters pwrite64 and submits, then 3 000
+    /// one-thread processes each write once, then process 1's write completes and returns: it
+    /// must be one complete I/O, its return joined to its call.
+    @Test func idleTasksDroppedBusyOnesKept() {
+        var events = Self.io(0, tgid: 1, ino: 0xB0, fd: 5)
+        for k in 5..<events.count { events[k].timestamp += 1_000_000_000 }  // completes a second later
+        // (none with the long one's kiocb or sector)
+        let others = (1...3_200).filter { $0 % 8 != 0 }
+        for i in others { events += Self.io(i, tgid: 1000 + UInt32(i), ino: 0xA1, fd: 3) }
+        events.sort { $0.timestamp < $1.timestamp }
+        let analyzer = Analyzer()
+        for e in events { analyzer.consume(e) }
+        let tasksHeld = analyzer.collectionSizes.first { $0.0 == "tasks" }?.1 ?? -1
+        let r = analyzer.finish()
+        #expect(tasksHeld >= 1 && tasksHeld <= AnalysisEngine.taskSweepMinimum + 1, "tasks held: \(tasksHeld)")
+        #expect(r.counts.total == UInt64(1 + others.count) && r.counts.inconclusive == 0)
+        #expect(r.unmatched["sys_exit without enter"] == nil, "\(r.unmatched)")
+        let long = r.timelines.first { $0.tgid == 1 }
+        #expect(long?.status == .complete && long?.returnedAt != nil && long?.syscall == "pwrite64")
+        #expect(long.map { $0.returnedAt! - $0.submittedAt > 1_000_000_000 } == true)
+    }
+
     @Test func oneProcessAndFileOnly() {
         Self.check(first: 300, mixed: 0)
     }

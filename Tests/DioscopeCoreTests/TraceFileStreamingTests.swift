@@ -67,8 +67,12 @@ import Testing
         #expect(chunks == (count + 4095) / 4096)
         #expect(s.firstTimestamp == 10_000 && s.lastTimestamp == 10_000 + UInt64(count) - 1)
         #expect(r.footer?.totalRecords == UInt64(count))
-        // the file is 48 MB; reading it must not hold it (window: 1 MiB)
-        #expect(grown < 16 * 1024, "max RSS grew by \(grown) KiB while reading a \(size / 1024) KiB file")
+        // The file is 48 MB; reading it must not hold it. What the reader holds is its one read
+        // window, still its default 1 MiB. The process's peak RSS is checked too, but it also
+        // counts the tests running beside this one (it once grew 24 MB with nothing held here),
+        // so its bound is only below what holding the file would take.
+        #expect(r.windowBytes == TraceFileInput.defaultCapacity)
+        #expect(grown < 40 * 1024, "max RSS grew by \(grown) KiB while reading a \(size / 1024) KiB file")
     }
 
     @Test func textFormatIsFtraceLike() {

@@ -91,10 +91,32 @@ final class AnalysisEngine {
 
     func task(_ tid: UInt32) -> TaskState {
         if let t = tasks[tid] { return t }
+        if tasks.count >= nextTaskSweep { dropIdleTasks() }
         let t = TaskState()
         tasks[tid] = t
         return t
     }
+
+    /// Task count at which idle tasks are dropped next.
+    @exclusivity(unchecked) private var nextTaskSweep = AnalysisEngine.taskSweepMinimum
+    static let taskSweepMinimum = 1024
+
+    /// Drops the state of every task with no open call and no I/O being submitted: it equals a
+    /// new task's state, which ``task(_:)`` makes again when the task next appears. Without this,
+    /// every thread a run ever saw kept its state (thread pools, io_uring workers coming and
+    /// going); run when the table has doubled since the last time, so the cost per new task is
+    /// bounded.
+    private func dropIdleTasks() {
+        for tid in tasks.keysArray {
+            guard let t = tasks[tid], t.open == nil, t.current == nil, t.callIOs.isEmpty else { continue }
+            tasks.removeValue(forKey: tid)
+            tasksDropped += 1
+        }
+        nextTaskSweep = max(Self.taskSweepMinimum, 2 * tasks.count)
+    }
+
+    /// Idle task states dropped so far (``dropIdleTasks()``).
+    @exclusivity(unchecked) private(set) var tasksDropped = 0
 
     func inode(_ key: InodeKey) -> InodeState {
         if let s = inodes[key] { return s }
@@ -1392,7 +1414,8 @@ final class AnalysisEngine {
                 ("aioPosted", aioPosted.valuesArray.reduce(0) { $0 + $1.count }),
                 ("uringWaiting", uringWaiting.valuesArray.reduce(0) { $0 + $1.count }), ("byKiocb", byKiocb.count),
                 ("byUserRef", byUserRef.count), ("uringByReq", uringByReq.count), ("mappedInflight", mappedInflight.count),
-                ("tasks", tasks.count), ("timelines", timelines.count), ("findings", findings.count),
+                ("tasks", tasks.count), ("tasksDropped", tasksDropped), ("timelines", timelines.count),
+                ("findings", findings.count),
                 ("lostWindows", lostWindows.count), ("spans", emittedSpans.count), ("unresolvedOps", unresolvedOps.count),
                 ("pendingShorts", pendingShorts.count), ("pendingSizeRaces", pendingSizeRaces.count),
                 ("recentFIFOReaps", recentFIFOReaps.valuesArray.reduce(0) { $0 + $1.count }), ("fdMap", fdMap.count)]

@@ -15,7 +15,8 @@ final class TraceFileInput {
     let size: Int
     private let fd: Int32
     private var buffer: UnsafeMutableRawPointer
-    private var capacity: Int
+    /// Bytes of the window (it grows only for a single range larger than it).
+    private(set) var capacity: Int
     private var windowStart = 0
     private var windowLength = 0
 

@@ -23,6 +23,8 @@ public struct TraceReader: EventSource {
     public let headerProblems: [SourceProblem]
     /// File size in bytes.
     public var fileSize: Int { input.size }
+    /// Bytes of the reused read window (what reading holds of the file).
+    var windowBytes: Int { input.capacity }
     /// CLOCK_REALTIME ns when the file was created (file header).
     public let createdRealtimeNs: UInt64
     /// Whether chunk payload checksums are verified (see `init`).
