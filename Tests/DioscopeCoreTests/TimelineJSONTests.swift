@@ -195,7 +195,14 @@ import Testing
         #expect(expected.contains("completedAt") && expected.contains("result") && !expected.contains("resultBits"))
         // and its own Codable (JSONDecoder, JSONEncoder) names every one of them
         #expect(Set(expected) == Set(IOTimeline.CodingKeys.allCases.map(\.stringValue)))
-        for v: Any in [t.attempts[0], t.mappings[0], t.bios[0], t.conversions[0], t.bios[0].zeroedRanges[0]] {
+        // as do the attempt and bio records
+        func packed(_ v: Any) -> [String] {
+            keys(of: v).filter { $0 != "present" }.map { $0.hasSuffix("Bits") ? String($0.dropLast(4)) : $0 }
+        }
+        #expect(Set(packed(t.attempts[0])) == Set(IOAttempt.CodingKeys.allCases.map(\.stringValue)))
+        #expect(Set(packed(t.bios[0])) == Set(BioRecord.CodingKeys.allCases.map(\.stringValue)))
+        expected += packed(t.attempts[0]) + packed(t.bios[0])
+        for v: Any in [t.mappings[0], t.conversions[0], t.bios[0].zeroedRanges[0]] {
             expected += keys(of: v)
         }
         // TimelineEntry and PhaseLatencies store their optionals packed; their JSON keys are their CodingKeys

@@ -277,19 +277,35 @@ public enum IOStatus: String, Sendable, Codable, CustomStringConvertible {
 
 /// One kernel attempt of an I/O (one `iomap_dio_rw_begin`).
 public struct IOAttempt: Sendable, Codable, Equatable {
+    // Optional fields packed as in ``IOTimeline`` (72 bytes instead of 96; every I/O holds one).
     public var beganAt: UInt64
-    public var tid: UInt32
     public var kiocb: UInt64
     public var offset: Int64
     public var length: UInt64
     /// DIO_FORCE_WAIT, DIO_OVERWRITE_ONLY, DIO_PARTIAL as printed by ftrace.
     public var dioFlags: [String]
+    private var completedAtBits: UInt64 = 0
+    private var retBits: Int64 = 0
+    public var tid: UInt32
+    private var errorBits: Int32 = 0
     public var nowait: Bool
-    public var completedAt: UInt64?
-    public var error: Int32?
-    public var ret: Int64?
     /// The attempt was refused with -EAGAIN and retried by the kernel.
     public var retried: Bool = false
+    /// Which of completedAt (1), error (2) and ret (4) are present.
+    private var present: UInt8 = 0
+
+    public var completedAt: UInt64? {
+        get { present & 1 != 0 ? completedAtBits : nil }
+        set { completedAtBits = newValue ?? 0; present = newValue == nil ? present & ~1 : present | 1 }
+    }
+    public var error: Int32? {
+        get { present & 2 != 0 ? errorBits : nil }
+        set { errorBits = newValue ?? 0; present = newValue == nil ? present & ~2 : present | 2 }
+    }
+    public var ret: Int64? {
+        get { present & 4 != 0 ? retBits : nil }
+        set { retBits = newValue ?? 0; present = newValue == nil ? present & ~4 : present | 4 }
+    }
 
     public init(beganAt: UInt64, tid: UInt32, kiocb: UInt64, offset: Int64, length: UInt64, dioFlags: [String],
                 nowait: Bool) {
@@ -300,6 +316,38 @@ public struct IOAttempt: Sendable, Codable, Equatable {
         self.length = length
         self.dioFlags = dioFlags
         self.nowait = nowait
+    }
+
+    // In the order of the fields before the packing.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case beganAt, tid, kiocb, offset, length, dioFlags, nowait, completedAt, error, ret, retried
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(beganAt: try c.decode(UInt64.self, forKey: .beganAt), tid: try c.decode(UInt32.self, forKey: .tid),
+                  kiocb: try c.decode(UInt64.self, forKey: .kiocb), offset: try c.decode(Int64.self, forKey: .offset),
+                  length: try c.decode(UInt64.self, forKey: .length),
+                  dioFlags: try c.decode([String].self, forKey: .dioFlags), nowait: try c.decode(Bool.self, forKey: .nowait))
+        completedAt = try c.decodeIfPresent(UInt64.self, forKey: .completedAt)
+        error = try c.decodeIfPresent(Int32.self, forKey: .error)
+        ret = try c.decodeIfPresent(Int64.self, forKey: .ret)
+        retried = try c.decode(Bool.self, forKey: .retried)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(beganAt, forKey: .beganAt)
+        try c.encode(tid, forKey: .tid)
+        try c.encode(kiocb, forKey: .kiocb)
+        try c.encode(offset, forKey: .offset)
+        try c.encode(length, forKey: .length)
+        try c.encode(dioFlags, forKey: .dioFlags)
+        try c.encode(nowait, forKey: .nowait)
+        try c.encodeIfPresent(completedAt, forKey: .completedAt)
+        try c.encodeIfPresent(error, forKey: .error)
+        try c.encodeIfPresent(ret, forKey: .ret)
+        try c.encode(retried, forKey: .retried)
     }
 }
 
@@ -351,21 +399,42 @@ public enum BioRole: String, Sendable, Codable {
 
 /// One bio of an I/O with its request-level times.
 public struct BioRecord: Sendable, Codable, Equatable {
+    // Optional fields packed as in ``IOTimeline`` (80 bytes instead of 112; every I/O holds one
+    // per bio).
     public var queuedAt: UInt64
-    public var issuedAt: UInt64?
-    public var completedAt: UInt64?
-    public var dev: DeviceNumber
+    private var issuedAtBits: UInt64 = 0
+    private var completedAtBits: UInt64 = 0
     public var sector: UInt64
-    public var nrSector: UInt32
+    private var fileOffsetBits: Int64 = 0
     public var op: String
-    public var error: Int32?
-    public var role: BioRole
-    /// File range the bio covers, if the mapping is known.
-    public var fileOffset: Int64?
     /// Zeroed file ranges (outside the I/O's range), as [start, end) pairs.
     public var zeroedRanges: [FileRange]
+    public var dev: DeviceNumber
+    public var nrSector: UInt32
+    private var errorBits: Int32 = 0
+    public var role: BioRole
     /// Joined exactly through the kiocb (else by disk range, task and time).
     public var exactJoin: Bool
+    /// Which of issuedAt (1), completedAt (2), error (4) and fileOffset (8) are present.
+    private var present: UInt8 = 0
+
+    public var issuedAt: UInt64? {
+        get { present & 1 != 0 ? issuedAtBits : nil }
+        set { issuedAtBits = newValue ?? 0; present = newValue == nil ? present & ~1 : present | 1 }
+    }
+    public var completedAt: UInt64? {
+        get { present & 2 != 0 ? completedAtBits : nil }
+        set { completedAtBits = newValue ?? 0; present = newValue == nil ? present & ~2 : present | 2 }
+    }
+    public var error: Int32? {
+        get { present & 4 != 0 ? errorBits : nil }
+        set { errorBits = newValue ?? 0; present = newValue == nil ? present & ~4 : present | 4 }
+    }
+    /// File range the bio covers, if the mapping is known.
+    public var fileOffset: Int64? {
+        get { present & 8 != 0 ? fileOffsetBits : nil }
+        set { fileOffsetBits = newValue ?? 0; present = newValue == nil ? present & ~8 : present | 8 }
+    }
 
     public init(queuedAt: UInt64, dev: DeviceNumber, sector: UInt64, nrSector: UInt32, op: String, role: BioRole,
                 fileOffset: Int64?, zeroedRanges: [FileRange], exactJoin: Bool) {
@@ -375,9 +444,44 @@ public struct BioRecord: Sendable, Codable, Equatable {
         self.nrSector = nrSector
         self.op = op
         self.role = role
-        self.fileOffset = fileOffset
         self.zeroedRanges = zeroedRanges
         self.exactJoin = exactJoin
+        self.fileOffset = fileOffset
+    }
+
+    // In the order of the fields before the packing.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case queuedAt, issuedAt, completedAt, dev, sector, nrSector, op, error, role, fileOffset, zeroedRanges
+        case exactJoin
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(queuedAt: try c.decode(UInt64.self, forKey: .queuedAt), dev: try c.decode(DeviceNumber.self, forKey: .dev),
+                  sector: try c.decode(UInt64.self, forKey: .sector), nrSector: try c.decode(UInt32.self, forKey: .nrSector),
+                  op: try c.decode(String.self, forKey: .op), role: try c.decode(BioRole.self, forKey: .role),
+                  fileOffset: try c.decodeIfPresent(Int64.self, forKey: .fileOffset),
+                  zeroedRanges: try c.decode([FileRange].self, forKey: .zeroedRanges),
+                  exactJoin: try c.decode(Bool.self, forKey: .exactJoin))
+        issuedAt = try c.decodeIfPresent(UInt64.self, forKey: .issuedAt)
+        completedAt = try c.decodeIfPresent(UInt64.self, forKey: .completedAt)
+        error = try c.decodeIfPresent(Int32.self, forKey: .error)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(queuedAt, forKey: .queuedAt)
+        try c.encodeIfPresent(issuedAt, forKey: .issuedAt)
+        try c.encodeIfPresent(completedAt, forKey: .completedAt)
+        try c.encode(dev, forKey: .dev)
+        try c.encode(sector, forKey: .sector)
+        try c.encode(nrSector, forKey: .nrSector)
+        try c.encode(op, forKey: .op)
+        try c.encodeIfPresent(error, forKey: .error)
+        try c.encode(role, forKey: .role)
+        try c.encodeIfPresent(fileOffset, forKey: .fileOffset)
+        try c.encode(zeroedRanges, forKey: .zeroedRanges)
+        try c.encode(exactJoin, forKey: .exactJoin)
     }
 
     public var fileRange: FileRange? {
