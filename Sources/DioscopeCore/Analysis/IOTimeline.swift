@@ -18,8 +18,8 @@ public struct IOTimeline: Sendable, Codable, Equatable {
     public var status: IOStatus = .complete
     /// The write needed unwritten-extent conversion (it wrote into UNWRITTEN extents).
     public var needsConversion: Bool = false
-    /// Which of the packed optional fields are present (``Packed``).
-    private var present: UInt16 = 0
+    /// Which of the packed optional fields are present (bits: ``Packed``).
+    private var present = PresenceMask<UInt16>()
     /// The submitting process and thread, even for work done in kworkers/irq.
     public var tgid: UInt32
     public var tid: UInt32
@@ -65,73 +65,69 @@ public struct IOTimeline: Sendable, Codable, Equatable {
     public var phases: PhaseLatencies = PhaseLatencies()
 
     /// Bits of `present`.
-    private enum Packed: UInt16 {
-        case requested = 0x1, queuedAt = 0x2, submitReturnedAt = 0x4, convertedAt = 0x8, sizeUpdatedAt = 0x10
-        case isizeAtEnd = 0x20, completedAt = 0x40, postedAt = 0x80, reapedAt = 0x100, returnedAt = 0x200
-        case result = 0x400
-    }
-
-    @inline(__always) private func has(_ f: Packed) -> Bool { present & f.rawValue != 0 }
-    @inline(__always) private mutating func mark(_ f: Packed, _ on: Bool) {
-        present = on ? present | f.rawValue : present & ~f.rawValue
+    private enum Packed {
+        static let requested: UInt16 = 0x1, queuedAt: UInt16 = 0x2, submitReturnedAt: UInt16 = 0x4
+        static let convertedAt: UInt16 = 0x8, sizeUpdatedAt: UInt16 = 0x10, isizeAtEnd: UInt16 = 0x20
+        static let completedAt: UInt16 = 0x40, postedAt: UInt16 = 0x80, reapedAt: UInt16 = 0x100
+        static let returnedAt: UInt16 = 0x200, result: UInt16 = 0x400
     }
 
     /// The byte count the user asked for in the system call, when the call
     /// carries one (pread64/pwrite64); nil otherwise.
     public var requested: UInt64? {
-        get { has(.requested) ? requestedBits : nil }
-        set { requestedBits = newValue ?? 0; mark(.requested, newValue != nil) }
+        get { present.get(Packed.requested, requestedBits) }
+        set { present.set(Packed.requested, newValue, in: &requestedBits) }
     }
     /// DIO_QUEUED (-EIOCBQUEUED) of the last attempt.
     public var queuedAt: UInt64? {
-        get { has(.queuedAt) ? queuedAtBits : nil }
-        set { queuedAtBits = newValue ?? 0; mark(.queuedAt, newValue != nil) }
+        get { present.get(Packed.queuedAt, queuedAtBits) }
+        set { present.set(Packed.queuedAt, newValue, in: &queuedAtBits) }
     }
     /// sys_exit of the submitting call (io_submit/io_uring_enter; sync: the return).
     public var submitReturnedAt: UInt64? {
-        get { has(.submitReturnedAt) ? submitReturnedAtBits : nil }
-        set { submitReturnedAtBits = newValue ?? 0; mark(.submitReturnedAt, newValue != nil) }
+        get { present.get(Packed.submitReturnedAt, submitReturnedAtBits) }
+        set { present.set(Packed.submitReturnedAt, newValue, in: &submitReturnedAtBits) }
     }
     /// When the conversion covering the whole written range was seen.
     public var convertedAt: UInt64? {
-        get { has(.convertedAt) ? convertedAtBits : nil }
-        set { convertedAtBits = newValue ?? 0; mark(.convertedAt, newValue != nil) }
+        get { present.get(Packed.convertedAt, convertedAtBits) }
+        set { present.set(Packed.convertedAt, newValue, in: &convertedAtBits) }
     }
     /// i_size update (xfs_setfilesize, or DIO_COMPLETE with a larger isize).
     public var sizeUpdatedAt: UInt64? {
-        get { has(.sizeUpdatedAt) ? sizeUpdatedAtBits : nil }
-        set { sizeUpdatedAtBits = newValue ?? 0; mark(.sizeUpdatedAt, newValue != nil) }
+        get { present.get(Packed.sizeUpdatedAt, sizeUpdatedAtBits) }
+        set { present.set(Packed.sizeUpdatedAt, newValue, in: &sizeUpdatedAtBits) }
     }
     /// Last i_size the I/O's own events reported.
     public var isizeAtEnd: Int64? {
-        get { has(.isizeAtEnd) ? isizeAtEndBits : nil }
-        set { isizeAtEndBits = newValue ?? 0; mark(.isizeAtEnd, newValue != nil) }
+        get { present.get(Packed.isizeAtEnd, isizeAtEndBits) }
+        set { present.set(Packed.isizeAtEnd, newValue, in: &isizeAtEndBits) }
     }
     /// DIO_COMPLETE of the final attempt (kernel side completion).
     public var completedAt: UInt64? {
-        get { has(.completedAt) ? completedAtBits : nil }
-        set { completedAtBits = newValue ?? 0; mark(.completedAt, newValue != nil) }
+        get { present.get(Packed.completedAt, completedAtBits) }
+        set { present.set(Packed.completedAt, newValue, in: &completedAtBits) }
     }
     /// The completion was posted to the user (libaio: DIO_COMPLETE;
     /// io_uring: the CQE; sync: nil, the return is the completion).
     public var postedAt: UInt64? {
-        get { has(.postedAt) ? postedAtBits : nil }
-        set { postedAtBits = newValue ?? 0; mark(.postedAt, newValue != nil) }
+        get { present.get(Packed.postedAt, postedAtBits) }
+        set { present.set(Packed.postedAt, newValue, in: &postedAtBits) }
     }
     /// libaio: io_getevents returned it; io_uring: not traced (nil).
     public var reapedAt: UInt64? {
-        get { has(.reapedAt) ? reapedAtBits : nil }
-        set { reapedAtBits = newValue ?? 0; mark(.reapedAt, newValue != nil) }
+        get { present.get(Packed.reapedAt, reapedAtBits) }
+        set { present.set(Packed.reapedAt, newValue, in: &reapedAtBits) }
     }
     /// sync I/O: sys_exit of the call.
     public var returnedAt: UInt64? {
-        get { has(.returnedAt) ? returnedAtBits : nil }
-        set { returnedAtBits = newValue ?? 0; mark(.returnedAt, newValue != nil) }
+        get { present.get(Packed.returnedAt, returnedAtBits) }
+        set { present.set(Packed.returnedAt, newValue, in: &returnedAtBits) }
     }
     /// Bytes transferred or -errno, as the user saw it (or the kernel posted it).
     public var result: Int64? {
-        get { has(.result) ? resultBits : nil }
-        set { resultBits = newValue ?? 0; mark(.result, newValue != nil) }
+        get { present.get(Packed.result, resultBits) }
+        set { present.set(Packed.result, newValue, in: &resultBits) }
     }
 
     public init(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String,
@@ -244,15 +240,18 @@ public struct IOTimeline: Sendable, Codable, Equatable {
         return m
     }
 
-    /// The last moment the timeline knows of.
+    /// The last moment the timeline knows of. Inlined: a flush reads it for every settled I/O of
+    /// the file, and as a call on an I/O's timeline it copied the whole timeline first.
     public var endedAt: UInt64 {
-        // Written out (no temporary array): called per I/O on the analyzer's hot path.
-        var t = submittedAt
-        @inline(__always) func later(_ v: UInt64?) { if let v, v > t { t = v } }
-        later(queuedAt); later(submitReturnedAt); later(convertedAt); later(sizeUpdatedAt)
-        later(completedAt); later(postedAt); later(reapedAt); later(returnedAt)
-        later(entries.last?.timestamp)
-        return t
+        @inline(__always) get {
+            // Written out (no temporary array): called per I/O on the analyzer's hot path.
+            var t = submittedAt
+            @inline(__always) func later(_ v: UInt64?) { if let v, v > t { t = v } }
+            later(queuedAt); later(submitReturnedAt); later(convertedAt); later(sizeUpdatedAt)
+            later(completedAt); later(postedAt); later(reapedAt); later(returnedAt)
+            later(entries.last?.timestamp)
+            return t
+        }
     }
 
     /// The file range of the I/O as [start, end).
@@ -292,19 +291,19 @@ public struct IOAttempt: Sendable, Codable, Equatable {
     /// The attempt was refused with -EAGAIN and retried by the kernel.
     public var retried: Bool = false
     /// Which of completedAt (1), error (2) and ret (4) are present.
-    private var present: UInt8 = 0
+    private var present = PresenceMask<UInt8>()
 
     public var completedAt: UInt64? {
-        get { present & 1 != 0 ? completedAtBits : nil }
-        set { completedAtBits = newValue ?? 0; present = newValue == nil ? present & ~1 : present | 1 }
+        get { present.get(1, completedAtBits) }
+        set { present.set(1, newValue, in: &completedAtBits) }
     }
     public var error: Int32? {
-        get { present & 2 != 0 ? errorBits : nil }
-        set { errorBits = newValue ?? 0; present = newValue == nil ? present & ~2 : present | 2 }
+        get { present.get(2, errorBits) }
+        set { present.set(2, newValue, in: &errorBits) }
     }
     public var ret: Int64? {
-        get { present & 4 != 0 ? retBits : nil }
-        set { retBits = newValue ?? 0; present = newValue == nil ? present & ~4 : present | 4 }
+        get { present.get(4, retBits) }
+        set { present.set(4, newValue, in: &retBits) }
     }
 
     public init(beganAt: UInt64, tid: UInt32, kiocb: UInt64, offset: Int64, length: UInt64, dioFlags: [String],
@@ -416,24 +415,24 @@ public struct BioRecord: Sendable, Codable, Equatable {
     /// Joined exactly through the kiocb (else by disk range, task and time).
     public var exactJoin: Bool
     /// Which of issuedAt (1), completedAt (2), error (4) and fileOffset (8) are present.
-    private var present: UInt8 = 0
+    private var present = PresenceMask<UInt8>()
 
     public var issuedAt: UInt64? {
-        get { present & 1 != 0 ? issuedAtBits : nil }
-        set { issuedAtBits = newValue ?? 0; present = newValue == nil ? present & ~1 : present | 1 }
+        get { present.get(1, issuedAtBits) }
+        set { present.set(1, newValue, in: &issuedAtBits) }
     }
     public var completedAt: UInt64? {
-        get { present & 2 != 0 ? completedAtBits : nil }
-        set { completedAtBits = newValue ?? 0; present = newValue == nil ? present & ~2 : present | 2 }
+        get { present.get(2, completedAtBits) }
+        set { present.set(2, newValue, in: &completedAtBits) }
     }
     public var error: Int32? {
-        get { present & 4 != 0 ? errorBits : nil }
-        set { errorBits = newValue ?? 0; present = newValue == nil ? present & ~4 : present | 4 }
+        get { present.get(4, errorBits) }
+        set { present.set(4, newValue, in: &errorBits) }
     }
     /// File range the bio covers, if the mapping is known.
     public var fileOffset: Int64? {
-        get { present & 8 != 0 ? fileOffsetBits : nil }
-        set { fileOffsetBits = newValue ?? 0; present = newValue == nil ? present & ~8 : present | 8 }
+        get { present.get(8, fileOffsetBits) }
+        set { present.set(8, newValue, in: &fileOffsetBits) }
     }
 
     public init(queuedAt: UInt64, dev: DeviceNumber, sector: UInt64, nrSector: UInt32, op: String, role: BioRole,
@@ -538,49 +537,43 @@ public struct ConversionRecord: Sendable, Codable, Equatable {
 public struct PhaseLatencies: Sendable, Codable, Equatable {
     // Packed like ``IOTimeline``'s optional fields (56 bytes instead of 96): every I/O carries
     // one. The public properties, the JSON form and equality are those of the plain optionals.
-    private var present: UInt8 = 0
-    private var bits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
-
-    @inline(__always) private func get(_ i: Int) -> UInt64? {
-        guard present & (1 << i) != 0 else { return nil }
-        switch i {
-        case 0: return bits.0
-        case 1: return bits.1
-        case 2: return bits.2
-        case 3: return bits.3
-        case 4: return bits.4
-        default: return bits.5
-        }
-    }
-
-    @inline(__always) private mutating func set(_ i: Int, _ v: UInt64?) {
-        let b = v ?? 0
-        switch i {
-        case 0: bits.0 = b
-        case 1: bits.1 = b
-        case 2: bits.2 = b
-        case 3: bits.3 = b
-        case 4: bits.4 = b
-        default: bits.5 = b
-        }
-        present = v == nil ? present & ~(1 << i) : present | (1 << i)
-    }
+    private var present = PresenceMask<UInt8>()
+    private var submitToFirstBioBits: UInt64 = 0
+    private var deviceBits: UInt64 = 0
+    private var deviceToConversionBits: UInt64 = 0
+    private var conversionToPostedBits: UInt64 = 0
+    private var postedToReapedBits: UInt64 = 0
+    private var totalBits: UInt64 = 0
 
     /// submission → first bio queued
-    public var submitToFirstBio: UInt64? { get { get(0) } set { set(0, newValue) } }
+    public var submitToFirstBio: UInt64? {
+        get { present.get(1, submitToFirstBioBits) }
+        set { present.set(1, newValue, in: &submitToFirstBioBits) }
+    }
     /// first bio queued → last bio completed by the device
-    public var device: UInt64? { get { get(1) } set { set(1, newValue) } }
+    public var device: UInt64? {
+        get { present.get(2, deviceBits) }
+        set { present.set(2, newValue, in: &deviceBits) }
+    }
     /// device done → unwritten conversion done
-    public var deviceToConversion: UInt64? { get { get(2) } set { set(2, newValue) } }
+    public var deviceToConversion: UInt64? {
+        get { present.get(4, deviceToConversionBits) }
+        set { present.set(4, newValue, in: &deviceToConversionBits) }
+    }
     /// conversion done (or device done) → completion posted / returned
-    public var conversionToPosted: UInt64? { get { get(3) } set { set(3, newValue) } }
+    public var conversionToPosted: UInt64? {
+        get { present.get(8, conversionToPostedBits) }
+        set { present.set(8, newValue, in: &conversionToPostedBits) }
+    }
     /// posted → reaped by the user (libaio)
-    public var postedToReaped: UInt64? { get { get(4) } set { set(4, newValue) } }
+    public var postedToReaped: UInt64? {
+        get { present.get(16, postedToReapedBits) }
+        set { present.set(16, newValue, in: &postedToReapedBits) }
+    }
     /// submission → the user had the result
-    public var total: UInt64? { get { get(5) } set { set(5, newValue) } }
-
-    public static func == (a: PhaseLatencies, b: PhaseLatencies) -> Bool {
-        a.present == b.present && a.bits == b.bits
+    public var total: UInt64? {
+        get { present.get(32, totalBits) }
+        set { present.set(32, newValue, in: &totalBits) }
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -589,12 +582,22 @@ public struct PhaseLatencies: Sendable, Codable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        for (i, k) in CodingKeys.allCases.enumerated() { set(i, try c.decodeIfPresent(UInt64.self, forKey: k)) }
+        submitToFirstBio = try c.decodeIfPresent(UInt64.self, forKey: .submitToFirstBio)
+        device = try c.decodeIfPresent(UInt64.self, forKey: .device)
+        deviceToConversion = try c.decodeIfPresent(UInt64.self, forKey: .deviceToConversion)
+        conversionToPosted = try c.decodeIfPresent(UInt64.self, forKey: .conversionToPosted)
+        postedToReaped = try c.decodeIfPresent(UInt64.self, forKey: .postedToReaped)
+        total = try c.decodeIfPresent(UInt64.self, forKey: .total)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        for (i, k) in CodingKeys.allCases.enumerated() { try c.encodeIfPresent(get(i), forKey: k) }
+        try c.encodeIfPresent(submitToFirstBio, forKey: .submitToFirstBio)
+        try c.encodeIfPresent(device, forKey: .device)
+        try c.encodeIfPresent(deviceToConversion, forKey: .deviceToConversion)
+        try c.encodeIfPresent(conversionToPosted, forKey: .conversionToPosted)
+        try c.encodeIfPresent(postedToReaped, forKey: .postedToReaped)
+        try c.encodeIfPresent(total, forKey: .total)
     }
 
     public init() {}
@@ -627,8 +630,8 @@ public enum Phase: String, Sendable, Codable, CaseIterable, CustomStringConverti
 public struct TimelineEntry: Sendable, Codable, Equatable, CustomStringConvertible {
     public var timestamp: UInt64
     public var step: TimelineStep
-    /// Which of offset/length/value are present (bits 0, 1, 2).
-    private var present: UInt8
+    /// Which of offset (1), length (2) and value (4) are present.
+    private var present: PresenceMask<UInt8>
     public var cpu: UInt16
     /// The task the event ran in (a kworker/irq for completion work).
     public var tid: UInt32
@@ -650,17 +653,17 @@ public struct TimelineEntry: Sendable, Codable, Equatable, CustomStringConvertib
     }
 
     public var offset: Int64? {
-        get { present & 1 != 0 ? offsetBits : nil }
-        set { offsetBits = newValue ?? 0; present = newValue == nil ? present & ~1 : present | 1 }
+        get { present.get(1, offsetBits) }
+        set { present.set(1, newValue, in: &offsetBits) }
     }
     public var length: UInt64? {
-        get { present & 2 != 0 ? lengthBits : nil }
-        set { lengthBits = newValue ?? 0; present = newValue == nil ? present & ~2 : present | 2 }
+        get { present.get(2, lengthBits) }
+        set { present.set(2, newValue, in: &lengthBits) }
     }
     /// Step-specific value: ret/error, sector, isize, extent type...
     public var value: Int64? {
-        get { present & 4 != 0 ? valueBits : nil }
-        set { valueBits = newValue ?? 0; present = newValue == nil ? present & ~4 : present | 4 }
+        get { present.get(4, valueBits) }
+        set { present.set(4, newValue, in: &valueBits) }
     }
 
     public init(timestamp: UInt64, step: TimelineStep, tid: UInt32, cpu: UInt16 = 0, offset: Int64? = nil,
@@ -676,7 +679,7 @@ public struct TimelineEntry: Sendable, Codable, Equatable, CustomStringConvertib
         self.step = step
         self.tid = tid
         self.cpu = cpu
-        self.present = (offset == nil ? 0 : 1) | (length == nil ? 0 : 2) | (value == nil ? 0 : 4)
+        self.present = PresenceMask(raw: (offset == nil ? 0 : 1) | (length == nil ? 0 : 2) | (value == nil ? 0 : 4))
         self.offsetBits = offset ?? 0
         self.lengthBits = length ?? 0
         self.valueBits = value ?? 0
