@@ -1325,18 +1325,8 @@ final class AnalysisEngine {
             }
             overall.add(t.phases)
             if case .ended = phaseMirror {
-                // A new group only while there are fewer than the bound (the extra lookup runs only
-                // once the bound is reached).
-                if byProcess.count < options.maxPhaseGroups || byProcess[t.tgid] != nil {
-                    byProcess.update(t.tgid, orInsert: { PhaseAccumulator(group: "pid \(t.tgid)") }) { $0.add(t.phases) }
-                } else {
-                    otherProcesses.add(t.phases)
-                }
-                if byInode.count < options.maxPhaseGroups || byInode[key] != nil {
-                    byInode.update(key, orInsert: { PhaseAccumulator(group: "ino \(key.dev)/\(key.ino)") }) { $0.add(t.phases) }
-                } else {
-                    otherFiles.add(t.phases)
-                }
+                addPhases(t.phases, t.tgid, to: &byProcess, else: &otherProcesses) { "pid \(t.tgid)" }
+                addPhases(t.phases, key, to: &byInode, else: &otherFiles) { "ino \(key.dev)/\(key.ino)" }
             }
         }
         emittedSpans.append((t.id, t.submittedAt, t.endedAt, t.status))
@@ -1354,6 +1344,19 @@ final class AnalysisEngine {
                 keptInconclusive += 1
                 timelines.append(t)
             }
+        }
+    }
+
+    /// Adds `p` to the accumulator of `key` in `groups` (made, named `group()`, while `groups`
+    /// holds fewer than ``AnalysisOptions/maxPhaseGroups``), or else to `other`. The extra lookup
+    /// runs only once the bound is reached.
+    @inline(__always)
+    private func addPhases<K: OpenTableKey>(_ p: PhaseLatencies, _ key: K, to groups: inout OpenTable<K, PhaseAccumulator>,
+                                            else other: inout PhaseAccumulator, group: () -> String) {
+        if groups.count < options.maxPhaseGroups || groups[key] != nil {
+            groups.update(key, orInsert: { PhaseAccumulator(group: group()) }) { $0.add(p) }
+        } else {
+            other.add(p)
         }
     }
 
