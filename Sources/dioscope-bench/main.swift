@@ -278,7 +278,8 @@ func engine(_ path: String, runs: Int) throws {
 }
 
 let args = CommandLine.arguments
-guard args.count >= 2 else { fail("usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | groups FILES PER-FILE | engine FILE [N]") }
+let usage = "usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | groups FILES PER-FILE | engine FILE [N]"
+guard args.count >= 2 else { fail(usage) }
 do {
     switch args[1] {
     case "scan" where args.count == 3: try scan(args[2])
@@ -289,7 +290,7 @@ do {
         groups(files: Int(args[2]) ?? 10_000, perFile: Int(args[3]) ?? 100)
     case "engine" where args.count == 3 || args.count == 4:
         try engine(args[2], runs: args.count == 4 ? Int(args[3]) ?? 7 : 7)
-    default: fail("usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | groups FILES PER-FILE | engine FILE [N]")
+    default: fail(usage)
     }
 } catch {
     fail("\(error)")

@@ -294,7 +294,7 @@ final class InodeState {
     func oldestInflightWrite(overlapping r: FileRange, where pred: (LiveIO) -> Bool) -> LiveIO? {
         writeRanges.withUnsafeBufferPointer { b in
             for i in b.indices where b[i].start < r.end && r.start < b[i].end {
-                if let io = inflight.firstUnretained(from: i, through: i, where: pred) { return io }
+                if let io = inflight.firstUnretained(in: i..<(i + 1), where: pred) { return io }
             }
             return nil
         }
@@ -388,10 +388,15 @@ extension Array where Element: AnyObject {
     /// lent to the predicate as a guaranteed reference read from the array's storage; only the
     /// match is returned as a strong reference. The predicate must not mutate the array.
     func firstUnretained(where predicate: (Element) -> Bool) -> Element? {
+        firstUnretained(in: indices, where: predicate)
+    }
+
+    /// ``firstUnretained(where:)`` over the elements at `range`.
+    func firstUnretained(in range: Range<Int>, where predicate: (Element) -> Bool) -> Element? {
         withUnsafeBytes { raw in
-            for i in 0..<count {
-                let bits = raw.load(fromByteOffset: i * MemoryLayout<Element>.stride, as: UnsafeRawPointer.self)
-                let ref = Unmanaged<Element>.fromOpaque(bits)
+            precondition(range.lowerBound >= 0 && range.upperBound <= count)
+            for i in range {
+                let ref = Self.unretained(raw, i)
                 if ref._withUnsafeGuaranteedRef(predicate) { return ref.takeUnretainedValue() }
             }
             return nil
@@ -402,11 +407,14 @@ extension Array where Element: AnyObject {
     /// (see ``firstUnretained(where:)``); `body` must not mutate the array.
     func forEachUnretained(_ body: (Element) -> Void) {
         withUnsafeBytes { raw in
-            for i in 0..<count {
-                let bits = raw.load(fromByteOffset: i * MemoryLayout<Element>.stride, as: UnsafeRawPointer.self)
-                Unmanaged<Element>.fromOpaque(bits)._withUnsafeGuaranteedRef(body)
-            }
+            for i in 0..<count { Self.unretained(raw, i)._withUnsafeGuaranteedRef(body) }
         }
+    }
+
+    /// Element `i` of an array's bytes `raw`, as a reference nothing retains.
+    @inline(__always)
+    private static func unretained(_ raw: UnsafeRawBufferPointer, _ i: Int) -> Unmanaged<Element> {
+        Unmanaged.fromOpaque(raw.load(fromByteOffset: i * MemoryLayout<Element>.stride, as: UnsafeRawPointer.self))
     }
 
     /// Removes the first element identical to `object`, keeping the order of the rest: for lists
@@ -420,19 +428,6 @@ extension Array where Element: AnyObject {
     /// The index of the first element identical to `object`.
     func indexOfIdentical(_ object: Element) -> Int? {
         identicalIndex(UInt(bitPattern: ObjectIdentifier(object)), from: 0)
-    }
-
-    /// ``firstUnretained(where:)`` over the elements `from...through`.
-    func firstUnretained(from: Int, through: Int, where predicate: (Element) -> Bool) -> Element? {
-        withUnsafeBytes { raw in
-            precondition(from >= 0 && through < count)
-            for i in from...through {
-                let bits = raw.load(fromByteOffset: i * MemoryLayout<Element>.stride, as: UnsafeRawPointer.self)
-                let ref = Unmanaged<Element>.fromOpaque(bits)
-                if ref._withUnsafeGuaranteedRef(predicate) { return ref.takeUnretainedValue() }
-            }
-            return nil
-        }
     }
 
     private func identicalIndex(_ target: UInt, from: Int) -> Int? {
