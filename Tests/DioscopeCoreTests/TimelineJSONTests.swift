@@ -189,25 +189,29 @@ import Testing
         let t = Self.generated(&g, full: true)
         let json = String(decoding: Self.handWritten(t, pretty: false, escapeSlashes: true), as: UTF8.self)
         func keys(of value: Any) -> [String] { Mirror(reflecting: value).children.compactMap(\.label) }
-        // IOTimeline stores its optional times and values packed: `xBits` holds field `x`, and
-        // `present` says which are there.
-        var expected = keys(of: t).filter { $0 != "present" }.map { $0.hasSuffix("Bits") ? String($0.dropLast(4)) : $0 }
-        #expect(expected.contains("completedAt") && expected.contains("result") && !expected.contains("resultBits"))
-        // and its own Codable (JSONDecoder, JSONEncoder) names every one of them
-        #expect(Set(expected) == Set(IOTimeline.CodingKeys.allCases.map(\.stringValue)))
-        // as do the attempt and bio records
-        func packed(_ v: Any) -> [String] {
-            keys(of: v).filter { $0 != "present" }.map { $0.hasSuffix("Bits") ? String($0.dropLast(4)) : $0 }
+        // The timeline, its attempt and bio records and its phases store their optional fields
+        // packed: `xBits` holds field `x`, and `present` says which are there.
+        func fields(of value: Any) -> [String] {
+            keys(of: value).filter { $0 != "present" }.map { $0.hasSuffix("Bits") ? String($0.dropLast(4)) : $0 }
         }
-        #expect(Set(packed(t.attempts[0])) == Set(IOAttempt.CodingKeys.allCases.map(\.stringValue)))
-        #expect(Set(packed(t.bios[0])) == Set(BioRecord.CodingKeys.allCases.map(\.stringValue)))
-        expected += packed(t.attempts[0]) + packed(t.bios[0])
+        var expected = fields(of: t)
+        #expect(expected.contains("completedAt") && expected.contains("result") && !expected.contains("resultBits"))
+        // and their own Codable (JSONDecoder, JSONEncoder) names every one of them
+        let packed: [(Any, [String])] = [
+            (t, IOTimeline.CodingKeys.allCases.map(\.stringValue)),
+            (t.attempts[0], IOAttempt.CodingKeys.allCases.map(\.stringValue)),
+            (t.bios[0], BioRecord.CodingKeys.allCases.map(\.stringValue)),
+            (t.phases, PhaseLatencies.CodingKeys.allCases.map(\.stringValue)),
+        ]
+        for (value, codingKeys) in packed {
+            #expect(Set(fields(of: value)) == Set(codingKeys), "\(type(of: value))")
+        }
+        expected += fields(of: t.attempts[0]) + fields(of: t.bios[0]) + fields(of: t.phases)
         for v: Any in [t.mappings[0], t.conversions[0], t.bios[0].zeroedRanges[0]] {
             expected += keys(of: v)
         }
-        // TimelineEntry and PhaseLatencies store their optionals packed; their JSON keys are their CodingKeys
+        // TimelineEntry stores its note as a number; its JSON keys are its CodingKeys
         expected += ["cpu", "length", "note", "offset", "step", "tid", "timestamp", "value"]
-        expected += PhaseLatencies.CodingKeys.allCases.map(\.stringValue)
         #expect(expected.count > 60)
         for k in Set(expected) {
             #expect(json.contains("\"\(k)\":"), "key \(k) is written")
