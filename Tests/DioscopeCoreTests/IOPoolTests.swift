@@ -53,6 +53,7 @@ import Testing
         do {
             let used = emitted[0]
             used.t.entries.append(TimelineEntry(timestamp: 5, step: .begin, tid: 11))
+            used.add(TimelineEntry(timestamp: 5, step: .begin, tid: 11))
             used.t.attempts.append(IOAttempt(beganAt: 5, tid: 11, kiocb: 1, offset: 0, length: 1, dioFlags: [],
                                              nowait: false))
             used.t.mappings.append(IOMappingRecord(timestamp: 6, offset: 0, length: 4096, addr: 0, type: .mapped,
@@ -118,6 +119,8 @@ import Testing
         #expect(used.t.entries.isEmpty && used.t.entries.capacity >= 1, "the arrays are kept, emptied")
         Self.reuseAsSecond(used, file: newFile)
         #expect(used.t.entries.isEmpty && used.t.entries.capacity >= 1, "the new timeline took over the storage")
+        #expect(used.log.isEmpty && used.log.bytes.isEmpty && used.log.capacity >= 1,
+                "the encoded entries' storage is kept, emptied")
         let after = Self.fields(used)
         for (name, value) in reference {
             #expect(after[name] == value, "\(name) after reuse")

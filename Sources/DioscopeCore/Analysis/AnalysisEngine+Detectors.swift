@@ -9,7 +9,8 @@ extension AnalysisEngine {
     // MARK: evidence helpers
 
     private func evidence(_ io: LiveIO, _ step: TimelineStep, prefix: String = "", last: Bool = false) -> Evidence? {
-        let e = last ? io.t.entries.last(where: { $0.step == step }) : io.t.entries.first(where: { $0.step == step })
+        let entries = io.entries
+        let e = last ? entries.last(where: { $0.step == step }) : entries.first(where: { $0.step == step })
         guard let e else { return nil }
         return Evidence(timestamp: e.timestamp, io: io.t.id, tid: e.tid, what: prefix + e.description)
     }
@@ -87,14 +88,14 @@ extension AnalysisEngine {
             let severity: FindingSeverity = reads.isEmpty && bufReads.isEmpty ? .warning : .error
             var ev: [Evidence] = []
             if let b = evidence(w, .begin) { ev.append(b) }
-            for m in w.t.entries where m.step == .mapping && (m.note ?? "").hasPrefix("UNWRITTEN") {
+            for m in w.entries where m.step == .mapping && (m.note ?? "").hasPrefix("UNWRITTEN") {
                 ev.append(Evidence(timestamp: m.timestamp, io: w.t.id, tid: m.tid, what: m.description))
             }
             if let c = evidence(w, .completed, last: true) { ev.append(c) }
             if let v = visibleEvidence(w) { ev.append(v) }
             if let r = evidence(w, .reaped), r.timestamp != vis { ev.append(r) }
             if conv != nil {
-                for c in w.t.entries where c.step == .conversion {
+                for c in w.entries where c.step == .conversion {
                     ev.append(Evidence(timestamp: c.timestamp, io: w.t.id, tid: c.tid, what: c.description))
                 }
             } else {
@@ -267,7 +268,7 @@ extension AnalysisEngine {
                 if let v = visibleEvidence(w) { ev.append(v) }
                 ev += opEvidence(op)
                 if conv != nil {
-                    for c in w.t.entries where c.step == .conversion {
+                    for c in w.entries where c.step == .conversion {
                         ev.append(Evidence(timestamp: c.timestamp, io: w.t.id, tid: c.tid, what: c.description))
                     }
                 } else {
@@ -300,7 +301,7 @@ extension AnalysisEngine {
             guard partialBytes > 0 else { return }  // failed whole: an error, not a short write
             done = partialBytes
         }
-        let t = io.t
+        let t = io.timelineWithEntries
         guard !pendingShorts.contains(where: { $0.io.id == t.id }) else { return }
         pendingShorts.append(PendingShort(io: t, restStart: t.offset + done, restEnd: t.offset + Int64(requested),
                                           key: io.key))

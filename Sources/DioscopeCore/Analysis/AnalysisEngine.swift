@@ -481,8 +481,9 @@ final class AnalysisEngine {
                                syscall: call?.sysno.description, isizeAtBegin: p.isize, blockSize: blockSize,
                                submittedAt: submitted)
             io = LiveIO(t: t, file: s, kiocb: p.kiocb, userRef: p.userRef)
-            // One allocation for the usual dozen entries instead of regrowing 1→2→4→8→16.
-            io.t.entries.reserveCapacity(12)
+            // One allocation for the usual dozen entries (about 130 bytes encoded) instead of
+            // regrowing 16→32→64→128→256.
+            io.log.reserveCapacity(EntryLog.typicalBytes)
         }
         nextID += 1
         io.t.attempts.append(attempt)
@@ -625,8 +626,8 @@ final class AnalysisEngine {
                 role = .unknown
                 if !io.lost {
                     io.lost = true
-                    io.t.entries.append(TimelineEntry(timestamp: ts, step: .lost, tid: tid, value: 0,
-                                                      note: "a bio outside the I/O's blocks was attributed to it"))
+                    io.add(TimelineEntry(timestamp: ts, step: .lost, tid: tid, value: 0,
+                                         note: "a bio outside the I/O's blocks was attributed to it"))
                 }
                 count("bio outside its I/O's blocks (misattributed)")
             }
@@ -809,7 +810,7 @@ final class AnalysisEngine {
                 count("dio_steps bio without request completion")
             }
         }
-        io.t.entries.sortByTimestampStable()
+        io.log.sortByTimestampStable(base: io.logBase)
     }
 
     private func dioComplete(_ e: Event, _ p: DIOComplete) {
@@ -1091,7 +1092,7 @@ final class AnalysisEngine {
             // An I/O still in flight overlaps every window after its start: its next event may be
             // among the dropped ones, whenever its last seen event was.
             for io in s.inflight where io.t.submittedAt <= w.until { markLost(io, w) }
-            for io in s.history where io.t.endedAt >= w.since && io.t.submittedAt <= w.until { markLost(io, w) }
+            for io in s.history where io.endedAt >= w.since && io.t.submittedAt <= w.until { markLost(io, w) }
         }
     }
 
@@ -1113,7 +1114,7 @@ final class AnalysisEngine {
         let limit = lastTs - Self.staleLostNs
         for (_, s) in inodes where !s.inflight.isEmpty {
             let stale = s.inflight.filter { io in
-                io.lost && !io.settled && (io.t.entries.last?.timestamp ?? io.t.submittedAt) < limit
+                io.lost && !io.settled && (io.log.isEmpty ? io.t.submittedAt : io.log.lastTimestamp) < limit
             }
             defer { if !stale.isEmpty && !s.quiescent { partialFlush(s) } }
             for io in stale {
@@ -1169,8 +1170,8 @@ final class AnalysisEngine {
     func markLost(_ io: LiveIO, _ w: LostWindow) {
         guard !io.lost else { return }
         io.lost = true
-        io.t.entries.append(TimelineEntry(timestamp: w.until, step: .lost, tid: 0, value: Int64(w.dropped),
-                                          note: "since \(formatSeconds(w.since))"))
+        io.add(TimelineEntry(timestamp: w.until, step: .lost, tid: 0, value: Int64(w.dropped),
+                             note: "since \(formatSeconds(w.since))"))
     }
 
     // MARK: - settling and flushing
@@ -1271,7 +1272,7 @@ final class AnalysisEngine {
         var emitted: [LiveIO] = []
         emitted.reserveCapacity(ios.count)
         for io in ios {
-            if io.t.endedAt < horizon { emitSettled(io, s); emitted.append(io) } else { kept.append(io) }
+            if io.endedAt < horizon { emitSettled(io, s); emitted.append(io) } else { kept.append(io) }
         }
         s.history = kept
         ios = []
@@ -1289,8 +1290,24 @@ final class AnalysisEngine {
             io.t.status = .inconclusive
             io.t.inconclusiveReason = "events lost while the I/O was in flight"
         }
-        emit(&io.t, key: s.key)
+        record(&io.t, key: s.key, endedAt: io.endedAt)
+        // The entries are decoded only for a timeline something receives (kept or handed to
+        // `onTimeline`): `analyze` without --timelines and `live` keep only the counts and phase
+        // tables of nearly every I/O. They are decoded into a buffer the engine reuses (swapped
+        // in and out of the timeline), not into an array of the I/O's own, so that an I/O in
+        // flight carries no room for them (see EntryLog).
+        guard wantsTimeline(id: io.t.id, status: io.t.status) else { return }
+        swap(&io.t.entries, &entryBuffer)
+        io.log.decode(into: &io.t.entries, base: io.logBase)
+        deliver(&io.t)
+        swap(&io.t.entries, &entryBuffer)
+        // Emptied in place while nothing else holds it; a kept timeline (or an `onTimeline`
+        // consumer) holding it leaves it to that holder, and a new buffer is started.
+        entryBuffer.removeAll(keepingCapacity: true)
     }
+
+    /// The entries of the timeline being emitted (see ``emitSettled(_:_:)``).
+    @exclusivity(unchecked) private var entryBuffer: [TimelineEntry] = []
 
     func computePhases(_ io: LiveIO, _ t: inout IOTimeline) {
         var p = PhaseLatencies()
@@ -1308,9 +1325,18 @@ final class AnalysisEngine {
         t.phases = p
     }
 
+    /// Counts `t` and hands it on (``record(_:key:endedAt:)``, then ``deliver(_:)``).
+    func emit(_ t: inout IOTimeline, key: InodeKey) {
+        record(&t, key: key, endedAt: t.endedAt)
+        if wantsTimeline(id: t.id, status: t.status) { deliver(&t) }
+    }
+
+    /// Counts an emitted timeline and adds it to the phase tables. `endedAt` is its
+    /// ``IOTimeline/endedAt`` counting entries that may not be in `t` (``LiveIO/endedAt``).
+    ///
     /// `inout` only so that the caller's timeline is read in place (passing `io.t` by value
     /// copied it, retaining each of its arrays and strings); it is not modified.
-    func emit(_ t: inout IOTimeline, key: InodeKey) {
+    func record(_ t: inout IOTimeline, key: InodeKey, endedAt: UInt64) {
         counts.total += 1
         if t.op == .read { counts.reads += 1 } else { counts.writes += 1 }
         apiOpCounts[Int(t.api.rawValue) * 2 + (t.op == .write ? 1 : 0)] += 1
@@ -1329,11 +1355,23 @@ final class AnalysisEngine {
                 addPhases(t.phases, key, to: &byInode, else: &otherFiles) { "ino \(key.dev)/\(key.ino)" }
             }
         }
-        emittedSpans.append((t.id, t.submittedAt, t.endedAt, t.status))
+        emittedSpans.append((t.id, t.submittedAt, endedAt, t.status))
         if emittedSpans.count >= nextSpanFold {
             foldOldSpans()
             nextSpanFold = max(8192, 2 * emittedSpans.count)
         }
+    }
+
+    /// Whether an emitted timeline goes anywhere: to `onTimeline`, or kept (every one, one a
+    /// finding names, or an inconclusive one up to the limit).
+    @inline(__always)
+    func wantsTimeline(id: UInt64, status: IOStatus) -> Bool {
+        onTimeline != nil || options.keepAllTimelines || (!findingIOs.isEmpty && findingIOs.contains(id))
+            || (status == .inconclusive && keptInconclusive < options.maxInconclusiveTimelines)
+    }
+
+    /// Hands an emitted timeline to `onTimeline` and keeps it where ``wantsTimeline(id:status:)`` says.
+    func deliver(_ t: inout IOTimeline) {
         onTimeline?(t)
         if options.keepAllTimelines || (!findingIOs.isEmpty && findingIOs.contains(t.id)) {
             timelines.append(t)
@@ -1430,10 +1468,11 @@ final class AnalysisEngine {
         for (_, s) in inodes { for io in s.inflight where io.t.submittedAt < (oldest?.t.submittedAt ?? .max) { oldest = io } }
         guard let io = oldest else { return nil }
         let age = Double(lastTs &- io.t.submittedAt) / 1e9
-        let last = io.t.entries.last.map { "\($0.step) at -\(Double(lastTs &- $0.timestamp) / 1e9)s" } ?? "none"
+        let entries = io.entries
+        let last = entries.last.map { "\($0.step) at -\(Double(lastTs &- $0.timestamp) / 1e9)s" } ?? "none"
         return "oldest in flight: io \(io.t.id) \(io.t.api) \(io.t.op) age \(age)s lost \(io.lost) completed \(io.completed) "
             + "retry \(io.awaitingRetry) returned \(io.t.returnedAt != nil) reaped \(io.t.reapedAt != nil) "
-            + "cqe \(io.cqeSeen) noSyscall \(io.noSyscall) last \(last) entries \(io.t.entries.count)"
+            + "cqe \(io.cqeSeen) noSyscall \(io.noSyscall) last \(last) entries \(entries.count)"
     }
 
     /// Folds spans that ended more than the horizon ago into counters (see ``emittedSpans``).

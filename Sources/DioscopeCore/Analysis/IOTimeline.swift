@@ -728,7 +728,7 @@ public struct TimelineEntry: Sendable, Codable, Equatable, CustomStringConvertib
 }
 
 /// The kinds of steps on an I/O timeline.
-public enum TimelineStep: String, Sendable, Codable {
+public enum TimelineStep: String, Sendable, Codable, CaseIterable {
     case syscallEnter = "syscall-enter"
     case begin = "dio-begin"
     case mapping = "mapping"

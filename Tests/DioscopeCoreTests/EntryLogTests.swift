@@ -1,0 +1,109 @@
+import Testing
+@testable import DioscopeCore
+
+/// An I/O's entries are held encoded (``EntryLog``) until its timeline is emitted: decoding must
+/// give back exactly the entries appended, in the order the engine's array gave.
+@Suite struct EntryLogTests {
+    static let base = EntryLog.Base(tid: 4242, offset: 1 << 30, timestamp: 5_000_000_000)
+
+    /// Entries with every field absent, present, equal to the base or far from it, at extreme
+    /// values, and with timestamps going back as well as forward.
+    static func entries(_ n: Int, seed: UInt64) -> [TimelineEntry] {
+        var rng = SplitMix(seed: seed)
+        let steps = TimelineStep.allCases
+        var ts = base.timestamp
+        return (0..<n).map { _ in
+            func pick<T>(_ choices: [T]) -> T { choices[Int(rng.next() % UInt64(choices.count))] }
+            switch rng.next() % 8 {
+            case 0: ts = ts &- rng.next() % 1_000_000  // earlier than the previous entry
+            case 1: ts = pick([0, .max, base.timestamp, ts])
+            default: ts = ts &+ rng.next() % 100_000
+            }
+            let offset: Int64? = pick([nil, base.offset, base.offset + 4096, base.offset - 512, .min, .max, 0,
+                                       Int64(bitPattern: rng.next())])
+            let length: UInt64? = pick([nil, 0, 4096, .max, rng.next()])
+            let value: Int64? = pick([nil, 0, -11, -529, .min, .max, Int64(bitPattern: rng.next())])
+            return TimelineEntry(timestamp: ts, step: pick(steps), tid: pick([base.tid, 0, .max, UInt32(truncatingIfNeeded: rng.next())]),
+                                 cpu: pick([0, 1, .max]), offset: offset, length: length, value: value,
+                                 noteID: pick([0, 1, TimelineNote.subBlockZeroing, .max]))
+        }
+    }
+
+    @Test(arguments: [0, 1, 2, 13, 500])
+    func decodesWhatWasAppended(count: Int) {
+        for seed: UInt64 in 1...20 {
+            let expected = Self.entries(count, seed: seed)
+            var log = EntryLog()
+            defer { log.deallocate() }
+            for e in expected { log.append(e, base: Self.base) }
+            #expect(Int(log.count) == count)
+            #expect(log.decoded(base: Self.base) == expected, "seed \(seed)")
+            #expect(log.lastTimestamp == (expected.last?.timestamp ?? 0))
+        }
+    }
+
+    /// Sorting the log gives what sorting the entries as an array gives (stable: equal timestamps
+    /// keep their order), and entries appended after a sort stay after the sorted ones.
+    @Test func sortsLikeTheArray() {
+        for seed: UInt64 in 1...50 {
+            var reference = Self.entries(12, seed: seed)
+            var log = EntryLog()
+            defer { log.deallocate() }
+            for e in reference { log.append(e, base: Self.base) }
+            reference.sortByTimestampStable()
+            log.sortByTimestampStable(base: Self.base)
+            #expect(log.decoded(base: Self.base) == reference, "seed \(seed)")
+            #expect(log.lastTimestamp == reference.last!.timestamp)
+            let later = Self.entries(3, seed: seed + 1000)
+            for e in later { log.append(e, base: Self.base) }
+            #expect(log.decoded(base: Self.base) == reference + later, "seed \(seed)")
+        }
+    }
+
+    /// A typical I/O's entries are a few bytes each, not the 48 of a ``TimelineEntry``.
+    @Test func typicalEntriesAreSmall() {
+        let b = Self.base
+        let io: [TimelineEntry] = [
+            TimelineEntry(timestamp: b.timestamp, step: .syscallEnter, tid: b.tid, value: 1, noteID: TimelineNote.ioSubmit),
+            TimelineEntry(timestamp: b.timestamp + 900, step: .begin, tid: b.tid, cpu: 1, offset: b.offset, length: 4096,
+                          value: 1 << 28, noteID: 0),
+            TimelineEntry(timestamp: b.timestamp + 2100, step: .mapping, tid: b.tid, cpu: 1, offset: b.offset,
+                          length: 4096, value: 2, noteID: 0),
+            TimelineEntry(timestamp: b.timestamp + 3500, step: .bioQueued, tid: b.tid, cpu: 1, offset: b.offset,
+                          length: 4096, value: 0x1234567, noteID: 0),
+            TimelineEntry(timestamp: b.timestamp + 48_000, step: .rqCompleted, tid: 0, cpu: 0, offset: b.offset,
+                          length: 4096, value: 0x1234567, noteID: 0),
+            TimelineEntry(timestamp: b.timestamp + 51_000, step: .completed, tid: 0, offset: b.offset + 4096,
+                          value: 4096, noteID: 0),
+        ]
+        var log = EntryLog()
+        defer { log.deallocate() }
+        for e in io { log.append(e, base: b) }
+        #expect(log.decoded(base: b) == io)
+        #expect(log.bytes.count <= 12 * io.count, "\(log.bytes.count) bytes for \(io.count) entries")
+    }
+
+    /// A step's code is its position among the cases, and decodes back to it.
+    @Test func stepCodes() {
+        #expect(MemoryLayout<TimelineStep>.size == 1)
+        for (i, step) in TimelineStep.allCases.enumerated() {
+            #expect(Int(step.code) == i)
+            #expect(TimelineStep(code: UInt8(i)) == step)
+        }
+    }
+
+    /// Emptying keeps the storage and starts over: the first entry is encoded against the base
+    /// again, not against the last entry before emptying.
+    @Test func emptiedLogStartsOver() {
+        var log = EntryLog()
+        defer { log.deallocate() }
+        for e in Self.entries(20, seed: 7) { log.append(e, base: Self.base) }
+        let capacity = log.capacity
+        log.removeAllKeepingStorage()
+        #expect(log.isEmpty && log.bytes.isEmpty && log.capacity == capacity && log.lastTimestamp == 0)
+        #expect(log.debugDescription == EntryLog().debugDescription, "an emptied log reads as a new one")
+        let again = Self.entries(5, seed: 8)
+        for e in again { log.append(e, base: Self.base) }
+        #expect(log.decoded(base: Self.base) == again)
+    }
+}
