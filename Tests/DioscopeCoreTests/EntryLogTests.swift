@@ -43,20 +43,25 @@ import Testing
     }
 
     /// Sorting the log gives what sorting the entries as an array gives (stable: equal timestamps
-    /// keep their order), and entries appended after a sort stay after the sorted ones.
+    /// keep their order), through any sequence of appends and sorts, with the last timestamp
+    /// the array's last entry's after each step.
     @Test func sortsLikeTheArray() {
-        for seed: UInt64 in 1...50 {
-            var reference = Self.entries(12, seed: seed)
+        for seed: UInt64 in 1...200 {
+            var rng = SplitMix(seed: seed &* 7919)
+            var reference: [TimelineEntry] = []
             var log = EntryLog()
             defer { log.deallocate() }
-            for e in reference { log.append(e, base: Self.base) }
-            reference.sortByTimestampStable()
-            log.sortByTimestampStable(base: Self.base)
-            #expect(log.decoded(base: Self.base) == reference, "seed \(seed)")
-            #expect(log.lastTimestamp == reference.last!.timestamp)
-            let later = Self.entries(3, seed: seed + 1000)
-            for e in later { log.append(e, base: Self.base) }
-            #expect(log.decoded(base: Self.base) == reference + later, "seed \(seed)")
+            for round in 0..<6 {
+                let more = Self.entries(Int(rng.next() % 6), seed: seed &* 100 &+ UInt64(round))
+                reference += more
+                for e in more { log.append(e, base: Self.base) }
+                if rng.next() % 3 != 0 {
+                    reference.sortByTimestampStable()
+                    log.sortByTimestampStable()
+                }
+                #expect(log.decoded(base: Self.base) == reference, "seed \(seed) round \(round)")
+                #expect(log.lastTimestamp == (reference.last?.timestamp ?? 0), "seed \(seed) round \(round)")
+            }
         }
     }
 

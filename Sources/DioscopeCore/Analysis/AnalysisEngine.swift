@@ -810,7 +810,7 @@ final class AnalysisEngine {
                 count("dio_steps bio without request completion")
             }
         }
-        io.log.sortByTimestampStable(base: io.logBase)
+        io.log.sortByTimestampStable()
     }
 
     private func dioComplete(_ e: Event, _ p: DIOComplete) {

@@ -57,13 +57,21 @@ struct EntryLog {
     /// no uniqueness check, bounds checks or copy. **Not owned:** the log's holder frees it with
     /// ``deallocate()`` (``LiveIO`` does in its `deinit`); a copy of the log shares it.
     private var memory: UnsafeMutableRawPointer?
+    /// The timestamp of the entry appended last (each is encoded against the one before).
+    private var previousTimestamp: UInt64 = 0
+    /// The last entry's timestamp in the entries' order (0 while empty): what
+    /// `entries.last?.timestamp` gave. After a sort, the latest timestamp.
+    private(set) var lastTimestamp: UInt64 = 0
+    /// The latest timestamp of all entries.
+    private var maxTimestamp: UInt64 = 0
     private var allocated: Int32 = 0
     private var used: Int32 = 0
     private(set) var count: Int32 = 0
-    /// An entry was appended with a timestamp before the previous one's.
+    /// The first `sortedPrefix` entries are to be put in timestamp order (stable) when decoded
+    /// (see ``sortByTimestampStable()``).
+    private var sortedPrefix: Int32 = 0
+    /// An entry was appended with a timestamp before the last one's (in the entries' order).
     private var unordered = false
-    /// The last entry's timestamp (0 while empty): what `entries.last?.timestamp` gave.
-    private(set) var lastTimestamp: UInt64 = 0
 
     var isEmpty: Bool { count == 0 }
 
@@ -99,8 +107,11 @@ struct EntryLog {
     @inline(__always)
     mutating func removeAllKeepingStorage() {
         used = 0
+        previousTimestamp = 0
         lastTimestamp = 0
+        maxTimestamp = 0
         count = 0
+        sortedPrefix = 0
         unordered = false
     }
 
@@ -108,7 +119,7 @@ struct EntryLog {
     @inline(__always)
     mutating func append(_ e: TimelineEntry, base: Base) {
         if Int(used) + Self.maxEntryBytes + 8 > Int(allocated) { grow() }
-        let previous = count == 0 ? base.timestamp : lastTimestamp
+        let previous = count == 0 ? base.timestamp : previousTimestamp
         let p = memory.unsafelyUnwrapped + Int(used)
         var header = UInt32(e.step.code)
         var pos = 4
@@ -145,7 +156,9 @@ struct EntryLog {
         p.storeBytes(of: header.littleEndian, as: UInt32.self)
         used &+= Int32(truncatingIfNeeded: pos)
         if count > 0 && e.timestamp < lastTimestamp { unordered = true }
+        maxTimestamp = count == 0 ? e.timestamp : max(maxTimestamp, e.timestamp)
         lastTimestamp = e.timestamp
+        previousTimestamp = e.timestamp
         count &+= 1
     }
 
@@ -159,6 +172,7 @@ struct EntryLog {
     func decode(into out: inout [TimelineEntry], base: Base) {
         guard count > 0 else { return }
         out.reserveCapacity(out.count + Int(count))
+        let first = out.count
         do {
             let p = UnsafeRawPointer(memory.unsafelyUnwrapped)
             precondition(Int(used) + 8 <= Int(allocated), "EntryLog: no slack after the entries")
@@ -192,6 +206,7 @@ struct EntryLog {
             }
             precondition(pos == Int(used), "EntryLog: encoded entries and count disagree")
         }
+        if sortedPrefix > 1 { out.sortByTimestampStable(in: first..<(first + Int(sortedPrefix))) }
     }
 
     /// The entries, decoded against `base`.
@@ -202,14 +217,21 @@ struct EntryLog {
     }
 
     /// Puts the entries in timestamp order, keeping the order of equal timestamps, like
-    /// `[TimelineEntry].sortByTimestampStable()`. Nothing to do, and nothing decoded, while
-    /// every entry came in order (nearly always).
-    mutating func sortByTimestampStable(base: Base) {
+    /// `[TimelineEntry].sortByTimestampStable()`: recorded here, done when the entries are
+    /// decoded. The assembled record of an I/O's steps adds its entries out of order and sorts
+    /// them; decoding, sorting and encoding them again each time tripled the analysis's cost of
+    /// an assembled I/O's entries.
+    ///
+    /// Recording the count is enough: sorting the first n1 entries stably and later the first
+    /// n2 >= n1 gives what one stable sort of the first n2 as appended gives (two entries of the
+    /// first n1 with equal timestamps keep their order in both sorts, and one of the first n1
+    /// stays before an equal one appended after them). `EntryLogTests.sortsLikeTheArray` checks
+    /// it against the array's sorts.
+    mutating func sortByTimestampStable() {
         guard unordered else { return }
-        var entries = decoded(base: base)
-        entries.sortByTimestampStable()
-        removeAllKeepingStorage()
-        for e in entries { append(e, base: base) }
+        sortedPrefix = count
+        lastTimestamp = maxTimestamp
+        unordered = false
     }
 }
 
@@ -235,6 +257,8 @@ extension EntryLog: CustomDebugStringConvertible {
     /// The log's content, not where it lives or how much room it has (a reused I/O's log keeps
     /// its memory; `IOPoolTests` compares it with a new one's by this text).
     var debugDescription: String {
-        "EntryLog(count: \(count), lastTimestamp: \(lastTimestamp), unordered: \(unordered), bytes: \(bytes))"
+        "EntryLog(count: \(count), sortedPrefix: \(sortedPrefix), lastTimestamp: \(lastTimestamp), "
+            + "previousTimestamp: \(previousTimestamp), maxTimestamp: \(maxTimestamp), unordered: \(unordered), "
+            + "bytes: \(bytes))"
     }
 }

@@ -786,15 +786,19 @@ extension DeviceNumber: Codable {
 extension Array where Element == TimelineEntry {
     /// Puts the entries in timestamp order, keeping the order of equal timestamps (insertion
     /// sort: a timeline has about a dozen entries, nearly all already in order).
-    mutating func sortByTimestampStable() {
-        guard count > 1 else { return }
+    mutating func sortByTimestampStable() { sortByTimestampStable(in: indices) }
+
+    /// ``sortByTimestampStable()`` of the entries at `range` only.
+    mutating func sortByTimestampStable(in range: Range<Int>) {
+        guard range.count > 1 else { return }
         // Through one buffer pointer: each array subscript assignment checked uniqueness and bounds
         // (2 % of the live consumer, which sorts every assembled I/O's entries).
         withUnsafeMutableBufferPointer { b in
-            for i in 1..<b.count {
+            precondition(range.lowerBound >= 0 && range.upperBound <= b.count)
+            for i in (range.lowerBound + 1)..<range.upperBound {
                 let x = b[i]
                 var j = i
-                while j > 0 && b[j - 1].timestamp > x.timestamp {
+                while j > range.lowerBound && b[j - 1].timestamp > x.timestamp {
                     b[j] = b[j - 1]
                     j -= 1
                 }
