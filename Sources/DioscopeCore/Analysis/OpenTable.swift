@@ -1,27 +1,35 @@
-/// A key of ``OpenTable``: equality plus a cheap 64-bit hash.
+/// A key of ``OpenTable``: equality plus a cheap 64-bit hash. A plain value (no references):
+/// a slot emptied keeps its old key's bits.
 protocol OpenTableKey: Equatable {
     /// Any 64 bits that differ between keys; ``OpenTable`` mixes them.
     var tableBits: UInt64 { get }
+    /// What an unused slot holds (never compared: a slot's state byte says whether it is used).
+    static var tableFiller: Self { get }
 }
 
 extension UInt64: OpenTableKey {
     var tableBits: UInt64 { self }
+    static var tableFiller: UInt64 { 0 }
 }
 
 extension UInt32: OpenTableKey {
     var tableBits: UInt64 { UInt64(self) }
+    static var tableFiller: UInt32 { 0 }
 }
 
 extension DeviceNumber: OpenTableKey {
     var tableBits: UInt64 { UInt64(raw) }
+    static var tableFiller: DeviceNumber { DeviceNumber(raw: 0) }
 }
 
 extension InodeKey: OpenTableKey {
     var tableBits: UInt64 { ino ^ (UInt64(dev.raw) &* 0x9E37_79B9_7F4A_7C15) }
+    static var tableFiller: InodeKey { InodeKey(dev: .tableFiller, ino: 0) }
 }
 
 extension UserRefKey: OpenTableKey {
     var tableBits: UInt64 { ref ^ (UInt64(tgid) &* 0x9E37_79B9_7F4A_7C15) }
+    static var tableFiller: UserRefKey { UserRefKey(tgid: 0, ref: 0) }
 }
 
 /// A hash table with open addressing (linear probing, power-of-two
@@ -37,12 +45,14 @@ extension UserRefKey: OpenTableKey {
 struct OpenTable<Key: OpenTableKey, Value> {
     // Parallel arrays: a probe reads only `states` and `keys`, and values are
     // read and modified in place through `_read`/`_modify` (copying a slot would
-    // retain every reference in it).
+    // retain every reference in it). Keys are stored bare, not as optionals: the state byte
+    // tells a used slot, and `Optional` padded each key to the next 8 bytes (a kiocb 16 bytes
+    // instead of 8, a user_ref key 24 instead of 16: the two tables hold every I/O in flight).
     private static var empty: UInt8 { 0 }
     private static var deleted: UInt8 { 1 }
     private static var full: UInt8 { 2 }
     private var states: ContiguousArray<UInt8>
-    private var keys: ContiguousArray<Key?>
+    private var keys: ContiguousArray<Key>
     private var values: ContiguousArray<Value?>
     /// Live entries.
     private(set) var count = 0
@@ -53,7 +63,7 @@ struct OpenTable<Key: OpenTableKey, Value> {
 
     private init(capacity: Int) {
         states = ContiguousArray(repeating: Self.empty, count: capacity)
-        keys = ContiguousArray(repeating: nil, count: capacity)
+        keys = ContiguousArray(repeating: Key.tableFiller, count: capacity)
         values = ContiguousArray(repeating: nil, count: capacity)
     }
 
@@ -79,7 +89,7 @@ struct OpenTable<Key: OpenTableKey, Value> {
         while true {
             let st = states[i]
             if st == Self.full {
-                if keys[i]! == key { return (i, i) }
+                if keys[i] == key { return (i, i) }
             } else if st == Self.empty {
                 return (nil, firstDeleted >= 0 ? firstDeleted : i)
             } else if firstDeleted < 0 {
@@ -95,7 +105,7 @@ struct OpenTable<Key: OpenTableKey, Value> {
         let newCapacity = (count + 1) * 2 > states.count ? states.count * 2 : states.count
         var fresh = OpenTable(capacity: newCapacity)
         for i in 0..<states.count where states[i] == Self.full {
-            let (_, at) = fresh.find(keys[i]!)
+            let (_, at) = fresh.find(keys[i])
             fresh.states[at] = Self.full
             fresh.keys[at] = keys[i]
             fresh.values[at] = values[i].take()
@@ -125,11 +135,9 @@ struct OpenTable<Key: OpenTableKey, Value> {
                     // removed, or looked up and left absent
                     if found != nil {
                         states[at] = Self.deleted
-                        keys[at] = nil
                         count -= 1
                     } else {
                         states[at] = before
-                        keys[at] = nil
                     }
                 } else if found == nil {
                     count += 1
@@ -181,7 +189,6 @@ struct OpenTable<Key: OpenTableKey, Value> {
     @inline(__always)
     private mutating func vacate(_ i: Int) -> Value? {
         states[i] = Self.deleted
-        keys[i] = nil
         count -= 1
         return values[i].take()
     }
@@ -225,7 +232,7 @@ extension OpenTable: Sequence {
         mutating func next() -> (key: Key, value: Value)? {
             while i < table.states.count {
                 defer { i += 1 }
-                if table.states[i] == OpenTable.full { return (table.keys[i]!, table.values[i]!) }
+                if table.states[i] == OpenTable.full { return (table.keys[i], table.values[i]!) }
             }
             return nil
         }
