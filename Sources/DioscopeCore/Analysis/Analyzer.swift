@@ -69,10 +69,12 @@ public final class Analyzer {
 
     /// Bytes of the fixed-size parts of one I/O's analyzer state (`dioscope-bench inflight` prints
     /// them beside the measured bytes per I/O): the timeline kept inline in the per-I/O object, one
-    /// timeline entry (an I/O reserves room for 12), and one attempt, mapping and bio record (each
-    /// in its own array allocation, with a 32-byte header).
+    /// timeline entry as emitted (held encoded in about a dozen bytes until then: ``EntryLog``,
+    /// which reserves ``EntryLog/typicalBytes``), and one attempt, mapping and bio record (each in
+    /// its own array allocation, with a 32-byte header).
     public static var perIOLayout: [(String, Int)] {
         [("timeline", MemoryLayout<IOTimeline>.stride), ("entry", MemoryLayout<TimelineEntry>.stride),
+         ("entry_log_reserved", EntryLog.typicalBytes),
          ("attempt", MemoryLayout<IOAttempt>.stride), ("mapping", MemoryLayout<IOMappingRecord>.stride),
          ("bio", MemoryLayout<BioRecord>.stride), ("pending_bio", MemoryLayout<PendingBio>.stride)]
     }

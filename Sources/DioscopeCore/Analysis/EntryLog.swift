@@ -19,8 +19,9 @@
 /// - the note's number.
 ///
 /// Fields are written as whole 8-byte stores, each advancing by its length, straight into the
-/// log's memory: LEB128 varints written byte by byte into a scratch buffer, then appended to an
-/// array, cost about 180 instructions per entry (callgrind), six times the 48-byte array append.
+/// log's memory. LEB128 varints written byte by byte into a scratch buffer and appended to an
+/// array cost about 180 instructions per entry (callgrind); this costs the analysis 5–8 % more
+/// instructions in all than the array of 48-byte entries did.
 ///
 /// The base values (the I/O's task id, offset and submission time) are passed in on every call
 /// rather than stored: they never change while the I/O lives (``Base``), and storing them would

@@ -637,8 +637,8 @@ public struct TimelineEntry: Sendable, Codable, Equatable, CustomStringConvertib
     public var tid: UInt32
     // The optional fields are stored without their Optional tags and with a presence mask, and
     // the note as a number: 48 bytes per entry instead of 88 (three `Int64?` are 9 bytes each,
-    // padded to 16; a `String?` is 16). An I/O reserves room for a dozen entries when it begins;
-    // they are a third of its memory in flight.
+    // padded to 16; a `String?` is 16). The analyzer holds an I/O's entries encoded (EntryLog)
+    // until its timeline is emitted; these values are what it decodes them into.
     private var offsetBits: Int64
     private var lengthBits: UInt64
     private var valueBits: Int64

@@ -10,13 +10,21 @@ struct InodeKey: Hashable {
 /// `@exclusivity(unchecked)` (see AnalysisEngine: single-threaded, no
 /// overlapping accesses; the dynamic check was a large share of the run).
 final class LiveIO {
+    // Stored in this order so that the small fields fill the gaps the 9-byte optionals and the
+    // entry log leave before the next 8-byte field (Swift lays a class's fields out in
+    // declaration order).
     @exclusivity(unchecked) var t: IOTimeline
-    @exclusivity(unchecked) private(set) var key: InodeKey
     /// The file's state (lives as long as the engine): keeps its count of I/Os awaiting a retry.
     @exclusivity(unchecked) private(set) var file: InodeState
     /// kiocb of the current attempt (0 when unknown, e.g. ftrace imports).
     @exclusivity(unchecked) var kiocb: UInt64
     @exclusivity(unchecked) var userRef: UInt64
+    /// Byte ranges written into UNWRITTEN extents (need conversion), and converted so far.
+    @exclusivity(unchecked) var needRanges: [FileRange] = []
+    @exclusivity(unchecked) var convertedRanges: [FileRange] = []
+    /// The timeline's entries, encoded (``EntryLog``); `t.entries` stays empty until the
+    /// timeline is emitted.
+    @exclusivity(unchecked) var log = EntryLog()
     /// The last attempt was refused with -EAGAIN; a retry is expected.
     @exclusivity(unchecked) var awaitingRetry = false {
         didSet { if awaitingRetry != oldValue { file.awaitingRetry += awaitingRetry ? 1 : -1 } }
@@ -25,34 +33,30 @@ final class LiveIO {
     @exclusivity(unchecked) var zeroes = false
     /// In the engine's list of I/Os with disk mappings (``AnalysisEngine``'s `mappedInflight`).
     @exclusivity(unchecked) var inMappedList = false
-    /// Kernel completion (final DIO_COMPLETE) seen.
-    var completed: Bool { t.completedAt != nil }
-    /// io_uring: the CQE was seen.
-    @exclusivity(unchecked) var cqeSeen = false
     /// How many times the I/O is in its process's list of posted, unreaped libaio I/Os
     /// (``AnalysisEngine``'s `aioPosted`): 0 or 1, more only if its completion was seen again.
     /// A reap then takes it out of the list at its first occurrence without scanning the rest of
     /// the list for copies (the list holds every posted I/O, as many as the queue depth).
     @exclusivity(unchecked) var postedListings: UInt32 = 0
-    /// Byte ranges written into UNWRITTEN extents (need conversion), and converted so far.
-    @exclusivity(unchecked) var needRanges: [FileRange] = []
-    @exclusivity(unchecked) var convertedRanges: [FileRange] = []
     @exclusivity(unchecked) var firstBioAt: UInt64?
-    @exclusivity(unchecked) var lastBioDoneAt: UInt64?
+    /// io_uring: the CQE was seen.
+    @exclusivity(unchecked) var cqeSeen = false
     /// Overlaps a window of lost events.
     @exclusivity(unchecked) var lost = false
     @exclusivity(unchecked) var settled = false
     /// Begun outside any traced system call of its task.
     @exclusivity(unchecked) var noSyscall = false
-    /// The timeline's entries, encoded (``EntryLog``); `t.entries` stays empty until the
-    /// timeline is emitted.
-    @exclusivity(unchecked) var log = EntryLog()
+    @exclusivity(unchecked) var lastBioDoneAt: UInt64?
+
+    /// The file's key (the file state's: not stored twice).
+    var key: InodeKey { file.key }
+    /// Kernel completion (final DIO_COMPLETE) seen.
+    var completed: Bool { t.completedAt != nil }
 
     deinit { log.deallocate() }
 
     init(t: consuming IOTimeline, file: InodeState, kiocb: UInt64, userRef: UInt64) {
         self.t = consume t
-        self.key = file.key
         self.file = file
         self.kiocb = kiocb
         self.userRef = userRef
@@ -65,7 +69,6 @@ final class LiveIO {
     /// the storage of its emptied record arrays.
     func reuse(file: InodeState, kiocb: UInt64, userRef: UInt64) {
         if awaitingRetry { awaitingRetry = false }  // (while `file` is still the old one)
-        self.key = file.key
         self.file = file
         self.kiocb = kiocb
         self.userRef = userRef
