@@ -69,7 +69,7 @@ public final class Analyzer {
 
     /// Bytes of the fixed-size parts of one I/O's analyzer state (`dioscope-bench inflight` prints
     /// them beside the measured bytes per I/O): the timeline kept inline in the per-I/O object, one
-    /// timeline entry as emitted (held encoded in about a dozen bytes until then: ``EntryLog``,
+    /// timeline entry as emitted (held encoded in about 10 bytes until then: ``EntryLog``,
     /// which reserves ``EntryLog/typicalBytes``), and one attempt, mapping and bio record (each in
     /// its own array allocation, with a 32-byte header).
     public static var perIOLayout: [(String, Int)] {
