@@ -91,6 +91,7 @@ import Testing
     /// A step's code is its position among the cases, and decodes back to it.
     @Test func stepCodes() {
         #expect(MemoryLayout<TimelineStep>.size == 1)
+        #expect(TimelineStep.caseCount <= 32, "an entry's header has five bits for its step")
         for (i, step) in TimelineStep.allCases.enumerated() {
             #expect(Int(step.code) == i)
             #expect(TimelineStep(code: UInt8(i)) == step)

@@ -174,39 +174,37 @@ struct EntryLog {
         guard count > 0 else { return }
         out.reserveCapacity(out.count + Int(count))
         let first = out.count
-        do {
-            let p = UnsafeRawPointer(memory.unsafelyUnwrapped)
-            precondition(Int(used) + 8 <= Int(allocated), "EntryLog: no slack after the entries")
-            var pos = 0
-            var previous = base.timestamp
-            for _ in 0..<count {
-                let header = p.loadUnaligned(fromByteOffset: pos, as: UInt32.self).littleEndian
-                pos &+= 4
-                var shift = UInt32(Header.firstSizeBit)
-                @inline(__always) func take() -> UInt64 {
-                    let code = Int(truncatingIfNeeded: header &>> shift) & 7
-                    shift &+= 3
-                    let size = code == 7 ? 8 : code
-                    let raw = p.loadUnaligned(fromByteOffset: pos, as: UInt64.self).littleEndian
-                    pos &+= size
-                    return size == 0 ? 0 : raw & (~0 &>> UInt64(64 &- 8 &* size))
-                }
-                let step = TimelineStep(code: UInt8(truncatingIfNeeded: header & 31))
-                let delta = take()
-                let ts = header & Header.earlier != 0 ? previous &- delta : previous &+ delta
-                previous = ts
-                let tid = UInt32(truncatingIfNeeded: take()) ^ base.tid
-                let cpu = UInt16(truncatingIfNeeded: take())
-                let offsetBits = take(), length = take(), valueBits = take()
-                let note = UInt32(truncatingIfNeeded: take())
-                out.append(TimelineEntry(timestamp: ts, step: step, tid: tid, cpu: cpu,
-                                         offset: header & Header.hasOffset != 0 ? base.offset &+ unzigzag(offsetBits) : nil,
-                                         length: header & Header.hasLength != 0 ? length : nil,
-                                         value: header & Header.hasValue != 0 ? unzigzag(valueBits) : nil,
-                                         noteID: note))
+        let p = UnsafeRawPointer(memory.unsafelyUnwrapped)
+        precondition(Int(used) + 8 <= Int(allocated), "EntryLog: no slack after the entries")
+        var pos = 0
+        var previous = base.timestamp
+        for _ in 0..<count {
+            let header = p.loadUnaligned(fromByteOffset: pos, as: UInt32.self).littleEndian
+            pos &+= 4
+            var shift = UInt32(Header.firstSizeBit)
+            @inline(__always) func take() -> UInt64 {
+                let code = Int(truncatingIfNeeded: header &>> shift) & 7
+                shift &+= 3
+                let size = code == 7 ? 8 : code
+                let raw = p.loadUnaligned(fromByteOffset: pos, as: UInt64.self).littleEndian
+                pos &+= size
+                return size == 0 ? 0 : raw & (~0 &>> UInt64(64 &- 8 &* size))
             }
-            precondition(pos == Int(used), "EntryLog: encoded entries and count disagree")
+            let step = TimelineStep(code: UInt8(truncatingIfNeeded: header & 31))
+            let delta = take()
+            let ts = header & Header.earlier != 0 ? previous &- delta : previous &+ delta
+            previous = ts
+            let tid = UInt32(truncatingIfNeeded: take()) ^ base.tid
+            let cpu = UInt16(truncatingIfNeeded: take())
+            let offsetBits = take(), length = take(), valueBits = take()
+            let note = UInt32(truncatingIfNeeded: take())
+            out.append(TimelineEntry(timestamp: ts, step: step, tid: tid, cpu: cpu,
+                                     offset: header & Header.hasOffset != 0 ? base.offset &+ unzigzag(offsetBits) : nil,
+                                     length: header & Header.hasLength != 0 ? length : nil,
+                                     value: header & Header.hasValue != 0 ? unzigzag(valueBits) : nil,
+                                     noteID: note))
         }
+        precondition(pos == Int(used), "EntryLog: encoded entries and count disagree")
         if sortedPrefix > 1 { out.sortByTimestampStable(in: first..<(first + Int(sortedPrefix))) }
     }
 
