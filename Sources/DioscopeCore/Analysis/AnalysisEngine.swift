@@ -481,8 +481,8 @@ final class AnalysisEngine {
                                syscall: call?.sysno.description, isizeAtBegin: p.isize, blockSize: blockSize,
                                submittedAt: submitted)
             io = LiveIO(t: t, file: s, kiocb: p.kiocb, userRef: p.userRef)
-            // One allocation for the usual dozen entries (about 130 bytes encoded) instead of
-            // regrowing 16→32→64→128→256.
+            // One allocation for the usual dozen entries (about 122 bytes encoded) and room for
+            // the next, instead of regrowing as they come.
             io.log.reserveCapacity(EntryLog.typicalBytes)
         }
         nextID += 1
