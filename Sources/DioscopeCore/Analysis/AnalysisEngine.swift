@@ -1366,14 +1366,20 @@ final class AnalysisEngine {
     /// finding names, or an inconclusive one up to the limit).
     @inline(__always)
     func wantsTimeline(id: UInt64, status: IOStatus) -> Bool {
-        onTimeline != nil || options.keepAllTimelines || (!findingIOs.isEmpty && findingIOs.contains(id))
+        onTimeline != nil || keepsTimeline(id: id)
             || (status == .inconclusive && keptInconclusive < options.maxInconclusiveTimelines)
+    }
+
+    /// Whether emitted timeline `id` is kept whatever its status: every one is, or a finding names it.
+    @inline(__always)
+    private func keepsTimeline(id: UInt64) -> Bool {
+        options.keepAllTimelines || (!findingIOs.isEmpty && findingIOs.contains(id))
     }
 
     /// Hands an emitted timeline to `onTimeline` and keeps it where ``wantsTimeline(id:status:)`` says.
     func deliver(_ t: inout IOTimeline) {
         onTimeline?(t)
-        if options.keepAllTimelines || (!findingIOs.isEmpty && findingIOs.contains(t.id)) {
+        if keepsTimeline(id: t.id) {
             timelines.append(t)
         } else if t.status == .inconclusive {
             // Kept for the report, up to a limit: under sustained drops a live run would otherwise
