@@ -36,6 +36,11 @@ enum TimelineNote {
         id == 0 ? nil : table.withLock { $0.texts[Int(id)] }
     }
 
+    /// One more than the highest number handed out: every number below it is valid. The table
+    /// only grows, so a count read once stays a valid bound (``TimelineCodec`` checks a spilled
+    /// timeline's notes against it).
+    static var count: UInt32 { table.withLock { UInt32($0.texts.count) } }
+
     // MARK: the engine's frequent notes
 
     static let ioSubmit = id("io_submit")
