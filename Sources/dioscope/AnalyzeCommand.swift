@@ -94,23 +94,39 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         let filter = try filter()
-        var options = AnalysisOptions()
-        // The text summary shows only findings' and inconclusive timelines: do not hold the rest.
-        options.keepAllTimelines = format != .text || timelines
-        let (result, summary) = try analyzeTraceFile(trace, command: "analyze", options: options)
+        // Every timeline is printed with json, ndjson and --timelines: they are spilled to a
+        // temporary file as the analysis emits them and read back to be printed (a large
+        // recording's do not fit in memory). The text summary shows only findings' and
+        // inconclusive timelines, which the analysis keeps.
+        let spill = format != .text || timelines ? try openSpill(command: "analyze") : nil
+        let (result, summary) = try analyzeTraceFile(trace, command: "analyze", spill: spill)
 
         let shown = filter.apply(to: result)
+        let printed = spill.map { ExportTimelines(spill: $0, where: filter.timelineFilter(shownFindings: shown.findings)) }
         let out = FileHandle.standardOutput
+        do {
+            try printResult(shown, whole: result, summary: summary, timelines: printed, to: out)
+        } catch {
+            FileHandle.standardError.write(Data("dioscope analyze: \(error)\n".utf8))
+            throw ExitCode(DioscopeExitStatus.badInput.rawValue)
+        }
+        // The verdict (and exit status) is the whole trace's, not the filtered view's.
+        let status = result.exitStatus(sourceDamaged: summary.damaged)
+        if status != .clean { throw ExitCode(status.rawValue) }
+    }
+
+    private func printResult(_ shown: AnalysisResult, whole result: AnalysisResult, summary: SourceSummary,
+                       timelines printed: ExportTimelines?, to out: FileHandle) throws {
         switch format {
         case .text:
             // in pieces: with --timelines a large recording's report does not fit in memory whole
-            AnalysisReport.write(shown, timelines: timelines, whole: result,
-                                 damagedProblems: summary.damaged ? summary.problems.count : nil) {
+            try AnalysisReport.write(shown, timelines: timelines, whole: result,
+                                     damagedProblems: summary.damaged ? summary.problems.count : nil, source: printed) {
                 out.write(Data($0.utf8))
             }
         case .json:
             // written in pieces: a large recording's document does not fit in memory whole
-            try JSONExporter.writeResult(shown) { out.write($0) }
+            try JSONExporter.writeResult(shown, timelines: printed) { out.write($0) }
         case .ndjson:
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]
@@ -120,15 +136,12 @@ struct AnalyzeCommand: ParsableCommand {
                 d.append(Data("}\n".utf8))
                 out.write(d)
             }
-            try JSONExporter.writeTimelineLines(shown.timelines) { out.write($0) }
+            try JSONExporter.writeTimelineLines(printed ?? ExportTimelines(shown.timelines)) { out.write($0) }
             for f in shown.findings { try line("finding", f) }
             var s = shown
             s.timelines = []
             s.findings = []
             try line("summary", s)
         }
-        // The verdict (and exit status) is the whole trace's, not the filtered view's.
-        let status = result.exitStatus(sourceDamaged: summary.damaged)
-        if status != .clean { throw ExitCode(status.rawValue) }
     }
 }

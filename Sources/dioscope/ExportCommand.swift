@@ -47,14 +47,20 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         func warn(_ s: String) { FileHandle.standardError.write(Data(("dioscope export: " + s + "\n").utf8)) }
-        let (result, summary) = try analyzeTraceFile(trace, command: "export")
+        // Every timeline is spilled to a temporary file as the analysis emits it and read back by
+        // the writers: a large recording's timelines do not fit in memory.
+        let spill = try openSpill(command: "export")
+        let (result, summary) = try analyzeTraceFile(trace, command: "export", spill: spill)
+        let timelines = ExportTimelines(spill: spill)
 
         do {
             if let out = jsonOut {
-                try emit(to: out) { try JSONExporter.write(result, source: summary, pretty: !compact, to: $0) }
+                try emit(to: out) {
+                    try JSONExporter.write(result, source: summary, pretty: !compact, timelines: timelines, to: $0)
+                }
             }
             if let out = perfettoOut {
-                try emit(to: out) { try PerfettoExporter.write(result, to: $0) }
+                try emit(to: out) { try PerfettoExporter.write(result, timelines: timelines, to: $0) }
             }
         } catch {
             warn("cannot write: \(error.localizedDescription)")

@@ -13,6 +13,8 @@ final class LivePipeline {
     struct Outcome {
         var result: AnalysisResult
         var summary: SourceSummary
+        /// Every timeline, when the run exports them (``LivePipeline/init``'s `keepTimelines`).
+        var timelines: ExportTimelines?
         var recorder: Recorder.Result
         var termination: GatedProcess.Termination?
         var session: TraceSession
@@ -43,6 +45,8 @@ final class LivePipeline {
     let format: StreamFormat
     let analysis: StreamingAnalysis
     let writer: TraceWriter?
+    /// Where every timeline goes as it is emitted, for an export at the end.
+    let spill: TimelineSpill?
     let recordPath: String?
     let duration: Double?
     private let out = FileHandle.standardOutput
@@ -54,8 +58,13 @@ final class LivePipeline {
         self.recordPath = recordPath
         self.duration = duration
         var options = AnalysisOptions()
-        options.keepAllTimelines = keepTimelines
+        // Every timeline of a run that exports them is spilled to a temporary file as it is
+        // emitted (a long run's do not fit in memory); the analysis keeps findings' and
+        // inconclusive ones.
+        options.keepAllTimelines = false
         analysis = StreamingAnalysis(options: options)
+        spill = keepTimelines ? try openSpill(command: "run") : nil
+        if let spill { analysis.analyzer.spill(into: spill) }
         writer = try recordPath.map { try session.openWriter(path: $0) }
     }
 
@@ -118,7 +127,8 @@ final class LivePipeline {
         var drops: [String: UInt64] = [:]
         for c in result.counters where c.dropped > 0 { drops[c.probe.displayName] = c.dropped }
         let (analysisResult, summary) = analysis.finish(dropsByProbe: drops)
-        return Outcome(result: analysisResult, summary: summary, recorder: result, termination: termination,
-                       session: session, recordFailed: writer != nil && !recording)
+        return Outcome(result: analysisResult, summary: summary, timelines: spill.map { ExportTimelines(spill: $0) },
+                       recorder: result, termination: termination, session: session,
+                       recordFailed: writer != nil && !recording)
     }
 }

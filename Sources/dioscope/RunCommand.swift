@@ -60,12 +60,16 @@ struct RunCommand: ParsableCommand {
         let pipeline = try LivePipeline(session: session, format: format, keepTimelines: keep,
                                         recordPath: record, duration: duration)
         let outcome = try pipeline.run()
-        if format == .text {
-            FileHandle.standardOutput.write(Data(("\n" + AnalysisReport.text(outcome.result)).utf8))
-        }
         do {
-            if let jsonOut { try JSONExporter.write(outcome.result, source: outcome.summary, to: jsonOut) }
-            if let perfettoOut { try PerfettoExporter.write(outcome.result, to: perfettoOut) }
+            if format == .text {
+                let out = FileHandle.standardOutput
+                out.write(Data("\n".utf8))
+                try AnalysisReport.write(outcome.result, source: outcome.timelines) { out.write(Data($0.utf8)) }
+            }
+            if let jsonOut {
+                try JSONExporter.write(outcome.result, source: outcome.summary, to: jsonOut, timelines: outcome.timelines)
+            }
+            if let perfettoOut { try PerfettoExporter.write(outcome.result, timelines: outcome.timelines, to: perfettoOut) }
         } catch {
             complain("writing the export failed: \(error)")
             throw ExitCode(DioscopeExitStatus.badInput.rawValue)

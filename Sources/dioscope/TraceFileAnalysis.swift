@@ -6,8 +6,11 @@ import Foundation
 /// and analyzes all of it: the shared input path of `analyze` and `export`.
 /// An unreadable input and every problem found in it are reported on stderr
 /// as "dioscope CMD: ..."; an input that cannot be read at all exits 3.
-func analyzeTraceFile(_ path: String, command: String, options: AnalysisOptions = AnalysisOptions())
-    throws -> (AnalysisResult, SourceSummary)
+///
+/// With `spill`, every timeline is written to it (for an export) and the result keeps only
+/// findings' and inconclusive ones (``Analyzer/analyze(_:options:spill:)``).
+func analyzeTraceFile(_ path: String, command: String, options: AnalysisOptions = AnalysisOptions(),
+                      spill: TimelineSpill? = nil) throws -> (AnalysisResult, SourceSummary)
 {
     func warn(_ s: String) { FileHandle.standardError.write(Data(("dioscope \(command): " + s + "\n").utf8)) }
     var input: TraceInput
@@ -22,7 +25,11 @@ func analyzeTraceFile(_ path: String, command: String, options: AnalysisOptions 
     }
     let analysis: (AnalysisResult, SourceSummary)
     do {
-        analysis = try Analyzer.analyze(&input, options: options)
+        analysis = try Analyzer.analyze(&input, options: options, spill: spill)
+        try spill?.finishWriting()
+    } catch let e as SpillError {
+        warn("\(e)")
+        throw ExitCode(DioscopeExitStatus.badInput.rawValue)
     } catch {
         warn("\(path): \(error)")
         throw ExitCode(DioscopeExitStatus.badInput.rawValue)
@@ -31,4 +38,15 @@ func analyzeTraceFile(_ path: String, command: String, options: AnalysisOptions 
     for p in problems.prefix(20) { warn("\(path): \(p)") }
     if problems.count > 20 { warn("\(path): \(problems.count - 20) more problems") }
     return analysis
+}
+
+/// A spill file for every timeline of an analysis (``TimelineSpill``), in `$TMPDIR` or /tmp; one
+/// that cannot be created is reported as "dioscope CMD: ..." and exits 3.
+func openSpill(command: String) throws -> TimelineSpill {
+    do {
+        return try TimelineSpill()
+    } catch {
+        FileHandle.standardError.write(Data("dioscope \(command): \(error)\n".utf8))
+        throw ExitCode(DioscopeExitStatus.badInput.rawValue)
+    }
 }

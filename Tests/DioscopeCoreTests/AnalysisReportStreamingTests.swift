@@ -8,7 +8,7 @@ import Testing
     @Test func timelinesWrittenInPieces() throws {
         let result = try ExportFixtures.analyze(ftrace: "xfs-aio-hole.trace", repeatedTo: 4_000)
         var pieces: [String] = []
-        AnalysisReport.write(result, timelines: true) { pieces.append($0) }
+        try AnalysisReport.write(result, timelines: true) { pieces.append($0) }
         #expect(pieces.count > 2)
         #expect(pieces.dropLast().allSatisfy { $0.utf8.count >= PrivateFile.pieceBytes })
         let whole = pieces.joined()

@@ -185,7 +185,7 @@ import Testing
     @Test func writtenInPieces() throws {
         let result = try ExportFixtures.analyze(ftrace: "xfs-aio-hole.trace", repeatedTo: 6_000)
         var pieces: [Data] = []
-        PerfettoExporter.write(result) { pieces.append($0) }
+        try PerfettoExporter.write(result) { pieces.append($0) }
         #expect(pieces.count > 2)
         #expect(pieces.dropLast().allSatisfy { $0.count >= PrivateFile.pieceBytes })
         let whole = pieces.reduce(into: Data()) { $0.append($1) }

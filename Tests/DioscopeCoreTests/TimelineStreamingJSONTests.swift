@@ -79,7 +79,8 @@ import Testing
         encoder.outputFormatting = [.sortedKeys]
         let whole = Data("the whole document".utf8)
         let (got, n) = try Self.pieces {
-            try TimelineStreamingJSON.write(Doc(), timelines: analyzed.timelines, encoder: encoder, whole: { whole }, to: $0)
+            try TimelineStreamingJSON.write(Doc(), timelines: ExportTimelines(analyzed.timelines), encoder: encoder,
+                                            whole: { _ in whole }, to: $0)
         }
         #expect(got == whole && n == 1)
     }

@@ -78,6 +78,8 @@ final class AnalysisEngine {
     @exclusivity(unchecked) var lastTs: UInt64 = 0
     @exclusivity(unchecked) var sawSyscalls = false
     @exclusivity(unchecked) var lateEvents: UInt64 = 0
+    /// How the end of the analysis marked timelines emitted complete (set by ``finish(summary:)``).
+    @exclusivity(unchecked) var finalMark = TimelineFinalMark()
     /// Set at finish: whether the whole trace is complete (detectors may rely on absence).
     @exclusivity(unchecked) var traceComplete = true
     @exclusivity(unchecked) var finishing = false
@@ -1580,16 +1582,11 @@ final class AnalysisEngine {
             if summary.damaged { return "the input is damaged" }
             return nil  // truncated: only I/Os cut off at the end are affected (already marked)
         }()
-        for i in timelines.indices where timelines[i].status == .complete {
-            if lostIDs.contains(timelines[i].id) {
-                timelines[i].status = .inconclusive
-                timelines[i].inconclusiveReason = "events lost while the I/O was in flight"
-                counts.inconclusive += 1
-            } else if let incompleteReason, !findingIOs.contains(timelines[i].id) {
-                timelines[i].status = .inconclusive
-                timelines[i].inconclusiveReason = incompleteReason
-                counts.inconclusive += 1
-            }
+        // The same marks for the kept timelines here as for spilled ones when they are read back.
+        finalMark = TimelineFinalMark(lostWindows: lostWindows, lostIDs: lostIDs, incompleteReason: incompleteReason,
+                                      findingIOs: findingIOs)
+        if finalMark.canMarkComplete {
+            for i in timelines.indices where finalMark.apply(to: &timelines[i]) { counts.inconclusive += 1 }
         }
         if !options.keepAllTimelines {
             // the same marking for I/Os whose timelines were not kept

@@ -76,8 +76,16 @@ public struct AnalysisFilter: Sendable {
         var byID: [UInt64: IOTimeline] = [:]
         for t in r.timelines { byID[t.id] = t }
         out.findings = r.findings.filter { matches($0, timelines: byID) }
-        let named = Set(out.findings.flatMap(\.ios))
-        out.timelines = r.timelines.filter { (kind == nil || named.contains($0.id)) && matches($0) }
+        if let include = timelineFilter(shownFindings: out.findings) { out.timelines = r.timelines.filter(include) }
         return out
+    }
+
+    /// Which timelines the filtered view shows, given the findings it shows (with a kind, only
+    /// the I/Os those findings name); nil when it shows every one. ``apply(to:)`` uses it on the
+    /// result's timelines, an export on a spill's (``ExportTimelines``).
+    public func timelineFilter(shownFindings: [Finding]) -> ((IOTimeline) -> Bool)? {
+        if isEmpty { return nil }
+        let named = kind == nil ? [] : Set(shownFindings.flatMap(\.ios))
+        return { (kind == nil || named.contains($0.id)) && matches($0) }
     }
 }

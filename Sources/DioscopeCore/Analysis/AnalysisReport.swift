@@ -9,15 +9,23 @@ public enum AnalysisReport {
     public static func text(_ r: AnalysisResult, timelines showTimelines: Bool = false,
                             whole: AnalysisResult? = nil, damagedProblems: Int? = nil) -> String {
         var text = ""
-        write(r, timelines: showTimelines, whole: whole, damagedProblems: damagedProblems) { text += $0 }
+        do {
+            try write(r, timelines: showTimelines, whole: whole, damagedProblems: damagedProblems) { text += $0 }
+        } catch {
+            // only a spill's reads can throw, and these timelines are in memory
+            preconditionFailure("the report of timelines in memory failed: \(error)")
+        }
         return text
     }
 
     /// ``text(_:timelines:whole:damagedProblems:)`` handed to `sink` in pieces: with `timelines`,
-    /// a large recording's report (330 MB for 245 k I/Os) is never held whole.
+    /// a large recording's report (330 MB for 245 k I/Os) is never held whole. `source`: where
+    /// the inconclusive I/Os listed and the timelines drawn come from (`r`'s own without it;
+    /// a ``TimelineSpill`` for a large recording).
     public static func write(_ r: AnalysisResult, timelines showTimelines: Bool = false,
                              whole: AnalysisResult? = nil, damagedProblems: Int? = nil,
-                             to sink: (String) throws -> Void) rethrows {
+                             source: ExportTimelines? = nil, to sink: (String) throws -> Void) throws {
+        let source = source ?? ExportTimelines(r.timelines)
         var out = ""
         out += "dioscope analysis: \(r.sourceFormat), \(r.eventsRead) events read, \(r.eventsAnalyzed) analyzed\n"
         if !r.sourceComplete {
@@ -59,14 +67,15 @@ public enum AnalysisReport {
         }
 
         // inconclusive I/Os
-        let inconclusive = r.timelines.filter { $0.status == .inconclusive }
-        if !inconclusive.isEmpty {
+        let inconclusive = try source.inconclusive(limit: 50)
+        if !inconclusive.first.isEmpty {
             out += "\nInconclusive I/Os:\n"
-            for t in inconclusive.prefix(50) {
+            for t in inconclusive.first {
                 out += "  io#\(t.id) \(IOSubject(t)): \(t.inconclusiveReason ?? "incomplete")\n"
             }
-            // the result may keep only some of them (AnalysisOptions.maxInconclusiveTimelines); all are counted
-            let total = max(inconclusive.count, Int(clamping: r.counts.inconclusive))
+            // The result may keep only some of them (AnalysisOptions.maxInconclusiveTimelines); all are
+            // counted, and a filtered view's are among those counted.
+            let total = max(inconclusive.total, Int(clamping: r.counts.inconclusive))
             if total > 50 { out += "  ... \(total - 50) more\n" }
         }
 
@@ -80,7 +89,7 @@ public enum AnalysisReport {
 
         if showTimelines {
             out += "\nTimelines:\n"
-            for t in r.timelines {
+            try source.forEach { t in
                 out += timeline(t)
                 if out.utf8.count >= PrivateFile.pieceBytes {
                     try sink(out)

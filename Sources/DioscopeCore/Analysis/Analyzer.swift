@@ -32,6 +32,19 @@ public final class Analyzer {
         set { engine.onTimeline = newValue }
     }
 
+    /// Where every timeline is written as it is emitted (``spill(into:)``).
+    private var spill: TimelineSpill?
+
+    /// Writes every timeline to `spill` as it is emitted (through ``onTimeline``, which it
+    /// takes), and at ``finish(summary:)`` hands it the marks the end of the analysis sets
+    /// (``TimelineFinalMark``). For exports of any size: with ``AnalysisOptions/keepAllTimelines``
+    /// off, the result then keeps only findings' and inconclusive timelines.
+    public func spill(into spill: TimelineSpill) {
+        precondition(!finished, "spill after finish")
+        self.spill = spill
+        onTimeline = { spill.append($0) }
+    }
+
     public init(options: AnalysisOptions = AnalysisOptions()) {
         self.options = options
         reorder = ReorderBuffer(windowNs: options.reorderWindowNs, maxEvents: options.reorderMaxEvents)
@@ -96,17 +109,28 @@ public final class Analyzer {
         let engine = self.engine
         reorder.drain { engine.handle($0) }
         engine.lateEvents = reorder.lateEvents + sourceLateEvents
-        return engine.finish(summary: summary)
+        let result = engine.finish(summary: summary)
+        spill?.finalMark = engine.finalMark
+        return result
     }
 
     /// I/Os the analyzer holds right now (in flight or awaiting detection); for tests.
     var heldIOs: Int { engine.inodes.valuesArray.reduce(0) { $0 + $1.inflight.count + $1.history.count } }
 
     /// Reads every event of `source` and analyzes it.
-    public static func analyze<S: EventSource>(_ source: inout S, options: AnalysisOptions = AnalysisOptions())
+    ///
+    /// With `spill`, every timeline is also written to it as it is emitted, and the result keeps
+    /// only those ``AnalysisOptions/keepAllTimelines`` off keeps (findings' and inconclusive
+    /// ones): an export then reads the timelines back from the spill instead of holding them
+    /// all (``TimelineSpill``).
+    public static func analyze<S: EventSource>(_ source: inout S, options: AnalysisOptions = AnalysisOptions(),
+                                               spill: TimelineSpill? = nil)
         throws -> (AnalysisResult, SourceSummary)
     {
+        var options = options
+        if spill != nil { options.keepAllTimelines = false }
         let a = Analyzer(options: options)
+        if let spill { a.spill(into: spill) }
         // The source restores time order (on its decoding thread where it has one), so events go
         // straight to the engine.
         let engine = a.engine

@@ -14,8 +14,10 @@ public enum JSONExporter {
     /// Writes the document to `path` (atomically: a reader never sees half a file; mode 0600), in
     /// pieces: a large analysis is never held encoded in memory.
     public static func write(_ result: AnalysisResult, source: SourceSummary, to path: String,
-                             pretty: Bool = true) throws {
-        try PrivateFile.write(to: path) { sink in try write(result, source: source, pretty: pretty, to: sink) }
+                             pretty: Bool = true, timelines: ExportTimelines? = nil) throws {
+        try PrivateFile.write(to: path) { sink in
+            try write(result, source: source, pretty: pretty, timelines: timelines, to: sink)
+        }
     }
 
     static func encoder(pretty: Bool) -> JSONEncoder {

@@ -32,29 +32,34 @@ public enum PerfettoExporter {
     /// The encoded trace (built through ``write(_:to:)-(_,(Data)throws->Void)``, so it is the same bytes).
     public static func encode(_ result: AnalysisResult) -> Data {
         var data = Data()
-        write(result) { data.append($0) }
+        do {
+            try write(result) { data.append($0) }
+        } catch {
+            // only a spill's reads can throw, and these timelines are in memory
+            preconditionFailure("the Perfetto trace of timelines in memory failed: \(error)")
+        }
         return data
     }
 
     /// Writes the trace to `path` (atomically, mode 0600), in pieces: a large analysis's trace
     /// (600 MB for 245 k I/Os) is never held whole.
-    public static func write(_ result: AnalysisResult, to path: String) throws {
-        try PrivateFile.write(to: path) { sink in try write(result, to: sink) }
+    public static func write(_ result: AnalysisResult, timelines: ExportTimelines? = nil, to path: String) throws {
+        try PrivateFile.write(to: path) { sink in try write(result, timelines: timelines, to: sink) }
     }
 
-    /// Writes the trace to `sink` in pieces of about 1 MiB.
-    public static func write(_ result: AnalysisResult, to sink: (Data) throws -> Void) rethrows {
+    /// Writes the trace to `sink` in pieces of about 1 MiB. `timelines`: where the I/Os come
+    /// from (the result's own without it). They are read twice, in submission order: once to
+    /// name the tracks, which come first, then for the I/Os' events.
+    public static func write(_ result: AnalysisResult, timelines: ExportTimelines? = nil,
+                             to sink: (Data) throws -> Void) throws {
         var w = TraceEventWriter()
-        // I/Os in submission order, as indexes (not copies of the timelines)
-        let all = result.timelines
-        let timelines = all.indices.sorted { (all[$0].submittedAt, all[$0].id) < (all[$1].submittedAt, all[$1].id) }
+        let timelines = timelines ?? ExportTimelines(result.timelines)
 
         // Tracks and their names.
         var processNames: [UInt32: String] = [:]
         var threadNames: [ThreadKey: String] = [:]
         var inodePids: [InodeKey: Int] = [:]
-        for i in timelines {
-            let t = all[i]
+        try timelines.forEach(order: .submission) { t in
             if processNames[t.tgid] == nil { processNames[t.tgid] = "\(t.comm.isEmpty ? "?" : t.comm) (pid \(t.tgid))" }
             let tk = ThreadKey(tgid: t.tgid, tid: t.tid)
             if threadNames[tk] == nil { threadNames[tk] = "\(t.comm.isEmpty ? "?" : t.comm) (tid \(t.tid))" }
@@ -78,12 +83,11 @@ public enum PerfettoExporter {
         w.metadata("thread_name", pid: findingsPid, tid: 1, args: [("name", .string("findings"))])
         w.metadata("thread_name", pid: findingsPid, tid: 2, args: [("name", .string("events lost"))])
 
-        // I/Os.
-        var byID: [UInt64: Int] = [:]
-        byID.reserveCapacity(all.count)
-        for i in timelines {
-            let t = all[i]
-            byID[t.id] = i
+        // I/Os. What the findings' flows need of their I/Os is kept on the way.
+        let named = Set(result.findings.flatMap(\.ios))
+        var involvedIOs: [UInt64: FlowEnd] = [:]
+        try timelines.forEach(order: .submission) { t in
+            if named.contains(t.id) { involvedIOs[t.id] = FlowEnd(id: t.id, submittedAt: t.submittedAt, tgid: t.tgid, tid: t.tid) }
             let start = t.submittedAt
             let end = max(t.endedAt, start)
             let name = "io#\(t.id) \(t.api) \(t.op) 0x\(String(t.offset, radix: 16))+0x\(String(t.length, radix: 16))"
@@ -108,7 +112,7 @@ public enum PerfettoExporter {
 
         // Findings with flows from the I/Os involved.
         for (k, f) in result.findings.enumerated() {
-            let involved = f.ios.compactMap { byID[$0].map { all[$0] } }
+            let involved = f.ios.compactMap { involvedIOs[$0] }
             var ts = f.evidence.last?.timestamp ?? 0
             for t in involved where t.submittedAt > ts { ts = t.submittedAt }
             w.event(ph: "X", name: f.kind.rawValue, cat: "finding", ts: ts, dur: anchorDuration, pid: findingsPid, tid: 1,
@@ -139,6 +143,14 @@ public enum PerfettoExporter {
             ("verdict", .string(result.verdict.rawValue)), ("source-complete", .bool(result.sourceComplete)),
             ("events-dropped", .uint(result.eventsDropped)),
         ])))
+    }
+
+    /// What a finding's flow arrow needs of an I/O it involves.
+    private struct FlowEnd {
+        var id: UInt64
+        var submittedAt: UInt64
+        var tgid: UInt32
+        var tid: UInt32
     }
 
     private struct ThreadKey: Hashable {

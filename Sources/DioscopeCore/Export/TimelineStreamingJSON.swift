@@ -13,31 +13,39 @@ import Foundation
 enum TimelineStreamingJSON {
     /// Writes `encoder.encode(document)` to `sink` in pieces, where `document` with its timelines
     /// replaced by `[]` is `emptied`, and `timelines` are those timelines in order. `whole`
-    /// encodes the document in one piece, for the case the empty array is not found.
-    static func write<D: Encodable>(_ emptied: D, timelines: [IOTimeline], encoder: JSONEncoder,
-                                    whole: () throws -> Data, to sink: (Data) throws -> Void) throws {
+    /// encodes the document with the given timelines in one piece, for the case the empty array
+    /// is not found.
+    static func write<D: Encodable>(_ emptied: D, timelines: ExportTimelines, encoder: JSONEncoder,
+                                    whole: ([IOTimeline]) throws -> Data, to sink: (Data) throws -> Void) throws {
         let head = try encoder.encode(emptied)
-        guard !timelines.isEmpty else { return try sink(head) }
         let formatting = encoder.outputFormatting
         let pretty = formatting.contains(.prettyPrinted)
         guard formatting.contains(.sortedKeys), let hole = emptyTimelineArray(in: head, pretty: pretty) else {
             // Not found where expected (cannot happen with the encoders this was tested on), or keys
             // not sorted (the timeline encoder writes them sorted): correct output the
             // memory-hungry way rather than wrong output.
-            return try sink(whole())
+            var all: [IOTimeline] = []
+            try timelines.forEach { all.append($0) }
+            return try sink(all.isEmpty ? head : whole(all))
         }
-        try sink(head[head.startIndex..<hole.arrayStart])
         // Each element written by the hand-written encoder (``IOTimeline/appendJSON(to:)``) at
-        // its depth: no `JSONEncoder` call and no re-indentation per timeline.
+        // its depth: no `JSONEncoder` call and no re-indentation per timeline. The array is opened
+        // at the first timeline: without any, the document is `head` as it is.
         var out = JSONBytes(pretty: pretty, escapeSlashes: !formatting.contains(.withoutEscapingSlashes),
                             indent: hole.indent)
-        out.bytes.reserveCapacity(PrivateFile.pieceBytes + 65_536)
-        out.open(0x5B)  // [
-        for t in timelines {
+        var opened = false
+        try timelines.forEach { t in
+            if !opened {
+                opened = true
+                try sink(head[head.startIndex..<hole.arrayStart])
+                out.bytes.reserveCapacity(PrivateFile.pieceBytes + 65_536)
+                out.open(0x5B)  // [
+            }
             out.member()
             t.appendJSON(to: &out)
             try out.bytes.handOver(to: sink)
         }
+        guard opened else { return try sink(head) }
         out.close(0x5D)  // ]
         try out.bytes.handOver(to: sink, atLeast: 0)
         try sink(head[hole.arrayEnd...])
@@ -71,43 +79,57 @@ enum TimelineStreamingJSON {
 
 extension JSONExporter {
     /// Writes the document of ``encode(_:source:pretty:)`` to `sink` in pieces of about 1 MiB,
-    /// never holding it whole (see ``TimelineStreamingJSON``).
+    /// never holding it whole (see ``TimelineStreamingJSON``). `timelines`: where its timelines
+    /// come from (the result's own without it).
     public static func write(_ result: AnalysisResult, source: SourceSummary, pretty: Bool = true,
-                             to sink: (Data) throws -> Void) throws {
+                             timelines: ExportTimelines? = nil, to sink: (Data) throws -> Void) throws {
         let encoder = encoder(pretty: pretty)
         var emptied = AnalysisExport(analysis: result, source: source)
         emptied.analysis.timelines = []
-        try TimelineStreamingJSON.write(emptied, timelines: result.timelines, encoder: encoder,
-                                        whole: { try encoder.encode(AnalysisExport(analysis: result, source: source)) },
-                                        to: sink)
+        try TimelineStreamingJSON.write(emptied, timelines: timelines ?? ExportTimelines(result.timelines), encoder: encoder,
+                                        whole: { all in
+                                            var r = result
+                                            r.timelines = all
+                                            return try encoder.encode(AnalysisExport(analysis: r, source: source))
+                                        }, to: sink)
         try sink(Data([0x0A]))
     }
 
     /// `dioscope analyze --format json`: the ``AnalysisResult`` itself (sorted keys, indented),
-    /// written in pieces like ``write(_:source:pretty:to:)``.
-    public static func writeResult(_ result: AnalysisResult, to sink: (Data) throws -> Void) throws {
+    /// written in pieces like ``write(_:source:pretty:timelines:to:)``.
+    public static func writeResult(_ result: AnalysisResult, timelines: ExportTimelines? = nil,
+                                   to sink: (Data) throws -> Void) throws {
         var emptied = result
         emptied.timelines = []
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try TimelineStreamingJSON.write(emptied, timelines: result.timelines, encoder: encoder,
-                                        whole: { try encoder.encode(result) }, to: sink)
+        try TimelineStreamingJSON.write(emptied, timelines: timelines ?? ExportTimelines(result.timelines), encoder: encoder,
+                                        whole: { all in
+                                            var r = result
+                                            r.timelines = all
+                                            return try encoder.encode(r)
+                                        }, to: sink)
         try sink(Data([0x0A]))
     }
 
     /// `dioscope analyze --format ndjson`'s timeline lines, `{"timeline":{...}}` each, in sorted
     /// keys with `/` escaped (as `JSONEncoder` with `.sortedKeys` writes them), handed to `sink`
     /// in pieces of about 1 MiB.
-    public static func writeTimelineLines(_ timelines: [IOTimeline], to sink: (Data) throws -> Void) throws {
+    public static func writeTimelineLines(_ timelines: ExportTimelines, to sink: (Data) throws -> Void) throws {
         var out = JSONBytes(pretty: false, escapeSlashes: true)
         out.bytes.reserveCapacity(PrivateFile.pieceBytes + 65_536)
         let prefix = Array("{\"timeline\":".utf8)
-        for t in timelines {
+        try timelines.forEach { t in
             out.bytes.append(contentsOf: prefix)
             t.appendJSON(to: &out)
             out.bytes.append(contentsOf: [0x7D, 0x0A])  // }\n
             try out.bytes.handOver(to: sink)
         }
         try out.bytes.handOver(to: sink, atLeast: 0)
+    }
+
+    /// ``writeTimelineLines(_:to:)`` of timelines in memory.
+    public static func writeTimelineLines(_ timelines: [IOTimeline], to sink: (Data) throws -> Void) throws {
+        try writeTimelineLines(ExportTimelines(timelines), to: sink)
     }
 }
