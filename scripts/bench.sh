@@ -116,7 +116,7 @@ offline_case randwrite --no-assemble
 cp "$out/offline-randwrite.json" "$out/offline.json"
 
 # exports of the same recording, every timeline: JSON, the text report with --timelines, Perfetto
-# (output to a pipe, its size counted; peak RSS includes the analysis keeping every timeline)
+# (output to a pipe, its size counted; the timelines are spilled to a temporary file and read back)
 big=$out/fio-randwrite.dscope
 for x in json:"analyze --format json" text:"analyze --timelines" perfetto:"export --perfetto -"; do
 	# shellcheck disable=SC2086 # the command's words

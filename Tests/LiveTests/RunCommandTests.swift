@@ -175,6 +175,8 @@ struct RunCommandTests {
         #expect(r.counts.inconclusive == 0 && r.eventsDropped == 0)
         #expect(r.findings.isEmpty, "\(r.findings.map(\.message))")
         let writes = r.timelines.filter { $0.op == .write }
+        // every timeline is exported (read back from the run's spill file), not only kept ones
+        #expect(writes.count == 2048, "timelines \(writes.count)")
         #expect(writes.allSatisfy { $0.status == .complete && !$0.bios.isEmpty && $0.completedAt != nil })
     }
 }
