@@ -269,5 +269,78 @@ import Testing
         #expect(r.unmatched["bio outside its I/O's blocks (misattributed)"] == 1, "\(r.unmatched)")
         #expect(r.timelines.first { $0.offset == bOff }?.status == .complete)
     }
-}
 
+    /// The engine drops the state of files with nothing in flight or held once their table has
+    /// grown (a run over a file per object): `count` one-write files after `before`, each event
+    /// shifted past `before`'s last.
+    static func manyFiles(after before: [Event], count: Int = 3_000) -> [Event] {
+        let shift = (before.last?.timestamp ?? 0) + 1_000_000_000
+        var out: [Event] = []
+        for i in 1...count {
+            for var e in PhaseTablesTests.io(i, tgid: 2000 + UInt32(i % 7), ino: 0x10_0000 + UInt64(i), fd: 3) {
+                e.timestamp += shift
+                out.append(e)
+            }
+        }
+        return out
+    }
+
+    static func held(_ a: Analyzer, _ name: String) -> Int { a.collectionSizes.first { $0.0 == name }?.1 ?? -1 }
+
+    /// Idle file states are dropped and counted, and the table stays bounded.
+    @Test func idleFilesDropped() {
+        let a = Analyzer()
+        for e in Self.manyFiles(after: [], count: 5_000) { a.consume(e) }
+        a.advance(to: .max)
+        let files = Self.held(a, "inodes"), dropped = Self.held(a, "filesDropped")
+        let r = a.finish()
+        #expect(r.counts.total == 5_000 && r.counts.inconclusive == 0 && r.findings.isEmpty)
+        #expect(files >= 1 && files <= 2 * AnalysisEngine.fileSweepMinimum, "file states held: \(files)")
+        #expect(dropped >= 5_000 - 2 * AnalysisEngine.fileSweepMinimum, "dropped \(dropped)")
+    }
+
+    /// A file a pending size-extension race names keeps its state: the race's severity and
+    /// message need the file's final size at the end. seed002 (fallocate cuts off an extending
+    /// write; "the file ends at 0x2000"), then 3 000 other files: the same findings as alone.
+    @Test func fileOfAPendingSizeRaceKept() throws {
+        let path = ExportFixtures.packageRoot.appendingPathComponent("traces/constructed/seed002-fallocate-extending.trace").path
+        let seed = try TimelineSpillTests.events(path)
+        let alone = Analyzer.analyze(events: seed)
+        #expect(alone.findings.contains { $0.kind == .sizeExtensionRace && $0.message.contains("the file ends at 0x2000") })
+        let a = Analyzer()
+        for e in seed + Self.manyFiles(after: seed) { a.consume(e) }
+        a.advance(to: .max)
+        #expect(Self.held(a, "filesDropped") > 1_000)
+        let r = a.finish()
+        #expect(r.findings == alone.findings)
+    }
+
+    /// A file whose block size an event taught (1 KiB here, not the default 4 KiB) keeps its
+    /// state: a later I/O whose events carry no block size still gets it.
+    @Test func fileWithALearnedBlockSizeKept() {
+        func withBlockBits(_ events: [Event], _ bits: UInt8) -> [Event] {
+            events.map { e in
+                var e = e
+                switch e.payload {
+                case .dioBegin(var p): p.blkbits = bits; e.payload = .dioBegin(p)
+                case .iomapDstmap(var p): p.blkbits = bits; e.payload = .iomapDstmap(p)
+                default: break
+                }
+                return e
+            }
+        }
+        let first = withBlockBits(PhaseTablesTests.io(0, tgid: 1, ino: 0xB0, fd: 5), 10)
+        let others = Self.manyFiles(after: first)
+        var later = withBlockBits(PhaseTablesTests.io(1, tgid: 1, ino: 0xB0, fd: 5), 0)
+        let shift = others.last!.timestamp + 1_000_000_000 - later[0].timestamp
+        for i in later.indices { later[i].timestamp += shift }
+        let a = Analyzer()
+        for e in first + others + later { a.consume(e) }
+        a.advance(to: .max)
+        #expect(Self.held(a, "filesDropped") > 1_000)
+        let r = a.finish()
+        let onB0 = r.timelines.filter { $0.ino == 0xB0 }
+        #expect(onB0.count == 2)
+        #expect(onB0.allSatisfy { $0.blockSize == 1024 }, "\(onB0.map(\.blockSize))")
+    }
+}
