@@ -40,7 +40,7 @@ func analyzeTraceFile(_ path: String, command: String, options: AnalysisOptions 
     return analysis
 }
 
-/// A spill file for every timeline of an analysis (``TimelineSpill``), in `$TMPDIR` or /tmp; one
+/// A spill file for every timeline of an analysis (``TimelineSpill``), in `$TMPDIR`, /var/tmp or /tmp; one
 /// that cannot be created is reported as "dioscope CMD: ..." and exits 3.
 func openSpill(command: String) throws -> TimelineSpill {
     do {

@@ -14,9 +14,11 @@ import Foundation
 /// a record of about 150–250 bytes in the file (the page cache's, not the process's) and
 /// 32 bytes of index in memory.
 ///
-/// The file is created in `$TMPDIR` (else `/tmp`) with mode 0600 and unlinked at once: it
-/// holds the same private detail as the trace, and it disappears with the process whatever
-/// happens. A write error (a full disk) is kept and thrown by ``finishWriting()`` or any read,
+/// The file is created in `$TMPDIR`, else `/var/tmp`, else `/tmp`, with mode 0600, and unlinked
+/// at once: it holds the same private detail as the trace, and it disappears with the process
+/// whatever happens. `/var/tmp` before `/tmp`: `/tmp` is a tmpfs on many systems (Debian 13,
+/// Fedora, Arch), where the spill would take memory again; `/var/tmp` is where large temporary
+/// files are meant to go (systemd's file-hierarchy(7)). A write error (a full disk) is kept and thrown by ``finishWriting()`` or any read,
 /// with the file's directory named; nothing is silently dropped.
 ///
 /// Reading applies the analysis's end-of-trace marks (``TimelineFinalMark``): a lost window
@@ -60,10 +62,9 @@ public final class TimelineSpill {
     /// Bytes of records spilled (written or buffered).
     public var recordBytes: UInt64 { fileBytes + UInt64(buffer.count) }
 
-    /// Creates the spill file in `directory`, or `$TMPDIR`, or `/tmp`.
+    /// Creates the spill file in `directory`, or ``defaultDirectory``.
     public init(directory: String? = nil) throws {
-        let env = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 }
-        let dir = directory ?? env ?? "/tmp"
+        let dir = directory ?? Self.defaultDirectory
         var template = Array((dir + "/dioscope-spill-XXXXXX").utf8CString)
         // mode 0600, and unlinked at once
         let fd = template.withUnsafeMutableBufferPointer { name -> Int32 in
@@ -87,6 +88,17 @@ public final class TimelineSpill {
     }
 
     deinit { close(fd) }
+
+    /// `$TMPDIR` if set, else `/var/tmp` if it is a writable directory, else `/tmp`.
+    public static var defaultDirectory: String {
+        if let env = ProcessInfo.processInfo.environment["TMPDIR"], !env.isEmpty { return env }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: "/var/tmp", isDirectory: &isDirectory), isDirectory.boolValue,
+           access("/var/tmp", W_OK) == 0 {
+            return "/var/tmp"
+        }
+        return "/tmp"
+    }
 
     /// Appends `t` (called for every emitted timeline: ``Analyzer``'s `onTimeline`). A write
     /// error is kept for ``finishWriting()``.
