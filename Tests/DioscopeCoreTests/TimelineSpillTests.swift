@@ -155,15 +155,21 @@ import Glibc
         #expect(try spill.inconclusive(limit: 0).isEmpty)
     }
 
-    /// Records larger than the read window, and many records across windows, read back whole.
+    /// Records larger than the read window and than their index entry can give the length of
+    /// (8 MiB), and many records across windows, read back whole.
     @Test func largeAndManyRecordsReadBack() throws {
         var g = TimelineJSONTests.Generator(state: 7)
         let spill = try TimelineSpill()
         var written: [IOTimeline] = []
         var big = TimelineJSONTests.generated(&g, full: true)
         big.id = 0
-        big.entries = Array(repeating: big.entries.first ?? TimelineEntry(timestamp: 1, step: .begin, tid: 1), count: 200_000)
+        // entries of large, varying values: about 40 bytes each encoded, 10 MB in all
+        big.entries = (0..<250_000).map { _ in
+            TimelineEntry(timestamp: g.next(), step: .mapping, tid: UInt32(truncatingIfNeeded: g.next()), cpu: 3,
+                          offset: Int64(bitPattern: g.next()), length: g.next(), value: Int64(bitPattern: g.next()))
+        }
         spill.append(big)
+        #expect(spill.recordBytes > 8 << 20)
         written.append(big)
         for i in 1...20_000 {
             var t = TimelineJSONTests.generated(&g, full: i % 2 == 0)

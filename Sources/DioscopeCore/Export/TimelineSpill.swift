@@ -12,7 +12,7 @@ import Foundation
 /// took about 1.35 KB per I/O (3.2 GB for the 2.3 M I/Os of a 4 M-event recording; a
 /// 10-minute recording at fio's rate would need about 85 GB). Spilled, a timeline takes
 /// a record of about 150–250 bytes in the file (the page cache's, not the process's) and
-/// 32 bytes of index in memory.
+/// 24 bytes of index in memory.
 ///
 /// The file is created in `$TMPDIR`, else `/var/tmp`, else `/tmp`, with mode 0600, and unlinked
 /// at once: it holds the same private detail as the trace, and it disappears with the process
@@ -26,15 +26,28 @@ import Foundation
 /// complete inconclusive, exactly as the analysis marks the timelines it keeps.
 public final class TimelineSpill {
     /// Where each record lies, and what ordering and the inconclusive scan need without
-    /// reading it. 32 bytes per timeline.
+    /// reading it: 24 bytes per timeline.
     struct IndexEntry {
         var id: UInt64
         var submittedAt: UInt64
-        /// Byte offset in the file.
-        var offset: UInt64
-        var length: UInt32
-        /// Emitted inconclusive.
-        var inconclusive: Bool
+        /// The record's byte offset in the file (bits 0–39: up to 1 TiB), its length (bits
+        /// 40–62; ``lengthOverflow`` when it does not fit, the length then in `longRecords`), and
+        /// whether it was emitted inconclusive (bit 63).
+        private var place: UInt64
+
+        static let offsetBits = 40
+        static let lengthOverflow = (1 << 23) - 1
+
+        init(id: UInt64, submittedAt: UInt64, offset: UInt64, length: Int, inconclusive: Bool) {
+            self.id = id
+            self.submittedAt = submittedAt
+            place = offset | UInt64(min(length, Self.lengthOverflow)) << Self.offsetBits | (inconclusive ? 1 << 63 : 0)
+        }
+
+        var offset: UInt64 { place & (1 << Self.offsetBits - 1) }
+        /// The length, unless it is ``lengthOverflow``.
+        var packedLength: Int { Int(truncatingIfNeeded: place >> Self.offsetBits) & Self.lengthOverflow }
+        var inconclusive: Bool { place >> 63 == 1 }
     }
 
     /// The order records are read back in.
@@ -48,6 +61,10 @@ public final class TimelineSpill {
     private let fd: Int32
     private let directory: String
     private var index: [IndexEntry] = []
+    /// Lengths of records too long for their index entry (8 MiB or more: never seen).
+    private var longRecords: [UInt64: Int] = [:]
+    /// The order `index` is sorted in (nil: emission order).
+    private var indexOrder: Order?
     /// Records not yet written to the file.
     private var buffer: [UInt8] = []
     /// Bytes written to the file so far.
@@ -107,8 +124,15 @@ public final class TimelineSpill {
         let start = buffer.count
         t.appendBinary(to: &buffer)
         let length = buffer.count - start
-        index.append(IndexEntry(id: t.id, submittedAt: t.submittedAt, offset: fileBytes + UInt64(start),
-                                length: UInt32(length), inconclusive: t.status == .inconclusive))
+        let offset = fileBytes + UInt64(start)
+        guard offset < 1 << IndexEntry.offsetBits else {
+            failure = SpillError(directory: directory, operation: "write the spill file", reason: "it would exceed 1 TiB")
+            return
+        }
+        if length >= IndexEntry.lengthOverflow { longRecords[offset] = length }
+        index.append(IndexEntry(id: t.id, submittedAt: t.submittedAt, offset: offset, length: length,
+                                inconclusive: t.status == .inconclusive))
+        indexOrder = nil
         if buffer.count >= PrivateFile.pieceBytes { flush() }
     }
 
@@ -145,7 +169,7 @@ public final class TimelineSpill {
         try finishWriting()
         var reader = RecordReader(fd: fd, directory: directory)
         for e in sortedIndex(order) {
-            var t = try reader.timeline(e)
+            var t = try reader.timeline(e, length: length(e))
             finalMark.apply(to: &t)
             if let include, !include(t) { continue }
             try body(t)
@@ -161,7 +185,7 @@ public final class TimelineSpill {
         var reader = RecordReader(fd: fd, directory: directory)
         let marksComplete = finalMark.canMarkComplete
         for e in sortedIndex(.id) where e.inconclusive || marksComplete {
-            var t = try reader.timeline(e)
+            var t = try reader.timeline(e, length: length(e))
             finalMark.apply(to: &t)
             guard t.status == .inconclusive, include?(t) ?? true else { continue }
             out.append(t)
@@ -170,7 +194,9 @@ public final class TimelineSpill {
         return out
     }
 
+    /// The index in `order`, sorted in place (a copy would double the index's memory).
     private func sortedIndex(_ order: Order) -> [IndexEntry] {
+        guard indexOrder != order else { return index }
         switch order {
         case .id:
             // emitted nearly in id order: skip the sort when it already holds
@@ -179,10 +205,16 @@ public final class TimelineSpill {
                 inOrder = false
                 break
             }
-            return inOrder ? index : index.sorted { $0.id < $1.id }
+            if !inOrder { index.sort { $0.id < $1.id } }
         case .submission:
-            return index.sorted { ($0.submittedAt, $0.id) < ($1.submittedAt, $1.id) }
+            index.sort { ($0.submittedAt, $0.id) < ($1.submittedAt, $1.id) }
         }
+        indexOrder = order
+        return index
+    }
+
+    private func length(_ e: IndexEntry) -> Int {
+        e.packedLength == IndexEntry.lengthOverflow ? longRecords[e.offset] ?? 0 : e.packedLength
     }
 
     /// Reads records through a window of about 1 MiB: read in id order, they lie nearly in
@@ -200,15 +232,14 @@ public final class TimelineSpill {
             self.directory = directory
         }
 
-        mutating func timeline(_ e: TimelineSpill.IndexEntry) throws -> IOTimeline {
-            let end = e.offset + UInt64(e.length)
-            if e.offset < windowStart || end > windowStart + UInt64(windowBytes) { try fill(at: e.offset, atLeast: Int(e.length)) }
+        mutating func timeline(_ e: TimelineSpill.IndexEntry, length: Int) throws -> IOTimeline {
+            let end = e.offset + UInt64(length)
+            if e.offset < windowStart || end > windowStart + UInt64(windowBytes) { try fill(at: e.offset, atLeast: length) }
             let start = Int(e.offset - windowStart)
             return try window.withUnsafeBytes { raw in
                 var position = start
-                let t = try IOTimeline(binary: UnsafeRawBufferPointer(rebasing: raw[..<(start + Int(e.length))]),
-                                       position: &position)
-                guard position == start + Int(e.length), t.id == e.id else {
+                let t = try IOTimeline(binary: UnsafeRawBufferPointer(rebasing: raw[..<(start + length)]), position: &position)
+                guard position == start + length, t.id == e.id else {
                     throw TimelineCodecError("spilled timeline io#\(e.id) at byte \(e.offset) does not read back")
                 }
                 return t
