@@ -88,6 +88,29 @@ import Testing
         #expect(log.bytes.count <= 12 * io.count, "\(log.bytes.count) bytes for \(io.count) entries")
     }
 
+    /// The entries of the real fio I/Os (libaio writes, a dozen entries each) fit in the room an
+    /// I/O reserves (``EntryLog/typicalBytes``, a 160-byte block of the allocator) without growing,
+    /// the last ones appended through the stack (``EntryLog/append(_:base:)``), and read back.
+    @Test func realIOsFitTheReservation() throws {
+        for name in ["rec-xfs-fio-overwrite-assembled.dscope", "rec-xfs-libaio-aio-hole-read.dscope"] {
+            let path = ExportFixtures.packageRoot.appendingPathComponent("traces/real/" + name).path
+            let timelines = Analyzer.analyze(events: try TimelineSpillTests.events(path)).timelines
+            #expect(timelines.count >= 40)
+            var fit = 0
+            for t in timelines {
+                let base = EntryLog.Base(tid: t.tid, offset: t.offset, timestamp: t.submittedAt)
+                var log = EntryLog()
+                defer { log.deallocate() }
+                log.reserveCapacity(EntryLog.typicalBytes)
+                for e in t.entries { log.append(e, base: base) }
+                #expect(log.decoded(base: base) == t.entries, "\(name) io#\(t.id)")
+                if log.capacity == EntryLog.typicalBytes { fit += 1 }
+            }
+            #expect(timelines.allSatisfy { $0.entries.count >= 8 })
+            #expect(fit == timelines.count, "\(name): \(fit) of \(timelines.count) fit")
+        }
+    }
+
     /// A step's code is its position among the cases, and decodes back to it.
     @Test func stepCodes() {
         #expect(MemoryLayout<TimelineStep>.size == 1)

@@ -46,9 +46,11 @@ struct EntryLog {
 
     /// Bytes reserved when an I/O begins: the dozen entries of a libaio write take about 122
     /// (10.1–10.4 bytes per entry on fio recordings, step by step, assembled and at iodepth 128),
-    /// and an append needs room for the largest entry (``maxEntryBytes``) plus the 8 bytes a
-    /// read may reach past the end.
-    static let typicalBytes = 144 + maxEntryBytes + 8
+    /// plus the 8 bytes a read may reach past the end. 144 bytes are a 160-byte block of the
+    /// allocator. (An append writes in place only while there is room for the largest entry,
+    /// ``maxEntryBytes``, and its last 8-byte store; nearer the end it encodes on the stack first.
+    /// Reserving that room too took 212 bytes, a 224-byte block: 64 more per I/O in flight.)
+    static let typicalBytes = 144
 
     /// The most one entry can take: the header and seven 8-byte fields.
     static let maxEntryBytes = 4 + 7 * 8
@@ -119,9 +121,44 @@ struct EntryLog {
     /// Appends `e` encoded against `base`.
     @inline(__always)
     mutating func append(_ e: TimelineEntry, base: Base) {
-        if Int(used) + Self.maxEntryBytes + 8 > Int(allocated) { grow() }
         let previous = count == 0 ? base.timestamp : previousTimestamp
-        let p = memory.unsafelyUnwrapped + Int(used)
+        if Int(used) + Self.maxEntryBytes + 8 <= Int(allocated) {
+            used &+= Int32(truncatingIfNeeded: Self.encode(e, previous: previous, base: base,
+                                                           at: memory.unsafelyUnwrapped + Int(used)))
+        } else {
+            appendNearTheEnd(e, previous: previous, base: base)
+        }
+        if count > 0 && e.timestamp < lastTimestamp { unordered = true }
+        maxTimestamp = count == 0 ? e.timestamp : max(maxTimestamp, e.timestamp)
+        lastTimestamp = e.timestamp
+        previousTimestamp = e.timestamp
+        count &+= 1
+    }
+
+    /// Encodes `e` on the stack, then copies it to the end, growing the memory only if the entry
+    /// itself and the 8 bytes a read may reach past it do not fit.
+    @inline(never)
+    private mutating func appendNearTheEnd(_ e: TimelineEntry, previous: UInt64, base: Base) {
+        // uninitialized: the encoding writes every byte it counts
+        withUnsafeTemporaryAllocation(byteCount: Self.maxEntryBytes + 8, alignment: 8) { buf in
+            let n = Self.encode(e, previous: previous, base: base, at: buf.baseAddress!)
+            if Int(used) + n + 8 > Int(allocated) { grow() }
+            // as whole words (the last one reaching at most 7 bytes into the 8 kept free): a
+            // `copyMemory` call cost more than the encoding
+            let to = memory.unsafelyUnwrapped + Int(used)
+            var i = 0
+            while i < n {
+                to.storeBytes(of: buf.load(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
+                i &+= 8
+            }
+            used &+= Int32(truncatingIfNeeded: n)
+        }
+    }
+
+    /// Writes `e`'s encoding at `p` (as whole 8-byte stores: up to 7 bytes past its end are
+    /// overwritten) and returns its length.
+    @inline(__always)
+    private static func encode(_ e: TimelineEntry, previous: UInt64, base: Base, at p: UnsafeMutableRawPointer) -> Int {
         var header = UInt32(e.step.code)
         var pos = 4
         // Fields absent or 0 are skipped (size code 0) without a store.
@@ -155,12 +192,7 @@ struct EntryLog {
         }
         put(UInt64(e.noteID), 6)
         p.storeBytes(of: header.littleEndian, as: UInt32.self)
-        used &+= Int32(truncatingIfNeeded: pos)
-        if count > 0 && e.timestamp < lastTimestamp { unordered = true }
-        maxTimestamp = count == 0 ? e.timestamp : max(maxTimestamp, e.timestamp)
-        lastTimestamp = e.timestamp
-        previousTimestamp = e.timestamp
-        count &+= 1
+        return pos
     }
 
     /// At least doubles the room (a long timeline: retries, many bios).
