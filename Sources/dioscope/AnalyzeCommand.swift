@@ -115,8 +115,10 @@ struct AnalyzeCommand: ParsableCommand {
         if status != .clean { throw ExitCode(status.rawValue) }
     }
 
+    /// Prints the filtered view `shown` in the chosen format; its timelines come from `printed`
+    /// (the spill) when every timeline is printed.
     private func printResult(_ shown: AnalysisResult, whole result: AnalysisResult, summary: SourceSummary,
-                       timelines printed: ExportTimelines?, to out: FileHandle) throws {
+                             timelines printed: ExportTimelines?, to out: FileHandle) throws {
         switch format {
         case .text:
             // in pieces: with --timelines a large recording's report does not fit in memory whole
