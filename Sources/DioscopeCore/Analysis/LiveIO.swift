@@ -352,15 +352,35 @@ struct PendingShort {
 /// A bio waiting for its request to complete; `issueSeq` numbers the
 /// request that carried it (FIFO among identical requests).
 struct PendingBio {
+    // 40 bytes rather than 48: the index as 32 bits and the issue number without an Optional's
+    // tag (0 is never handed out); every bio in flight has one.
     var io: LiveIO
-    var index: Int
-    var issueSeq: UInt64?
     /// The bio's sectors, copied here: every request event tests each pending bio of its device
     /// for containment, and reading them from the I/O's timeline chased three pointers per bio.
     var sector: UInt64
+    /// ``issueSeq``, 0 for none.
+    private var issueSeqBits: UInt64
     var nrSector: UInt32
     /// Sectors of it completed so far by requests holding split parts of it.
     var doneSectors: UInt32 = 0
+    private var indexBits: UInt32
+
+    /// The bio's position in its I/O's ``IOTimeline/bios``.
+    var index: Int { Int(indexBits) }
+    /// The number of the request issue that carried it (the engine counts from 1).
+    var issueSeq: UInt64? {
+        get { issueSeqBits == 0 ? nil : issueSeqBits }
+        set { issueSeqBits = newValue ?? 0 }
+    }
+
+    init(io: LiveIO, index: Int, issueSeq: UInt64? = nil, sector: UInt64, nrSector: UInt32) {
+        precondition(index >= 0 && index <= Int(UInt32.max) && issueSeq != 0)
+        self.io = io
+        self.sector = sector
+        issueSeqBits = issueSeq ?? 0
+        self.nrSector = nrSector
+        indexBits = UInt32(index)
+    }
 }
 
 /// A size-extension race whose severity waits for the file's final size.
