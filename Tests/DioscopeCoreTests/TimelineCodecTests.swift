@@ -27,6 +27,9 @@ import Testing
         #expect(back == t, "\(what)")
         #expect(end == bytes.count, "\(what): read \(end) of \(bytes.count) bytes")
         #expect(bytes.count <= t.binaryRoom, "\(what): \(bytes.count) bytes, room \(t.binaryRoom)")
+        // the head alone (the Perfetto export's first pass) gives the same track fields
+        let head = try bytes.withUnsafeBytes { try IOTimeline.trackFields(binary: $0, position: 0) }
+        #expect(head == IOTimeline.TrackFields(t), "\(what)")
     }
 
     @Test func generatedTimelines() throws {

@@ -35,6 +35,13 @@ public struct ExportTimelines {
         }
     }
 
+    /// Calls `body` with the track fields of each timeline in `order` (the Perfetto export's
+    /// first pass): from a spill without a filter, read from each record's head only.
+    func forEachTrack(order: TimelineSpill.Order, _ body: (IOTimeline.TrackFields) throws -> Void) throws {
+        if let spill, include == nil { return try spill.forEachTrack(order: order, body) }
+        try forEach(order: order) { try body(IOTimeline.TrackFields($0)) }
+    }
+
     /// The first `limit` inconclusive timelines, in id order, and how many there are: exactly for
     /// timelines in memory, at least `first.count` for a spill (which stops reading at the limit).
     public func inconclusive(limit: Int) throws -> (first: [IOTimeline], total: Int) {

@@ -48,8 +48,8 @@ public enum PerfettoExporter {
     }
 
     /// Writes the trace to `sink` in pieces of about 1 MiB. `timelines`: where the I/Os come
-    /// from (the result's own without it). They are read twice, in submission order: once to
-    /// name the tracks, which come first, then for the I/Os' events.
+    /// from (the result's own without it). They are read twice, in submission order: first only
+    /// the fields that name the tracks, which come first, then whole for the I/Os' events.
     public static func write(_ result: AnalysisResult, timelines: ExportTimelines? = nil,
                              to sink: (Data) throws -> Void) throws {
         var w = TraceEventWriter()
@@ -59,7 +59,7 @@ public enum PerfettoExporter {
         var processNames: [UInt32: String] = [:]
         var threadNames: [ThreadKey: String] = [:]
         var inodePids: [InodeKey: Int] = [:]
-        try timelines.forEach(order: .submission) { t in
+        try timelines.forEachTrack(order: .submission) { t in
             if processNames[t.tgid] == nil { processNames[t.tgid] = "\(t.comm.isEmpty ? "?" : t.comm) (pid \(t.tgid))" }
             let tk = ThreadKey(tgid: t.tgid, tid: t.tid)
             if threadNames[tk] == nil { threadNames[tk] = "\(t.comm.isEmpty ? "?" : t.comm) (tid \(t.tid))" }

@@ -137,6 +137,49 @@ extension IOTimeline {
         position = r.position
     }
 
+    /// The fields of a record that name its tracks in the Perfetto export (its first pass over
+    /// the spill, in submission order), read from the record's head without decoding the rest:
+    /// a whole decode allocates the timeline's arrays and reads every entry.
+    static func trackFields(binary bytes: UnsafeRawBufferPointer, position: Int) throws -> TrackFields {
+        var r = try TimelineCodec.Reader(bytes, at: position)
+        _ = try r.unsigned()  // kind
+        _ = try r.mask("timeline mask", allowed: Bits.all)
+        let id = try r.unsigned()
+        let tgid = try r.u32("tgid")
+        let tid = try r.u32("tid")
+        let dev = try r.device()
+        let ino = try r.unsigned()
+        _ = try r.unsigned()  // length
+        _ = try r.unsigned()  // blockSize
+        _ = try r.signed()  // offset
+        _ = try r.signed()  // isizeAtBegin
+        _ = try r.unsigned()  // submittedAt
+        return TrackFields(id: id, tgid: tgid, tid: tid, dev: dev, ino: ino, comm: try r.string())
+    }
+
+    /// What the Perfetto export names its tracks after (``trackFields(binary:position:)``).
+    struct TrackFields: Equatable {
+        var id: UInt64
+        var tgid: UInt32
+        var tid: UInt32
+        var dev: DeviceNumber
+        var ino: UInt64
+        var comm: String
+
+        init(id: UInt64, tgid: UInt32, tid: UInt32, dev: DeviceNumber, ino: UInt64, comm: String) {
+            self.id = id
+            self.tgid = tgid
+            self.tid = tid
+            self.dev = dev
+            self.ino = ino
+            self.comm = comm
+        }
+
+        init(_ t: IOTimeline) {
+            self.init(id: t.id, tgid: t.tgid, tid: t.tid, dev: t.dev, ino: t.ino, comm: t.comm)
+        }
+    }
+
     /// The bits of the record's mask.
     private enum Bits {
         static let requested: UInt64 = 1 << 0, queuedAt: UInt64 = 1 << 1, submitReturnedAt: UInt64 = 1 << 2

@@ -176,6 +176,20 @@ public final class TimelineSpill {
         }
     }
 
+    /// Calls `body` with the track fields (``IOTimeline/TrackFields``) of every spilled timeline,
+    /// in `order`, read from each record's head only.
+    func forEachTrack(order: Order, _ body: (IOTimeline.TrackFields) throws -> Void) throws {
+        try finishWriting()
+        var reader = RecordReader(fd: fd, directory: directory)
+        for e in sortedIndex(order) {
+            let f = try reader.trackFields(e, length: length(e))
+            guard f.id == e.id else {
+                throw TimelineCodecError("spilled timeline io#\(e.id) at byte \(e.offset) does not read back")
+            }
+            try body(f)
+        }
+    }
+
     /// The first `limit` inconclusive timelines `include` accepts, in id order. Records the
     /// index shows complete are read only when the end marks could change them.
     public func inconclusive(limit: Int, where include: ((IOTimeline) -> Bool)? = nil) throws -> [IOTimeline] {
@@ -236,10 +250,23 @@ public final class TimelineSpill {
             self.directory = directory
         }
 
-        mutating func timeline(_ e: TimelineSpill.IndexEntry, length: Int) throws -> IOTimeline {
+        mutating func trackFields(_ e: TimelineSpill.IndexEntry, length: Int) throws -> IOTimeline.TrackFields {
+            let start = try locate(e, length: length)
+            return try window.withUnsafeBytes { raw in
+                try IOTimeline.trackFields(binary: UnsafeRawBufferPointer(rebasing: raw[..<(start + length)]), position: start)
+            }
+        }
+
+        /// Reads the window holding the record if it is not in the current one; returns where
+        /// it starts in the window.
+        private mutating func locate(_ e: TimelineSpill.IndexEntry, length: Int) throws -> Int {
             let end = e.offset + UInt64(length)
             if e.offset < windowStart || end > windowStart + UInt64(windowBytes) { try fill(at: e.offset, atLeast: length) }
-            let start = Int(e.offset - windowStart)
+            return Int(e.offset - windowStart)
+        }
+
+        mutating func timeline(_ e: TimelineSpill.IndexEntry, length: Int) throws -> IOTimeline {
+            let start = try locate(e, length: length)
             return try window.withUnsafeBytes { raw in
                 var position = start
                 let t = try IOTimeline(binary: UnsafeRawBufferPointer(rebasing: raw[..<(start + length)]), position: &position)
