@@ -521,8 +521,8 @@ final class AnalysisEngine {
                                syscall: call?.sysno.description, isizeAtBegin: p.isize, blockSize: blockSize,
                                submittedAt: submitted)
             io = LiveIO(t: t, file: s, kiocb: p.kiocb, userRef: p.userRef)
-            // One allocation for the usual dozen entries (about 122 bytes encoded) and room for
-            // the next, instead of regrowing as they come.
+            // One allocation for the usual dozen entries (about 122 bytes encoded), instead of
+            // regrowing as they come.
             io.log.reserveCapacity(EntryLog.typicalBytes)
         }
         nextID += 1
@@ -1632,7 +1632,7 @@ final class AnalysisEngine {
             let kept = Set(timelines.map(\.id))
             let extra = emittedSpans.filter {
                 $0.status == .complete && !kept.contains($0.id)
-                    && (lostIDs.contains($0.id) || (incompleteReason != nil && !findingIOs.contains($0.id)))
+                    && finalMark.reason(id: $0.id, start: $0.start, end: $0.end) != nil
             }.count
             counts.inconclusive += UInt64(extra) + foldedLost + (incompleteReason != nil ? foldedClean : 0)
         }

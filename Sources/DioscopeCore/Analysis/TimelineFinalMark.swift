@@ -20,21 +20,25 @@ public struct TimelineFinalMark: Sendable {
     /// Whether a timeline emitted complete can become inconclusive.
     var canMarkComplete: Bool { !lostWindows.isEmpty || !lostIDs.isEmpty || incompleteReason != nil }
 
+    /// Why an I/O emitted complete, spanning `start...end`, was not seen whole after all; nil
+    /// when it was. The rule for kept and spilled timelines (``apply(to:)``) and for the count of
+    /// those not kept (``AnalysisEngine``'s `buildResult`).
+    func reason(id: UInt64, start: UInt64, end: UInt64) -> String? {
+        if lostIDs.contains(id) || (!lostWindows.isEmpty && lostWindows.overlaps(start: start, end: end)) {
+            return "events lost while the I/O was in flight"
+        }
+        if let incompleteReason, !findingIOs.contains(id) { return incompleteReason }
+        return nil
+    }
+
     /// Marks `t` inconclusive if it was emitted complete and the end of the trace says it was not
-    /// seen whole. Returns whether it did.
+    /// seen whole (``reason(id:start:end:)``). Returns whether it did.
     @discardableResult
     func apply(to t: inout IOTimeline) -> Bool {
-        guard t.status == .complete, canMarkComplete else { return false }
-        if lostIDs.contains(t.id) || (!lostWindows.isEmpty && lostWindows.overlaps(start: t.submittedAt, end: t.endedAt)) {
-            t.status = .inconclusive
-            t.inconclusiveReason = "events lost while the I/O was in flight"
-            return true
-        }
-        if let incompleteReason, !findingIOs.contains(t.id) {
-            t.status = .inconclusive
-            t.inconclusiveReason = incompleteReason
-            return true
-        }
-        return false
+        guard t.status == .complete, canMarkComplete,
+              let why = reason(id: t.id, start: t.submittedAt, end: t.endedAt) else { return false }
+        t.status = .inconclusive
+        t.inconclusiveReason = why
+        return true
     }
 }

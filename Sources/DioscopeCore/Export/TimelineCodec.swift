@@ -165,19 +165,6 @@ extension IOTimeline {
         var dev: DeviceNumber
         var ino: UInt64
         var comm: String
-
-        init(id: UInt64, tgid: UInt32, tid: UInt32, dev: DeviceNumber, ino: UInt64, comm: String) {
-            self.id = id
-            self.tgid = tgid
-            self.tid = tid
-            self.dev = dev
-            self.ino = ino
-            self.comm = comm
-        }
-
-        init(_ t: IOTimeline) {
-            self.init(id: t.id, tgid: t.tgid, tid: t.tid, dev: t.dev, ino: t.ino, comm: t.comm)
-        }
     }
 
     /// The bits of the record's mask.
@@ -558,6 +545,13 @@ extension IOTimeline {
     }
 }
 
+extension IOTimeline.TrackFields {
+    /// The track fields of `t` (in an extension: the memberwise initializer stays).
+    init(_ t: IOTimeline) {
+        self.init(id: t.id, tgid: t.tgid, tid: t.tid, dev: t.dev, ino: t.ino, comm: t.comm)
+    }
+}
+
 extension BioRole {
     /// The role's number in a spilled timeline.
     fileprivate var binaryCode: UInt8 {
@@ -703,21 +697,21 @@ extension TimelineCodec {
             return Int64(bitPattern: u &>> 1) ^ -Int64(bitPattern: u & 1)
         }
 
+        /// An unsigned value that must fit `T` (a tid, a CPU, a sector count).
         @inline(__always)
-        mutating func u32(_ what: StaticString) throws(TimelineCodecError) -> UInt32 {
+        mutating func narrow<T: FixedWidthInteger & UnsignedInteger>(_ what: StaticString, as _: T.Type = T.self)
+            throws(TimelineCodecError) -> T {
             let at = position
             let v = try unsigned()
-            guard v <= UInt64(UInt32.max) else { throw .invalid(what, v, at: at) }
-            return UInt32(truncatingIfNeeded: v)
+            guard v <= UInt64(T.max) else { throw .invalid(what, v, at: at) }
+            return T(truncatingIfNeeded: v)
         }
 
         @inline(__always)
-        mutating func u16(_ what: StaticString) throws(TimelineCodecError) -> UInt16 {
-            let at = position
-            let v = try unsigned()
-            guard v <= UInt64(UInt16.max) else { throw .invalid(what, v, at: at) }
-            return UInt16(truncatingIfNeeded: v)
-        }
+        mutating func u32(_ what: StaticString) throws(TimelineCodecError) -> UInt32 { try narrow(what) }
+
+        @inline(__always)
+        mutating func u16(_ what: StaticString) throws(TimelineCodecError) -> UInt16 { try narrow(what) }
 
         @inline(__always)
         mutating func i32(_ what: StaticString) throws(TimelineCodecError) -> Int32 {
