@@ -6,10 +6,10 @@ import Testing
 @Suite struct IOPoolTests {
     static let dev = DeviceNumber(major: 7, minor: 0)
 
-    static func timeline(id: UInt64, offset: Int64) -> IOTimeline {
-        IOTimeline(id: id, op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio", dev: dev, ino: 0x83,
-                   offset: offset, length: 4096, requested: nil, syscall: "io_submit", isizeAtBegin: 1 << 20,
-                   blockSize: 4096, submittedAt: 1_000 + UInt64(id))
+    static func timeline(id: UInt64, offset: Int64) -> IOState {
+        IOState(id: id, op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio", dev: dev, ino: 0x83,
+                offset: offset, length: 4096, requested: nil, syscall: .ioSubmit, isizeAtBegin: 1 << 20,
+                blockSize: 4096, submittedAt: 1_000 + UInt64(id))
     }
 
     /// Every stored property of `io` as text (objects by identity), by name; the timeline's
@@ -34,7 +34,7 @@ import Testing
     /// Restarts `io`'s timeline as `timeline(id: 2, offset: 8192)`, then reuses the object.
     static func reuseAsSecond(_ io: LiveIO, file: InodeState) {
         io.t.restart(id: 2, op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio", dev: dev, ino: 0x83,
-                     offset: 8192, length: 4096, requested: nil, syscall: "io_submit", isizeAtBegin: 1 << 20,
+                     offset: 8192, length: 4096, requested: nil, syscall: .ioSubmit, isizeAtBegin: 1 << 20,
                      blockSize: 4096, submittedAt: 1_002)
         io.reuse(file: file, kiocb: 0xbeef, userRef: 0xcafe)
     }
@@ -52,7 +52,6 @@ import Testing
         let usedID = ObjectIdentifier(emitted[0])
         do {
             let used = emitted[0]
-            used.t.entries.append(TimelineEntry(timestamp: 5, step: .begin, tid: 11))
             used.add(TimelineEntry(timestamp: 5, step: .begin, tid: 11))
             used.t.attempts.append(IOAttempt(beganAt: 5, tid: 11, kiocb: 1, offset: 0, length: 1, dioFlags: [],
                                              nowait: false))
@@ -71,7 +70,7 @@ import Testing
             used.t.ino = 0x84
             used.t.length = 512
             used.t.requested = 512
-            used.t.syscall = "pwrite64"
+            used.t.syscall = .pwrite64
             used.t.isizeAtBegin = 0
             used.t.blockSize = 1024
             // The fields `restart` resets.
@@ -88,7 +87,6 @@ import Testing
             used.t.result = 10
             used.t.status = .inconclusive
             used.t.inconclusiveReason = "lost"
-            used.t.phases.total = 11
             used.awaitingRetry = true
             used.zeroes = true
             used.inMappedList = true
@@ -116,9 +114,9 @@ import Testing
             return
         }
         #expect(ObjectIdentifier(used) == usedID)
-        #expect(used.t.entries.isEmpty && used.t.entries.capacity >= 1, "the arrays are kept, emptied")
+        #expect(used.t.attempts.isEmpty && used.t.attempts.capacity >= 1, "the arrays are kept, emptied")
         Self.reuseAsSecond(used, file: newFile)
-        #expect(used.t.entries.isEmpty && used.t.entries.capacity >= 1, "the new timeline took over the storage")
+        #expect(used.t.bios.isEmpty && used.t.bios.capacity >= 1, "the new state took over the storage")
         #expect(used.log.isEmpty && used.log.bytes.isEmpty && used.log.capacity >= 1,
                 "the encoded entries' storage is kept, emptied")
         let after = Self.fields(used)

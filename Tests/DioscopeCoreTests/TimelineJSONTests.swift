@@ -188,7 +188,12 @@ import Testing
         var g = Generator(state: 42)
         let t = Self.generated(&g, full: true)
         let json = String(decoding: Self.handWritten(t, pretty: false, escapeSlashes: true), as: UTF8.self)
-        func keys(of value: Any) -> [String] { Mirror(reflecting: value).children.compactMap(\.label) }
+        // The timeline's packed times (its `times`, a `TimelineTimes`) count as its own fields.
+        func keys(of value: Any) -> [String] {
+            Mirror(reflecting: value).children.flatMap { c -> [String] in
+                c.label == "times" ? Mirror(reflecting: c.value).children.compactMap(\.label) : [c.label].compactMap { $0 }
+            }
+        }
         // The timeline, its attempt and bio records and its phases store their optional fields
         // packed: `xBits` holds field `x`, and `present` says which are there.
         func fields(of value: Any) -> [String] {

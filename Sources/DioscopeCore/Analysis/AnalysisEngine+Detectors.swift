@@ -301,7 +301,7 @@ extension AnalysisEngine {
             guard partialBytes > 0 else { return }  // failed whole: an error, not a short write
             done = partialBytes
         }
-        let t = io.timelineWithEntries
+        let t = io.timeline()
         guard !pendingShorts.contains(where: { $0.io.id == t.id }) else { return }
         pendingShorts.append(PendingShort(io: t, restStart: t.offset + done, restEnd: t.offset + Int64(requested),
                                           key: io.key))

@@ -511,14 +511,14 @@ final class AnalysisEngine {
             // The emptied arrays of an emitted I/O: their storage is reused.
             recycled.t.restart(id: nextID, op: isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid, comm: comm,
                                dev: e.dev, ino: e.ino, offset: p.pos, length: p.count, requested: requested,
-                               syscall: call?.sysno.description, isizeAtBegin: p.isize, blockSize: blockSize,
+                               syscall: call?.sysno, isizeAtBegin: p.isize, blockSize: blockSize,
                                submittedAt: submitted)
             recycled.reuse(file: s, kiocb: p.kiocb, userRef: p.userRef)
             io = recycled
         } else {
-            let t = IOTimeline(id: nextID, op: isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid, comm: comm,
+            let t = IOState(id: nextID, op: isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid, comm: comm,
                                dev: e.dev, ino: e.ino, offset: p.pos, length: p.count, requested: requested,
-                               syscall: call?.sysno.description, isizeAtBegin: p.isize, blockSize: blockSize,
+                               syscall: call?.sysno, isizeAtBegin: p.isize, blockSize: blockSize,
                                submittedAt: submitted)
             io = LiveIO(t: t, file: s, kiocb: p.kiocb, userRef: p.userRef)
             // One allocation for the usual dozen entries (about 122 bytes encoded), instead of
@@ -1323,24 +1323,24 @@ final class AnalysisEngine {
     }
 
     private func emitSettled(_ io: LiveIO, _ s: InodeState) {
-        // Finalized in place rather than on a copy (a copy retains every array and string of the
-        // timeline): nothing reads an emitted I/O's timeline again.
-        computePhases(io, &io.t)
+        let phases = computePhases(io)
         if io.lost, io.t.status == .complete {
             io.t.status = .inconclusive
             io.t.inconclusiveReason = "events lost while the I/O was in flight"
         }
-        record(&io.t, key: s.key, endedAt: io.endedAt)
-        // The entries are decoded only for a timeline something receives (kept or handed to
-        // `onTimeline`): `analyze` without --timelines and `live` keep only the counts and phase
-        // tables of nearly every I/O. They are decoded into a buffer the engine reuses (swapped
-        // in and out of the timeline), not into an array of the I/O's own, so that an I/O in
-        // flight carries no room for them (see EntryLog).
+        record(io.t.id, io.t.op, io.t.api, io.t.status, retried: io.t.attempts.count > 1, result: io.t.result,
+               tgid: io.t.tgid, submittedAt: io.t.submittedAt, endedAt: io.endedAt, phases: phases, key: s.key)
+        // The public timeline is built, and its entries decoded, only for a timeline something
+        // receives (kept or handed to `onTimeline`): `analyze` without --timelines and `live` keep
+        // only the counts and phase tables of nearly every I/O. The entries are decoded into a
+        // buffer the engine reuses (swapped in and out of the timeline), not into an array of the
+        // I/O's own, so that an I/O in flight carries no room for them (see EntryLog).
         guard wantsTimeline(id: io.t.id, status: io.t.status) else { return }
-        swap(&io.t.entries, &entryBuffer)
-        io.log.decode(into: &io.t.entries, base: io.logBase)
-        deliver(&io.t)
-        swap(&io.t.entries, &entryBuffer)
+        var t = io.t.timeline(entries: [], phases: phases)
+        swap(&t.entries, &entryBuffer)
+        io.log.decode(into: &t.entries, base: io.logBase)
+        deliver(&t)
+        swap(&t.entries, &entryBuffer)
         // Emptied in place while nothing else holds it; a kept timeline (or an `onTimeline`
         // consumer) holding it leaves it to that holder, and a new buffer is started.
         entryBuffer.removeAll(keepingCapacity: true)
@@ -1349,53 +1349,56 @@ final class AnalysisEngine {
     /// The entries of the timeline being emitted (see ``emitSettled(_:_:)``).
     @exclusivity(unchecked) private var entryBuffer: [TimelineEntry] = []
 
-    func computePhases(_ io: LiveIO, _ t: inout IOTimeline) {
+    func computePhases(_ io: LiveIO) -> PhaseLatencies {
+        let t = io.t.times
         var p = PhaseLatencies()
         func d(_ a: UInt64?, _ b: UInt64?) -> UInt64? {
             guard let a, let b, b >= a else { return nil }
             return b - a
         }
-        p.submitToFirstBio = d(t.submittedAt, io.firstBioAt)
+        p.submitToFirstBio = d(io.t.submittedAt, io.firstBioAt)
         p.device = d(io.firstBioAt, io.lastBioDoneAt)
         p.deviceToConversion = d(io.lastBioDoneAt, t.convertedAt)
         let userPoint = t.postedAt ?? t.returnedAt
         p.conversionToPosted = d(t.convertedAt ?? io.lastBioDoneAt, userPoint)
         p.postedToReaped = d(t.postedAt, t.reapedAt)
-        p.total = d(t.submittedAt, t.reapedAt ?? t.returnedAt ?? t.postedAt ?? t.completedAt)
-        t.phases = p
+        p.total = d(io.t.submittedAt, t.reapedAt ?? t.returnedAt ?? t.postedAt ?? t.completedAt)
+        return p
     }
 
-    /// Counts `t` and hands it on (``record(_:key:endedAt:)``, then ``deliver(_:)``).
+    /// Counts `t` and hands it on (``record(_:_:_:_:retried:result:tgid:submittedAt:endedAt:phases:key:)``,
+    /// then ``deliver(_:)``).
     func emit(_ t: inout IOTimeline, key: InodeKey) {
-        record(&t, key: key, endedAt: t.endedAt)
+        record(t.id, t.op, t.api, t.status, retried: t.attempts.count > 1, result: t.result, tgid: t.tgid,
+               submittedAt: t.submittedAt, endedAt: t.endedAt, phases: t.phases, key: key)
         if wantsTimeline(id: t.id, status: t.status) { deliver(&t) }
     }
 
-    /// Counts an emitted timeline and adds it to the phase tables. `endedAt` is its
-    /// ``IOTimeline/endedAt`` counting entries that may not be in `t` (``LiveIO/endedAt``).
-    ///
-    /// `inout` only so that the caller's timeline is read in place (passing `io.t` by value
-    /// copied it, retaining each of its arrays and strings); it is not modified.
-    func record(_ t: inout IOTimeline, key: InodeKey, endedAt: UInt64) {
+    /// Counts an emitted I/O and adds its phases to the phase tables. `endedAt` is its
+    /// ``IOTimeline/endedAt`` counting every entry (``LiveIO/endedAt``). Given the fields it
+    /// reads, not a timeline: an I/O the analyzer held has no public timeline unless something
+    /// receives it.
+    func record(_ id: UInt64, _ op: IOOperation, _ api: IOAPI, _ status: IOStatus, retried: Bool, result: Int64?,
+                tgid: UInt32, submittedAt: UInt64, endedAt: UInt64, phases: PhaseLatencies, key: InodeKey) {
         counts.total += 1
-        if t.op == .read { counts.reads += 1 } else { counts.writes += 1 }
-        apiOpCounts[Int(t.api.rawValue) * 2 + (t.op == .write ? 1 : 0)] += 1
-        if t.status == .inconclusive { counts.inconclusive += 1 }
-        if t.attempts.count > 1 { counts.retried += 1 }
-        if let r = t.result, r < 0 { counts.errors += 1 }
-        if t.status == .complete {
+        if op == .read { counts.reads += 1 } else { counts.writes += 1 }
+        apiOpCounts[Int(api.rawValue) * 2 + (op == .write ? 1 : 0)] += 1
+        if status == .inconclusive { counts.inconclusive += 1 }
+        if retried { counts.retried += 1 }
+        if let r = result, r < 0 { counts.errors += 1 }
+        if status == .complete {
             switch phaseMirror {
-            case .none: phaseMirror = .one(tgid: t.tgid, key: key)
-            case .one(let tgid, let k) where tgid != t.tgid || k != key: endPhaseMirror()
+            case .none: phaseMirror = .one(tgid: tgid, key: key)
+            case .one(let t, let k) where t != tgid || k != key: endPhaseMirror()
             case .one, .ended: break
             }
-            overall.add(t.phases)
+            overall.add(phases)
             if case .ended = phaseMirror {
-                addPhases(t.phases, t.tgid, to: &byProcess, else: &otherProcesses) { "pid \(t.tgid)" }
-                addPhases(t.phases, key, to: &byInode, else: &otherFiles) { "ino \(key.dev)/\(key.ino)" }
+                addPhases(phases, tgid, to: &byProcess, else: &otherProcesses) { "pid \(tgid)" }
+                addPhases(phases, key, to: &byInode, else: &otherFiles) { "ino \(key.dev)/\(key.ino)" }
             }
         }
-        emittedSpans.append((t.id, t.submittedAt, endedAt, t.status))
+        emittedSpans.append((id, submittedAt, endedAt, status))
         if emittedSpans.count >= nextSpanFold {
             foldOldSpans()
             nextSpanFold = max(8192, 2 * emittedSpans.count)

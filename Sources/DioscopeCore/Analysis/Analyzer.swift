@@ -86,7 +86,8 @@ public final class Analyzer {
     /// which reserves ``EntryLog/typicalBytes``), and one attempt, mapping and bio record (each in
     /// its own array allocation, with a 32-byte header).
     public static var perIOLayout: [(String, Int)] {
-        [("timeline", MemoryLayout<IOTimeline>.stride), ("entry", MemoryLayout<TimelineEntry>.stride),
+        [("timeline", MemoryLayout<IOTimeline>.stride), ("io_state", MemoryLayout<IOState>.stride),
+         ("entry", MemoryLayout<TimelineEntry>.stride),
          ("entry_log_reserved", EntryLog.typicalBytes),
          ("attempt", MemoryLayout<IOAttempt>.stride), ("mapping", MemoryLayout<IOMappingRecord>.stride),
          ("bio", MemoryLayout<BioRecord>.stride), ("pending_bio", MemoryLayout<PendingBio>.stride)]

@@ -5,21 +5,21 @@
 /// io_uring NOWAIT → io-wq) are ``attempts`` of one timeline, never separate
 /// I/Os. Times are the trace's clock in nanoseconds.
 public struct IOTimeline: Sendable, Codable, Equatable {
-    // Stored in this order, small fields together, and the optional times and values below
-    // without their Optional tags (a presence mask instead): an `UInt64?` takes 16 bytes in a
-    // struct, and the timeline lives inside every I/O the analyzer holds in flight. 312 bytes
-    // instead of 440 (`dioscope-bench inflight` shows the per-I/O effect). The public
-    // properties, the JSON form (CodingKeys below) and equality are those of the plain fields.
+    // Stored in this order, small fields after the packed times (Swift places a field right
+    // after the previous one's size, so they fill the times' tail), and the optional times and
+    // values without their Optional tags (``TimelineTimes``): an `UInt64?` takes 16 bytes in a
+    // struct. 312 bytes instead of 440. The public properties, the JSON form (CodingKeys below)
+    // and equality are those of the plain fields.
 
-    /// Stable within one analysis: I/Os are numbered in order of submission.
-    public var id: UInt64
+    /// The optional times and values (requested ... result below), packed.
+    var times = TimelineTimes()
     public var op: IOOperation
     public var api: IOAPI
     public var status: IOStatus = .complete
     /// The write needed unwritten-extent conversion (it wrote into UNWRITTEN extents).
     public var needsConversion: Bool = false
-    /// Which of the packed optional fields are present (bits: ``Packed``).
-    private var present = PresenceMask<UInt16>()
+    /// Stable within one analysis: I/Os are numbered in order of submission.
+    public var id: UInt64
     /// The submitting process and thread, even for work done in kworkers/irq.
     public var tgid: UInt32
     public var tid: UInt32
@@ -48,86 +48,65 @@ public struct IOTimeline: Sendable, Codable, Equatable {
     /// Every joined event, in time order.
     public var entries: [TimelineEntry] = []
 
-    // The packed optional fields: each value's bits (0 when absent) and its bit in `present`.
-    private var requestedBits: UInt64 = 0
-    private var queuedAtBits: UInt64 = 0
-    private var submitReturnedAtBits: UInt64 = 0
-    private var convertedAtBits: UInt64 = 0
-    private var sizeUpdatedAtBits: UInt64 = 0
-    private var isizeAtEndBits: Int64 = 0
-    private var completedAtBits: UInt64 = 0
-    private var postedAtBits: UInt64 = 0
-    private var reapedAtBits: UInt64 = 0
-    private var returnedAtBits: UInt64 = 0
-    private var resultBits: Int64 = 0
-
     /// Phase latencies (nil where a phase was not observed).
     public var phases: PhaseLatencies = PhaseLatencies()
-
-    /// Bits of `present`.
-    private enum Packed {
-        static let requested: UInt16 = 0x1, queuedAt: UInt16 = 0x2, submitReturnedAt: UInt16 = 0x4
-        static let convertedAt: UInt16 = 0x8, sizeUpdatedAt: UInt16 = 0x10, isizeAtEnd: UInt16 = 0x20
-        static let completedAt: UInt16 = 0x40, postedAt: UInt16 = 0x80, reapedAt: UInt16 = 0x100
-        static let returnedAt: UInt16 = 0x200, result: UInt16 = 0x400
-    }
 
     /// The byte count the user asked for in the system call, when the call
     /// carries one (pread64/pwrite64); nil otherwise.
     public var requested: UInt64? {
-        get { present.get(Packed.requested, requestedBits) }
-        set { present.set(Packed.requested, newValue, in: &requestedBits) }
+        get { times.requested }
+        set { times.requested = newValue }
     }
     /// DIO_QUEUED (-EIOCBQUEUED) of the last attempt.
     public var queuedAt: UInt64? {
-        get { present.get(Packed.queuedAt, queuedAtBits) }
-        set { present.set(Packed.queuedAt, newValue, in: &queuedAtBits) }
+        get { times.queuedAt }
+        set { times.queuedAt = newValue }
     }
     /// sys_exit of the submitting call (io_submit/io_uring_enter; sync: the return).
     public var submitReturnedAt: UInt64? {
-        get { present.get(Packed.submitReturnedAt, submitReturnedAtBits) }
-        set { present.set(Packed.submitReturnedAt, newValue, in: &submitReturnedAtBits) }
+        get { times.submitReturnedAt }
+        set { times.submitReturnedAt = newValue }
     }
     /// When the conversion covering the whole written range was seen.
     public var convertedAt: UInt64? {
-        get { present.get(Packed.convertedAt, convertedAtBits) }
-        set { present.set(Packed.convertedAt, newValue, in: &convertedAtBits) }
+        get { times.convertedAt }
+        set { times.convertedAt = newValue }
     }
     /// i_size update (xfs_setfilesize, or DIO_COMPLETE with a larger isize).
     public var sizeUpdatedAt: UInt64? {
-        get { present.get(Packed.sizeUpdatedAt, sizeUpdatedAtBits) }
-        set { present.set(Packed.sizeUpdatedAt, newValue, in: &sizeUpdatedAtBits) }
+        get { times.sizeUpdatedAt }
+        set { times.sizeUpdatedAt = newValue }
     }
     /// Last i_size the I/O's own events reported.
     public var isizeAtEnd: Int64? {
-        get { present.get(Packed.isizeAtEnd, isizeAtEndBits) }
-        set { present.set(Packed.isizeAtEnd, newValue, in: &isizeAtEndBits) }
+        get { times.isizeAtEnd }
+        set { times.isizeAtEnd = newValue }
     }
     /// DIO_COMPLETE of the final attempt (kernel side completion).
     public var completedAt: UInt64? {
-        get { present.get(Packed.completedAt, completedAtBits) }
-        set { present.set(Packed.completedAt, newValue, in: &completedAtBits) }
+        get { times.completedAt }
+        set { times.completedAt = newValue }
     }
     /// The completion was posted to the user (libaio: DIO_COMPLETE;
     /// io_uring: the CQE; sync: nil, the return is the completion).
     public var postedAt: UInt64? {
-        get { present.get(Packed.postedAt, postedAtBits) }
-        set { present.set(Packed.postedAt, newValue, in: &postedAtBits) }
+        get { times.postedAt }
+        set { times.postedAt = newValue }
     }
     /// libaio: io_getevents returned it; io_uring: not traced (nil).
     public var reapedAt: UInt64? {
-        get { present.get(Packed.reapedAt, reapedAtBits) }
-        set { present.set(Packed.reapedAt, newValue, in: &reapedAtBits) }
+        get { times.reapedAt }
+        set { times.reapedAt = newValue }
     }
     /// sync I/O: sys_exit of the call.
     public var returnedAt: UInt64? {
-        get { present.get(Packed.returnedAt, returnedAtBits) }
-        set { present.set(Packed.returnedAt, newValue, in: &returnedAtBits) }
+        get { times.returnedAt }
+        set { times.returnedAt = newValue }
     }
     /// Bytes transferred or -errno, as the user saw it (or the kernel posted it).
     public var result: Int64? {
-        get { present.get(Packed.result, resultBits) }
-        set { present.set(Packed.result, newValue, in: &resultBits) }
+        get { times.result }
+        set { times.result = newValue }
     }
 
     public init(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String,
@@ -232,25 +211,15 @@ public struct IOTimeline: Sendable, Codable, Equatable {
 
     /// The moment the user could first observe the I/O as done: completion
     /// posted, reaped, or the synchronous call returned — whichever is first.
-    public var userVisibleAt: UInt64? {
-        // Written out (no temporary arrays): called per I/O on the analyzer's hot path.
-        var m = postedAt
-        if let r = reapedAt, m == nil || r < m! { m = r }
-        if let r = returnedAt, m == nil || r < m! { m = r }
-        return m
-    }
+    public var userVisibleAt: UInt64? { times.userVisibleAt }
 
     /// The last moment the timeline knows of. Inlined: a flush reads it for every settled I/O of
     /// the file, and as a call on an I/O's timeline it copied the whole timeline first.
     public var endedAt: UInt64 {
         @inline(__always) get {
-            // Written out (no temporary array): called per I/O on the analyzer's hot path.
-            var t = submittedAt
-            @inline(__always) func later(_ v: UInt64?) { if let v, v > t { t = v } }
-            later(queuedAt); later(submitReturnedAt); later(convertedAt); later(sizeUpdatedAt)
-            later(completedAt); later(postedAt); later(reapedAt); later(returnedAt)
-            later(entries.last?.timestamp)
-            return t
+            let t = times.latest(submittedAt)
+            guard let last = entries.last?.timestamp, last > t else { return t }
+            return last
         }
     }
 

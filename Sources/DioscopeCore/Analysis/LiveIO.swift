@@ -10,10 +10,10 @@ struct InodeKey: Hashable {
 /// `@exclusivity(unchecked)` (see AnalysisEngine: single-threaded, no
 /// overlapping accesses; the dynamic check was a large share of the run).
 final class LiveIO {
-    // Stored in this order so that the small fields fill the gaps the 9-byte optionals and the
-    // entry log leave before the next 8-byte field (Swift lays a class's fields out in
-    // declaration order).
-    @exclusivity(unchecked) var t: IOTimeline
+    // Stored in this order so that the small fields fill the gaps the entry log leaves before
+    // the next 8-byte field (Swift lays a class's fields out in declaration order): the object
+    // asks for 357 bytes, which the allocator's 368-byte block holds (``IOState`` is 224 of them).
+    @exclusivity(unchecked) var t: IOState
     /// The file's state (lives as long as the engine): keeps its count of I/Os awaiting a retry.
     @exclusivity(unchecked) private(set) var file: InodeState
     /// kiocb of the current attempt (0 when unknown, e.g. ftrace imports).
@@ -22,8 +22,7 @@ final class LiveIO {
     /// Byte ranges written into UNWRITTEN extents (need conversion), and converted so far.
     @exclusivity(unchecked) var needRanges: [FileRange] = []
     @exclusivity(unchecked) var convertedRanges: [FileRange] = []
-    /// The timeline's entries, encoded (``EntryLog``); `t.entries` stays empty until the
-    /// timeline is emitted.
+    /// The timeline's entries, encoded (``EntryLog``), decoded when the timeline is emitted.
     @exclusivity(unchecked) var log = EntryLog()
     /// The last attempt was refused with -EAGAIN; a retry is expected.
     @exclusivity(unchecked) var awaitingRetry = false {
@@ -38,7 +37,11 @@ final class LiveIO {
     /// A reap then takes it out of the list at its first occurrence without scanning the rest of
     /// the list for copies (the list holds every posted I/O, as many as the queue depth).
     @exclusivity(unchecked) var postedListings: UInt32 = 0
-    @exclusivity(unchecked) var firstBioAt: UInt64?
+    // The two bio times packed (their Optional tags in `bioTimes`): with a tag each, the object
+    // asked for 361 bytes, one over the allocator's 368-byte block.
+    @exclusivity(unchecked) private var firstBioAtBits: UInt64 = 0
+    @exclusivity(unchecked) private var lastBioDoneAtBits: UInt64 = 0
+    @exclusivity(unchecked) private var bioTimes = PresenceMask<UInt8>()
     /// io_uring: the CQE was seen.
     @exclusivity(unchecked) var cqeSeen = false
     /// Overlaps a window of lost events.
@@ -46,7 +49,17 @@ final class LiveIO {
     @exclusivity(unchecked) var settled = false
     /// Begun outside any traced system call of its task.
     @exclusivity(unchecked) var noSyscall = false
-    @exclusivity(unchecked) var lastBioDoneAt: UInt64?
+
+    /// The first bio queued.
+    var firstBioAt: UInt64? {
+        get { bioTimes.get(1, firstBioAtBits) }
+        set { bioTimes.set(1, newValue, in: &firstBioAtBits) }
+    }
+    /// The last bio completed by the device.
+    var lastBioDoneAt: UInt64? {
+        get { bioTimes.get(2, lastBioDoneAtBits) }
+        set { bioTimes.set(2, newValue, in: &lastBioDoneAtBits) }
+    }
 
     /// The file's key (the file state's: not stored twice).
     var key: InodeKey { file.key }
@@ -55,7 +68,7 @@ final class LiveIO {
 
     deinit { log.deallocate() }
 
-    init(t: consuming IOTimeline, file: InodeState, kiocb: UInt64, userRef: UInt64) {
+    init(t: consuming IOState, file: InodeState, kiocb: UInt64, userRef: UInt64) {
         self.t = consume t
         self.file = file
         self.kiocb = kiocb
@@ -65,7 +78,7 @@ final class LiveIO {
     /// Makes an emitted I/O's object a new I/O, every field but `t` as `init` sets it. The engine reuses
     /// the objects of I/Os nothing refers to any more (``IOPool``): allocating and freeing the
     /// object and its timeline's arrays was about a tenth of `analyze`.
-    /// The timeline is restarted in place by the caller first (``IOTimeline/restart``), keeping
+    /// The state is restarted in place by the caller first (``IOState/restart``), keeping
     /// the storage of its emptied record arrays.
     func reuse(file: InodeState, kiocb: UInt64, userRef: UInt64) {
         if awaitingRetry { awaitingRetry = false }  // (while `file` is still the old one)
@@ -121,11 +134,10 @@ final class LiveIO {
     /// The timeline's entries so far, decoded (for evidence: a detector's finding cites them).
     var entries: [TimelineEntry] { log.decoded(base: logBase) }
 
-    /// The timeline with its entries: what emitting it now would give, before phases and status.
-    var timelineWithEntries: IOTimeline {
-        var copy = t
-        log.decode(into: &copy.entries, base: logBase)
-        return copy
+    /// The public timeline with its entries decoded: what emitting it now would give, with
+    /// `phases` (none yet: what a detector's evidence cites before the I/O is emitted).
+    func timeline(phases: PhaseLatencies = PhaseLatencies()) -> IOTimeline {
+        t.timeline(entries: entries, phases: phases)
     }
 
     /// ``IOTimeline/endedAt``, counting the encoded entries.
@@ -172,61 +184,6 @@ struct IOPool {
 
     /// An object to reuse (its timeline's arrays empty), if one is kept.
     mutating func take() -> LiveIO? { free.popLast() }
-}
-
-extension IOTimeline {
-    /// Empties the record arrays (entries, attempts, mappings, bios, conversions), keeping their
-    /// storage for the next I/O (``IOPool``).
-    mutating func removeAllRecords() {
-        entries.removeAllKeepingStorage()
-        attempts.removeAllKeepingStorage()
-        mappings.removeAllKeepingStorage()
-        bios.removeAllKeepingStorage()
-        conversions.removeAllKeepingStorage()
-    }
-
-    /// Makes this timeline, its record arrays already emptied (``IOPool``), what
-    /// `IOTimeline(id:op:...)` with the same arguments gives, in place and keeping the arrays'
-    /// storage.
-    ///
-    /// In place because a new timeline could not be moved into the reused object: the inlined
-    /// initializer built it in a temporary, then copied it (retaining its strings) and destroyed
-    /// the temporary, 3 % of `analyze`. `IOPoolTests` checks, field by field, that the result
-    /// equals a new timeline.
-    mutating func restart(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String,
-                          dev: DeviceNumber, ino: UInt64, offset: Int64, length: UInt64, requested: UInt64?,
-                          syscall: String?, isizeAtBegin: Int64, blockSize: UInt64, submittedAt: UInt64) {
-        assert(entries.isEmpty && attempts.isEmpty && mappings.isEmpty && bios.isEmpty && conversions.isEmpty)
-        self.id = id
-        self.op = op
-        self.api = api
-        self.tgid = tgid
-        self.tid = tid
-        self.comm = comm
-        self.dev = dev
-        self.ino = ino
-        self.offset = offset
-        self.length = length
-        self.requested = requested
-        self.syscall = syscall
-        self.isizeAtBegin = isizeAtBegin
-        self.blockSize = blockSize
-        self.submittedAt = submittedAt
-        queuedAt = nil
-        submitReturnedAt = nil
-        needsConversion = false
-        convertedAt = nil
-        sizeUpdatedAt = nil
-        isizeAtEnd = nil
-        completedAt = nil
-        postedAt = nil
-        reapedAt = nil
-        returnedAt = nil
-        result = nil
-        status = .complete
-        inconclusiveReason = nil
-        phases = PhaseLatencies()
-    }
 }
 
 /// An open system call of a task. Plain data: the engine copies it out of its task on most

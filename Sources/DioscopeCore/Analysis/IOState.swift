@@ -1,0 +1,190 @@
+/// What the analyzer holds of an I/O's timeline while the I/O is in flight or waits for the
+/// detectors: the fields of ``IOTimeline`` that events set, under the same names, without what
+/// only an emitted timeline has (its decoded entries and phase latencies) and with the system
+/// call and block size as the small values they are.
+///
+/// Every I/O in flight holds one inside its ``LiveIO``, so its size is the analyzer's memory per
+/// I/O: 232 bytes, where a whole `IOTimeline` takes 312. ``timeline(entries:phases:)`` builds
+/// the public timeline when something receives it.
+struct IOState {
+    // Stored in this order: the 1-byte fields fill the 6 bytes after the packed times' mask.
+    var times = TimelineTimes()
+    var op: IOOperation
+    var api: IOAPI
+    var status: IOStatus = .complete
+    /// The write needed unwritten-extent conversion (``IOTimeline/needsConversion``).
+    var needsConversion = false
+    var syscall: Syscall?
+    /// log2 of ``blockSize``: every block size the engine uses is a power of two.
+    private var blockBits: UInt8
+    var id: UInt64
+    var tgid: UInt32
+    var tid: UInt32
+    var dev: DeviceNumber
+    var comm: String
+    var ino: UInt64
+    var offset: Int64
+    var length: UInt64
+    var isizeAtBegin: Int64
+    var submittedAt: UInt64
+    var inconclusiveReason: String?
+    var attempts: [IOAttempt] = []
+    var mappings: [IOMappingRecord] = []
+    var bios: [BioRecord] = []
+    var conversions: [ConversionRecord] = []
+
+    init(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String, dev: DeviceNumber,
+         ino: UInt64, offset: Int64, length: UInt64, requested: UInt64?, syscall: Syscall?, isizeAtBegin: Int64,
+         blockSize: UInt64, submittedAt: UInt64) {
+        precondition(blockSize.nonzeroBitCount == 1, "a block size is a power of two")
+        self.id = id
+        self.op = op
+        self.api = api
+        self.tgid = tgid
+        self.tid = tid
+        self.comm = comm
+        self.dev = dev
+        self.ino = ino
+        self.offset = offset
+        self.length = length
+        self.syscall = syscall
+        self.isizeAtBegin = isizeAtBegin
+        blockBits = UInt8(blockSize.trailingZeroBitCount)
+        self.submittedAt = submittedAt
+        times.requested = requested
+    }
+
+    /// Filesystem block size used for block-level reasoning (a power of two).
+    var blockSize: UInt64 {
+        get { 1 << UInt64(blockBits) }
+        set {
+            precondition(newValue.nonzeroBitCount == 1, "a block size is a power of two")
+            blockBits = UInt8(newValue.trailingZeroBitCount)
+        }
+    }
+
+    // The packed times, under ``IOTimeline``'s names.
+    var requested: UInt64? {
+        get { times.requested }
+        set { times.requested = newValue }
+    }
+    var queuedAt: UInt64? {
+        get { times.queuedAt }
+        set { times.queuedAt = newValue }
+    }
+    var submitReturnedAt: UInt64? {
+        get { times.submitReturnedAt }
+        set { times.submitReturnedAt = newValue }
+    }
+    var convertedAt: UInt64? {
+        get { times.convertedAt }
+        set { times.convertedAt = newValue }
+    }
+    var sizeUpdatedAt: UInt64? {
+        get { times.sizeUpdatedAt }
+        set { times.sizeUpdatedAt = newValue }
+    }
+    var isizeAtEnd: Int64? {
+        get { times.isizeAtEnd }
+        set { times.isizeAtEnd = newValue }
+    }
+    var completedAt: UInt64? {
+        get { times.completedAt }
+        set { times.completedAt = newValue }
+    }
+    var postedAt: UInt64? {
+        get { times.postedAt }
+        set { times.postedAt = newValue }
+    }
+    var reapedAt: UInt64? {
+        get { times.reapedAt }
+        set { times.reapedAt = newValue }
+    }
+    var returnedAt: UInt64? {
+        get { times.returnedAt }
+        set { times.returnedAt = newValue }
+    }
+    var result: Int64? {
+        get { times.result }
+        set { times.result = newValue }
+    }
+
+    /// ``IOTimeline/userVisibleAt``.
+    var userVisibleAt: UInt64? { times.userVisibleAt }
+
+    /// ``IOTimeline/endedAt`` without entries (the I/O's encoded ones are ``LiveIO/endedAt``'s).
+    var endedAt: UInt64 {
+        @inline(__always) get { times.latest(submittedAt) }
+    }
+
+    /// ``IOTimeline/isExtending``.
+    var isExtending: Bool { op == .write && offset + Int64(length) > isizeAtBegin && isizeAtBegin >= 0 }
+
+    /// The public timeline of this state, with `entries` and `phases`. The record arrays are
+    /// shared with this state until one of the two changes them.
+    func timeline(entries: [TimelineEntry], phases: PhaseLatencies) -> IOTimeline {
+        var t = IOTimeline(id: id, op: op, api: api, tgid: tgid, tid: tid, comm: comm, dev: dev, ino: ino,
+                           offset: offset, length: length, requested: nil, syscall: syscall?.description,
+                           isizeAtBegin: isizeAtBegin, blockSize: blockSize, submittedAt: submittedAt)
+        t.times = times
+        t.status = status
+        t.needsConversion = needsConversion
+        t.inconclusiveReason = inconclusiveReason
+        t.attempts = attempts
+        t.mappings = mappings
+        t.bios = bios
+        t.conversions = conversions
+        t.entries = entries
+        t.phases = phases
+        return t
+    }
+
+    /// Empties the record arrays (attempts, mappings, bios, conversions), keeping their storage
+    /// for the next I/O (``IOPool``).
+    mutating func removeAllRecords() {
+        attempts.removeAllKeepingStorage()
+        mappings.removeAllKeepingStorage()
+        bios.removeAllKeepingStorage()
+        conversions.removeAllKeepingStorage()
+    }
+
+    /// Makes this state, its record arrays already emptied (``IOPool``), what
+    /// `IOState(id:op:...)` with the same arguments gives, in place and keeping the arrays'
+    /// storage.
+    ///
+    /// In place because a new state could not be moved into the reused object: the inlined
+    /// initializer built it in a temporary, then copied it (retaining its strings) and destroyed
+    /// the temporary, 3 % of `analyze`. `IOPoolTests` checks, field by field, that the result
+    /// equals a new state.
+    mutating func restart(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String,
+                          dev: DeviceNumber, ino: UInt64, offset: Int64, length: UInt64, requested: UInt64?,
+                          syscall: Syscall?, isizeAtBegin: Int64, blockSize: UInt64, submittedAt: UInt64) {
+        assert(attempts.isEmpty && mappings.isEmpty && bios.isEmpty && conversions.isEmpty)
+        self.id = id
+        self.op = op
+        self.api = api
+        self.tgid = tgid
+        self.tid = tid
+        self.comm = comm
+        self.dev = dev
+        self.ino = ino
+        self.offset = offset
+        self.length = length
+        self.syscall = syscall
+        self.isizeAtBegin = isizeAtBegin
+        self.blockSize = blockSize
+        self.submittedAt = submittedAt
+        times = TimelineTimes()
+        times.requested = requested
+        needsConversion = false
+        status = .complete
+        inconclusiveReason = nil
+    }
+}
+
+extension IOSubject {
+    /// The subject of an I/O the analyzer holds (the fields ``init(_:)`` reads of its timeline).
+    init(_ s: IOState) {
+        self.init(op: s.op, api: s.api, tgid: s.tgid, tid: s.tid, ino: s.ino, offset: s.offset, length: s.length)
+    }
+}

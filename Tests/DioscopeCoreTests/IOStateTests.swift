@@ -1,0 +1,94 @@
+import Testing
+@testable import DioscopeCore
+
+/// The in-flight state of an I/O (``IOState``) becomes the public timeline only when something
+/// receives it (``IOState/timeline(entries:phases:)``): every field must arrive.
+@Suite struct IOStateTests {
+    static let dev = DeviceNumber(major: 7, minor: 0)
+
+    /// A state with every field changed from what `init` leaves.
+    static func fullState() -> IOState {
+        var s = IOState(id: 7, op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio", dev: dev, ino: 0x83,
+                        offset: 8192, length: 4096, requested: 4096, syscall: .ioSubmit, isizeAtBegin: 1 << 20,
+                        blockSize: 1024, submittedAt: 1_000)
+        s.queuedAt = 1_001
+        s.submitReturnedAt = 1_002
+        s.convertedAt = 1_003
+        s.sizeUpdatedAt = 1_004
+        s.isizeAtEnd = 1 << 21
+        s.completedAt = 1_005
+        s.postedAt = 1_006
+        s.reapedAt = 1_007
+        s.returnedAt = 1_008
+        s.result = 4096
+        s.status = .inconclusive
+        s.needsConversion = true
+        s.inconclusiveReason = "events lost"
+        s.attempts = [IOAttempt(beganAt: 1_000, tid: 11, kiocb: 1, offset: 8192, length: 4096, dioFlags: [],
+                                nowait: false)]
+        s.mappings = [IOMappingRecord(timestamp: 1_001, offset: 8192, length: 4096, addr: 0, type: .unwritten,
+                                      new: true, bdev: dev)]
+        s.bios = [BioRecord(queuedAt: 1_001, dev: dev, sector: 8, nrSector: 8, op: "WS", role: .data,
+                            fileOffset: 8192, zeroedRanges: [], exactJoin: true)]
+        s.conversions = [ConversionRecord(timestamp: 1_003, source: "xfs", offset: 8192, length: 4096, tid: 12)]
+        return s
+    }
+
+    /// Each stored property of `value` as text, by name.
+    static func fields(_ value: Any) -> [String: String] {
+        var out: [String: String] = [:]
+        for child in Mirror(reflecting: value).children {
+            if let name = child.label { out[name] = String(reflecting: child.value) }
+        }
+        return out
+    }
+
+    /// Every field of the state reaches the timeline; a field added to either type and not
+    /// carried over fails here (the check compares every stored property by name).
+    @Test func timelineCarriesEveryField() {
+        let s = Self.fullState()
+        let entries = [TimelineEntry(timestamp: 1_000, step: .begin, tid: 11)]
+        var phases = PhaseLatencies()
+        phases.total = 8
+        let t = s.timeline(entries: entries, phases: phases)
+
+        let state = Self.fields(s), timeline = Self.fields(t)
+        // What the timeline has and the state keeps in another form or not at all.
+        let special: Set = ["syscall", "blockSize", "entries", "phases"]
+        for (name, value) in timeline where !special.contains(name) {
+            #expect(state[name] == value, "\(name): the timeline has \(value), the state \(state[name] ?? "nothing")")
+        }
+        // What the state has beyond the timeline's fields: only the block size's log.
+        #expect(Set(state.keys).subtracting(timeline.keys) == ["blockBits"])
+        #expect(t.syscall == "io_submit" && t.blockSize == 1024)
+        #expect(t.entries == entries && t.phases == phases)
+        #expect(t.requested == 4096 && t.userVisibleAt == 1_006 && t.endedAt == 1_008)
+        #expect(s.userVisibleAt == t.userVisibleAt && s.isExtending == t.isExtending)
+
+        // The check can fail: a timeline made with the same header, nothing else set, differs in
+        // every field the state sets.
+        let plain = Self.fields(IOTimeline(id: 7, op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio",
+                                           dev: Self.dev, ino: 0x83, offset: 8192, length: 4096, requested: nil,
+                                           syscall: "io_submit", isizeAtBegin: 1 << 20, blockSize: 1024,
+                                           submittedAt: 1_000))
+        for name in ["times", "status", "needsConversion", "inconclusiveReason", "attempts", "mappings", "bios",
+                     "conversions"] {
+            #expect(plain[name] != timeline[name], "\(name) is set by the state")
+        }
+    }
+
+    /// The state's end counts every time it holds, as the timeline's does without entries.
+    @Test func endedAtIsTheLatestTime() {
+        var s = IOState(id: 1, op: .read, api: .sync, tgid: 1, tid: 1, comm: "dd", dev: Self.dev, ino: 1, offset: 0,
+                        length: 512, requested: nil, syscall: nil, isizeAtBegin: 0, blockSize: 4096,
+                        submittedAt: 50)
+        #expect(s.endedAt == 50)
+        s.completedAt = 70
+        s.queuedAt = 60
+        #expect(s.endedAt == 70)
+        s.returnedAt = 90
+        #expect(s.endedAt == 90 && s.timeline(entries: [], phases: PhaseLatencies()).endedAt == 90)
+        #expect(s.timeline(entries: [TimelineEntry(timestamp: 95, step: .returned, tid: 1)],
+                           phases: PhaseLatencies()).endedAt == 95)
+    }
+}
