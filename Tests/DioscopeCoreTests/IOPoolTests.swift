@@ -53,8 +53,14 @@ import Testing
         do {
             let used = emitted[0]
             used.add(TimelineEntry(timestamp: 5, step: .begin, tid: 11))
-            used.t.attempts.append(IOAttempt(beganAt: 5, tid: 11, kiocb: 1, offset: 0, length: 1, dioFlags: [],
-                                             nowait: false))
+            // Two attempts and two bios: the second of each goes to the list's array, whose storage
+            // the pool keeps.
+            for k: UInt64 in [1, 2] {
+                used.t.attempts.append(IOAttempt(beganAt: 5, tid: 11, kiocb: k, offset: 0, length: 1, dioFlags: [],
+                                                 nowait: false))
+                used.t.bios.append(BioRecord(queuedAt: 7, dev: Self.dev, sector: 8 * k, nrSector: 8, op: "W",
+                                             role: .data, fileOffset: 0, zeroedRanges: [], exactJoin: true))
+            }
             used.t.mappings.append(IOMappingRecord(timestamp: 6, offset: 0, length: 4096, addr: 0, type: .mapped,
                                                    new: false, bdev: Self.dev))
             used.t.bios.append(BioRecord(queuedAt: 7, dev: Self.dev, sector: 8, nrSector: 8, op: "W", role: .data,
@@ -114,9 +120,9 @@ import Testing
             return
         }
         #expect(ObjectIdentifier(used) == usedID)
-        #expect(used.t.attempts.isEmpty && used.t.attempts.capacity >= 1, "the arrays are kept, emptied")
+        #expect(used.t.attempts.isEmpty && used.t.attempts.spareCapacity >= 1, "the arrays are kept, emptied")
         Self.reuseAsSecond(used, file: newFile)
-        #expect(used.t.bios.isEmpty && used.t.bios.capacity >= 1, "the new state took over the storage")
+        #expect(used.t.bios.isEmpty && used.t.bios.spareCapacity >= 1, "the new state took over the storage")
         #expect(used.log.isEmpty && used.log.bytes.isEmpty && used.log.capacity >= 1,
                 "the encoded entries' storage is kept, emptied")
         let after = Self.fields(used)
@@ -146,8 +152,9 @@ import Testing
                             fileOffset: 0, zeroedRanges: [], exactJoin: true)
         for bios in [IOPool.maxRecords, IOPool.maxRecords + 1] {
             var one = [LiveIO(t: Self.timeline(id: 3, offset: 0), file: file, kiocb: 3, userRef: 3)]
-            one[0].t.bios = Array(repeating: bio, count: bios)
-            let small = one[0].t.bios.capacity <= IOPool.maxRecords
+            // The first bio is held inline, the others in the list's array.
+            for _ in 0..<(bios + 1) { one[0].t.bios.append(bio) }
+            let small = one[0].t.bios.spareCapacity <= IOPool.maxRecords
             #expect(small == (bios <= IOPool.maxRecords), "both sides of the limit are tried")
             pool.recycle(&one)
             #expect((pool.take() != nil) == small, "\(bios) bios")

@@ -24,12 +24,12 @@ import Testing
         s.status = .inconclusive
         s.needsConversion = true
         s.inconclusiveReason = "events lost"
-        s.attempts = [IOAttempt(beganAt: 1_000, tid: 11, kiocb: 1, offset: 8192, length: 4096, dioFlags: [],
-                                nowait: false)]
-        s.mappings = [IOMappingRecord(timestamp: 1_001, offset: 8192, length: 4096, addr: 0, type: .unwritten,
-                                      new: true, bdev: dev)]
-        s.bios = [BioRecord(queuedAt: 1_001, dev: dev, sector: 8, nrSector: 8, op: "WS", role: .data,
-                            fileOffset: 8192, zeroedRanges: [], exactJoin: true)]
+        s.attempts.append(IOAttempt(beganAt: 1_000, tid: 11, kiocb: 1, offset: 8192, length: 4096, dioFlags: [],
+                                    nowait: false))
+        s.mappings.append(IOMappingRecord(timestamp: 1_001, offset: 8192, length: 4096, addr: 0, type: .unwritten,
+                                          new: true, bdev: dev))
+        s.bios.append(BioRecord(queuedAt: 1_001, dev: dev, sector: 8, nrSector: 8, op: "WS", role: .data,
+                                fileOffset: 8192, zeroedRanges: [], exactJoin: true))
         s.conversions = [ConversionRecord(timestamp: 1_003, source: "xfs", offset: 8192, length: 4096, tid: 12)]
         return s
     }
@@ -54,13 +54,15 @@ import Testing
 
         let state = Self.fields(s), timeline = Self.fields(t)
         // What the timeline has and the state keeps in another form or not at all.
-        let special: Set = ["syscall", "blockSize", "entries", "phases"]
+        let special: Set = ["syscall", "blockSize", "entries", "phases", "attempts", "mappings", "bios"]
         for (name, value) in timeline where !special.contains(name) {
             #expect(state[name] == value, "\(name): the timeline has \(value), the state \(state[name] ?? "nothing")")
         }
         // What the state has beyond the timeline's fields: only the block size's log.
         #expect(Set(state.keys).subtracting(timeline.keys) == ["blockBits"])
         #expect(t.syscall == "io_submit" && t.blockSize == 1024)
+        #expect(t.attempts == s.attempts.array && t.mappings == s.mappings.array && t.bios == s.bios.array)
+        #expect(t.attempts.count == 1 && t.mappings.count == 1 && t.bios.count == 1)
         #expect(t.entries == entries && t.phases == phases)
         #expect(t.requested == 4096 && t.userVisibleAt == 1_006 && t.endedAt == 1_008)
         #expect(s.userVisibleAt == t.userVisibleAt && s.isExtending == t.isExtending)

@@ -479,7 +479,7 @@ final class AnalysisEngine {
         }
         if let io = retried {
             io.awaitingRetry = false
-            io.t.attempts[io.t.attempts.count - 1].retried = true
+            io.t.attempts.modifyLast { $0.retried = true }
             io.t.attempts.append(attempt)
             io.t.completedAt = nil
             io.t.postedAt = nil
@@ -770,11 +770,13 @@ final class AnalysisEngine {
         }
         if !matched, let i = list.indices.first(where: splitPart) {
             let (io, bi) = (list[i].io, list[i].index)
-            if p.error != 0 { io.t.bios[bi].error = p.error }
+            let error = io.t.bios.modify(bi) { b in
+                if p.error != 0 { b.error = p.error }
+                return b.error ?? 0
+            }
             list[i].doneSectors &+= p.nrSector
             if list[i].doneSectors >= list[i].nrSector {
-                bioCompleted(io, bi, at: e.timestamp, tid: e.tid, cpu: e.cpu, error: io.t.bios[bi].error ?? 0,
-                             note: TimelineNote.splitBio)
+                bioCompleted(io, bi, at: e.timestamp, tid: e.tid, cpu: e.cpu, error: error, note: TimelineNote.splitBio)
                 list.remove(at: i)
             }
             matched = true
@@ -784,9 +786,12 @@ final class AnalysisEngine {
 
     /// Bio `bi` of `io` went to the device in a request (its block_rq_issue, or assembled steps).
     private func bioIssued(_ io: LiveIO, _ bi: Int, at ts: UInt64, tid: UInt32, cpu: UInt16, note: UInt32 = 0) {
-        io.t.bios[bi].issuedAt = ts
-        // The three fields read one by one: a copy of the record retained its strings and arrays.
-        let (fileOffset, nrSector, sector) = (io.t.bios[bi].fileOffset, io.t.bios[bi].nrSector, io.t.bios[bi].sector)
+        // The three fields read from the record lent in place: a copy of it retained its strings and
+        // arrays.
+        let (fileOffset, nrSector, sector) = io.t.bios.modify(bi) { b in
+            b.issuedAt = ts
+            return (b.fileOffset, b.nrSector, b.sector)
+        }
         io.add(TimelineEntry(timestamp: ts, step: .rqIssued, tid: tid, cpu: cpu, offset: fileOffset,
                              length: UInt64(nrSector) * 512, value: Int64(sector), noteID: note))
     }
@@ -795,10 +800,12 @@ final class AnalysisEngine {
     /// steps); `note` unless it failed.
     private func bioCompleted(_ io: LiveIO, _ bi: Int, at ts: UInt64, tid: UInt32, cpu: UInt16, error: Int32,
                               note: UInt32 = 0) {
-        io.t.bios[bi].completedAt = ts
-        if error != 0 { io.t.bios[bi].error = error }
+        let (fileOffset, nrSector, sector) = io.t.bios.modify(bi) { b in
+            b.completedAt = ts
+            if error != 0 { b.error = error }
+            return (b.fileOffset, b.nrSector, b.sector)
+        }
         io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, ts)
-        let (fileOffset, nrSector, sector) = (io.t.bios[bi].fileOffset, io.t.bios[bi].nrSector, io.t.bios[bi].sector)
         io.add(TimelineEntry(timestamp: ts, step: .rqCompleted, tid: tid, cpu: cpu, offset: fileOffset,
                              length: UInt64(nrSector) * 512, value: Int64(sector),
                              noteID: error != 0 ? TimelineNote.id("error \(error)") : note))
@@ -878,12 +885,13 @@ final class AnalysisEngine {
             orphanCompletion(e, p)
             return
         }
-        let i = io.t.attempts.count - 1
-        io.t.attempts[i].completedAt = e.timestamp
-        io.t.attempts[i].error = p.error
-        io.t.attempts[i].ret = p.ret
+        let a = io.t.attempts.modifyLast { a in
+            a.completedAt = e.timestamp
+            a.error = p.error
+            a.ret = p.ret
+            return a
+        }
         if tasks[e.tid]?.current === io { tasks[e.tid]?.current = nil }
-        let a = io.t.attempts[i]
         if (p.error == -11 || p.ret == -11) && (a.dioFlags.contains("DIO_OVERWRITE_ONLY") || a.nowait) {
             // Refused attempt: the kernel retries it (XFS force-wait, io_uring io-wq); nothing is posted.
             io.awaitingRetry = true

@@ -28,9 +28,9 @@ struct IOState {
     var isizeAtBegin: Int64
     var submittedAt: UInt64
     var inconclusiveReason: String?
-    var attempts: [IOAttempt] = []
-    var mappings: [IOMappingRecord] = []
-    var bios: [BioRecord] = []
+    var attempts = RecordList<IOAttempt>()
+    var mappings = RecordList<IOMappingRecord>()
+    var bios = RecordList<BioRecord>()
     var conversions: [ConversionRecord] = []
 
     init(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String, dev: DeviceNumber,
@@ -120,8 +120,8 @@ struct IOState {
     /// ``IOTimeline/isExtending``.
     var isExtending: Bool { op == .write && offset + Int64(length) > isizeAtBegin && isizeAtBegin >= 0 }
 
-    /// The public timeline of this state, with `entries` and `phases`. The record arrays are
-    /// shared with this state until one of the two changes them.
+    /// The public timeline of this state, with `entries` and `phases`. The conversions' array is
+    /// shared with this state until one of the two changes it.
     func timeline(entries: [TimelineEntry], phases: PhaseLatencies) -> IOTimeline {
         var t = IOTimeline(id: id, op: op, api: api, tgid: tgid, tid: tid, comm: comm, dev: dev, ino: ino,
                            offset: offset, length: length, requested: nil, syscall: syscall?.description,
@@ -130,9 +130,9 @@ struct IOState {
         t.status = status
         t.needsConversion = needsConversion
         t.inconclusiveReason = inconclusiveReason
-        t.attempts = attempts
-        t.mappings = mappings
-        t.bios = bios
+        t.attempts = attempts.array
+        t.mappings = mappings.array
+        t.bios = bios.array
         t.conversions = conversions
         t.entries = entries
         t.phases = phases

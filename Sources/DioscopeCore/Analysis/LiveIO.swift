@@ -167,8 +167,8 @@ struct IOPool {
 
     /// Whether `io`'s arrays are small enough to keep.
     static func isSmall(_ io: LiveIO) -> Bool {
-        io.log.capacity <= maxLogBytes && io.t.attempts.capacity <= maxRecords
-            && io.t.mappings.capacity <= maxRecords && io.t.bios.capacity <= maxRecords
+        io.log.capacity <= maxLogBytes && io.t.attempts.spareCapacity <= maxRecords
+            && io.t.mappings.spareCapacity <= maxRecords && io.t.bios.spareCapacity <= maxRecords
             && io.t.conversions.capacity <= maxRecords && io.needRanges.capacity <= maxRecords
             && io.convertedRanges.capacity <= maxRecords
     }
