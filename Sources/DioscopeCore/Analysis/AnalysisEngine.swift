@@ -10,7 +10,7 @@
 ///
 /// Indexes are open-addressing tables (OpenTable) keyed by UInt64/UInt32 and
 /// short arrays of objects shared between them; per-event work allocates only when an I/O
-/// grows its timeline arrays.
+/// grows its record arrays past the first record of each kind (``RecordList``).
 ///
 /// Hot stored properties here and in LiveIO/InodeState are
 /// `@exclusivity(unchecked)`: the engine is single-threaded and never holds

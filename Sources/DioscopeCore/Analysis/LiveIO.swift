@@ -77,7 +77,7 @@ final class LiveIO {
 
     /// Makes an emitted I/O's object a new I/O, every field but `t` as `init` sets it. The engine reuses
     /// the objects of I/Os nothing refers to any more (``IOPool``): allocating and freeing the
-    /// object and its timeline's arrays was about a tenth of `analyze`.
+    /// object and its record arrays was about a tenth of `analyze`.
     /// The state is restarted in place by the caller first (``IOState/restart``), keeping
     /// the storage of its emptied record arrays.
     func reuse(file: InodeState, kiocb: UInt64, userRef: UInt64) {
@@ -149,7 +149,7 @@ final class LiveIO {
     }
 }
 
-/// Objects of emitted I/Os kept for reuse, with their timelines' arrays emptied but not freed.
+/// Objects of emitted I/Os kept for reuse, with their record arrays emptied but not freed.
 /// Only an object nothing else refers to goes in (checked with `isKnownUniquelyReferenced`):
 /// a bio still pending for the I/O, or a task's current I/O, keeps its object out.
 struct IOPool {
@@ -160,8 +160,8 @@ struct IOPool {
 
     /// The largest arrays a kept object may carry (capacity in elements): a large I/O's
     /// hundreds of bios or a long retry history are freed, not kept, so the pool holds at most
-    /// `capacity` objects of at most about 4 KB each (the object 600 B, 512 bytes of encoded
-    /// entries, the other arrays 2.8 KB): 4 MB.
+    /// `capacity` objects of at most about 4 KB each (the object 560 B, 512 bytes of encoded
+    /// entries, the arrays of records after each list's first 2.8 KB): 4 MB.
     static let maxLogBytes = 512
     static let maxRecords = 8
 
@@ -182,7 +182,7 @@ struct IOPool {
         }
     }
 
-    /// An object to reuse (its timeline's arrays empty), if one is kept.
+    /// An object to reuse (its record arrays empty), if one is kept.
     mutating func take() -> LiveIO? { free.popLast() }
 }
 
