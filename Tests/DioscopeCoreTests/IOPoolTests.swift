@@ -92,7 +92,7 @@ import Testing
             used.t.returnedAt = 9
             used.t.result = 10
             used.t.status = .inconclusive
-            used.t.inconclusiveReason = "lost"
+            used.t.inconclusiveCause = .lostInFlight
             used.awaitingRetry = true
             used.zeroes = true
             used.inMappedList = true

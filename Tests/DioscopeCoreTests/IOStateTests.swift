@@ -23,7 +23,7 @@ import Testing
         s.result = 4096
         s.status = .inconclusive
         s.needsConversion = true
-        s.inconclusiveReason = "events lost"
+        s.inconclusiveCause = .lostInFlight
         s.attempts.append(IOAttempt(beganAt: 1_000, tid: 11, kiocb: 1, offset: 8192, length: 4096, dioFlags: [],
                                     nowait: false))
         s.mappings.append(IOMappingRecord(timestamp: 1_001, offset: 8192, length: 4096, addr: 0, type: .unwritten,
@@ -54,13 +54,15 @@ import Testing
 
         let state = Self.fields(s), timeline = Self.fields(t)
         // What the timeline has and the state keeps in another form or not at all.
-        let special: Set = ["syscall", "blockSize", "entries", "phases", "attempts", "mappings", "bios"]
+        let special: Set = ["syscall", "blockSize", "inconclusiveReason", "entries", "phases", "attempts", "mappings",
+                            "bios"]
         for (name, value) in timeline where !special.contains(name) {
             #expect(state[name] == value, "\(name): the timeline has \(value), the state \(state[name] ?? "nothing")")
         }
-        // What the state has beyond the timeline's fields: only the block size's log.
-        #expect(Set(state.keys).subtracting(timeline.keys) == ["blockBits"])
+        // What the state has beyond the timeline's fields: the block size's log and the reason's cause.
+        #expect(Set(state.keys).subtracting(timeline.keys) == ["blockBits", "inconclusiveCause"])
         #expect(t.syscall == "io_submit" && t.blockSize == 1024)
+        #expect(t.inconclusiveReason == "events lost while the I/O was in flight")
         #expect(t.attempts == s.attempts.array && t.mappings == s.mappings.array && t.bios == s.bios.array)
         #expect(t.attempts.count == 1 && t.mappings.count == 1 && t.bios.count == 1)
         #expect(t.entries == entries && t.phases == phases)
@@ -92,5 +94,21 @@ import Testing
         #expect(s.endedAt == 90 && s.timeline(entries: [], phases: PhaseLatencies()).endedAt == 90)
         #expect(s.timeline(entries: [TimelineEntry(timestamp: 95, step: .returned, tid: 1)],
                            phases: PhaseLatencies()).endedAt == 95)
+    }
+}
+
+extension IOStateTests {
+    /// Each cause's text is the reason a timeline gives, and no two causes share one.
+    @Test func causesHaveDistinctTexts() {
+        let all: [InconclusiveCause] = [.lostInFlight, .lostNoCompletion, .resultWithoutCompletion, .cutOffRefused,
+                                        .cutOffNoCompletion, .cutOffNotReaped, .cutOffNoCQE, .cutOffNoReturn,
+                                        .noConversionTraceIncomplete]
+        #expect(Set(all.map(\.text)).count == all.count)
+        #expect(all.allSatisfy { !$0.text.isEmpty && $0.text.first!.isLowercase })
+        var s = IOStateTests.fullState()
+        for c in all {
+            s.inconclusiveCause = c
+            #expect(s.timeline(entries: [], phases: PhaseLatencies()).inconclusiveReason == c.text)
+        }
     }
 }

@@ -1168,7 +1168,7 @@ final class AnalysisEngine {
             for io in stale {
                 io.awaitingRetry = false
                 io.t.status = .inconclusive
-                io.t.inconclusiveReason = "events lost while the I/O was in flight; no completion seen afterwards"
+                io.t.inconclusiveCause = .lostNoCompletion
                 evictedStale += 1
                 count("lost I/O evicted without completion")
                 settle(io)
@@ -1243,7 +1243,7 @@ final class AnalysisEngine {
                 return
             }
             io.t.status = .inconclusive
-            io.t.inconclusiveReason = "the user got the result but no iomap_dio_complete was recorded for it"
+            io.t.inconclusiveCause = .resultWithoutCompletion
             count("result without iomap_dio_complete")
             settle(io)
             return
@@ -1334,7 +1334,7 @@ final class AnalysisEngine {
         let phases = computePhases(io)
         if io.lost, io.t.status == .complete {
             io.t.status = .inconclusive
-            io.t.inconclusiveReason = "events lost while the I/O was in flight"
+            io.t.inconclusiveCause = .lostInFlight
         }
         record(io.t.id, io.t.op, io.t.api, io.t.status, retried: io.t.attempts.count > 1, result: io.t.result,
                tgid: io.t.tgid, submittedAt: io.t.submittedAt, endedAt: io.endedAt, phases: phases, key: s.key)
@@ -1567,27 +1567,26 @@ final class AnalysisEngine {
         // I/Os still open at the end were cut off (or never finished).
         for (_, s) in inodes {
             for io in s.inflight {
-                let reason: String?
+                let reason: InconclusiveCause?
                 if io.awaitingRetry {
-                    reason = "cut off: refused with EAGAIN and no retry or result before the trace ended"
+                    reason = .cutOffRefused
                 } else if !io.completed && io.t.returnedAt == nil {
-                    reason = "cut off: no completion before the trace ended"
+                    reason = .cutOffNoCompletion
                 } else if io.t.api == .libaio && io.t.reapedAt == nil && sawSyscalls {
-                    reason = "cut off: completion posted but not reaped before the trace ended"
+                    reason = .cutOffNotReaped
                 } else if io.t.api == .ioUring && !io.cqeSeen {
-                    reason = io.t.postedAt == nil && complete ? nil
-                        : "cut off: no CQE before the trace ended"
+                    reason = io.t.postedAt == nil && complete ? nil : .cutOffNoCQE
                 } else if io.t.api == .sync && io.t.returnedAt == nil && !io.noSyscall {
-                    reason = "cut off: the system call did not return before the trace ended"
+                    reason = .cutOffNoReturn
                 } else if io.t.needsConversion && !io.fullyConverted {
                     // Judged by the completion-before-conversion detector (no conversion by the end).
-                    reason = complete ? nil : "no conversion seen and the trace is incomplete"
+                    reason = complete ? nil : .noConversionTraceIncomplete
                 } else {
                     reason = nil
                 }
                 if let reason {
                     io.t.status = .inconclusive
-                    io.t.inconclusiveReason = reason
+                    io.t.inconclusiveCause = reason
                 }
                 if io.t.api == .ioUring && !io.cqeSeen && io.completed && io.t.postedAt == nil {
                     io.t.postedAt = io.t.completedAt  // CQE not traced: the kernel completion is the best bound

@@ -4,7 +4,7 @@
 /// call and block size as the small values they are.
 ///
 /// Every I/O in flight holds one inside its ``LiveIO``, so its size is the analyzer's memory per
-/// I/O: 232 bytes, where a whole `IOTimeline` takes 312. ``timeline(entries:phases:)`` builds
+/// I/O. ``timeline(entries:phases:)`` builds
 /// the public timeline when something receives it.
 struct IOState {
     // Stored in this order: the 1-byte fields fill the 6 bytes after the packed times' mask.
@@ -21,13 +21,15 @@ struct IOState {
     var tgid: UInt32
     var tid: UInt32
     var dev: DeviceNumber
+    /// Why the I/O is inconclusive, if it is: one of the engine's few reasons, held as one
+    /// byte (in the 4 bytes before `comm`) instead of a 16-byte `String?`.
+    var inconclusiveCause: InconclusiveCause?
     var comm: String
     var ino: UInt64
     var offset: Int64
     var length: UInt64
     var isizeAtBegin: Int64
     var submittedAt: UInt64
-    var inconclusiveReason: String?
     var attempts = RecordList<IOAttempt>()
     var mappings = RecordList<IOMappingRecord>()
     var bios = RecordList<BioRecord>()
@@ -109,6 +111,9 @@ struct IOState {
         set { times.result = newValue }
     }
 
+    /// ``IOTimeline/inconclusiveReason``.
+    var inconclusiveReason: String? { inconclusiveCause?.text }
+
     /// ``IOTimeline/userVisibleAt``.
     var userVisibleAt: UInt64? { times.userVisibleAt }
 
@@ -178,7 +183,7 @@ struct IOState {
         times.requested = requested
         needsConversion = false
         status = .complete
-        inconclusiveReason = nil
+        inconclusiveCause = nil
     }
 }
 
@@ -186,5 +191,27 @@ extension IOSubject {
     /// The subject of an I/O the analyzer holds (the fields ``init(_:)`` reads of its timeline).
     init(_ s: IOState) {
         self.init(op: s.op, api: s.api, tgid: s.tgid, tid: s.tid, ino: s.ino, offset: s.offset, length: s.length)
+    }
+}
+
+/// Why the engine judged an I/O it held inconclusive (``IOState/inconclusiveCause``); `text` is
+/// the timeline's ``IOTimeline/inconclusiveReason``.
+enum InconclusiveCause: UInt8 {
+    case lostInFlight, lostNoCompletion, resultWithoutCompletion
+    case cutOffRefused, cutOffNoCompletion, cutOffNotReaped, cutOffNoCQE, cutOffNoReturn
+    case noConversionTraceIncomplete
+
+    var text: String {
+        switch self {
+        case .lostInFlight: "events lost while the I/O was in flight"
+        case .lostNoCompletion: "events lost while the I/O was in flight; no completion seen afterwards"
+        case .resultWithoutCompletion: "the user got the result but no iomap_dio_complete was recorded for it"
+        case .cutOffRefused: "cut off: refused with EAGAIN and no retry or result before the trace ended"
+        case .cutOffNoCompletion: "cut off: no completion before the trace ended"
+        case .cutOffNotReaped: "cut off: completion posted but not reaped before the trace ended"
+        case .cutOffNoCQE: "cut off: no CQE before the trace ended"
+        case .cutOffNoReturn: "cut off: the system call did not return before the trace ended"
+        case .noConversionTraceIncomplete: "no conversion seen and the trace is incomplete"
+        }
     }
 }
