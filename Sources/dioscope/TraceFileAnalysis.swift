@@ -10,7 +10,8 @@ import Foundation
 /// The result keeps only findings' and inconclusive timelines, all a command prints from it;
 /// with `spill`, every timeline is also written there, for the commands that print them all
 /// (``Analyzer/analyze(_:options:spill:)``). Holding every timeline took about 1.3 KB per I/O:
-/// 3.6 GB of RSS, and twice the time, for a plain `analyze` of the bench's recording.
+/// 3.3–3.6 GB of RSS, and three to four times the time, for a plain `analyze` of the bench's
+/// recordings.
 ///
 /// With `DIOSCOPE_DEBUG_MEMORY` set, one line on stderr says how many timelines the result holds.
 func analyzeTraceFile(_ path: String, command: String, spill: TimelineSpill? = nil) throws

@@ -81,10 +81,11 @@ public final class Analyzer {
     }
 
     /// Bytes of the fixed-size parts of one I/O's analyzer state (`dioscope-bench inflight` prints
-    /// them beside the measured bytes per I/O): the timeline kept inline in the per-I/O object, one
-    /// timeline entry as emitted (held encoded in about 10 bytes until then: ``EntryLog``,
-    /// which reserves ``EntryLog/typicalBytes``), and one attempt, mapping and bio record (each in
-    /// its own array allocation, with a 32-byte header).
+    /// them beside the measured bytes per I/O): the public timeline as emitted, the in-flight state
+    /// kept inline in the per-I/O object (``IOState``, with the first attempt, mapping and bio
+    /// record inside it), one timeline entry as emitted (held encoded in about 10 bytes until
+    /// then: ``EntryLog``, which reserves ``EntryLog/typicalBytes``), the three records, and a
+    /// device's pending-bio entry.
     public static var perIOLayout: [(String, Int)] {
         [("timeline", MemoryLayout<IOTimeline>.stride), ("io_state", MemoryLayout<IOState>.stride),
          ("entry", MemoryLayout<TimelineEntry>.stride),

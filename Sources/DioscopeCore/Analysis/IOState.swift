@@ -4,8 +4,7 @@
 /// call and block size as the small values they are.
 ///
 /// Every I/O in flight holds one inside its ``LiveIO``, so its size is the analyzer's memory per
-/// I/O. ``timeline(entries:phases:)`` builds
-/// the public timeline when something receives it.
+/// I/O. ``timeline(entries:phases:)`` builds the public timeline when something receives it.
 struct IOState {
     // Stored in this order: the 1-byte fields fill the 6 bytes after the packed times' mask.
     var times = TimelineTimes()

@@ -12,7 +12,7 @@ struct InodeKey: Hashable {
 final class LiveIO {
     // Stored in this order so that the small fields fill the gaps the entry log leaves before
     // the next 8-byte field (Swift lays a class's fields out in declaration order): the object
-    // asks for 357 bytes, which the allocator's 368-byte block holds (``IOState`` is 224 of them).
+    // asks for 533 bytes, which the allocator's 544-byte block holds (``IOState`` is 400 of them).
     @exclusivity(unchecked) var t: IOState
     /// The file's state (lives as long as the engine): keeps its count of I/Os awaiting a retry.
     @exclusivity(unchecked) private(set) var file: InodeState
@@ -37,8 +37,8 @@ final class LiveIO {
     /// A reap then takes it out of the list at its first occurrence without scanning the rest of
     /// the list for copies (the list holds every posted I/O, as many as the queue depth).
     @exclusivity(unchecked) var postedListings: UInt32 = 0
-    // The two bio times packed (their Optional tags in `bioTimes`): with a tag each, the object
-    // asked for 361 bytes, one over the allocator's 368-byte block.
+    // The two bio times packed (their Optional tags in `bioTimes`): with a tag each, each time
+    // took 16 bytes and the object the next allocator block.
     @exclusivity(unchecked) private var firstBioAtBits: UInt64 = 0
     @exclusivity(unchecked) private var lastBioDoneAtBits: UInt64 = 0
     @exclusivity(unchecked) private var bioTimes = PresenceMask<UInt8>()
@@ -322,7 +322,7 @@ struct PendingBio {
     var doneSectors: UInt32 = 0
     private var indexBits: UInt32
 
-    /// The bio's position in its I/O's ``IOTimeline/bios``.
+    /// The bio's position in its I/O's ``IOState/bios``.
     var index: Int { Int(indexBits) }
     /// The number of the request issue that carried it (the engine counts from 1).
     var issueSeq: UInt64? {

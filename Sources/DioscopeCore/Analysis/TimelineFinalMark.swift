@@ -25,7 +25,7 @@ public struct TimelineFinalMark: Sendable {
     /// those not kept (``AnalysisEngine``'s `buildResult`).
     func reason(id: UInt64, start: UInt64, end: UInt64) -> String? {
         if lostIDs.contains(id) || (!lostWindows.isEmpty && lostWindows.overlaps(start: start, end: end)) {
-            return "events lost while the I/O was in flight"
+            return InconclusiveCause.lostInFlight.text
         }
         if let incompleteReason, !findingIOs.contains(id) { return incompleteReason }
         return nil
