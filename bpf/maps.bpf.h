@@ -45,7 +45,7 @@ struct {
 struct dsc_counter {
 	u64 emitted;
 	u64 dropped;
-	u64 absorbed;	/* events held back into a DSC_EV_DIO_STEPS record */
+	u64 absorbed;	/* events held back into a record of another (DIO_STEPS, SYS_CALL, SYS_EXIT_REAP) */
 };
 
 struct {
@@ -137,7 +137,8 @@ struct dsc_sys_stash {
 	s32 fd;
 	u16 sysno;          /* 0: no call in progress */
 	u8 enter_emitted;
-	u8 _pad[5];
+	u8 enter_held;      /* passed the filters, kept for a DSC_EV_SYS_CALL */
+	u8 _pad[4];
 };
 
 /* Task-local storage: no global lock, freed with the task. */

@@ -64,6 +64,61 @@ static __always_inline void dsc_emit_sys_enter(struct dsc_sys_stash *st,
 }
 
 /*
+ * io_submit's enter and exit as one DSC_EV_SYS_CALL (with in-kernel
+ * assembly on): one record per call instead of two. Both events were
+ * counted; a lost record loses both.
+ */
+static __always_inline void dsc_emit_sys_call(struct dsc_sys_stash *st, u32 probe, s64 ret)
+{
+	struct dsc_event *e;
+
+	e = dsc_reserve(probe, DSC_EV_SYS_CALL, st->dev, st->ino);
+	if (!e) {
+		dsc_count(probe, DSC_CNT_DROPPED);
+		return;
+	}
+	e->sys_call.sysno = st->sysno;
+	e->sys_call.ret = ret;
+	e->sys_call.enter_ts = st->enter_ts;
+	e->sys_call.args[0] = st->args[0];
+	e->sys_call.args[1] = st->args[1];
+	e->sys_call.args[2] = st->args[2];
+	bpf_get_current_comm(e->sys_call.comm, sizeof(e->sys_call.comm));
+	dsc_submit(e, probe);
+}
+
+/*
+ * io_getevents returning exactly one io_event (with in-kernel assembly
+ * on): its exit and its reap as one DSC_EV_SYS_EXIT_REAP. False if the
+ * io_event cannot be read: the caller then writes the two records (whose
+ * reap fails to read too, and is left out as before).
+ */
+static __always_inline bool dsc_emit_sys_exit_reap(struct dsc_sys_stash *st, u32 probe, s64 ret)
+{
+	struct dsc_event *e;
+	struct io_event ev;
+
+	if (bpf_probe_read_user(&ev, sizeof(ev), (void *)st->user_events))
+		return false;
+	e = dsc_reserve(probe, DSC_EV_SYS_EXIT_REAP, st->dev, st->ino);
+	if (!e) {
+		dsc_count(probe, DSC_CNT_DROPPED);
+		return true;
+	}
+	e->sys_exit_reap.sysno = st->sysno;
+	e->sys_exit_reap.ret = ret;
+	e->sys_exit_reap.enter_ts = st->enter_ts;
+	e->sys_exit_reap.ctx = st->args[0];
+	e->sys_exit_reap.data = ev.data;
+	e->sys_exit_reap.obj = ev.obj;
+	e->sys_exit_reap.res = ev.res;
+	e->sys_exit_reap.res2 = ev.res2;
+	dsc_submit(e, probe);
+	dsc_count(probe, DSC_CNT_ABSORBED);
+	return true;
+}
+
+/*
  * Common enter path. fd < 0: the call has no file (or, for
  * io_uring_enter, not a data file); `resolve` says whether fd names the
  * file the I/O is done on.
@@ -99,8 +154,13 @@ static __always_inline int dsc_sys_enter(u32 probe, u16 sysno, s32 fd,
 	st.args[2] = a2;
 	st.fd = fd;
 	st.sysno = sysno;
-	if (pass)
+	if (pass && sysno == DSC_SYS_IO_SUBMIT && dsc_assemble) {
+		/* written with the exit, as one DSC_EV_SYS_CALL */
+		st.enter_held = 1;
+		dsc_count(probe, DSC_CNT_ABSORBED);
+	} else if (pass) {
 		dsc_emit_sys_enter(&st, probe);
+	}
 	slot = bpf_task_storage_get(&dsc_sys_inflight, bpf_get_current_task_btf(),
 				    0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (slot)
@@ -158,12 +218,20 @@ static __always_inline int dsc_sys_exit(u32 probe, u16 sysno, s64 ret)
 	if (st->sysno != sysno)
 		goto out;
 	if (!st->enter_emitted) {
-		/* A file-less call whose process did its first traced I/O
-		 * during the call: report the enter now, with its own time. */
-		if (!dsc_pass_fileless_event())
+		/* Held for a DSC_EV_SYS_CALL; or a file-less call whose process
+		 * did its first traced I/O during the call: report the enter
+		 * now, with its own time. */
+		if (!st->enter_held && !dsc_pass_fileless_event())
 			goto out;
+		if (sysno == DSC_SYS_IO_SUBMIT && dsc_assemble) {
+			dsc_emit_sys_call(st, probe, ret);
+			goto out;
+		}
 		dsc_emit_sys_enter(st, probe);
 	}
+	if ((sysno == DSC_SYS_IO_GETEVENTS || sysno == DSC_SYS_IO_PGETEVENTS) && ret == 1 &&
+	    st->user_events && dsc_assemble && dsc_emit_sys_exit_reap(st, probe, ret))
+		goto out;
 	e = dsc_reserve(probe, DSC_EV_SYS_EXIT, st->dev, st->ino);
 	if (e) {
 		e->sys_exit.sysno = sysno;

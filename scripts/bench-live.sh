@@ -189,16 +189,17 @@ done
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {
 	if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-# dioscope's events and drops, per run: the stats line on stderr ("live: N
-# events in S s (R events/s), D dropped"), or from older binaries the summary
-# on stdout ("N events read", "source INCOMPLETE: D events dropped").
+# dioscope's records and drops, per run: the stats line on stderr ("live: N
+# records in S s (R records/s), D dropped"; "events" before record ABI 3, when
+# every record was one event), or from older binaries the summary on stdout
+# ("N events read", "source INCOMPLETE: D events dropped").
 dio_stats() {
 	local f err events secs drops
 	for f in "$out"/*."$1".out; do
 		[[ -e $f ]] || continue
 		err=${f%.out}.err
 		read -r events secs drops < <(sed -n \
-			's/^dioscope: live: \([0-9]*\) events in \([0-9.]*\) s .*, \([0-9]*\) dropped$/\1 \2 \3/p' "$err" |
+			's/^dioscope: live: \([0-9]*\) \(events\|records\) in \([0-9.]*\) s .*, \([0-9]*\) dropped$/\1 \3 \4/p' "$err" |
 			tail -1) || true
 		if [[ -z $events ]]; then # older binaries: the analysis summary only
 			events=$(sed -n 's/^dioscope analysis: .*, \([0-9]*\) events read.*/\1/p' "$f" | head -1)

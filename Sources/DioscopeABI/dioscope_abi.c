@@ -23,6 +23,8 @@ PAYLOAD_FITS(dsc_space_op);
 PAYLOAD_FITS(dsc_sys_enter);
 PAYLOAD_FITS(dsc_sys_exit);
 PAYLOAD_FITS(dsc_aio_reap);
+PAYLOAD_FITS(dsc_sys_call);
+PAYLOAD_FITS(dsc_sys_exit_reap);
 PAYLOAD_FITS(dsc_lost);
 
 #define OFF(s, f) { #s "." #f, offsetof(struct dsc_event, s.f), sizeof(((struct dsc_event *)0)->s.f) }
@@ -58,6 +60,11 @@ static const struct dsc_abi_field fields[] = {
 	OFF(sys_exit, enter_ts),
 	OFF(reap, ctx), OFF(reap, data), OFF(reap, obj), OFF(reap, res), OFF(reap, res2),
 	OFF(reap, index), OFF(reap, total),
+	OFF(sys_call, sysno), OFF(sys_call, ret), OFF(sys_call, enter_ts), OFF(sys_call, args),
+	OFF(sys_call, comm),
+	OFF(sys_exit_reap, sysno), OFF(sys_exit_reap, ret), OFF(sys_exit_reap, enter_ts),
+	OFF(sys_exit_reap, ctx), OFF(sys_exit_reap, data), OFF(sys_exit_reap, obj),
+	OFF(sys_exit_reap, res), OFF(sys_exit_reap, res2),
 	OFF(lost, dropped), OFF(lost, since_ns), OFF(lost, probe),
 };
 

@@ -76,7 +76,7 @@ struct DumpCommand: ParsableCommand {
 
         let summaryLines = quiet ? [] : TraceHeaderFormatter.lines(
             path: file, fileSize: reader.fileSize, metadata: reader.metadata, footer: reader.footer,
-            createdRealtimeNs: reader.createdRealtimeNs)
+            createdRealtimeNs: reader.createdRealtimeNs, abiVersion: reader.abiVersion)
         if header && format == .ndjson {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -46,8 +46,8 @@ struct LiveCommand: ParsableCommand {
         let outcome = try pipeline.run()
         let r = outcome.recorder
         let rate = r.elapsedSeconds > 0 ? Double(r.records) / r.elapsedSeconds : 0
-        complain("live: \(r.records) events in \(String(format: "%.2f", r.elapsedSeconds)) s "
-            + "(\(Int(rate)) events/s), \(r.drops) dropped")
+        complain("live: \(r.records) records in \(String(format: "%.2f", r.elapsedSeconds)) s "
+            + "(\(Int(rate)) records/s), \(r.drops) dropped")
         FileHandle.standardOutput.write(Data(("\n" + AnalysisReport.text(outcome.result)).utf8))
         try outcome.exit()
     }

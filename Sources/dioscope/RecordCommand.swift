@@ -71,7 +71,7 @@ struct RecordCommand: ParsableCommand {
         }
 
         let rate = result.elapsedSeconds > 0 ? Double(result.records) / result.elapsedSeconds : 0
-        complain(String(format: "recorded %llu events in %.1f s (%.0f events/s), %llu dropped, to %@",
+        complain(String(format: "recorded %llu records in %.1f s (%.0f records/s), %llu dropped, to %@",
                         result.records, result.elapsedSeconds, rate, result.drops, output))
         if case .error(let e) = result.stopReason {
             complain("recording stopped: \(e)")

@@ -213,22 +213,24 @@ import Testing
         #expect(throws: TraceFileError.unsupportedFormatVersion(path: v2, found: 2, supported: 1)) {
             try TraceReader(path: v2)
         }
-        // ABI 1 and 2 read (2 only added a record type); 3 is refused, naming what is read
-        let abi1 = try patched(TraceFileFormat.fhABIVersion, 1, fixCRC: true)
-        #expect(throws: Never.self) { try TraceReader(path: abi1) }
-        let abi3 = try patched(TraceFileFormat.fhABIVersion, 3, fixCRC: true)
-        #expect(throws: TraceFileError.unsupportedABIVersion(path: abi3, found: 3, supported: 2)) {
-            try TraceReader(path: abi3)
+        // ABI 1 to 3 read (2 and 3 only added record types); 4 is refused, naming what is read
+        for v: UInt8 in [1, 2] {
+            let older = try patched(TraceFileFormat.fhABIVersion, v, fixCRC: true)
+            #expect(throws: Never.self) { try TraceReader(path: older) }
         }
-        let refusal = "\(TraceFileError.unsupportedABIVersion(path: abi3, found: 3, supported: 2))"
-        #expect(refusal.contains("record ABI version 3 is not supported (this dioscope decodes ABI versions 1 to 2)"),
+        let abi4 = try patched(TraceFileFormat.fhABIVersion, 4, fixCRC: true)
+        #expect(throws: TraceFileError.unsupportedABIVersion(path: abi4, found: 4, supported: 3)) {
+            try TraceReader(path: abi4)
+        }
+        let refusal = "\(TraceFileError.unsupportedABIVersion(path: abi4, found: 4, supported: 3))"
+        #expect(refusal.contains("record ABI version 4 is not supported (this dioscope decodes ABI versions 1 to 3)"),
                 "\(refusal)")
         let size = try patched(TraceFileFormat.fhRecordSize, 64, fixCRC: true)
         #expect(throws: TraceFileError.unsupportedRecordSize(path: size, found: 64, supported: 96)) {
             try TraceReader(path: size)
         }
         // a flipped ABI byte without a matching checksum is damage, not a new ABI
-        let flipped = try patched(TraceFileFormat.fhABIVersion, 3, fixCRC: false)
+        let flipped = try patched(TraceFileFormat.fhABIVersion, 4, fixCRC: false)
         #expect(throws: TraceFileError.self) { try TraceReader(path: flipped) }
         do {
             _ = try TraceReader(path: flipped)

@@ -13,15 +13,21 @@ import Testing
 @Suite struct TraceFileGoldenTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/tracefile")
-    /// Format 1, record ABI 2 (written by today's writer).
-    static let fixture = directory.appendingPathComponent("v1-abi2-every-type.dsc").path
+    /// Format 1, record ABI 3 (written by today's writer): every event type, then the two
+    /// record types that carry two events each.
+    static let fixture = directory.appendingPathComponent("v1-abi3-every-type.dsc").path
+    /// Format 1, record ABI 2 (written by dioscope before DSC_EV_SYS_CALL and DSC_EV_SYS_EXIT_REAP).
+    static let abi2Fixture = directory.appendingPathComponent("v1-abi2-every-type.dsc").path
     /// Format 1, record ABI 1 (written by dioscope before DSC_EV_DIO_STEPS).
     static let abi1Fixture = directory.appendingPathComponent("v1-every-type.dsc").path
 
     static func writeGolden(_ path: String) throws {
         let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 8)
         w.maxChunkAge = nil
-        for e in TraceFileFixtures.everyEventType() { try w.append(e) }
+        for e in TraceFileFixtures.everyEventType(abi: 3) { try w.append(e) }
+        for pair in TraceFileFixtures.twoEventRecords() {
+            try TraceFileFixtures.record(pair).withUnsafeBytes { try w.append(records: $0) }
+        }
         try w.finish(footer: TraceFileFixtures.footer())
     }
 
@@ -29,12 +35,27 @@ import Testing
         if ProcessInfo.processInfo.environment["DIOSCOPE_REGENERATE_FIXTURES"] == "1" {
             try Self.writeGolden(Self.fixture)
         }
+        let bytes = try TraceFileFixtures.bytes(Self.fixture)
+        #expect(bytes[TraceFileFormat.fhABIVersion] == 3)
         let (events, s, reader) = try TraceFileFixtures.readAll(Self.fixture)
-        #expect(events == TraceFileFixtures.everyEventType())
+        let pairs = TraceFileFixtures.twoEventRecords()
+        #expect(events == TraceFileFixtures.everyEventType(abi: 3) + pairs.flatMap { [$0.0, $0.1] })
         #expect(events.contains { $0.type == .dioSteps })
         #expect(reader.metadata == TraceFileFixtures.metadata())
-        #expect(reader.footer?.totalRecords == UInt64(events.count))
+        // two records carry two events each
+        #expect(reader.footer?.totalRecords == UInt64(events.count - pairs.count))
         #expect(reader.footer?.chunkCount == 4)
+        #expect(s.problems.isEmpty && !s.damaged && !s.truncated)
+        // the earliest event is the io_submit's enter, before its record's own time
+        #expect(s.firstTimestamp == events.map(\.timestamp).min())
+    }
+
+    /// A trace recorded before record ABI 3 reads unchanged.
+    @Test func committedABI2FileStillReads() throws {
+        let bytes = try TraceFileFixtures.bytes(Self.abi2Fixture)
+        #expect(bytes[TraceFileFormat.fhABIVersion] == 2)
+        let (events, s, _) = try TraceFileFixtures.readAll(Self.abi2Fixture)
+        #expect(events == TraceFileFixtures.everyEventType(abi: 2))
         #expect(s.problems.isEmpty && !s.damaged && !s.truncated)
     }
 

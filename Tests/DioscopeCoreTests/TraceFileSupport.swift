@@ -91,6 +91,36 @@ enum TraceFileFixtures {
         }
     }
 
+    /// The pairs of events that ABI 3 writes as one record each (a `DSC_EV_SYS_CALL`, a
+    /// `DSC_EV_SYS_EXIT_REAP`), after `everyEventType(base:)`'s events in time.
+    static func twoEventRecords(base ts: UInt64 = 1_000_000) -> [(Event, Event)] {
+        let t = ts + 1_000
+        func ev(_ at: UInt64, _ p: Event.Payload) -> Event {
+            Event(timestamp: at, tgid: 4242, tid: 4243, cpu: 1, dev: DeviceNumber(raw: 0), ino: 0, payload: p)
+        }
+        return [
+            (ev(t, .sysEnter(SysEnter(sysno: .ioSubmit, args: (0x7f00_0000_1000, 1, 0x7ffd_0000_2000),
+                                      comm: Comm("fio")))),
+             ev(t + 7, .sysExit(SysExit(sysno: .ioSubmit, ret: 1, enterTimestamp: t)))),
+            (ev(t + 20, .sysExit(SysExit(sysno: .ioGetevents, ret: 1, enterTimestamp: t + 10))),
+             ev(t + 20, .aioReap(AIOReap(ctx: 0x7f00_0000_1000, data: 5, obj: 0x5555_0000_1000, res: 4096,
+                                         res2: 0, index: 0, total: 1)))),
+        ]
+    }
+
+    /// `pair` (from ``twoEventRecords(base:)``) as its one 96-byte record.
+    static func record(_ pair: (Event, Event)) -> [UInt8] {
+        var r = [UInt8](repeating: 0, count: RecordLayout.recordSize)
+        r.withUnsafeMutableBytes { b in
+            if case .sysEnter = pair.0.payload {
+                RecordCodec.encodeSysCall(enter: pair.0, exit: pair.1, into: b.baseAddress!)
+            } else {
+                RecordCodec.encodeSysExitReap(exit: pair.0, reap: pair.1, into: b.baseAddress!)
+            }
+        }
+        return r
+    }
+
     /// A simple, valid event numbered `i` (timestamps ascend with `i`).
     static func numbered(_ i: Int) -> Event {
         Event(timestamp: 10_000 + UInt64(i), tgid: 100, tid: 101, cpu: UInt16(i & 1),

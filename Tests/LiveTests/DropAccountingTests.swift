@@ -37,7 +37,7 @@ struct DropAccountingTests {
         // Records that did arrive are intact.
         #expect(rec.decodeErrors == 0)
         let emitted = rec.result.counters.reduce(UInt64(0)) { $0 + $1.emitted }
-        #expect(UInt64(rec.events.count - lost.count) == emitted)
+        #expect(UInt64(rec.records - lost.count) == emitted)
 
         // Drops are counted per probe, and the verdict cannot be clean: the
         // live pipeline's analysis of this stream (the kernel's final counters

@@ -6,6 +6,8 @@ import Foundation
 /// records into events.
 struct LiveRecording {
     var events: [Event]
+    /// Records read from the ring buffer: fewer than `events` when some carry two (ABI 3).
+    var records: Int
     var result: Recorder.Result
     var statuses: [ProbeStatus]
     var decodeErrors: Int
@@ -40,10 +42,19 @@ struct LiveRecording {
         recorder.duration = timeout
         var events: [Event] = []
         var decodeErrors = 0
+        var records = 0
         let result = recorder.run { buf in
             var off = 0
             while off + 96 <= buf.count {
-                if let e = try? RecordCodec.decode(buf.baseAddress! + off) { events.append(e) } else { decodeErrors += 1 }
+                records += 1
+                if let e = try? RecordCodec.decode(buf.baseAddress! + off) {
+                    events.append(e)
+                    if RecordCodec.carriesTwoEvents(buf.baseAddress! + off) {
+                        events.append(RecordCodec.secondEvent(buf.baseAddress! + off))
+                    }
+                } else {
+                    decodeErrors += 1
+                }
                 off += 96
             }
         }
@@ -52,7 +63,7 @@ struct LiveRecording {
             _ = process.wait()
         }
         events.sort { $0.timestamp < $1.timestamp }
-        return LiveRecording(events: events, result: result, statuses: tracer.statuses, decodeErrors: decodeErrors)
+        return LiveRecording(events: events, records: records, result: result, statuses: tracer.statuses, decodeErrors: decodeErrors)
     }
 
     /// A compact listing for failure messages.

@@ -31,10 +31,13 @@ typedef int64_t __s64;
 #endif
 
 /*
- * 2: DSC_EV_DIO_STEPS (in-kernel assembly). Version 1 traces hold a
- * subset of version 2's records and are read unchanged.
+ * 2: DSC_EV_DIO_STEPS (in-kernel assembly).
+ * 3: DSC_EV_SYS_CALL and DSC_EV_SYS_EXIT_REAP, records that each carry two
+ *    events (a system call's enter and exit; io_getevents' exit and its one
+ *    io_event). No existing layout changed: version 1 and 2 traces hold a
+ *    subset of version 3's records and are read unchanged.
  */
-#define DSC_ABI_VERSION 2
+#define DSC_ABI_VERSION 3
 #define DSC_RECORD_SIZE 96
 #define DSC_HEADER_SIZE 32
 #define DSC_PAYLOAD_SIZE 64
@@ -73,6 +76,9 @@ enum dsc_event_type {
 	DSC_EV_SYS_ENTER = 20,
 	DSC_EV_SYS_EXIT = 21,
 	DSC_EV_AIO_REAP = 22,           /* one per io_event returned by io_getevents */
+	/* two events in one record (ABI 3; struct dsc_sys_call, dsc_sys_exit_reap) */
+	DSC_EV_SYS_CALL = 23,           /* io_submit: its enter and exit */
+	DSC_EV_SYS_EXIT_REAP = 24,      /* io_getevents returning one io_event: exit and reap */
 	/* synthetic, written by user space (never by BPF) */
 	DSC_EV_LOST = 30,               /* ring-buffer drops noticed by the consumer */
 	DSC_EV_TYPE_MAX = 31,
@@ -369,6 +375,46 @@ struct dsc_aio_reap {
 	__u64 _rsvd0[2];
 };
 
+/*
+ * DSC_EV_SYS_CALL (ABI 3): an io_submit whose enter record was held back
+ * and is written with its exit, saving a record per call. hdr.ts_ns is the
+ * exit, enter_ts the enter; args and comm are what DSC_EV_SYS_ENTER would
+ * carry. Read as two events: a SYS_ENTER at enter_ts (fd -1, isize -1),
+ * then a SYS_EXIT at hdr.ts_ns (fd -1, isize -1, enter_ts). The enter thus
+ * reaches user space after the direct I/O the call began: a reader puts it
+ * back in time order within its reordering window (20 ms by default), so a
+ * call blocked longer than that after its first I/O began has its enter
+ * reported late.
+ */
+struct dsc_sys_call {
+	__u16 sysno;
+	__u16 _pad0;
+	__u32 _pad1;
+	__s64 ret;
+	__u64 enter_ts;
+	__s64 args[3];
+	char comm[DSC_COMM_LEN];
+};
+
+/*
+ * DSC_EV_SYS_EXIT_REAP (ABI 3): io_getevents/io_pgetevents returning
+ * exactly one io_event. Read as two events at hdr.ts_ns: the SYS_EXIT
+ * (fd -1, isize -1, enter_ts), then the AIO_REAP (ctx, the io_event,
+ * index 0, total 1).
+ */
+struct dsc_sys_exit_reap {
+	__u16 sysno;
+	__u16 _pad0;
+	__u32 _pad1;
+	__s64 ret;
+	__u64 enter_ts;
+	__u64 ctx;         /* aio_context_t (the call's first argument) */
+	__u64 data;        /* io_event.data */
+	__u64 obj;         /* io_event.obj: the user iocb pointer */
+	__s64 res;
+	__s64 res2;
+};
+
 /* DSC_EV_LOST: synthetic, inserted by the consumer when drops were seen. */
 struct dsc_lost {
 	__u64 dropped;     /* records lost since the previous DSC_EV_LOST */
@@ -394,6 +440,8 @@ struct dsc_event {
 		struct dsc_sys_enter sys_enter;
 		struct dsc_sys_exit sys_exit;
 		struct dsc_aio_reap reap;
+		struct dsc_sys_call sys_call;
+		struct dsc_sys_exit_reap sys_exit_reap;
 		struct dsc_lost lost;
 		__u8 raw[DSC_PAYLOAD_SIZE];
 	};

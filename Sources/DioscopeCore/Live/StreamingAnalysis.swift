@@ -32,7 +32,7 @@ public final class StreamingAnalysis {
         }
     }
 
-    /// Records decoded so far.
+    /// Events decoded so far (a record that carries two events counts two).
     public var eventsRead: UInt64 { summary.eventsRead }
 
     /// Feeds a batch of raw records (a multiple of 96 bytes).
@@ -59,6 +59,11 @@ public final class StreamingAnalysis {
             note(SourceProblem(position: "record \(recordIndex)", message: error.description))
             return
         }
+        deliver(event)
+        if RecordCodec.carriesTwoEvents(p) { deliver(RecordCodec.secondEvent(p)) }
+    }
+
+    private func deliver(_ event: Event) {
         summary.eventsRead += 1
         if summary.firstTimestamp == nil { summary.firstTimestamp = event.timestamp }
         summary.lastTimestamp = max(summary.lastTimestamp ?? 0, event.timestamp)

@@ -39,6 +39,7 @@ public enum RecordCodec {
 
         let rawType = u16(L.type)
         let payload: Event.Payload
+        var timestamp = u64(L.ts)
         switch rawType {
         case EventType.dioBegin.rawValue:
             payload = .dioBegin(DIOBegin(
@@ -127,15 +128,99 @@ public enum RecordCodec {
                                        res2: i64(L.rpRes2), index: u32(L.rpIndex), total: u32(L.rpTotal)))
         case EventType.lost.rawValue:
             payload = .lost(Lost(dropped: u64(L.lsDropped), sinceNs: u64(L.lsSince), probe: u32(L.lsProbe)))
+        case L.sysCallType:
+            // The enter comes first, at its own time; secondEvent gives the exit.
+            guard let s = Syscall(rawValue: u16(L.scSysno)) else {
+                throw RecordDecodeError(reason: .badField("sys_call.sysno", UInt64(u16(L.scSysno))))
+            }
+            guard u64(L.scEnterTs) <= timestamp else {
+                throw RecordDecodeError(reason: .badField("sys_call.enter_ts", u64(L.scEnterTs)))
+            }
+            timestamp = u64(L.scEnterTs)
+            payload = .sysEnter(SysEnter(sysno: s, fd: -1, args: (i64(L.scArgs), i64(L.scArgs + 8), i64(L.scArgs + 16)),
+                                         isize: -1, comm: Comm(lo: u64(L.scComm), hi: u64(L.scComm + 8))))
+        case L.sysExitReapType:
+            // The exit comes first; secondEvent gives the reap.
+            guard let s = Syscall(rawValue: u16(L.srSysno)), s == .ioGetevents || s == .ioPgetevents else {
+                throw RecordDecodeError(reason: .badField("sys_exit_reap.sysno", UInt64(u16(L.srSysno))))
+            }
+            payload = .sysExit(SysExit(sysno: s, fd: -1, ret: i64(L.srRet), isize: -1, enterTimestamp: u64(L.srEnterTs)))
         default:
             throw RecordDecodeError(reason: .unknownType(rawType))
         }
-        let event = Event(timestamp: u64(L.ts), tgid: u32(L.tgid), tid: u32(L.tid), cpu: u16(L.cpu),
+        let event = Event(timestamp: timestamp, tgid: u32(L.tgid), tid: u32(L.tid), cpu: u16(L.cpu),
                           dev: DeviceNumber(raw: u32(L.dev)), ino: u64(L.ino), payload: payload)
         if let field = EventPlausibility.implausibleField(event) {
             throw RecordDecodeError(reason: .implausible("\(field)"))
         }
+        if rawType == L.sysCallType || rawType == L.sysExitReapType, let field = EventPlausibility.implausibleField(secondEvent(base)) {
+            throw RecordDecodeError(reason: .implausible("\(field)"))
+        }
         return event
+    }
+
+    /// Whether the record at `base` carries two events (ABI 3: `DSC_EV_SYS_CALL`,
+    /// `DSC_EV_SYS_EXIT_REAP`): ``decode(_:)`` gives the first, ``secondEvent(_:)`` the second.
+    /// Every reader of records calls both, in that order, so that each such record becomes
+    /// exactly the two events the BPF side would otherwise have written as two records.
+    @inline(__always)
+    public static func carriesTwoEvents(_ base: UnsafeRawPointer) -> Bool {
+        let t = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: RecordLayout.type, as: UInt16.self))
+        return t == RecordLayout.sysCallType || t == RecordLayout.sysExitReapType
+    }
+
+    /// The second event of a record that ``carriesTwoEvents(_:)``, once ``decode(_:)`` accepted
+    /// it (which checked it too): a `DSC_EV_SYS_CALL`'s exit, or a `DSC_EV_SYS_EXIT_REAP`'s reap,
+    /// both at the record's time.
+    public static func secondEvent(_ base: UnsafeRawPointer) -> Event {
+        typealias L = RecordLayout
+        @inline(__always) func u64(_ o: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
+        @inline(__always) func i64(_ o: Int) -> Int64 { Int64(bitPattern: u64(o)) }
+        @inline(__always) func u16(_ o: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt16.self)) }
+        let payload: Event.Payload
+        if u16(L.type) == L.sysCallType {
+            guard let s = Syscall(rawValue: u16(L.scSysno)) else { preconditionFailure("decode(_:) checks sys_call.sysno") }
+            payload = .sysExit(SysExit(sysno: s, fd: -1, ret: i64(L.scRet), isize: -1, enterTimestamp: u64(L.scEnterTs)))
+        } else {
+            precondition(u16(L.type) == L.sysExitReapType, "a record with one event")
+            payload = .aioReap(AIOReap(ctx: u64(L.srCtx), data: u64(L.srData), obj: u64(L.srObj), res: i64(L.srRes),
+                                       res2: i64(L.srRes2), index: 0, total: 1))
+        }
+        return Event(timestamp: u64(L.ts), tgid: base.loadUnaligned(fromByteOffset: L.tgid, as: UInt32.self).littleEndian,
+                     tid: base.loadUnaligned(fromByteOffset: L.tid, as: UInt32.self).littleEndian, cpu: u16(L.cpu),
+                     dev: DeviceNumber(raw: base.loadUnaligned(fromByteOffset: L.dev, as: UInt32.self).littleEndian),
+                     ino: u64(L.ino), payload: payload)
+    }
+
+    /// Writes a `DSC_EV_SYS_CALL` record at `base` from an io_submit's enter and exit (tests and
+    /// constructed traces; the BPF side writes these). The header is the exit's.
+    public static func encodeSysCall(enter: Event, exit: Event, into base: UnsafeMutableRawPointer) {
+        guard case .sysEnter(let en) = enter.payload, case .sysExit(let ex) = exit.payload else {
+            preconditionFailure("an enter and an exit")
+        }
+        typealias L = RecordLayout
+        encode(exit, into: base)
+        (base + L.headerSize).initializeMemory(as: UInt8.self, repeating: 0, count: L.recordSize - L.headerSize)
+        func put<T: FixedWidthInteger>(_ o: Int, _ v: T) { base.storeBytes(of: v.littleEndian, toByteOffset: o, as: T.self) }
+        put(L.type, L.sysCallType)
+        put(L.scSysno, ex.sysno.rawValue); put(L.scRet, ex.ret); put(L.scEnterTs, enter.timestamp)
+        put(L.scArgs, en.args.0); put(L.scArgs + 8, en.args.1); put(L.scArgs + 16, en.args.2)
+        put(L.scComm, en.comm.lo); put(L.scComm + 8, en.comm.hi)
+    }
+
+    /// Writes a `DSC_EV_SYS_EXIT_REAP` record at `base` from io_getevents' exit and its one reap
+    /// (tests and constructed traces; the BPF side writes these). The header is the exit's.
+    public static func encodeSysExitReap(exit: Event, reap: Event, into base: UnsafeMutableRawPointer) {
+        guard case .sysExit(let ex) = exit.payload, case .aioReap(let r) = reap.payload else {
+            preconditionFailure("an exit and a reap")
+        }
+        typealias L = RecordLayout
+        encode(exit, into: base)
+        (base + L.headerSize).initializeMemory(as: UInt8.self, repeating: 0, count: L.recordSize - L.headerSize)
+        func put<T: FixedWidthInteger>(_ o: Int, _ v: T) { base.storeBytes(of: v.littleEndian, toByteOffset: o, as: T.self) }
+        put(L.type, L.sysExitReapType)
+        put(L.srSysno, ex.sysno.rawValue); put(L.srRet, ex.ret); put(L.srEnterTs, ex.enterTimestamp)
+        put(L.srCtx, r.ctx); put(L.srData, r.data); put(L.srObj, r.obj); put(L.srRes, r.res); put(L.srRes2, r.res2)
     }
 
     /// Decodes one record from a buffer of at least 96 bytes.

@@ -5,10 +5,15 @@
 /// `offsetof`, so the two definitions cannot drift silently.
 public enum RecordLayout {
     /// The version written (`DSC_ABI_VERSION`).
-    public static let abiVersion: UInt32 = 2
-    /// Versions read: 2 added `DSC_EV_DIO_STEPS` and changed no layout, so version 1 traces read unchanged.
-    public static let readableABIVersions: ClosedRange<UInt32> = 1...2
+    public static let abiVersion: UInt32 = 3
+    /// Versions read: 2 added `DSC_EV_DIO_STEPS`, 3 the two records that each carry two events
+    /// (`DSC_EV_SYS_CALL`, `DSC_EV_SYS_EXIT_REAP`); neither changed a layout, so older traces read
+    /// unchanged.
+    public static let readableABIVersions: ClosedRange<UInt32> = 1...3
     public static let recordSize = 96
+    /// Record types with no event type of their own: each carries two events (ABI 3), which
+    /// ``RecordCodec/decode(_:)`` and ``RecordCodec/secondEvent(_:)`` give.
+    public static let sysCallType: UInt16 = 23, sysExitReapType: UInt16 = 24
     public static let headerSize = 32
 
     // header
@@ -47,6 +52,11 @@ public enum RecordLayout {
     // reap
     public static let rpCtx = 32, rpData = 40, rpObj = 48, rpRes = 56, rpRes2 = 64, rpIndex = 72,
         rpTotal = 76
+    // sys_call (ABI 3)
+    public static let scSysno = 32, scRet = 40, scEnterTs = 48, scArgs = 56, scComm = 80
+    // sys_exit_reap (ABI 3)
+    public static let srSysno = 32, srRet = 40, srEnterTs = 48, srCtx = 56, srData = 64, srObj = 72, srRes = 80,
+        srRes2 = 88
     // lost
     public static let lsDropped = 32, lsSince = 40, lsProbe = 48
 
@@ -87,6 +97,12 @@ public enum RecordLayout {
         "sys_exit.isize": (sxIsize, 8), "sys_exit.enter_ts": (sxEnterTs, 8),
         "reap.ctx": (rpCtx, 8), "reap.data": (rpData, 8), "reap.obj": (rpObj, 8), "reap.res": (rpRes, 8),
         "reap.res2": (rpRes2, 8), "reap.index": (rpIndex, 4), "reap.total": (rpTotal, 4),
+        "sys_call.sysno": (scSysno, 2), "sys_call.ret": (scRet, 8), "sys_call.enter_ts": (scEnterTs, 8),
+        "sys_call.args": (scArgs, 24), "sys_call.comm": (scComm, 16),
+        "sys_exit_reap.sysno": (srSysno, 2), "sys_exit_reap.ret": (srRet, 8),
+        "sys_exit_reap.enter_ts": (srEnterTs, 8), "sys_exit_reap.ctx": (srCtx, 8),
+        "sys_exit_reap.data": (srData, 8), "sys_exit_reap.obj": (srObj, 8), "sys_exit_reap.res": (srRes, 8),
+        "sys_exit_reap.res2": (srRes2, 8),
         "lost.dropped": (lsDropped, 8), "lost.since_ns": (lsSince, 8), "lost.probe": (lsProbe, 4),
     ]
 }

@@ -3,10 +3,11 @@ import Foundation
 /// Human-readable summary of a trace file's header and footer, as `#`
 /// comment lines (used by `dioscope dump`, reusable by reports).
 public enum TraceHeaderFormatter {
+    /// `abiVersion`: the file's record ABI version (``TraceReader/abiVersion``).
     public static func lines(path: String, fileSize: Int, metadata m: TraceMetadata, footer: TraceFooter?,
-                             createdRealtimeNs: UInt64 = 0) -> [String] {
+                             createdRealtimeNs: UInt64 = 0, abiVersion: UInt32 = RecordLayout.abiVersion) -> [String] {
         var out: [String] = []
-        out.append("# dioscope trace \(path): format \(TraceFileFormat.version), record ABI \(RecordLayout.abiVersion), "
+        out.append("# dioscope trace \(path): format \(TraceFileFormat.version), record ABI \(abiVersion), "
             + "\(fileSize) bytes")
         let tool = m.toolVersion.isEmpty ? "dioscope ?"
             : m.toolVersion.hasPrefix("dioscope") ? m.toolVersion : "dioscope \(m.toolVersion)"

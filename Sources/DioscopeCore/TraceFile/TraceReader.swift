@@ -27,6 +27,8 @@ public struct TraceReader: EventSource {
     var windowBytes: Int { input.capacity }
     /// CLOCK_REALTIME ns when the file was created (file header).
     public let createdRealtimeNs: UInt64
+    /// The record ABI version the file was written with (file header).
+    public let abiVersion: UInt32
     /// Whether chunk payload checksums are verified (see `init`).
     public let verifyChecksums: Bool
 
@@ -81,6 +83,7 @@ public struct TraceReader: EventSource {
         }
         let headerSize = UInt16(littleEndian: head.loadUnaligned(fromByteOffset: F.fhHeaderSize, as: UInt16.self))
         let abi = UInt32(littleEndian: head.loadUnaligned(fromByteOffset: F.fhABIVersion, as: UInt32.self))
+        abiVersion = abi
         let recordSize = UInt32(littleEndian: head.loadUnaligned(fromByteOffset: F.fhRecordSize, as: UInt32.self))
         let metaLength = Int(UInt32(littleEndian: head.loadUnaligned(fromByteOffset: F.fhMetadataLength, as: UInt32.self)))
         let metaCRC = UInt32(littleEndian: head.loadUnaligned(fromByteOffset: F.fhMetadataCRC, as: UInt32.self))
@@ -211,8 +214,9 @@ public struct TraceReader: EventSource {
     }
 
     /// Calls `body` with every decodable event of every intact chunk, in file
-    /// order. Records RecordCodec cannot decode (unknown type, invalid enum
-    /// value) are skipped and reported with their byte offsets.
+    /// order (a record that carries two events gives both, in turn). Records
+    /// RecordCodec cannot decode (unknown type, invalid enum value) are
+    /// skipped and reported with their byte offsets.
     public mutating func forEachEvent(_ body: (Event) throws -> Void) throws -> SourceSummary {
         try scan { payload, info, state in
             let size = RecordLayout.recordSize
@@ -224,6 +228,10 @@ public struct TraceReader: EventSource {
                     if case .lost = e.payload { state.lost.note(p) }
                     try body(e)
                     delivered += 1
+                    if RecordCodec.carriesTwoEvents(p) {
+                        try body(RecordCodec.secondEvent(p))
+                        delivered += 1
+                    }
                 } catch let error as RecordDecodeError {
                     state.recordProblem(SourceProblem(
                         position: "byte \(info.payloadOffset + i * size)",
@@ -235,8 +243,10 @@ public struct TraceReader: EventSource {
         }
     }
 
-    /// Record types defined by ABI version 1, as a bit mask.
+    /// Record types this reader knows, as a bit mask: one per event type, and the two that carry
+    /// two events each (ABI 3).
     static let knownTypeMask: UInt32 = EventType.allCases.reduce(0) { $0 | (1 << UInt32($1.rawValue)) }
+        | 1 << UInt32(RecordLayout.sysCallType) | 1 << UInt32(RecordLayout.sysExitReapType)
 
     // MARK: - The scan
 

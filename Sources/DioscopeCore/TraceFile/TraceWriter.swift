@@ -125,9 +125,16 @@ public final class TraceWriter {
             dst.copyMemory(from: src, byteCount: n * size)
             var lo = minTs, hi = maxTs
             for i in 0..<n {
-                let ts = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: i * size + RecordLayout.ts, as: UInt64.self))
+                let r = src + i * size
+                let ts = UInt64(littleEndian: r.loadUnaligned(fromByteOffset: RecordLayout.ts, as: UInt64.self))
                 lo = Swift.min(lo, ts)
                 hi = Swift.max(hi, ts)
+                // a DSC_EV_SYS_CALL's first event is its enter, before the record's time
+                if UInt16(littleEndian: r.loadUnaligned(fromByteOffset: RecordLayout.type, as: UInt16.self))
+                    == RecordLayout.sysCallType {
+                    lo = Swift.min(lo, UInt64(littleEndian: r.loadUnaligned(fromByteOffset: RecordLayout.scEnterTs,
+                                                                             as: UInt64.self)))
+                }
             }
             minTs = lo
             maxTs = hi
