@@ -98,9 +98,12 @@ runs = [open(f"{out}/analyze-{name}.{i}.time").read().split()[-4:] for i in (1, 
 secs = statistics.median(float(r[0]) for r in runs)
 cpu = statistics.median(float(r[2]) + float(r[3]) for r in runs)
 rss_kb = max(int(r[1]) for r in runs)
-ev = scan["records"]
+# events as decoded; records as stored (fewer, from record ABI 3: some records carry two events)
+ev = scan.get("events", scan["records"])
+recs = scan["records"]
 ios = int(re.search(r"^I/Os: (\d+)", open(f"{out}/analyze-{name}.txt").read(), re.M).group(1))
-r = {"events": ev, "ios": ios, "events_per_io": ev / ios, "bytes": scan["bytes"], "analyze_seconds": secs,
+r = {"events": ev, "records": recs, "ios": ios, "events_per_io": ev / ios, "records_per_io": recs / ios,
+     "bytes": scan["bytes"], "analyze_seconds": secs,
      "analyze_cpu_seconds": cpu, "analyze_events_per_s": ev / secs, "analyze_events_per_cpu_s": ev / cpu,
      "analyze_ios_per_s": ios / secs,
      "analyze_events_per_s_best": ev / min(float(r[0]) for r in runs),
@@ -108,7 +111,7 @@ r = {"events": ev, "ios": ios, "events_per_io": ev / ios, "bytes": scan["bytes"]
      "analyze_peak_rss_mb": int(rss_kb) / 1024,
      "scan_records_per_s": scan["raw_records_per_s"], "decode_events_per_s": scan["decode_events_per_s"],
      "engine_events_per_s": json.load(open(f"{out}/engine-{name}.json"))["best_events_per_s"],
-     "analyze_fraction_of_scan": (ev / secs) / scan["raw_records_per_s"]}
+     "analyze_fraction_of_scan": (recs / secs) / scan["raw_records_per_s"]}
 json.dump(r, open(f"{out}/offline-{name}.json", "w"), indent=1)
 EOF
 }
@@ -217,7 +220,7 @@ for mode in ("untraced", "dioscope", "full", "record", "record-full", "classic",
                  + f"  tracer CPU {cpu} % ({per_io:.1f} us per I/O)")
     print(f"  {names.get(mode, mode):34s} {L[mode + '_iops']/1e3:7.1f} k IOPS{extra}")
 if "dioscope_events_per_s" in L:
-    print(f"  dioscope: {L['dioscope_events_per_s']/1e6:.2f} M events/s, {L['dioscope_drops']} events dropped over all rounds"
+    print(f"  dioscope: {L['dioscope_events_per_s']/1e6:.2f} M records/s, {L['dioscope_drops']} events dropped over all rounds"
           + (f"; BPF {L['dioscope_bpf_ns_per_io']} ns per fio I/O" if "dioscope_bpf_ns_per_io" in L else ""))
 print("  targets: dioscope cost <= 10 % and below bpftrace's; 0 drops")
 print()
@@ -232,7 +235,8 @@ print(f"  engine alone     {O['engine_events_per_s']/1e6:8.2f} M events/s (event
 print(f"  analyze / scan   {O['analyze_fraction_of_scan']:8.3f}; {O['analyze_ios_per_s']/1e3:.0f} k I/Os/s")
 A = json.load(open(f"{out}/offline-assembled.json"))
 print(f"  assembled trace  {A['analyze_events_per_s']/1e6:8.2f} M events/s, {A['analyze_ios_per_s']/1e3:.0f} k I/Os/s "
-      f"({A['events']/1e6:.1f} M events, {A['events_per_io']:.1f} per I/O; median of 3)")
+      f"({A['events']/1e6:.1f} M events, {A['events_per_io']:.1f} per I/O, in "
+      f"{A.get('records', A['events'])/1e6:.1f} M records, {A.get('records_per_io', A['events_per_io']):.1f} per I/O; median of 3)")
 X = json.load(open(f"{out}/exports.json"))
 print(f"  exports of its {X['timelines']/1e3:.0f} k timelines (analysis included; output to a pipe):")
 for k, what in (("json", "analyze --format json"), ("text", "analyze --timelines"), ("perfetto", "export --perfetto")):
