@@ -58,17 +58,24 @@ final class ReorderBuffer {
         if count == 0 || slot(count - 1).pointee.timestamp <= ts {
             slot(count).initialize(to: e)
         } else {
-            // upper bound of ts among the held events
-            var lo = 0, hi = count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if slot(mid).pointee.timestamp <= ts { lo = mid + 1 } else { hi = mid }
+            // Upper bound of ts among the held events. An event out of order is nearly always a
+            // few places back (an io_submit's enter, written with its exit): walk back from the
+            // end first, and search the rest by halves only past a few steps.
+            var hi = count - 1                  // slot(hi) is later than ts
+            var steps = 0
+            while hi > 0, steps < 8, slot(hi - 1).pointee.timestamp > ts {
+                hi -= 1
+                steps += 1
             }
-            var i = count
-            while i > lo {
-                slot(i).initialize(to: slot(i - 1).pointee)
-                i -= 1
+            var lo = hi
+            if steps == 8 {
+                lo = 0
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if slot(mid).pointee.timestamp <= ts { lo = mid + 1 } else { hi = mid }
+                }
             }
+            shiftUp(from: lo)
             slot(lo).initialize(to: e)
         }
         count += 1
@@ -105,6 +112,24 @@ final class ReorderBuffer {
         count -= 1
         if e.timestamp < lastReleased { lateEvents += 1 } else { lastReleased = e.timestamp }
         return e
+    }
+
+    /// Moves the held events at logical positions `lo..<count` one place up (room must exist),
+    /// in runs that do not cross the ring's end, each one `memmove`. Since record ABI 3 every
+    /// io_submit's enter arrives after the events of its call (it is written with the exit) and
+    /// is inserted a few places back; moving those events one at a time, each with its index
+    /// masked, tripled this function's share of the live consumer's CPU (4 → 12 %).
+    @inline(__always)
+    private func shiftUp(from lo: Int) {
+        let mask = capacity - 1
+        var hi = count
+        while hi > lo {
+            let src = (start + hi - 1) & mask   // last element of the run to move
+            let dst = (start + hi) & mask       // where it goes
+            let n = Swift.min(hi - lo, src + 1, dst + 1)
+            (slots + dst - n + 1).moveInitialize(from: slots + src - n + 1, count: n)
+            hi -= n
+        }
     }
 
     /// Doubles the ring, the held events moved to the front in order.
