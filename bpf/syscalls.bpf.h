@@ -154,15 +154,15 @@ static __always_inline int dsc_sys_enter(u32 probe, u16 sysno, s32 fd,
 	st.args[2] = a2;
 	st.fd = fd;
 	st.sysno = sysno;
-	if (pass && sysno == DSC_SYS_IO_SUBMIT && dsc_assemble) {
+	slot = bpf_task_storage_get(&dsc_sys_inflight, bpf_get_current_task_btf(),
+				    0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (pass && slot && sysno == DSC_SYS_IO_SUBMIT && dsc_assemble) {
 		/* written with the exit, as one DSC_EV_SYS_CALL */
 		st.enter_held = 1;
 		dsc_count(probe, DSC_CNT_ABSORBED);
 	} else if (pass) {
 		dsc_emit_sys_enter(&st, probe);
 	}
-	slot = bpf_task_storage_get(&dsc_sys_inflight, bpf_get_current_task_btf(),
-				    0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (slot)
 		*slot = st;
 	return 0;
