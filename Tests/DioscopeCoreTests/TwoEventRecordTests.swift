@@ -181,3 +181,86 @@ struct SyscallFolder {
         #expect(calls >= 10 && reaps >= 5, "\(calls) io_submit calls, \(reaps) single reaps folded")
     }
 }
+
+/// The one case the folded io_submit handles worse than two records: a call blocked longer than
+/// the reordering window after its first I/O began (docs/trace-format.md, `sys_call`).
+@Suite struct LateSysCallTests {
+    static let fs = DeviceNumber(major: 7, minor: 0)
+
+    /// One libaio write whose io_submit returns 30 ms after it began (its device completion, 25 ms
+    /// in, is read first), then an ordinary one: the records in the order a ring buffer gives them.
+    static func records() -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        func ev(_ ts: UInt64, _ tid: UInt32, _ p: Event.Payload, ino: UInt64 = 0x83) -> Event {
+            Event(timestamp: ts, tgid: 500, tid: tid, cpu: UInt16(tid & 1), dev: fs, ino: ino, payload: p)
+        }
+        func io(at t0: UInt64, submitReturns: UInt64, n: UInt64) {
+            let kiocb = 0xffff_8880_0000_0000 + n * 0x100, ref = 0x7000 + n, pos = Int64(n) * 4096
+            let sector = 8192 + UInt64(pos) / 512
+            let enter = ev(t0, 500, .sysEnter(SysEnter(sysno: .ioSubmit, args: (0x1000, 1, 0x2000), comm: Comm("fio"))),
+                           ino: 0)
+            let events: [Event] = [
+                ev(t0 + 1_000, 500, .dioBegin(DIOBegin(kiocb: kiocb, pos: pos, count: 4096, isize: 1 << 28, userRef: ref,
+                                                       kiFlags: [.direct, .write], api: .libaio, blkbits: 12))),
+                ev(t0 + 2_000, 500, .iomapDstmap(IomapMapping(addr: sector * 512, offset: pos, length: 4096, type: .mapped,
+                                                               flags: [], bdev: fs, blkbits: 12))),
+                ev(t0 + 3_000, 500, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: kiocb + 1,
+                                                              kiocb: kiocb, flags: [.sync, .iomapDIO], op: .write)), ino: 0),
+                ev(t0 + 4_000, 500, .block(.rqIssue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 1, op: .write)),
+                   ino: 0),
+                ev(t0 + 5_000, 500, .dioQueued(DIOQueued(offset: pos + 4096, length: 0, isize: 1 << 28))),
+            ]
+            let done = min(submitReturns, 25_000_000)
+            let completion: [Event] = [
+                ev(t0 + done - 3_000, 0, .block(.rqComplete, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 1,
+                                                                      op: .write)), ino: 0),
+                ev(t0 + done - 2_000, 77, .xfs(.endIoDirectWrite, XFSIO(isize: 1 << 28, disize: 1 << 28, offset: pos,
+                                                                        count: 4096))),
+                ev(t0 + done - 1_000, 77, .dioComplete(DIOComplete(kiocb: kiocb, pos: pos + 4096, isize: 1 << 28, ret: 4096,
+                                                                   userRef: ref, error: 0, kiFlags: [.direct, .write],
+                                                                   api: .libaio))),
+            ]
+            let exit = ev(t0 + submitReturns, 500, .sysExit(SysExit(sysno: .ioSubmit, ret: 1, enterTimestamp: t0)), ino: 0)
+            let after = t0 + max(submitReturns, done) + 1_000
+            let getEnter = ev(after, 500, .sysEnter(SysEnter(sysno: .ioGetevents, args: (0x1000, 1, 16), comm: Comm("fio"))),
+                              ino: 0)
+            let getExit = ev(after + 10_000, 500, .sysExit(SysExit(sysno: .ioGetevents, ret: 1, enterTimestamp: after)),
+                             ino: 0)
+            let reap = ev(after + 10_000, 500, .aioReap(AIOReap(ctx: 0x1000, obj: ref, res: 4096)), ino: 0)
+            for e in events { out.append(RecordCodec.encode(e)) }
+            // a blocked call: its device completion is read before the call's one record
+            if submitReturns > done { for e in completion { out.append(RecordCodec.encode(e)) } }
+            out.append(TraceFileFixtures.record((enter, exit)))
+            if submitReturns <= done { for e in completion { out.append(RecordCodec.encode(e)) } }
+            out.append(RecordCodec.encode(getEnter))
+            out.append(TraceFileFixtures.record((getExit, reap)))
+        }
+        io(at: 1_000_000_000, submitReturns: 30_000_000, n: 1)
+        io(at: 1_100_000_000, submitReturns: 8_000, n: 2)
+        return out
+    }
+
+    @Test func aLateEnterIsNotedAndItsIOJoinsWithoutItsCall() throws {
+        let dir = try TraceFileFixtures.scratchDirectory()
+        defer { TraceFileFixtures.cleanup(dir) }
+        let path = dir + "/late.dscope"
+        let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 64)
+        for r in Self.records() { try r.withUnsafeBytes { try w.append(records: $0) } }
+        try w.finish(footer: TraceFileFixtures.footer())
+        let (read, summary, _) = try TraceFileFixtures.readAll(path)
+        #expect(summary.problems.isEmpty, "\(summary.problems)")
+        let r = Analyzer.analyze(events: read)
+        // the scenario is the one described: the enter came back after the window
+        #expect(r.sourceProblems.contains { $0.contains("later than") }, "\(r.sourceProblems)")
+        #expect(r.counts.total == 2 && r.counts.writes == 2)
+        #expect(r.findings.isEmpty, "\(r.findings.map(\.message))")
+        let (blocked, plain) = (r.timelines.first { $0.offset == 4096 }, r.timelines.first { $0.offset == 8192 })
+        let b = try #require(blocked), p = try #require(plain)
+        // the blocked call's I/O: whole, reaped, but without its call's enter
+        #expect(b.status == .complete && b.result == 4096 && b.reapedAt != nil)
+        #expect(!b.entries.contains { $0.step == .syscallEnter })
+        // the next one, its call short: as with two records
+        #expect(p.status == .complete && p.reapedAt != nil)
+        #expect(p.entries.contains { $0.step == .syscallEnter })
+    }
+}
