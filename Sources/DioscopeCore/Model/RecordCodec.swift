@@ -176,6 +176,7 @@ public enum RecordCodec {
         typealias L = RecordLayout
         @inline(__always) func u64(_ o: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
         @inline(__always) func i64(_ o: Int) -> Int64 { Int64(bitPattern: u64(o)) }
+        @inline(__always) func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
         @inline(__always) func u16(_ o: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt16.self)) }
         let payload: Event.Payload
         if u16(L.type) == L.sysCallType {
@@ -186,10 +187,8 @@ public enum RecordCodec {
             payload = .aioReap(AIOReap(ctx: u64(L.srCtx), data: u64(L.srData), obj: u64(L.srObj), res: i64(L.srRes),
                                        res2: i64(L.srRes2), index: 0, total: 1))
         }
-        return Event(timestamp: u64(L.ts), tgid: base.loadUnaligned(fromByteOffset: L.tgid, as: UInt32.self).littleEndian,
-                     tid: base.loadUnaligned(fromByteOffset: L.tid, as: UInt32.self).littleEndian, cpu: u16(L.cpu),
-                     dev: DeviceNumber(raw: base.loadUnaligned(fromByteOffset: L.dev, as: UInt32.self).littleEndian),
-                     ino: u64(L.ino), payload: payload)
+        return Event(timestamp: u64(L.ts), tgid: u32(L.tgid), tid: u32(L.tid), cpu: u16(L.cpu),
+                     dev: DeviceNumber(raw: u32(L.dev)), ino: u64(L.ino), payload: payload)
     }
 
     /// Writes a `DSC_EV_SYS_CALL` record at `base` from an io_submit's enter and exit (tests and
