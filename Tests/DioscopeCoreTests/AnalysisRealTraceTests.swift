@@ -38,6 +38,14 @@ import Testing
         Case(file: "rec-xfs-fio-overwrite-assembled", verdict: .clean, findings: [:], ios: 200),
     ]
 
+    /// Every event of the recording `name` (in traces/real), in file order.
+    static func recordedEvents(_ name: String) throws -> [Event] {
+        var input = try TraceInput(path: recordingsDir.appendingPathComponent(name + ".dscope").path)
+        var events: [Event] = []
+        _ = try input.forEachEvent { events.append($0) }
+        return events
+    }
+
     @Test(arguments: recordings)
     func recordingVerdict(_ c: Case) throws {
         var input = try TraceInput(path: Self.recordingsDir.appendingPathComponent(c.file + ".dscope").path)

@@ -142,14 +142,21 @@ struct StepAssembler {
     }
 
     static func expectSameAnalysis(_ stream: [Event], _ assembled: [Event], _ label: String) {
-        let a = Analyzer.analyze(events: stream)
-        let b = Analyzer.analyze(events: assembled)
+        expectSameAnalysis(Analyzer.analyze(events: stream), Analyzer.analyze(events: assembled), label,
+                           timelines: normalized)
+    }
+
+    /// `a` and `b` agree in counts, verdict, findings, unmatched events, phase tables and the
+    /// timelines `timelines` gives of each (all of them as they are, or with what a form of
+    /// record cannot state cleared).
+    static func expectSameAnalysis(_ a: AnalysisResult, _ b: AnalysisResult, _ label: String,
+                                   timelines: (AnalysisResult) -> [IOTimeline] = \.timelines) {
         #expect(a.counts == b.counts, "\(label)")
         #expect(a.verdict == b.verdict, "\(label)")
         #expect(a.findings.map(\.kind) == b.findings.map(\.kind), "\(label)")
         #expect(a.findings.map(\.ios) == b.findings.map(\.ios), "\(label)")
         #expect(a.unmatched == b.unmatched, "\(label)")
-        let (ta, tb) = (normalized(a), normalized(b))
+        let (ta, tb) = (timelines(a), timelines(b))
         #expect(ta.count == tb.count, "\(label)")
         for (x, y) in zip(ta, tb) where x != y {
             Issue.record("\(label): io#\(x.id) differs:\n\(x.entries)\n\(y.entries)")
@@ -166,9 +173,7 @@ struct StepAssembler {
     /// The recordings in traces/real were made step by step; assembled, they analyze the same.
     @Test(arguments: recordings)
     func recordedTraceAnalyzesTheSameAssembled(_ name: String) throws {
-        var input = try TraceInput(path: AnalysisRealTraceTests.recordingsDir.appendingPathComponent(name + ".dscope").path)
-        var events: [Event] = []
-        _ = try input.forEachEvent { events.append($0) }
+        let events = try AnalysisRealTraceTests.recordedEvents(name)
         let asm = StepAssembler.assemble(events)
         Self.expectSameAnalysis(events, asm.out, name)
     }
@@ -184,9 +189,7 @@ struct StepAssembler {
             }.count
         }
         for name in Self.recordings {
-            var input = try TraceInput(path: AnalysisRealTraceTests.recordingsDir.appendingPathComponent(name + ".dscope").path)
-            var events: [Event] = []
-            _ = try input.forEachEvent { events.append($0) }
+            let events = try AnalysisRealTraceTests.recordedEvents(name)
             let asm = StepAssembler.assemble(events)
             steps += asm.stepsEvents
             racyMappings += racy(events)

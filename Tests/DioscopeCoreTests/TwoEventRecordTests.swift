@@ -133,9 +133,7 @@ struct SyscallFolder {
     /// writes them, read back from a file, they analyze the same.
     @Test(arguments: recordings)
     func recordedTraceAnalyzesTheSameFolded(_ name: String) throws {
-        var input = try TraceInput(path: AnalysisRealTraceTests.recordingsDir.appendingPathComponent(name + ".dscope").path)
-        var events: [Event] = []
-        _ = try input.forEachEvent { events.append($0) }
+        let events = try AnalysisRealTraceTests.recordedEvents(name)
         let folded = SyscallFolder.fold(events)
         #expect(folded.sysCalls > 0, "\(name): no io_submit folded")
         #expect(folded.records.count + folded.sysCalls + folded.exitReaps == events.count)
@@ -155,26 +153,15 @@ struct SyscallFolder {
         let b = Analyzer.analyze(events: read)
         #expect(!b.sourceProblems.contains { $0.contains("later than") }, "\(name): \(b.sourceProblems)")
         #expect(a.sourceProblems == b.sourceProblems, "\(name)")
-        #expect(a.counts == b.counts, "\(name)")
-        #expect(a.verdict == b.verdict, "\(name)")
-        #expect(a.findings.map(\.message) == b.findings.map(\.message), "\(name)")
-        #expect(a.unmatched == b.unmatched, "\(name)")
-        #expect(a.timelines.count == b.timelines.count, "\(name)")
-        for (x, y) in zip(a.timelines, b.timelines) where x != y {
-            Issue.record("\(name): io#\(x.id) differs:\n\(x.entries)\n\(y.entries)")
-            break
-        }
-        #expect(a.phaseTables == b.phaseTables, "\(name)")
+        // every timeline as it is: a folded record states both its events whole
+        AssembledStepsTests.expectSameAnalysis(a, b, name)
     }
 
     /// Across the recordings both kinds of record occur (the comparison above is not vacuous).
     @Test func theRecordingsFoldBothKinds() throws {
         var calls = 0, reaps = 0
         for name in Self.recordings {
-            var input = try TraceInput(path: AnalysisRealTraceTests.recordingsDir.appendingPathComponent(name + ".dscope").path)
-            var events: [Event] = []
-            _ = try input.forEachEvent { events.append($0) }
-            let f = SyscallFolder.fold(events)
+            let f = SyscallFolder.fold(try AnalysisRealTraceTests.recordedEvents(name))
             calls += f.sysCalls
             reaps += f.exitReaps
         }
