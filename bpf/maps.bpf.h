@@ -137,7 +137,7 @@ struct dsc_sys_stash {
 	s32 fd;
 	u16 sysno;          /* 0: no call in progress */
 	u8 enter_emitted;
-	u8 enter_held;      /* passed the filters, kept for a DSC_EV_SYS_CALL */
+	u8 enter_held;      /* passed the filters, kept for a DSC_EV_SYS_CALL(_REAP) */
 	u8 _pad[4];
 };
 

@@ -119,6 +119,81 @@ static __always_inline bool dsc_emit_sys_exit_reap(struct dsc_sys_stash *st, u32
 }
 
 /*
+ * io_getevents returning exactly one io_event, whose enter was held (the
+ * call found its events waiting): its enter, exit and reap as one
+ * DSC_EV_SYS_CALL_REAP. False if the io_event cannot be read or the record
+ * cannot carry the call (an io_event with a res2, an enter more than 4 s
+ * before the exit): the caller then writes a DSC_EV_SYS_CALL and the reap.
+ */
+static __always_inline bool dsc_emit_sys_call_reap(struct dsc_sys_stash *st, u32 probe)
+{
+	struct dsc_event *e;
+	struct io_event ev;
+	u64 now;
+
+	if (bpf_probe_read_user(&ev, sizeof(ev), (void *)st->user_events) || ev.res2)
+		return false;
+	now = bpf_ktime_get_ns();
+	if (now - st->enter_ts > 0xffffffffULL)
+		return false;
+	e = dsc_reserve(probe, DSC_EV_SYS_CALL_REAP, st->dev, st->ino);
+	if (!e) {
+		/* three events lost: the reserve counted one */
+		dsc_count(probe, DSC_CNT_DROPPED);
+		dsc_count(probe, DSC_CNT_DROPPED);
+		return true;
+	}
+	e->hdr.ts_ns = now;
+	e->sys_call_reap.sysno = st->sysno;
+	e->sys_call_reap.enter_ago = (u32)(now - st->enter_ts);
+	e->sys_call_reap.min_nr = (s32)st->args[1];
+	e->sys_call_reap.nr = (s32)st->args[2];
+	e->sys_call_reap.ctx = st->args[0];
+	e->sys_call_reap.data = ev.data;
+	e->sys_call_reap.obj = ev.obj;
+	e->sys_call_reap.res = ev.res;
+	bpf_get_current_comm(e->sys_call_reap.comm, sizeof(e->sys_call_reap.comm));
+	dsc_submit(e, probe);
+	dsc_count(probe, DSC_CNT_ABSORBED);
+	return true;
+}
+
+/* The head of the aio ring (struct aio_ring, uapi-stable since 2.6): it
+ * is mapped in the process at the aio_context_t's address. */
+struct dsc_aio_ring_head {
+	u32 id;
+	u32 nr;
+	u32 head;
+	u32 tail;
+	u32 magic;
+};
+
+#define DSC_AIO_RING_MAGIC 0xa10a10a1
+
+/*
+ * Whether an io_getevents(ctx, min_nr, nr, ...) entered now finds at least
+ * min_nr io_events waiting, so that it returns without sleeping: then its
+ * enter can be held and written with its exit without arriving late.
+ * (Another thread reaping the same ring at the same moment can still make
+ * it sleep; its enter then arrives late, as a blocked io_submit's does.)
+ * The record stores min_nr and nr as 32 bits: larger values are not held.
+ */
+static __always_inline bool dsc_aio_events_waiting(s64 ctx, s64 min_nr, s64 nr)
+{
+	struct dsc_aio_ring_head r;
+	u32 avail;
+
+	if (min_nr < 0 || min_nr > 0x7fffffff || nr < 0 || nr > 0x7fffffff)
+		return false;
+	if (bpf_probe_read_user(&r, sizeof(r), (void *)ctx))
+		return false;
+	if (r.magic != DSC_AIO_RING_MAGIC || !r.nr || r.head >= r.nr || r.tail >= r.nr)
+		return false;
+	avail = r.tail >= r.head ? r.tail - r.head : r.nr - r.head + r.tail;
+	return (u64)min_nr <= avail;
+}
+
+/*
  * Common enter path. fd < 0: the call has no file (or, for
  * io_uring_enter, not a data file); `resolve` says whether fd names the
  * file the I/O is done on.
@@ -156,8 +231,11 @@ static __always_inline int dsc_sys_enter(u32 probe, u16 sysno, s32 fd,
 	st.sysno = sysno;
 	slot = bpf_task_storage_get(&dsc_sys_inflight, bpf_get_current_task_btf(),
 				    0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (pass && slot && sysno == DSC_SYS_IO_SUBMIT && dsc_assemble) {
-		/* written with the exit, as one DSC_EV_SYS_CALL */
+	if (pass && slot && dsc_assemble &&
+	    (sysno == DSC_SYS_IO_SUBMIT ||
+	     ((sysno == DSC_SYS_IO_GETEVENTS || sysno == DSC_SYS_IO_PGETEVENTS) &&
+	      dsc_aio_events_waiting(a0, a1, a2)))) {
+		/* written with the exit: DSC_EV_SYS_CALL or DSC_EV_SYS_CALL_REAP */
 		st.enter_held = 1;
 		dsc_count(probe, DSC_CNT_ABSORBED);
 	} else if (pass) {
@@ -218,13 +296,20 @@ static __always_inline int dsc_sys_exit(u32 probe, u16 sysno, s64 ret)
 	if (st->sysno != sysno)
 		goto out;
 	if (!st->enter_emitted) {
-		/* Held for a DSC_EV_SYS_CALL; or a file-less call whose process
+		/* Held for a DSC_EV_SYS_CALL(_REAP); or a file-less call whose process
 		 * did its first traced I/O during the call: report the enter
 		 * now, with its own time. */
 		if (!st->enter_held && !dsc_pass_fileless_event())
 			goto out;
 		if (sysno == DSC_SYS_IO_SUBMIT && dsc_assemble) {
 			dsc_emit_sys_call(st, probe, ret);
+			goto out;
+		}
+		if (st->enter_held) {	/* io_getevents that found its events waiting */
+			if (ret == 1 && st->user_events && dsc_emit_sys_call_reap(st, probe))
+				goto out;
+			dsc_emit_sys_call(st, probe, ret);
+			dsc_emit_reaps(st, ret, probe);
 			goto out;
 		}
 		dsc_emit_sys_enter(st, probe);

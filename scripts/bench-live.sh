@@ -254,7 +254,7 @@ for mode in dioscope baseline classic full; do
 	ev_rate=$(awk '$2 > 0 {printf "%.0f ", $1 / $2}' <<<"$stats" | median)
 	read -r ev_total drops_total drops_max < <(awk '
 		{ ev += $1; d += $3; if ($3 > m) m = $3 } END { printf "%d %d %d\n", ev, d, m }' <<<"$stats")
-	# ring-buffer records (a record may carry two events since record ABI 3); the JSON keys keep
+	# ring-buffer records (a record may carry two or three events since record ABI 3 and 4); the JSON keys keep
 	# their old names so that earlier summaries compare
 	echo "  $mode: median $ev_rate records/s; $drops_total events dropped over all runs (worst run $drops_max)"
 	summary+=",\"${mode}_events_per_s\":$ev_rate,\"${mode}_events\":$ev_total"

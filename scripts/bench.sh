@@ -98,7 +98,7 @@ runs = [open(f"{out}/analyze-{name}.{i}.time").read().split()[-4:] for i in (1, 
 secs = statistics.median(float(r[0]) for r in runs)
 cpu = statistics.median(float(r[2]) + float(r[3]) for r in runs)
 rss_kb = max(int(r[1]) for r in runs)
-# events as decoded; records as stored (fewer, from record ABI 3: some records carry two events)
+# events as decoded; records as stored (fewer, from record ABI 3: some records carry two or three events)
 ev = scan.get("events", scan["records"])
 recs = scan["records"]
 ios = int(re.search(r"^I/Os: (\d+)", open(f"{out}/analyze-{name}.txt").read(), re.M).group(1))

@@ -25,6 +25,7 @@ PAYLOAD_FITS(dsc_sys_exit);
 PAYLOAD_FITS(dsc_aio_reap);
 PAYLOAD_FITS(dsc_sys_call);
 PAYLOAD_FITS(dsc_sys_exit_reap);
+PAYLOAD_FITS(dsc_sys_call_reap);
 PAYLOAD_FITS(dsc_lost);
 
 #define OFF(s, f) { #s "." #f, offsetof(struct dsc_event, s.f), sizeof(((struct dsc_event *)0)->s.f) }
@@ -65,6 +66,9 @@ static const struct dsc_abi_field fields[] = {
 	OFF(sys_exit_reap, sysno), OFF(sys_exit_reap, ret), OFF(sys_exit_reap, enter_ts),
 	OFF(sys_exit_reap, ctx), OFF(sys_exit_reap, data), OFF(sys_exit_reap, obj),
 	OFF(sys_exit_reap, res), OFF(sys_exit_reap, res2),
+	OFF(sys_call_reap, sysno), OFF(sys_call_reap, enter_ago), OFF(sys_call_reap, min_nr),
+	OFF(sys_call_reap, nr), OFF(sys_call_reap, ctx), OFF(sys_call_reap, data),
+	OFF(sys_call_reap, obj), OFF(sys_call_reap, res), OFF(sys_call_reap, comm),
 	OFF(lost, dropped), OFF(lost, since_ns), OFF(lost, probe),
 };
 

@@ -61,7 +61,7 @@ func scan(_ path: String) throws {
     _ = try reader.forEachEvent { e in events &+= 1; sum &+= e.timestamp }
     let decodeNs = now() - t0
     let n = Double(raw.eventsRead)
-    // records and events differ when records carry two events (record ABI 3: forEachRecord counts
+    // records and events differ when records carry several events (record ABI 3 and 4: forEachRecord counts
     // records, forEachEvent events)
     emit([("file", path), ("bytes", bytes), ("records", raw.eventsRead), ("events", events), ("checksum", sum & 1),
           ("raw_seconds", Double(rawNs) / 1e9), ("raw_records_per_s", n / (Double(rawNs) / 1e9)),

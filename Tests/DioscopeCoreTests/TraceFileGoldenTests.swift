@@ -13,9 +13,11 @@ import Testing
 @Suite struct TraceFileGoldenTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/tracefile")
-    /// Format 1, record ABI 3 (written by today's writer): every event type, then the two
-    /// record types that carry two events each.
-    static let fixture = directory.appendingPathComponent("v1-abi3-every-type.dsc").path
+    /// Format 1, record ABI 4 (written by today's writer): every event type, then the two
+    /// record types that carry two events each and the one that carries three.
+    static let fixture = directory.appendingPathComponent("v1-abi4-every-type.dsc").path
+    /// Format 1, record ABI 3 (written by dioscope before DSC_EV_SYS_CALL_REAP).
+    static let abi3Fixture = directory.appendingPathComponent("v1-abi3-every-type.dsc").path
     /// Format 1, record ABI 2 (written by dioscope before DSC_EV_SYS_CALL and DSC_EV_SYS_EXIT_REAP).
     static let abi2Fixture = directory.appendingPathComponent("v1-abi2-every-type.dsc").path
     /// Format 1, record ABI 1 (written by dioscope before DSC_EV_DIO_STEPS).
@@ -25,8 +27,8 @@ import Testing
         let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 8)
         w.maxChunkAge = nil
         for e in TraceFileFixtures.everyEventType(abi: 3) { try w.append(e) }
-        for pair in TraceFileFixtures.twoEventRecords() {
-            try TraceFileFixtures.record(pair).withUnsafeBytes { try w.append(records: $0) }
+        for group in TraceFileFixtures.multiEventRecords() {
+            try TraceFileFixtures.record(group).withUnsafeBytes { try w.append(records: $0) }
         }
         try w.finish(footer: TraceFileFixtures.footer())
     }
@@ -36,18 +38,30 @@ import Testing
             try Self.writeGolden(Self.fixture)
         }
         let bytes = try TraceFileFixtures.bytes(Self.fixture)
-        #expect(bytes[TraceFileFormat.fhABIVersion] == 3)
+        #expect(bytes[TraceFileFormat.fhABIVersion] == 4)
         let (events, s, reader) = try TraceFileFixtures.readAll(Self.fixture)
-        let pairs = TraceFileFixtures.twoEventRecords()
-        #expect(events == TraceFileFixtures.everyEventType(abi: 3) + pairs.flatMap { [$0.0, $0.1] })
+        let groups = TraceFileFixtures.multiEventRecords()
+        #expect(groups.map(\.count) == [2, 2, 3])
+        #expect(events == TraceFileFixtures.everyEventType(abi: 3) + groups.flatMap { $0 })
         #expect(events.contains { $0.type == .dioSteps })
         #expect(reader.metadata == TraceFileFixtures.metadata())
-        // two records carry two events each
-        #expect(reader.footer?.totalRecords == UInt64(events.count - pairs.count))
+        // three records carry seven events
+        #expect(reader.footer?.totalRecords == UInt64(events.count - 4))
         #expect(reader.footer?.chunkCount == 4)
         #expect(s.problems.isEmpty && !s.damaged && !s.truncated)
         // the earliest event is the io_submit's enter, before its record's own time
         #expect(s.firstTimestamp == events.map(\.timestamp).min())
+    }
+
+    /// A trace recorded before record ABI 4 reads unchanged.
+    @Test func committedABI3FileStillReads() throws {
+        let bytes = try TraceFileFixtures.bytes(Self.abi3Fixture)
+        #expect(bytes[TraceFileFormat.fhABIVersion] == 3)
+        let (events, s, reader) = try TraceFileFixtures.readAll(Self.abi3Fixture)
+        #expect(events == TraceFileFixtures.everyEventType(abi: 3)
+            + TraceFileFixtures.multiEventRecords(abi: 3).flatMap { $0 })
+        #expect(reader.abiVersion == 3)
+        #expect(s.problems.isEmpty && !s.damaged && !s.truncated)
     }
 
     /// A trace recorded before record ABI 3 reads unchanged.

@@ -91,31 +91,42 @@ enum TraceFileFixtures {
         }
     }
 
-    /// The pairs of events that ABI 3 writes as one record each (a `DSC_EV_SYS_CALL`, a
-    /// `DSC_EV_SYS_EXIT_REAP`), after `everyEventType(base:)`'s events in time.
-    static func twoEventRecords(base ts: UInt64 = 1_000_000) -> [(Event, Event)] {
+    /// The groups of events that ABI 3 and 4 write as one record each, after
+    /// `everyEventType(base:)`'s events in time: ABI 3's pairs (a `DSC_EV_SYS_CALL`, a
+    /// `DSC_EV_SYS_EXIT_REAP`), and from `abi: 4` on the triple of a `DSC_EV_SYS_CALL_REAP`.
+    static func multiEventRecords(base ts: UInt64 = 1_000_000, abi: Int = 4) -> [[Event]] {
         let t = ts + 1_000
         func ev(_ at: UInt64, _ p: Event.Payload) -> Event {
             Event(timestamp: at, tgid: 4242, tid: 4243, cpu: 1, dev: DeviceNumber(raw: 0), ino: 0, payload: p)
         }
-        return [
-            (ev(t, .sysEnter(SysEnter(sysno: .ioSubmit, args: (0x7f00_0000_1000, 1, 0x7ffd_0000_2000),
+        var groups = [
+            [ev(t, .sysEnter(SysEnter(sysno: .ioSubmit, args: (0x7f00_0000_1000, 1, 0x7ffd_0000_2000),
                                       comm: Comm("fio")))),
-             ev(t + 7, .sysExit(SysExit(sysno: .ioSubmit, ret: 1, enterTimestamp: t)))),
-            (ev(t + 20, .sysExit(SysExit(sysno: .ioGetevents, ret: 1, enterTimestamp: t + 10))),
+             ev(t + 7, .sysExit(SysExit(sysno: .ioSubmit, ret: 1, enterTimestamp: t)))],
+            [ev(t + 20, .sysExit(SysExit(sysno: .ioGetevents, ret: 1, enterTimestamp: t + 10))),
              ev(t + 20, .aioReap(AIOReap(ctx: 0x7f00_0000_1000, data: 5, obj: 0x5555_0000_1000, res: 4096,
-                                         res2: 0, index: 0, total: 1)))),
+                                         res2: 0, index: 0, total: 1)))],
         ]
+        if abi >= 4 {
+            groups.append([
+                ev(t + 30, .sysEnter(SysEnter(sysno: .ioGetevents, args: (0x7f00_0000_1000, 1, 16), comm: Comm("fio")))),
+                ev(t + 36, .sysExit(SysExit(sysno: .ioGetevents, ret: 1, enterTimestamp: t + 30))),
+                ev(t + 36, .aioReap(AIOReap(ctx: 0x7f00_0000_1000, data: 6, obj: 0x5555_0000_1040, res: 4096,
+                                            res2: 0, index: 0, total: 1))),
+            ])
+        }
+        return groups
     }
 
-    /// `pair` (from ``twoEventRecords(base:)``) as its one 96-byte record.
-    static func record(_ pair: (Event, Event)) -> [UInt8] {
+    /// `group` (from ``multiEventRecords(base:abi:)``) as its one 96-byte record.
+    static func record(_ group: [Event]) -> [UInt8] {
         var r = [UInt8](repeating: 0, count: RecordLayout.recordSize)
         r.withUnsafeMutableBytes { b in
-            if case .sysEnter = pair.0.payload {
-                RecordCodec.encodeSysCall(enter: pair.0, exit: pair.1, into: b.baseAddress!)
-            } else {
-                RecordCodec.encodeSysExitReap(exit: pair.0, reap: pair.1, into: b.baseAddress!)
+            switch (group.count, group[0].payload) {
+            case (3, _): RecordCodec.encodeSysCallReap(enter: group[0], exit: group[1], reap: group[2], into: b.baseAddress!)
+            case (2, .sysEnter): RecordCodec.encodeSysCall(enter: group[0], exit: group[1], into: b.baseAddress!)
+            case (2, _): RecordCodec.encodeSysExitReap(exit: group[0], reap: group[1], into: b.baseAddress!)
+            default: preconditionFailure("a group of two or three events")
             }
         }
         return r

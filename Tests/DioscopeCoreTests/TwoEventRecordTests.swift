@@ -2,52 +2,93 @@ import Foundation
 import Testing
 @testable import DioscopeCore
 
-/// Record ABI 3's two records that carry two events each: `DSC_EV_SYS_CALL` (io_submit's enter
-/// and exit) and `DSC_EV_SYS_EXIT_REAP` (io_getevents' exit and the one io_event it returned).
+/// The records that carry more than one event: record ABI 3's `DSC_EV_SYS_CALL` (a system call's
+/// enter and exit) and `DSC_EV_SYS_EXIT_REAP` (io_getevents' exit and the one io_event it
+/// returned), and ABI 4's `DSC_EV_SYS_CALL_REAP` (io_getevents' enter, exit and one io_event).
 ///
 /// `SyscallFolder` applies the BPF side's rules (bpf/syscalls.bpf.h) to a stream recorded with
 /// ABI 2: an io_submit's enter is held and written with its exit, at the exit's place in the
-/// file; an io_getevents that returned one event has its reap written with its exit. The folded
-/// file must analyze exactly like the ABI 2 stream, except for what the single record cannot
-/// state: the reap's time is its exit's (the BPF side wrote the reap record a few hundred
-/// nanoseconds after the exit), and the enter's CPU is the exit's.
+/// file. An io_getevents' enter is held when the call found its events waiting; the BPF side
+/// reads that from the aio ring at the enter, which a recording does not hold, so the folder
+/// takes a call that returned within 50 µs as one that did not wait. A held io_getevents that
+/// returned one event is written with its exit and reap as one record, otherwise as a
+/// `DSC_EV_SYS_CALL` followed by its reaps; an io_getevents not held that returned one event has
+/// its reap written with its exit. The folded file must analyze exactly like the ABI 2 stream,
+/// except for what a single record cannot state: the reap's time is its exit's (the BPF side
+/// wrote the reap record a few hundred nanoseconds after the exit), and the enter's CPU is the
+/// exit's.
 struct SyscallFolder {
     /// The folded file's records, in the original file order.
     private(set) var records: [[UInt8]] = []
     /// The original events as the folded file states them (reap time, enter CPU), in file order.
     private(set) var expected: [Event] = []
+    /// `DSC_EV_SYS_CALL` records: io_submit's, and io_getevents' that were held.
     private(set) var sysCalls = 0
+    private(set) var getEventsCalls = 0
     private(set) var exitReaps = 0
+    private(set) var callReaps = 0
+
+    /// What a record written for a call's exit states of the events it carries: the exit's header.
+    private static func asOfExit(_ e: Event, _ exit: Event, timestamp: UInt64? = nil) -> Event {
+        var e = e
+        e.cpu = exit.cpu
+        e.dev = exit.dev
+        e.ino = exit.ino
+        if let timestamp { e.timestamp = timestamp }
+        return e
+    }
 
     static func fold(_ events: [Event]) -> SyscallFolder {
         var f = SyscallFolder()
-        var heldEnter: [UInt32: Event] = [:]   // tid -> io_submit enter not yet written
+        var heldEnter: [UInt32: Event] = [:]   // tid -> enter not yet written
         var foldedReaps = Set<Int>()           // reaps written with their exit
+        /// The one reap the exit at `i` returned: the task's next event (the BPF side wrote it
+        /// right after the exit).
+        func singleReap(after i: Int) -> Int? {
+            guard let j = events[(i + 1)...].firstIndex(where: { $0.tid == events[i].tid }),
+                  case .aioReap(let r) = events[j].payload, r.index == 0, r.total == 1 else { return nil }
+            return j
+        }
+        /// Whether the io_getevents entered at `i` returned within 50 µs (see the type's comment).
+        func quick(_ i: Int) -> Bool {
+            guard let j = events[(i + 1)...].firstIndex(where: {
+                if case .sysExit = $0.payload { return $0.tid == events[i].tid } else { return false }
+            }) else { return false }
+            return events[j].timestamp - events[i].timestamp < 50_000
+        }
         for (i, e) in events.enumerated() where !foldedReaps.contains(i) {
             switch e.payload {
             case .sysEnter(let p) where p.sysno == .ioSubmit && p.fd == -1 && p.isize == -1:
                 heldEnter[e.tid] = e
                 continue
-            case .sysExit(let p) where p.sysno == .ioSubmit:
-                guard var enter = heldEnter.removeValue(forKey: e.tid) else { break }
-                enter.cpu = e.cpu
-                enter.dev = e.dev
-                enter.ino = e.ino
-                f.records.append(TraceFileFixtures.record((enter, e)))
+            case .sysEnter(let p) where (p.sysno == .ioGetevents || p.sysno == .ioPgetevents) && p.fd == -1
+                && p.isize == -1 && Int32(exactly: p.args.1) != nil && Int32(exactly: p.args.2) != nil && quick(i):
+                heldEnter[e.tid] = e
+                continue
+            case .sysExit(let p) where p.sysno == .ioSubmit
+                || (p.sysno == .ioGetevents || p.sysno == .ioPgetevents) && heldEnter[e.tid] != nil:
+                guard let held = heldEnter.removeValue(forKey: e.tid) else { break }
+                let enter = asOfExit(held, e)
+                if p.sysno != .ioSubmit, p.ret == 1, let j = singleReap(after: i) {
+                    let reap = asOfExit(events[j], e, timestamp: e.timestamp)
+                    if RecordCodec.canEncodeSysCallReap(enter: enter, exit: e, reap: reap) {
+                        foldedReaps.insert(j)
+                        f.records.append(TraceFileFixtures.record([enter, e, reap]))
+                        f.expected += [enter, e, reap]
+                        f.callReaps += 1
+                        continue
+                    }
+                }
+                f.records.append(TraceFileFixtures.record([enter, e]))
                 f.expected += [enter, e]
                 f.sysCalls += 1
+                if p.sysno != .ioSubmit { f.getEventsCalls += 1 }
                 continue
             case .sysExit(let p) where (p.sysno == .ioGetevents || p.sysno == .ioPgetevents) && p.ret == 1:
-                // its one reap: the task's next event (the BPF side wrote it right after the exit)
-                guard let j = events[(i + 1)...].firstIndex(where: { $0.tid == e.tid }),
-                      case .aioReap(let r) = events[j].payload, r.index == 0, r.total == 1 else { break }
-                var reap = events[j]
-                reap.timestamp = e.timestamp
-                reap.cpu = e.cpu
-                reap.dev = e.dev
-                reap.ino = e.ino
+                guard let j = singleReap(after: i) else { break }
+                let reap = asOfExit(events[j], e, timestamp: e.timestamp)
                 foldedReaps.insert(j)
-                f.records.append(TraceFileFixtures.record((e, reap)))
+                f.records.append(TraceFileFixtures.record([e, reap]))
                 f.expected += [e, reap]
                 f.exitReaps += 1
                 continue
@@ -67,29 +108,30 @@ struct SyscallFolder {
 }
 
 @Suite struct TwoEventRecordTests {
-    static let pairs = TraceFileFixtures.twoEventRecords()
+    static let groups = TraceFileFixtures.multiEventRecords()
 
-    @Test func eachRecordDecodesIntoItsTwoEvents() throws {
-        for pair in Self.pairs {
-            let r = TraceFileFixtures.record(pair)
+    @Test func eachRecordDecodesIntoItsEvents() throws {
+        #expect(Self.groups.map(\.count) == [2, 2, 3])
+        for group in Self.groups {
+            let r = TraceFileFixtures.record(group)
             let first = try r.withUnsafeBytes { b throws(RecordDecodeError) in try RecordCodec.decode(b.baseAddress!) }
-            #expect(first == pair.0)
+            #expect(first == group[0])
             r.withUnsafeBytes { b in
-                #expect(RecordCodec.carriesTwoEvents(b.baseAddress!))
-                #expect(RecordCodec.secondEvent(b.baseAddress!) == pair.1)
+                #expect(RecordCodec.laterEvents(b.baseAddress!) == group.count - 1)
+                for i in 1..<group.count { #expect(RecordCodec.laterEvent(b.baseAddress!, i - 1) == group[i]) }
             }
         }
         // every other record carries one
         for e in TraceFileFixtures.everyEventType(abi: 3) {
-            RecordCodec.encode(e).withUnsafeBytes { #expect(!RecordCodec.carriesTwoEvents($0.baseAddress!)) }
+            RecordCodec.encode(e).withUnsafeBytes { #expect(RecordCodec.laterEvents($0.baseAddress!) == 0) }
         }
     }
 
     /// What the decoder refuses in the new records: a call it does not know, an io_getevents
-    /// record naming another call, an enter after its own exit, an implausible second event.
+    /// record naming another call, an enter after its own exit, an implausible later event.
     @Test func badFieldsAreRefused() {
-        func refused(_ pair: (Event, Event), _ patch: (inout [UInt8]) -> Void) -> RecordDecodeError? {
-            var r = TraceFileFixtures.record(pair)
+        func refused(_ group: [Event], _ patch: (inout [UInt8]) -> Void) -> RecordDecodeError? {
+            var r = TraceFileFixtures.record(group)
             patch(&r)
             return r.withUnsafeBytes { b -> RecordDecodeError? in
                 do throws(RecordDecodeError) { _ = try RecordCodec.decode(b.baseAddress!); return nil } catch { return error }
@@ -98,30 +140,63 @@ struct SyscallFolder {
         func put<T: FixedWidthInteger>(_ r: inout [UInt8], _ o: Int, _ v: T) {
             r.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: o, as: T.self) }
         }
-        let (call, reap) = (Self.pairs[0], Self.pairs[1])
+        let (call, reap, callReap) = (Self.groups[0], Self.groups[1], Self.groups[2])
         #expect(refused(call) { _ in } == nil)
         #expect(refused(reap) { _ in } == nil)
+        #expect(refused(callReap) { _ in } == nil)
         #expect(refused(call) { put(&$0, RecordLayout.scSysno, UInt16(99)) }?.reason == .badField("sys_call.sysno", 99))
         #expect(refused(reap) { put(&$0, RecordLayout.srSysno, Syscall.ioSubmit.rawValue) }?.reason
             == .badField("sys_exit_reap.sysno", UInt64(Syscall.ioSubmit.rawValue)))
-        let exitTs = call.1.timestamp
+        #expect(refused(callReap) { put(&$0, RecordLayout.crSysno, Syscall.ioSubmit.rawValue) }?.reason
+            == .badField("sys_call_reap.sysno", UInt64(Syscall.ioSubmit.rawValue)))
+        let exitTs = call[1].timestamp
         #expect(refused(call) { put(&$0, RecordLayout.scEnterTs, exitTs + 1) }?.reason
             == .badField("sys_call.enter_ts", exitTs + 1))
+        // an enter further back than the record's own time
+        let callReapTs = callReap[1].timestamp
+        #expect(refused(callReap) { put(&$0, RecordLayout.crEnterAgo, UInt32(callReapTs + 1)) }?.reason
+            == .badField("sys_call_reap.enter_ago", callReapTs + 1))
         #expect(refused(call) { put(&$0, RecordLayout.scRet, Int64.max) }?.reason == .implausible("sys_exit.ret"))
         #expect(refused(reap) { put(&$0, RecordLayout.srRes, Int64.min) }?.reason == .implausible("reap.res"))
+        #expect(refused(callReap) { put(&$0, RecordLayout.crRes, Int64.min) }?.reason == .implausible("reap.res"))
     }
 
-    /// The live path (ring-buffer batches) gives both events of a record, in order, and counts
+    /// What one `DSC_EV_SYS_CALL_REAP` cannot state, the encoder refuses (the BPF side then writes
+    /// the call and its reap apart): another return than one event, a res2, an argument wider
+    /// than 32 bits, an enter more than 4.29 s back, another call.
+    @Test func whatTheThreeEventRecordCannotHoldIsNotFolded() {
+        let g = Self.groups[2]
+        #expect(RecordCodec.canEncodeSysCallReap(enter: g[0], exit: g[1], reap: g[2]))
+        func with(_ i: Int, _ change: (inout Event.Payload) -> Void) -> [Event] {
+            var c = g
+            change(&c[i].payload)
+            return c
+        }
+        var cases: [[Event]] = []
+        cases.append(with(1) { if case .sysExit(var x) = $0 { x.ret = 2; $0 = .sysExit(x) } })
+        cases.append(with(2) { if case .aioReap(var r) = $0 { r.res2 = 1; $0 = .aioReap(r) } })
+        cases.append(with(0) { if case .sysEnter(var x) = $0 { x.args.2 = 1 << 31; $0 = .sysEnter(x) } })
+        cases.append(with(0) { if case .sysEnter(var x) = $0 { x.sysno = .ioSubmit; $0 = .sysEnter(x) } })
+        var far = g
+        far[0].timestamp = 0
+        if case .sysExit(var x) = far[1].payload { x.enterTimestamp = 0; far[1].payload = .sysExit(x) }
+        far[1].timestamp = 5_000_000_000
+        far[2].timestamp = 5_000_000_000
+        cases.append(far)
+        for c in cases { #expect(!RecordCodec.canEncodeSysCallReap(enter: c[0], exit: c[1], reap: c[2]), "\(c)") }
+    }
+
+    /// The live path (ring-buffer batches) gives every event of a record, in order, and counts
     /// them as events.
-    @Test func streamingAnalysisTakesBothEvents() {
+    @Test func streamingAnalysisTakesEveryEvent() {
         let analysis = StreamingAnalysis(options: AnalysisOptions())
         var batch: [UInt8] = []
-        for pair in Self.pairs { batch += TraceFileFixtures.record(pair) }
+        for group in Self.groups { batch += TraceFileFixtures.record(group) }
         batch.withUnsafeBytes { analysis.consume(records: $0) }
-        #expect(analysis.eventsRead == 4)
+        #expect(analysis.eventsRead == 7)
         let (_, summary) = analysis.finish(dropsByProbe: [:])
-        #expect(summary.firstTimestamp == Self.pairs[0].0.timestamp)
-        #expect(summary.lastTimestamp == Self.pairs[1].1.timestamp)
+        #expect(summary.firstTimestamp == Self.groups[0][0].timestamp)
+        #expect(summary.lastTimestamp == Self.groups[2][2].timestamp)
         #expect(summary.problems.isEmpty)
     }
 
@@ -136,7 +211,7 @@ struct SyscallFolder {
         let events = try AnalysisRealTraceTests.recordedEvents(name)
         let folded = SyscallFolder.fold(events)
         #expect(folded.sysCalls > 0, "\(name): no io_submit folded")
-        #expect(folded.records.count + folded.sysCalls + folded.exitReaps == events.count)
+        #expect(folded.records.count + folded.sysCalls + folded.exitReaps + 2 * folded.callReaps == events.count)
         #expect(folded.expected.count == events.count)
 
         let dir = try TraceFileFixtures.scratchDirectory()
@@ -153,19 +228,62 @@ struct SyscallFolder {
         let b = Analyzer.analyze(events: read)
         #expect(!b.sourceProblems.contains { $0.contains("later than") }, "\(name): \(b.sourceProblems)")
         #expect(a.sourceProblems == b.sourceProblems, "\(name)")
-        // every timeline as it is: a folded record states both its events whole
+        // every timeline as it is: a folded record states its events whole
         AssembledStepsTests.expectSameAnalysis(a, b, name)
     }
 
-    /// Across the recordings both kinds of record occur (the comparison above is not vacuous).
-    @Test func theRecordingsFoldBothKinds() throws {
-        var calls = 0, reaps = 0
+    /// Across the recordings every kind of record occurs (the comparison above is not vacuous).
+    @Test func theRecordingsFoldEveryKind() throws {
+        var calls = 0, getCalls = 0, reaps = 0, callReaps = 0
         for name in Self.recordings {
             let f = SyscallFolder.fold(try AnalysisRealTraceTests.recordedEvents(name))
             calls += f.sysCalls
+            getCalls += f.getEventsCalls
             reaps += f.exitReaps
+            callReaps += f.callReaps
         }
-        #expect(calls >= 10 && reaps >= 5, "\(calls) io_submit calls, \(reaps) single reaps folded")
+        // (no quick io_getevents in them returned more than one event: see the next test)
+        #expect(calls >= 10 && reaps >= 1 && callReaps >= 5,
+                "\(calls) calls (\(getCalls) io_getevents), \(reaps) single reaps, \(callReaps) calls with their reap folded")
+    }
+
+    /// A held io_getevents that returned two events is a `DSC_EV_SYS_CALL`, then its two reaps as
+    /// records of their own; one that returned an event with a res2 is a `DSC_EV_SYS_CALL` and
+    /// its reap.
+    @Test func aHeldGeteventsThatCannotFoldItsReapIsACallAndItsReaps() throws {
+        func ev(_ ts: UInt64, cpu: UInt16, _ p: Event.Payload) -> Event {
+            Event(timestamp: ts, tgid: 9, tid: 9, cpu: cpu, dev: DeviceNumber(raw: 0), ino: 0, payload: p)
+        }
+        let enter = ev(1_000, cpu: 0, .sysEnter(SysEnter(sysno: .ioGetevents, args: (0x1000, 1, 16), comm: Comm("fio"))))
+        let twoBack = [
+            enter,
+            ev(3_000, cpu: 1, .sysExit(SysExit(sysno: .ioGetevents, ret: 2, enterTimestamp: 1_000))),
+            ev(3_100, cpu: 1, .aioReap(AIOReap(ctx: 0x1000, data: 1, obj: 0x10, res: 4096, index: 0, total: 2))),
+            ev(3_200, cpu: 1, .aioReap(AIOReap(ctx: 0x1000, data: 2, obj: 0x20, res: 4096, index: 1, total: 2))),
+        ]
+        let withRes2 = [
+            enter,
+            ev(3_000, cpu: 1, .sysExit(SysExit(sysno: .ioGetevents, ret: 1, enterTimestamp: 1_000))),
+            ev(3_100, cpu: 1, .aioReap(AIOReap(ctx: 0x1000, data: 1, obj: 0x10, res: 4096, res2: 7, index: 0, total: 1))),
+        ]
+        for events in [twoBack, withRes2] {
+            let f = SyscallFolder.fold(events)
+            #expect(f.getEventsCalls == 1 && f.callReaps == 0 && f.exitReaps == 0)
+            #expect(f.records.count == events.count - 1)
+            let laterEvents = f.records.map { r in r.withUnsafeBytes { RecordCodec.laterEvents($0.baseAddress!) } }
+            #expect(laterEvents == [1] + [Int](repeating: 0, count: events.count - 2))
+            var expected = events
+            expected[0].cpu = 1
+            #expect(f.expected == expected)
+            let dir = try TraceFileFixtures.scratchDirectory()
+            defer { TraceFileFixtures.cleanup(dir) }
+            let w = try TraceWriter(path: dir + "/t.dscope", metadata: TraceFileFixtures.metadata())
+            for r in f.records { try r.withUnsafeBytes { try w.append(records: $0) } }
+            try w.finish(footer: TraceFileFixtures.footer())
+            let (read, summary, _) = try TraceFileFixtures.readAll(dir + "/t.dscope")
+            #expect(summary.problems.isEmpty)
+            #expect(read == expected)
+        }
     }
 }
 
@@ -217,10 +335,10 @@ struct SyscallFolder {
             for e in events { out.append(RecordCodec.encode(e)) }
             // a blocked call: its device completion is read before the call's one record
             if submitReturns > done { for e in completion { out.append(RecordCodec.encode(e)) } }
-            out.append(TraceFileFixtures.record((enter, exit)))
+            out.append(TraceFileFixtures.record([enter, exit]))
             if submitReturns <= done { for e in completion { out.append(RecordCodec.encode(e)) } }
             out.append(RecordCodec.encode(getEnter))
-            out.append(TraceFileFixtures.record((getExit, reap)))
+            out.append(TraceFileFixtures.record([getExit, reap]))
         }
         io(at: 1_000_000_000, submitReturns: 30_000_000, n: 1)
         io(at: 1_100_000_000, submitReturns: 8_000, n: 2)

@@ -49,8 +49,8 @@ struct LiveRecording {
                 records += 1
                 if let e = try? RecordCodec.decode(buf.baseAddress! + off) {
                     events.append(e)
-                    if RecordCodec.carriesTwoEvents(buf.baseAddress! + off) {
-                        events.append(RecordCodec.secondEvent(buf.baseAddress! + off))
+                    for i in 0..<RecordCodec.laterEvents(buf.baseAddress! + off) {
+                        events.append(RecordCodec.laterEvent(buf.baseAddress! + off, i))
                     }
                 } else {
                     decodeErrors += 1

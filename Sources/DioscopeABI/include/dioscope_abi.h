@@ -36,8 +36,11 @@ typedef int64_t __s64;
  *    events (a system call's enter and exit; io_getevents' exit and its one
  *    io_event). No existing layout changed: version 1 and 2 traces hold a
  *    subset of version 3's records and are read unchanged.
+ * 4: DSC_EV_SYS_CALL_REAP, a record that carries three events (an
+ *    io_getevents' enter, its exit and its one io_event). No existing
+ *    layout changed; DSC_EV_SYS_CALL may now carry io_getevents too.
  */
-#define DSC_ABI_VERSION 3
+#define DSC_ABI_VERSION 4
 #define DSC_RECORD_SIZE 96
 #define DSC_HEADER_SIZE 32
 #define DSC_PAYLOAD_SIZE 64
@@ -79,6 +82,8 @@ enum dsc_event_type {
 	/* two events in one record (ABI 3; struct dsc_sys_call, dsc_sys_exit_reap) */
 	DSC_EV_SYS_CALL = 23,           /* io_submit: its enter and exit */
 	DSC_EV_SYS_EXIT_REAP = 24,      /* io_getevents returning one io_event: exit and reap */
+	/* three events in one record (ABI 4; struct dsc_sys_call_reap) */
+	DSC_EV_SYS_CALL_REAP = 25,      /* io_getevents that did not wait: enter, exit, reap */
 	/* synthetic, written by user space (never by BPF) */
 	DSC_EV_LOST = 30,               /* ring-buffer drops noticed by the consumer */
 	DSC_EV_TYPE_MAX = 31,
@@ -377,7 +382,10 @@ struct dsc_aio_reap {
 
 /*
  * DSC_EV_SYS_CALL (ABI 3): an io_submit whose enter record was held back
- * and is written with its exit, saving a record per call. hdr.ts_ns is the
+ * and is written with its exit, saving a record per call. Since ABI 4 also
+ * an io_getevents/io_pgetevents whose enter was held (see
+ * DSC_EV_SYS_CALL_REAP) but whose exit could not be folded with its reap;
+ * its io_events follow as DSC_EV_AIO_REAP records. hdr.ts_ns is the
  * exit, enter_ts the enter; args and comm are what DSC_EV_SYS_ENTER would
  * carry. Read as two events: a SYS_ENTER at enter_ts (fd -1, isize -1),
  * then a SYS_EXIT at hdr.ts_ns (fd -1, isize -1, enter_ts). The enter thus
@@ -415,6 +423,29 @@ struct dsc_sys_exit_reap {
 	__s64 res2;
 };
 
+/*
+ * DSC_EV_SYS_CALL_REAP (ABI 4): io_getevents/io_pgetevents that found at
+ * least min_nr io_events waiting in the ring when it was entered (so it
+ * could not sleep, and its enter was held back) and returned exactly one,
+ * whose res2 is 0. Read as three events: a SYS_ENTER at
+ * hdr.ts_ns - enter_ago (fd -1, args ctx, min_nr and nr, isize -1, comm),
+ * a SYS_EXIT at hdr.ts_ns (fd -1, ret 1, isize -1, the enter's time), and
+ * an AIO_REAP at hdr.ts_ns (ctx, the io_event with res2 0, index 0,
+ * total 1).
+ */
+struct dsc_sys_call_reap {
+	__u16 sysno;
+	__u16 _pad0;
+	__u32 enter_ago;   /* ns from the enter to the exit (hdr.ts_ns) */
+	__s32 min_nr;      /* the call's second argument */
+	__s32 nr;          /* its third */
+	__u64 ctx;         /* aio_context_t (its first) */
+	__u64 data;        /* io_event.data */
+	__u64 obj;         /* io_event.obj: the user iocb pointer */
+	__s64 res;         /* io_event.res */
+	char comm[DSC_COMM_LEN];
+};
+
 /* DSC_EV_LOST: synthetic, inserted by the consumer when drops were seen. */
 struct dsc_lost {
 	__u64 dropped;     /* records lost since the previous DSC_EV_LOST */
@@ -442,6 +473,7 @@ struct dsc_event {
 		struct dsc_aio_reap reap;
 		struct dsc_sys_call sys_call;
 		struct dsc_sys_exit_reap sys_exit_reap;
+		struct dsc_sys_call_reap sys_call_reap;
 		struct dsc_lost lost;
 		__u8 raw[DSC_PAYLOAD_SIZE];
 	};

@@ -32,7 +32,7 @@ public final class StreamingAnalysis {
         }
     }
 
-    /// Events decoded so far (a record that carries two events counts two).
+    /// Events decoded so far (a record that carries two or three events counts each).
     public var eventsRead: UInt64 { summary.eventsRead }
 
     /// Feeds a batch of raw records (a multiple of 96 bytes).
@@ -60,7 +60,7 @@ public final class StreamingAnalysis {
             return
         }
         deliver(event)
-        if RecordCodec.carriesTwoEvents(p) { deliver(RecordCodec.secondEvent(p)) }
+        for i in 0..<RecordCodec.laterEvents(p) { deliver(RecordCodec.laterEvent(p, i)) }
     }
 
     private func deliver(_ event: Event) {

@@ -140,11 +140,22 @@ public enum RecordCodec {
             payload = .sysEnter(SysEnter(sysno: s, fd: -1, args: (i64(L.scArgs), i64(L.scArgs + 8), i64(L.scArgs + 16)),
                                          isize: -1, comm: Comm(lo: u64(L.scComm), hi: u64(L.scComm + 8))))
         case L.sysExitReapType:
-            // The exit comes first; secondEvent gives the reap.
+            // The exit comes first; laterEvent gives the reap.
             guard let s = Syscall(rawValue: u16(L.srSysno)), s == .ioGetevents || s == .ioPgetevents else {
                 throw RecordDecodeError(reason: .badField("sys_exit_reap.sysno", UInt64(u16(L.srSysno))))
             }
             payload = .sysExit(SysExit(sysno: s, fd: -1, ret: i64(L.srRet), isize: -1, enterTimestamp: u64(L.srEnterTs)))
+        case L.sysCallReapType:
+            // The enter comes first, at its own time; laterEvent gives the exit and the reap.
+            guard let s = Syscall(rawValue: u16(L.crSysno)), s == .ioGetevents || s == .ioPgetevents else {
+                throw RecordDecodeError(reason: .badField("sys_call_reap.sysno", UInt64(u16(L.crSysno))))
+            }
+            guard UInt64(u32(L.crEnterAgo)) <= timestamp else {
+                throw RecordDecodeError(reason: .badField("sys_call_reap.enter_ago", UInt64(u32(L.crEnterAgo))))
+            }
+            timestamp -= UInt64(u32(L.crEnterAgo))
+            payload = .sysEnter(SysEnter(sysno: s, fd: -1, args: (i64(L.crCtx), Int64(i32(L.crMinNr)), Int64(i32(L.crNr))),
+                                         isize: -1, comm: Comm(lo: u64(L.crComm), hi: u64(L.crComm + 8))))
         default:
             throw RecordDecodeError(reason: .unknownType(rawType))
         }
@@ -153,46 +164,61 @@ public enum RecordCodec {
         if let field = EventPlausibility.implausibleField(event) {
             throw RecordDecodeError(reason: .implausible("\(field)"))
         }
-        if rawType == L.sysCallType || rawType == L.sysExitReapType, let field = EventPlausibility.implausibleField(secondEvent(base)) {
-            throw RecordDecodeError(reason: .implausible("\(field)"))
+        for i in 0..<laterEvents(base) {
+            if let field = EventPlausibility.implausibleField(laterEvent(base, i)) {
+                throw RecordDecodeError(reason: .implausible("\(field)"))
+            }
         }
         return event
     }
 
-    /// Whether the record at `base` carries two events (ABI 3: `DSC_EV_SYS_CALL`,
-    /// `DSC_EV_SYS_EXIT_REAP`): ``decode(_:)`` gives the first, ``secondEvent(_:)`` the second.
-    /// Every reader of records calls both, in that order, so that each such record becomes
-    /// exactly the two events the BPF side would otherwise have written as two records.
+    /// How many events the record at `base` carries after the one ``decode(_:)`` gives: 1 for
+    /// `DSC_EV_SYS_CALL` and `DSC_EV_SYS_EXIT_REAP` (ABI 3), 2 for `DSC_EV_SYS_CALL_REAP` (ABI 4),
+    /// 0 for every other record. Every reader of records calls ``decode(_:)``, then
+    /// ``laterEvent(_:_:)`` for each of these in turn, so that each such record becomes exactly
+    /// the events the BPF side would otherwise have written as separate records.
     @inline(__always)
-    public static func carriesTwoEvents(_ base: UnsafeRawPointer) -> Bool {
+    public static func laterEvents(_ base: UnsafeRawPointer) -> Int {
         let t = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: RecordLayout.type, as: UInt16.self))
-        return t == RecordLayout.sysCallType || t == RecordLayout.sysExitReapType
+        // the three types are consecutive (23...25): one comparison on the common path
+        guard t &- RecordLayout.sysCallType <= 2 else { return 0 }
+        return t == RecordLayout.sysCallReapType ? 2 : 1
     }
 
-    /// The second event of a record that ``carriesTwoEvents(_:)``, once ``decode(_:)`` accepted
-    /// it (which checked it too): a `DSC_EV_SYS_CALL`'s exit, or a `DSC_EV_SYS_EXIT_REAP`'s reap,
-    /// both at the record's time.
-    public static func secondEvent(_ base: UnsafeRawPointer) -> Event {
+    /// The event after the first (`index` 0) or after that (`index` 1) of a record that carries
+    /// more than one (``laterEvents(_:)``), once ``decode(_:)`` accepted it (which checked these
+    /// too): a `DSC_EV_SYS_CALL`'s exit; a `DSC_EV_SYS_EXIT_REAP`'s reap; a
+    /// `DSC_EV_SYS_CALL_REAP`'s exit, then its reap. All at the record's time.
+    public static func laterEvent(_ base: UnsafeRawPointer, _ index: Int) -> Event {
         typealias L = RecordLayout
         @inline(__always) func u64(_ o: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
         @inline(__always) func i64(_ o: Int) -> Int64 { Int64(bitPattern: u64(o)) }
         @inline(__always) func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
         @inline(__always) func u16(_ o: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt16.self)) }
         let payload: Event.Payload
-        if u16(L.type) == L.sysCallType {
+        let type = u16(L.type)
+        precondition(index >= 0 && index < laterEvents(base), "a record with fewer events")
+        if type == L.sysCallType {
             guard let s = Syscall(rawValue: u16(L.scSysno)) else { preconditionFailure("decode(_:) checks sys_call.sysno") }
             payload = .sysExit(SysExit(sysno: s, fd: -1, ret: i64(L.scRet), isize: -1, enterTimestamp: u64(L.scEnterTs)))
-        } else {
-            precondition(u16(L.type) == L.sysExitReapType, "a record with one event")
+        } else if type == L.sysExitReapType {
             payload = .aioReap(AIOReap(ctx: u64(L.srCtx), data: u64(L.srData), obj: u64(L.srObj), res: i64(L.srRes),
                                        res2: i64(L.srRes2), index: 0, total: 1))
+        } else if index == 0 {
+            guard let s = Syscall(rawValue: u16(L.crSysno)) else { preconditionFailure("decode(_:) checks sys_call_reap.sysno") }
+            payload = .sysExit(SysExit(sysno: s, fd: -1, ret: 1, isize: -1,
+                                       enterTimestamp: u64(L.ts) &- UInt64(u32(L.crEnterAgo))))
+        } else {
+            payload = .aioReap(AIOReap(ctx: u64(L.crCtx), data: u64(L.crData), obj: u64(L.crObj), res: i64(L.crRes),
+                                       res2: 0, index: 0, total: 1))
         }
         return Event(timestamp: u64(L.ts), tgid: u32(L.tgid), tid: u32(L.tid), cpu: u16(L.cpu),
                      dev: DeviceNumber(raw: u32(L.dev)), ino: u64(L.ino), payload: payload)
     }
 
-    /// Writes a `DSC_EV_SYS_CALL` record at `base` from an io_submit's enter and exit (tests and
-    /// constructed traces; the BPF side writes these). The header is the exit's.
+    /// Writes a `DSC_EV_SYS_CALL` record at `base` from a system call's enter and exit (tests and
+    /// constructed traces; the BPF side writes these for io_submit and io_getevents). The header
+    /// is the exit's.
     public static func encodeSysCall(enter: Event, exit: Event, into base: UnsafeMutableRawPointer) {
         guard case .sysEnter(let en) = enter.payload, case .sysExit(let ex) = exit.payload else {
             preconditionFailure("an enter and an exit")
@@ -220,6 +246,42 @@ public enum RecordCodec {
         put(L.type, L.sysExitReapType)
         put(L.srSysno, ex.sysno.rawValue); put(L.srRet, ex.ret); put(L.srEnterTs, ex.enterTimestamp)
         put(L.srCtx, r.ctx); put(L.srData, r.data); put(L.srObj, r.obj); put(L.srRes, r.res); put(L.srRes2, r.res2)
+    }
+
+    /// Whether ``encodeSysCallReap(enter:exit:reap:into:)`` can write these three events as one
+    /// `DSC_EV_SYS_CALL_REAP` record without losing a field (the BPF side's conditions, but for
+    /// the one it checks at the enter: that the call found its events waiting).
+    public static func canEncodeSysCallReap(enter: Event, exit: Event, reap: Event) -> Bool {
+        guard case .sysEnter(let en) = enter.payload, case .sysExit(let ex) = exit.payload,
+              case .aioReap(let r) = reap.payload,
+              en.sysno == .ioGetevents || en.sysno == .ioPgetevents, ex.sysno == en.sysno,
+              en.fd == -1, en.isize == -1, ex.fd == -1, ex.isize == -1, ex.ret == 1,
+              ex.enterTimestamp == enter.timestamp, exit.timestamp >= enter.timestamp,
+              exit.timestamp - enter.timestamp <= UInt64(UInt32.max),
+              Int32(exactly: en.args.1) != nil, Int32(exactly: en.args.2) != nil,
+              r.ctx == UInt64(bitPattern: en.args.0), r.res2 == 0, r.index == 0, r.total == 1,
+              reap.timestamp == exit.timestamp
+        else { return false }
+        for e in [enter, reap] where e.tgid != exit.tgid || e.tid != exit.tid || e.cpu != exit.cpu
+            || e.dev != exit.dev || e.ino != exit.ino { return false }
+        return true
+    }
+
+    /// Writes a `DSC_EV_SYS_CALL_REAP` record at `base` from io_getevents' enter, exit and one
+    /// reap, which ``canEncodeSysCallReap(enter:exit:reap:)`` must accept (tests and constructed
+    /// traces; the BPF side writes these). The header is the exit's.
+    public static func encodeSysCallReap(enter: Event, exit: Event, reap: Event, into base: UnsafeMutableRawPointer) {
+        precondition(canEncodeSysCallReap(enter: enter, exit: exit, reap: reap), "three events one record holds")
+        guard case .sysEnter(let en) = enter.payload, case .aioReap(let r) = reap.payload else { return }
+        typealias L = RecordLayout
+        encode(exit, into: base)
+        (base + L.headerSize).initializeMemory(as: UInt8.self, repeating: 0, count: L.recordSize - L.headerSize)
+        func put<T: FixedWidthInteger>(_ o: Int, _ v: T) { base.storeBytes(of: v.littleEndian, toByteOffset: o, as: T.self) }
+        put(L.type, L.sysCallReapType)
+        put(L.crSysno, en.sysno.rawValue); put(L.crEnterAgo, UInt32(exit.timestamp - enter.timestamp))
+        put(L.crMinNr, Int32(en.args.1)); put(L.crNr, Int32(en.args.2)); put(L.crCtx, r.ctx)
+        put(L.crData, r.data); put(L.crObj, r.obj); put(L.crRes, r.res)
+        put(L.crComm, en.comm.lo); put(L.crComm + 8, en.comm.hi)
     }
 
     /// Decodes one record from a buffer of at least 96 bytes.

@@ -5,15 +5,15 @@
 /// `offsetof`, so the two definitions cannot drift silently.
 public enum RecordLayout {
     /// The version written (`DSC_ABI_VERSION`).
-    public static let abiVersion: UInt32 = 3
+    public static let abiVersion: UInt32 = 4
     /// Versions read: 2 added `DSC_EV_DIO_STEPS`, 3 the two records that each carry two events
-    /// (`DSC_EV_SYS_CALL`, `DSC_EV_SYS_EXIT_REAP`); neither changed a layout, so older traces read
-    /// unchanged.
-    public static let readableABIVersions: ClosedRange<UInt32> = 1...3
+    /// (`DSC_EV_SYS_CALL`, `DSC_EV_SYS_EXIT_REAP`), 4 the one that carries three
+    /// (`DSC_EV_SYS_CALL_REAP`); none changed a layout, so older traces read unchanged.
+    public static let readableABIVersions: ClosedRange<UInt32> = 1...4
     public static let recordSize = 96
-    /// Record types with no event type of their own: each carries two events (ABI 3), which
-    /// ``RecordCodec/decode(_:)`` and ``RecordCodec/secondEvent(_:)`` give.
-    public static let sysCallType: UInt16 = 23, sysExitReapType: UInt16 = 24
+    /// Record types with no event type of their own: each carries two events (ABI 3) or three
+    /// (ABI 4), which ``RecordCodec/decode(_:)`` and ``RecordCodec/laterEvent(_:_:)`` give.
+    public static let sysCallType: UInt16 = 23, sysExitReapType: UInt16 = 24, sysCallReapType: UInt16 = 25
     public static let headerSize = 32
 
     // header
@@ -57,6 +57,9 @@ public enum RecordLayout {
     // sys_exit_reap (ABI 3)
     public static let srSysno = 32, srRet = 40, srEnterTs = 48, srCtx = 56, srData = 64, srObj = 72, srRes = 80,
         srRes2 = 88
+    // sys_call_reap (ABI 4)
+    public static let crSysno = 32, crEnterAgo = 36, crMinNr = 40, crNr = 44, crCtx = 48, crData = 56, crObj = 64,
+        crRes = 72, crComm = 80
     // lost
     public static let lsDropped = 32, lsSince = 40, lsProbe = 48
 
@@ -103,6 +106,10 @@ public enum RecordLayout {
         "sys_exit_reap.enter_ts": (srEnterTs, 8), "sys_exit_reap.ctx": (srCtx, 8),
         "sys_exit_reap.data": (srData, 8), "sys_exit_reap.obj": (srObj, 8), "sys_exit_reap.res": (srRes, 8),
         "sys_exit_reap.res2": (srRes2, 8),
+        "sys_call_reap.sysno": (crSysno, 2), "sys_call_reap.enter_ago": (crEnterAgo, 4),
+        "sys_call_reap.min_nr": (crMinNr, 4), "sys_call_reap.nr": (crNr, 4), "sys_call_reap.ctx": (crCtx, 8),
+        "sys_call_reap.data": (crData, 8), "sys_call_reap.obj": (crObj, 8), "sys_call_reap.res": (crRes, 8),
+        "sys_call_reap.comm": (crComm, 16),
         "lost.dropped": (lsDropped, 8), "lost.since_ns": (lsSince, 8), "lost.probe": (lsProbe, 4),
     ]
 }

@@ -214,7 +214,7 @@ public struct TraceReader: EventSource {
     }
 
     /// Calls `body` with every decodable event of every intact chunk, in file
-    /// order (a record that carries two events gives both, in turn). Records
+    /// order (a record that carries two or three events gives each, in turn). Records
     /// RecordCodec cannot decode (unknown type, invalid enum value) are
     /// skipped and reported with their byte offsets.
     public mutating func forEachEvent(_ body: (Event) throws -> Void) throws -> SourceSummary {
@@ -228,8 +228,8 @@ public struct TraceReader: EventSource {
                     if case .lost = e.payload { state.lost.note(p) }
                     try body(e)
                     delivered += 1
-                    if RecordCodec.carriesTwoEvents(p) {
-                        try body(RecordCodec.secondEvent(p))
+                    for k in 0..<RecordCodec.laterEvents(p) {
+                        try body(RecordCodec.laterEvent(p, k))
                         delivered += 1
                     }
                 } catch let error as RecordDecodeError {
@@ -243,10 +243,11 @@ public struct TraceReader: EventSource {
         }
     }
 
-    /// Record types this reader knows, as a bit mask: one per event type, and the two that carry
-    /// two events each (ABI 3).
+    /// Record types this reader knows, as a bit mask: one per event type, the two that carry two
+    /// events each (ABI 3) and the one that carries three (ABI 4).
     static let knownTypeMask: UInt32 = EventType.allCases.reduce(0) { $0 | (1 << UInt32($1.rawValue)) }
         | 1 << UInt32(RecordLayout.sysCallType) | 1 << UInt32(RecordLayout.sysExitReapType)
+        | 1 << UInt32(RecordLayout.sysCallReapType)
 
     // MARK: - The scan
 
