@@ -59,6 +59,8 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Only I/Os and findings at or before this trace time (seconds).")
     var until: Double?
 
+    @OptionGroup var reorder: ReorderOptions
+
     func validate() throws { _ = try filter() }
 
     private func filter() throws -> AnalysisFilter {
@@ -99,7 +101,7 @@ struct AnalyzeCommand: ParsableCommand {
         // recording's do not fit in memory). The text summary shows only findings' and
         // inconclusive timelines, which the analysis keeps.
         let spill = format != .text || timelines ? try openSpill(command: "analyze") : nil
-        let (result, summary) = try analyzeTraceFile(trace, command: "analyze", spill: spill)
+        let (result, summary) = try analyzeTraceFile(trace, command: "analyze", spill: spill, reorder: reorder)
 
         let shown = filter.apply(to: result)
         let printed = spill.map { ExportTimelines(spill: $0, where: filter.timelineFilter(shownFindings: shown.findings)) }

@@ -36,6 +36,8 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Write compact JSON (one line) instead of indented.")
     var compact = false
 
+    @OptionGroup var reorder: ReorderOptions
+
     func validate() throws {
         if jsonOut == nil && perfettoOut == nil {
             throw ValidationError("give --json OUT and/or --perfetto OUT")
@@ -50,7 +52,7 @@ struct ExportCommand: ParsableCommand {
         // Every timeline is spilled to a temporary file as the analysis emits it and read back by
         // the writers: a large recording's timelines do not fit in memory.
         let spill = try openSpill(command: "export")
-        let (result, summary) = try analyzeTraceFile(trace, command: "export", spill: spill)
+        let (result, summary) = try analyzeTraceFile(trace, command: "export", spill: spill, reorder: reorder)
         let timelines = ExportTimelines(spill: spill)
 
         do {

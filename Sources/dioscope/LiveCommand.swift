@@ -33,6 +33,8 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Stop after this many seconds.")
     var duration: Double?
 
+    @OptionGroup var reorder: ReorderOptions
+
     func validate() throws {
         if let d = duration, !(d > 0) { throw ValidationError("--duration must be positive") }
     }
@@ -41,7 +43,7 @@ struct LiveCommand: ParsableCommand {
         let session = try withLoaderErrors { try TraceSession(target: target, command: []) }
         defer { session.close() }
         let pipeline = try LivePipeline(session: session, format: format, keepTimelines: false,
-                                        recordPath: record, duration: duration)
+                                        recordPath: record, duration: duration, reorder: reorder)
         complain("tracing; findings are printed as they are made, Ctrl-C for the summary")
         let outcome = try pipeline.run()
         let r = outcome.recorder

@@ -52,7 +52,7 @@ final class LivePipeline {
     private let out = FileHandle.standardOutput
 
     init(session: TraceSession, format: StreamFormat, keepTimelines: Bool, recordPath: String?,
-         duration: Double?) throws {
+         duration: Double?, reorder: ReorderOptions) throws {
         self.session = session
         self.format = format
         self.recordPath = recordPath
@@ -62,6 +62,7 @@ final class LivePipeline {
         // emitted (a long run's do not fit in memory); the analysis keeps findings' and
         // inconclusive ones.
         options.keepAllTimelines = false
+        options.reorderWindowNs = reorder.windowNs
         analysis = StreamingAnalysis(options: options)
         spill = keepTimelines ? try openSpill(command: "run") : nil
         if let spill { analysis.analyzer.spill(into: spill) }

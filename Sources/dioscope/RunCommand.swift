@@ -44,6 +44,8 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Under sudo, run CMD as root instead of as the invoking user.")
     var keepRoot = false
 
+    @OptionGroup var reorder: ReorderOptions
+
     @Argument(parsing: .postTerminator, help: "The command to run and trace.")
     var command: [String] = []
 
@@ -58,7 +60,7 @@ struct RunCommand: ParsableCommand {
         defer { session.close() }
         let keep = jsonOut != nil || perfettoOut != nil
         let pipeline = try LivePipeline(session: session, format: format, keepTimelines: keep,
-                                        recordPath: record, duration: duration)
+                                        recordPath: record, duration: duration, reorder: reorder)
         let outcome = try pipeline.run()
         do {
             if format == .text {

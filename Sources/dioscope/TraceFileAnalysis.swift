@@ -14,12 +14,14 @@ import Foundation
 /// recordings.
 ///
 /// With `DIOSCOPE_DEBUG_MEMORY` set, one line on stderr says how many timelines the result holds.
-func analyzeTraceFile(_ path: String, command: String, spill: TimelineSpill? = nil) throws
+func analyzeTraceFile(_ path: String, command: String, spill: TimelineSpill? = nil,
+                      reorder: ReorderOptions = ReorderOptions()) throws
     -> (AnalysisResult, SourceSummary)
 {
     func warn(_ s: String) { FileHandle.standardError.write(Data(("dioscope \(command): " + s + "\n").utf8)) }
     var options = AnalysisOptions()
     options.keepAllTimelines = false
+    options.reorderWindowNs = reorder.windowNs
     var input: TraceInput
     do {
         input = try TraceInput(path: path)

@@ -368,4 +368,28 @@ struct SyscallFolder {
         #expect(p.status == .complete && p.reapedAt != nil)
         #expect(p.entries.contains { $0.step == .syscallEnter })
     }
+
+    /// A reordering window wider than the call's block (`--reorder-window`) puts the enter back
+    /// in place: no late event, and the blocked call's I/O has its enter.
+    @Test func aWiderWindowPutsTheLateEnterInPlace() throws {
+        let dir = try TraceFileFixtures.scratchDirectory()
+        defer { TraceFileFixtures.cleanup(dir) }
+        let path = dir + "/late.dscope"
+        let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 64)
+        for r in Self.records() { try r.withUnsafeBytes { try w.append(records: $0) } }
+        try w.finish(footer: TraceFileFixtures.footer())
+        var input = try TraceInput(path: path)
+        var options = AnalysisOptions()
+        options.reorderWindowNs = 50_000_000
+        let (r, _) = try Analyzer.analyze(&input, options: options)
+        #expect(!r.sourceProblems.contains { $0.contains("later than") }, "\(r.sourceProblems)")
+        #expect(r.counts.total == 2 && r.findings.isEmpty)
+        let blocked = try #require(r.timelines.first { $0.offset == 4096 })
+        #expect(blocked.status == .complete && blocked.entries.contains { $0.step == .syscallEnter })
+        // and the note names the window it was given
+        var narrow = try TraceInput(path: path)
+        options.reorderWindowNs = 2_500_000
+        let (n, _) = try Analyzer.analyze(&narrow, options: options)
+        #expect(n.sourceProblems.contains { $0.contains("later than the 2.5 ms reorder window") }, "\(n.sourceProblems)")
+    }
 }

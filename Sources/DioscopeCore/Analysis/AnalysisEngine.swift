@@ -187,6 +187,15 @@ final class AnalysisEngine {
 
     @exclusivity(unchecked) private var lastComm: (comm: Comm, string: String) = (.empty, "")
 
+    /// A window in nanoseconds as milliseconds for a note: whole when it is (20), else up to
+    /// three decimals (0.5, 2.25).
+    static func milliseconds(_ ns: UInt64) -> String {
+        if ns % 1_000_000 == 0 { return "\(ns / 1_000_000)" }
+        var s = String(format: "%.3f", Double(ns) / 1e6)
+        while s.hasSuffix("0") { s.removeLast() }
+        return s
+    }
+
     private static func fdKey(_ tgid: UInt32, _ fd: Int32) -> UInt64 {
         UInt64(tgid) << 32 | UInt64(UInt32(bitPattern: fd))
     }
@@ -1621,8 +1630,8 @@ final class AnalysisEngine {
         }
         var problems = (summary?.problems ?? []).map(\.description)
         if lateEvents > 0 {
-            problems.append("note: \(lateEvents) events arrived later than the \(options.reorderWindowNs / 1_000_000) ms "
-                + "reorder window and were analyzed out of time order")
+            problems.append("note: \(lateEvents) events arrived later than the \(Self.milliseconds(options.reorderWindowNs)) ms "
+                + "reorder window and were analyzed out of time order (--reorder-window widens it)")
         }
         let sourceIncomplete = !(summary?.isComplete ?? true)
         let incompleteReason: String? = {
