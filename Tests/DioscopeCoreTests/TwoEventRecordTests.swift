@@ -127,6 +127,31 @@ struct SyscallFolder {
         }
     }
 
+    /// The readers' path gives the same events as `decode` and `laterEvent`, and for a record
+    /// one of whose later events is refused, none of them.
+    @Test func forEachEventInRecordGivesEveryEventOrNone() throws {
+        for group in Self.groups {
+            var r = TraceFileFixtures.record(group)
+            var seen: [Event] = []
+            try r.withUnsafeBytes { b in try RecordCodec.forEachEvent(inRecord: b.baseAddress!) { seen.append($0) } }
+            #expect(seen == group)
+            // the last event made implausible (a res or ret no kernel returns)
+            let field = group.count == 3 ? RecordLayout.crRes : group.count == 2 && group[1].type == .aioReap
+                ? RecordLayout.srRes : RecordLayout.scRet
+            r.withUnsafeMutableBytes { $0.storeBytes(of: Int64.min.littleEndian, toByteOffset: field, as: Int64.self) }
+            seen = []
+            #expect(throws: RecordDecodeError.self) {
+                try r.withUnsafeBytes { b in try RecordCodec.forEachEvent(inRecord: b.baseAddress!) { seen.append($0) } }
+            }
+            #expect(seen.isEmpty, "\(seen)")
+        }
+        // a record of one event
+        let one = TraceFileFixtures.everyEventType(abi: 3)[0]
+        var seen: [Event] = []
+        try RecordCodec.encode(one).withUnsafeBytes { b in try RecordCodec.forEachEvent(inRecord: b.baseAddress!) { seen.append($0) } }
+        #expect(seen == [one])
+    }
+
     /// What the decoder refuses in the new records: a call it does not know, an io_getevents
     /// record naming another call, an enter after its own exit, an implausible later event.
     @Test func badFieldsAreRefused() {

@@ -47,12 +47,9 @@ struct LiveRecording {
             var off = 0
             while off + 96 <= buf.count {
                 records += 1
-                if let e = try? RecordCodec.decode(buf.baseAddress! + off) {
-                    events.append(e)
-                    for i in 0..<RecordCodec.laterEvents(buf.baseAddress! + off) {
-                        events.append(RecordCodec.laterEvent(buf.baseAddress! + off, i))
-                    }
-                } else {
+                do {
+                    try RecordCodec.forEachEvent(inRecord: buf.baseAddress! + off) { events.append($0) }
+                } catch {
                     decodeErrors += 1
                 }
                 off += 96

@@ -52,15 +52,12 @@ public final class StreamingAnalysis {
 
     private func consume(record p: UnsafeRawPointer) {
         defer { recordIndex += 1 }
-        let event: Event
         do {
-            event = try RecordCodec.decode(p)
+            // `deliver` throws nothing: what is caught is the record's RecordDecodeError
+            try RecordCodec.forEachEvent(inRecord: p) { deliver($0) }
         } catch {
-            note(SourceProblem(position: "record \(recordIndex)", message: error.description))
-            return
+            note(SourceProblem(position: "record \(recordIndex)", message: "\(error)"))
         }
-        deliver(event)
-        for i in 0..<RecordCodec.laterEvents(p) { deliver(RecordCodec.laterEvent(p, i)) }
     }
 
     private func deliver(_ event: Event) {

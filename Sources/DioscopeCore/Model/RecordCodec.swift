@@ -23,8 +23,47 @@ public struct RecordDecodeError: Error, Sendable, Equatable, CustomStringConvert
 /// Decoding reads straight from the buffer with unaligned loads: no
 /// allocation per record (the hot path of `analyze` and `live`).
 public enum RecordCodec {
-    /// Decodes the record starting at `base` (which must have 96 readable bytes).
+    /// Decodes the record starting at `base` (which must have 96 readable bytes): its event, or the
+    /// first of the events it carries. A record any of whose events is refused is refused whole.
     public static func decode(_ base: UnsafeRawPointer) throws(RecordDecodeError) -> Event {
+        let event = try decodeFirst(base)
+        for i in 0..<laterEvents(base) { try checkPlausible(laterEvent(base, i)) }
+        return event
+    }
+
+    /// Calls `body` with each event of the record at `base`, in order: its one event, or the two
+    /// or three a record that carries several gives (``decode(_:)``, then each
+    /// ``laterEvent(_:_:)``), each built once. A record any of whose events is refused throws its
+    /// ``RecordDecodeError`` before `body` sees any of them; an error `body` throws passes
+    /// through. The readers' path: decoding and then checking the later events separately built
+    /// each of them twice.
+    @inline(__always)
+    public static func forEachEvent(inRecord base: UnsafeRawPointer, _ body: (Event) throws -> Void) throws {
+        let first = try decodeFirst(base)
+        let n = laterEvents(base)
+        if n == 0 { return try body(first) }
+        let second = laterEvent(base, 0)
+        try checkPlausible(second)
+        if n == 1 {
+            try body(first)
+            return try body(second)
+        }
+        let third = laterEvent(base, 1)
+        try checkPlausible(third)
+        try body(first)
+        try body(second)
+        try body(third)
+    }
+
+    @inline(__always)
+    private static func checkPlausible(_ event: Event) throws(RecordDecodeError) {
+        if let field = EventPlausibility.implausibleField(event) {
+            throw RecordDecodeError(reason: .implausible("\(field)"))
+        }
+    }
+
+    /// The record's event, or the first it carries, checked; its later events unchecked.
+    private static func decodeFirst(_ base: UnsafeRawPointer) throws(RecordDecodeError) -> Event {
         typealias L = RecordLayout
         @inline(__always) func u64(_ o: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
         @inline(__always) func i64(_ o: Int) -> Int64 { Int64(bitPattern: u64(o)) }
@@ -161,22 +200,15 @@ public enum RecordCodec {
         }
         let event = Event(timestamp: timestamp, tgid: u32(L.tgid), tid: u32(L.tid), cpu: u16(L.cpu),
                           dev: DeviceNumber(raw: u32(L.dev)), ino: u64(L.ino), payload: payload)
-        if let field = EventPlausibility.implausibleField(event) {
-            throw RecordDecodeError(reason: .implausible("\(field)"))
-        }
-        for i in 0..<laterEvents(base) {
-            if let field = EventPlausibility.implausibleField(laterEvent(base, i)) {
-                throw RecordDecodeError(reason: .implausible("\(field)"))
-            }
-        }
+        try checkPlausible(event)
         return event
     }
 
     /// How many events the record at `base` carries after the one ``decode(_:)`` gives: 1 for
     /// `DSC_EV_SYS_CALL` and `DSC_EV_SYS_EXIT_REAP` (ABI 3), 2 for `DSC_EV_SYS_CALL_REAP` (ABI 4),
-    /// 0 for every other record. Every reader of records calls ``decode(_:)``, then
-    /// ``laterEvent(_:_:)`` for each of these in turn, so that each such record becomes exactly
-    /// the events the BPF side would otherwise have written as separate records.
+    /// 0 for every other record. Every reader of records takes them all, in order
+    /// (``forEachEvent(inRecord:_:)``), so that each such record becomes exactly the events the
+    /// BPF side would otherwise have written as separate records.
     @inline(__always)
     public static func laterEvents(_ base: UnsafeRawPointer) -> Int {
         let t = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: RecordLayout.type, as: UInt16.self))

@@ -224,12 +224,9 @@ public struct TraceReader: EventSource {
             var p = payload
             for i in 0..<info.recordCount {
                 do {
-                    let e = try RecordCodec.decode(p)
-                    if case .lost = e.payload { state.lost.note(p) }
-                    try body(e)
-                    delivered += 1
-                    for k in 0..<RecordCodec.laterEvents(p) {
-                        try body(RecordCodec.laterEvent(p, k))
+                    try RecordCodec.forEachEvent(inRecord: p) { e in
+                        if case .lost = e.payload { state.lost.note(p) }
+                        try body(e)
                         delivered += 1
                     }
                 } catch let error as RecordDecodeError {
