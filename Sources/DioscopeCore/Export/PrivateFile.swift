@@ -24,7 +24,8 @@ public enum PrivateFile {
         var template = Array(((dir.isEmpty ? "." : dir) + "/.dioscope-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }  // 0600
         guard fd >= 0 else { throw TraceFileError.cannotOpen(path: path, reason: TraceFileError.errnoText()) }
-        let tmp = String(cString: template)
+        // the name mkstemp filled in, without the terminating NUL
+        let tmp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var ok = false
         defer {
             if !ok { unlink(tmp) }
