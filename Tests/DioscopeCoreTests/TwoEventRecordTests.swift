@@ -394,6 +394,76 @@ struct SyscallFolder {
         #expect(p.entries.contains { $0.step == .syscallEnter })
     }
 
+    /// An io_getevents whose enter was held (its event seemed to be waiting) but that slept 30 ms
+    /// anyway (another thread took the event first): its `DSC_EV_SYS_CALL_REAP` arrives after the
+    /// completion posted during the call, and after another task's events from early in the
+    /// sleep were acted on, so its enter is late. Only the note says so: the I/O is whole and
+    /// reaped, at the call's return, and no finding is made. (Without the other task's events
+    /// nothing is late: the enter is older than every event released before it.)
+    @Test func aHeldGeteventsThatSleptHasOnlyItsEnterNotedLate() throws {
+        func ev(_ ts: UInt64, _ tid: UInt32, _ p: Event.Payload, ino: UInt64 = 0x83) -> Event {
+            Event(timestamp: ts, tgid: 500, tid: tid, cpu: UInt16(tid & 1), dev: Self.fs, ino: ino, payload: p)
+        }
+        var out: [[UInt8]] = []
+        func write(at t0: UInt64, n: UInt64, getBlocks: UInt64) {
+            let kiocb = 0xffff_8880_0000_0000 + n * 0x100, ref = 0x7000 + n, pos = Int64(n) * 4096
+            let sector = 8192 + UInt64(pos) / 512
+            let enter = ev(t0, 500, .sysEnter(SysEnter(sysno: .ioSubmit, args: (0x1000, 1, 0x2000), comm: Comm("fio"))), ino: 0)
+            let exit = ev(t0 + 8_000, 500, .sysExit(SysExit(sysno: .ioSubmit, ret: 1, enterTimestamp: t0)), ino: 0)
+            for e in [
+                ev(t0 + 1_000, 500, .dioBegin(DIOBegin(kiocb: kiocb, pos: pos, count: 4096, isize: 1 << 28, userRef: ref,
+                                                       kiFlags: [.direct, .write], api: .libaio, blkbits: 12))),
+                ev(t0 + 2_000, 500, .iomapDstmap(IomapMapping(addr: sector * 512, offset: pos, length: 4096, type: .mapped,
+                                                               flags: [], bdev: Self.fs, blkbits: 12))),
+                ev(t0 + 3_000, 500, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: kiocb + 1,
+                                                              kiocb: kiocb, flags: [.sync, .iomapDIO], op: .write)), ino: 0),
+                ev(t0 + 4_000, 500, .block(.rqIssue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 1, op: .write)),
+                   ino: 0),
+                ev(t0 + 5_000, 500, .dioQueued(DIOQueued(offset: pos + 4096, length: 0, isize: 1 << 28))),
+            ] { out.append(RecordCodec.encode(e)) }
+            out.append(TraceFileFixtures.record([enter, exit]))
+            let getAt = t0 + 10_000, done = getAt + getBlocks - 10_000
+            // another task's call during the sleep: acted on before the held enter arrives
+            let other = ev(getAt + 1_000_000, 600, .sysEnter(SysEnter(sysno: .fdatasync, fd: 9, comm: Comm("other"))), ino: 0)
+            let otherExit = ev(getAt + 1_100_000, 600, .sysExit(SysExit(sysno: .fdatasync, fd: 9, ret: 0,
+                                                                         enterTimestamp: getAt + 1_000_000)), ino: 0)
+            for e in [other, otherExit] { out.append(RecordCodec.encode(e)) }
+            for e in [
+                ev(done - 3_000, 0, .block(.rqComplete, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 1, op: .write)),
+                   ino: 0),
+                ev(done - 2_000, 77, .xfs(.endIoDirectWrite, XFSIO(isize: 1 << 28, disize: 1 << 28, offset: pos, count: 4096))),
+                ev(done - 1_000, 77, .dioComplete(DIOComplete(kiocb: kiocb, pos: pos + 4096, isize: 1 << 28, ret: 4096,
+                                                              userRef: ref, error: 0, kiFlags: [.direct, .write], api: .libaio))),
+            ] { out.append(RecordCodec.encode(e)) }
+            let getEnter = ev(getAt, 500, .sysEnter(SysEnter(sysno: .ioGetevents, args: (0x1000, 1, 16), comm: Comm("fio"))),
+                              ino: 0)
+            let getExit = ev(getAt + getBlocks, 500, .sysExit(SysExit(sysno: .ioGetevents, ret: 1, enterTimestamp: getAt)),
+                             ino: 0)
+            let reap = ev(getAt + getBlocks, 500, .aioReap(AIOReap(ctx: 0x1000, obj: ref, res: 4096)), ino: 0)
+            out.append(TraceFileFixtures.record([getEnter, getExit, reap]))
+        }
+        write(at: 1_000_000_000, n: 1, getBlocks: 30_000_000)
+        write(at: 1_100_000_000, n: 2, getBlocks: 20_000)
+        let dir = try TraceFileFixtures.scratchDirectory()
+        defer { TraceFileFixtures.cleanup(dir) }
+        let path = dir + "/late-get.dscope"
+        let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 64)
+        for r in out { try r.withUnsafeBytes { try w.append(records: $0) } }
+        try w.finish(footer: TraceFileFixtures.footer())
+        let (read, summary, _) = try TraceFileFixtures.readAll(path)
+        #expect(summary.problems.isEmpty, "\(summary.problems)")
+        let r = Analyzer.analyze(events: read)
+        // the scenario is the one described: one event, the sleeping call's enter, came back late
+        #expect(r.sourceProblems.contains { $0.contains("note: 1 events arrived later than") }, "\(r.sourceProblems)")
+        #expect(r.counts.total == 2 && r.findings.isEmpty, "\(r.findings.map(\.message))")
+        let slept = try #require(r.timelines.first { $0.offset == 4096 })
+        #expect(slept.status == .complete && slept.result == 4096)
+        #expect(slept.reapedAt == 1_000_000_000 + 10_000 + 30_000_000)
+        #expect(slept.entries.contains { $0.step == .syscallEnter })
+        let quick = try #require(r.timelines.first { $0.offset == 8192 })
+        #expect(quick.status == .complete && quick.reapedAt != nil)
+    }
+
     /// A reordering window wider than the call's block (`--reorder-window`) puts the enter back
     /// in place: no late event, and the blocked call's I/O has its enter.
     @Test func aWiderWindowPutsTheLateEnterInPlace() throws {
