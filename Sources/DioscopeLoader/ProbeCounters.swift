@@ -3,7 +3,8 @@ public struct ProbeCounters: Sendable, Equatable {
     public var probe: ProbeSpec
     public var emitted: UInt64
     public var dropped: UInt64
-    /// Events held back into `DSC_EV_DIO_STEPS` records (in-kernel assembly): traced, not emitted.
+    /// Events held back into another record (in-kernel assembly: `DSC_EV_DIO_STEPS`, and the system-call
+    /// records that carry several events): traced, not emitted as records of their own.
     public var absorbed: UInt64
 
     public init(probe: ProbeSpec, emitted: UInt64, dropped: UInt64, absorbed: UInt64 = 0) {

@@ -15,7 +15,8 @@ public struct TraceFooter: Codable, Sendable, Equatable {
         /// Records the probe could not submit (ring buffer full): the
         /// kernel's final per-probe drop counter.
         public var drops: UInt64
-        /// Events the probe held back into `dio_steps` records (in-kernel assembly); absent when none.
+        /// Events the probe held back into another record (in-kernel assembly: `dio_steps`, and the
+        /// system-call records that carry several events); absent when none.
         public var absorbed: UInt64?
 
         public init(name: String, id: Int, events: UInt64, drops: UInt64, absorbed: UInt64? = nil) {

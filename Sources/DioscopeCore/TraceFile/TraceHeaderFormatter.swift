@@ -61,7 +61,7 @@ public enum TraceHeaderFormatter {
             let held = f.probes.filter { ($0.absorbed ?? 0) > 0 }
             if !held.isEmpty {
                 let total = held.reduce(UInt64(0)) { $0 + ($1.absorbed ?? 0) }
-                out.append("# assembled in the kernel: \(total) events held back into dio_steps records ("
+                out.append("# assembled in the kernel: \(total) events held back into other records (dio_steps, system calls) ("
                     + held.map { "\($0.name) \($0.absorbed!)" }.joined(separator: ", ") + ")")
             }
             if f.unattributedDrops > 0 { out.append("# drops: unattributed: \(f.unattributedDrops)") }
