@@ -255,11 +255,21 @@ struct thread_info {
 	u32 status;		/* TS_COMPAT: a 32-bit system call */
 } __attribute__((preserve_access_index));
 
+typedef struct {
+	int counter;
+} atomic_t;
+
+/* Shared by a process's threads: `live` counts the ones not yet exiting. */
+struct signal_struct {
+	atomic_t live;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	struct thread_info thread_info;
 	pid_t pid;
 	pid_t tgid;
 	struct files_struct *files;
+	struct signal_struct *signal;
 } __attribute__((preserve_access_index));
 
 #endif /* DIOSCOPE_CORE_TYPES_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Following the traced process tree: a child forked by a traced
- * process is traced too.
+ * process is traced too, and a process that exits is forgotten.
  */
 #ifndef DIOSCOPE_SCHED_BPF_H
 #define DIOSCOPE_SCHED_BPF_H
@@ -28,6 +28,42 @@ static __always_inline int dsc_sched_fork(u64 *ctx, bool btf)
 	if (ctgid != ptgid &&
 	    bpf_map_update_elem(&dsc_tgids, &ctgid, &one, BPF_ANY))
 		dsc_count(DSC_P_SCHED_FORK, DSC_CNT_DROPPED);
+	return 0;
+}
+
+/*
+ * sched_process_exit(task_struct *p[, bool group_dead]): when the last
+ * thread of a process exits, forget the process. Its tgid leaves the
+ * traced set (which holds 8192: a test suite gated by `dioscope run` forks
+ * more than that, and its later children went untraced) and the set of
+ * processes that did direct I/O on a traced device (which lets their
+ * file-less calls through under a device filter); a reused pid starts
+ * afresh. Only the argument every kernel passes is read: do_exit()
+ * decrements signal->live before this tracepoint, so 0 means the whole
+ * group is dead.
+ */
+static __always_inline int dsc_sched_exit(u64 *ctx, bool btf)
+{
+	struct task_struct *p = (struct task_struct *)ctx[0];
+	struct dsc_note_cache *c;
+	u32 tgid;
+
+	if (!dsc_filter_pid && !dsc_filter_dev)
+		return 0;
+	if (DSC_RD(btf, p, signal, live.counter))
+		return 0;
+	tgid = DSC_RD(btf, p, tgid);
+	if (dsc_filter_pid)
+		bpf_map_delete_elem(&dsc_tgids, &tgid);
+	bpf_map_delete_elem(&dsc_active_tgids, &tgid);
+	/* this CPU's cache of the last process that passed */
+	c = dsc_cache();
+	if (c) {
+		if (c->tgid == tgid)
+			c->tgid = 0;
+		if (c->fileless_tgid == tgid)
+			c->fileless_tgid = 0;
+	}
 	return 0;
 }
 

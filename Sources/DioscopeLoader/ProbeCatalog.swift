@@ -52,6 +52,7 @@ public enum ProbeCatalog {
         sc(DSC_P_SYS_FDATASYNC, "fdatasync"),
         tp(DSC_P_SCHED_FORK, "sched", "sched_process_fork"),
         tp(DSC_P_XFS_ZERO_EOF, "xfs", "xfs_zero_eof", optional: true),
+        tp(DSC_P_SCHED_EXIT, "sched", "sched_process_exit"),
     ]
 
     /// `enum dsc_sysno` of each syscall probe, by name.

@@ -20,7 +20,7 @@ struct ProbesTests {
         defer { tracer.close() }
         for name in [
             "iomap_dio_rw_begin", "iomap_dio_complete", "iomap_iter_dstmap", "block_bio_queue", "block_rq_complete",
-            "xfs_unwritten_convert", "ext4_ext_handle_unwritten_extents", "sched_process_fork",
+            "xfs_unwritten_convert", "ext4_ext_handle_unwritten_extents", "sched_process_fork", "sched_process_exit",
         ] {
             #expect(tracer.statuses.first { $0.probe.name == name }?.method == .tpBTF, "\(name)")
         }

@@ -516,6 +516,7 @@ enum dsc_probe_id {
 	DSC_P_SYS_FDATASYNC,
 	DSC_P_SCHED_FORK,  /* follows the traced process tree; emits nothing */
 	DSC_P_XFS_ZERO_EOF,
+	DSC_P_SCHED_EXIT,  /* forgets a process that exited; emits nothing */
 	DSC_P_MAX,
 };
 
