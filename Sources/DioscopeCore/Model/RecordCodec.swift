@@ -217,6 +217,24 @@ public enum RecordCodec {
         return t == RecordLayout.sysCallReapType ? 2 : 1
     }
 
+    /// The earliest time the record states: its own, or for `DSC_EV_SYS_CALL` and
+    /// `DSC_EV_SYS_CALL_REAP` their enter's when that comes first (it does in every record the
+    /// decoder accepts). A trace file's chunk index covers it.
+    @inline(__always)
+    public static func earliestTimestamp(_ base: UnsafeRawPointer) -> UInt64 {
+        typealias L = RecordLayout
+        let ts = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: L.ts, as: UInt64.self))
+        switch UInt16(littleEndian: base.loadUnaligned(fromByteOffset: L.type, as: UInt16.self)) {
+        case L.sysCallType:
+            return Swift.min(ts, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: L.scEnterTs, as: UInt64.self)))
+        case L.sysCallReapType:
+            let ago = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: L.crEnterAgo, as: UInt32.self))
+            return Swift.min(ts, ts &- UInt64(ago))
+        default:
+            return ts
+        }
+    }
+
     /// The event after the first (`index` 0) or after that (`index` 1) of a record that carries
     /// more than one (``laterEvents(_:)``), once ``decode(_:)`` accepted it (which checked these
     /// too): a `DSC_EV_SYS_CALL`'s exit; a `DSC_EV_SYS_EXIT_REAP`'s reap; a
@@ -248,6 +266,16 @@ public enum RecordCodec {
                      dev: DeviceNumber(raw: u32(L.dev)), ino: u64(L.ino), payload: payload)
     }
 
+    /// Starts a record that carries several events at `base`: the header of `header` (the exit:
+    /// such a record is written at the call's return) under record type `type`, the payload zeroed
+    /// for the caller to fill.
+    private static func startMultiEventRecord(_ type: UInt16, header: Event, at base: UnsafeMutableRawPointer) {
+        typealias L = RecordLayout
+        encode(header, into: base)
+        (base + L.headerSize).initializeMemory(as: UInt8.self, repeating: 0, count: L.recordSize - L.headerSize)
+        base.storeBytes(of: type.littleEndian, toByteOffset: L.type, as: UInt16.self)
+    }
+
     /// Writes a `DSC_EV_SYS_CALL` record at `base` from a system call's enter and exit (tests and
     /// constructed traces; the BPF side writes these for io_submit and io_getevents). The header
     /// is the exit's.
@@ -256,10 +284,8 @@ public enum RecordCodec {
             preconditionFailure("an enter and an exit")
         }
         typealias L = RecordLayout
-        encode(exit, into: base)
-        (base + L.headerSize).initializeMemory(as: UInt8.self, repeating: 0, count: L.recordSize - L.headerSize)
         func put<T: FixedWidthInteger>(_ o: Int, _ v: T) { base.storeBytes(of: v.littleEndian, toByteOffset: o, as: T.self) }
-        put(L.type, L.sysCallType)
+        startMultiEventRecord(L.sysCallType, header: exit, at: base)
         put(L.scSysno, ex.sysno.rawValue); put(L.scRet, ex.ret); put(L.scEnterTs, enter.timestamp)
         put(L.scArgs, en.args.0); put(L.scArgs + 8, en.args.1); put(L.scArgs + 16, en.args.2)
         put(L.scComm, en.comm.lo); put(L.scComm + 8, en.comm.hi)
@@ -272,10 +298,8 @@ public enum RecordCodec {
             preconditionFailure("an exit and a reap")
         }
         typealias L = RecordLayout
-        encode(exit, into: base)
-        (base + L.headerSize).initializeMemory(as: UInt8.self, repeating: 0, count: L.recordSize - L.headerSize)
         func put<T: FixedWidthInteger>(_ o: Int, _ v: T) { base.storeBytes(of: v.littleEndian, toByteOffset: o, as: T.self) }
-        put(L.type, L.sysExitReapType)
+        startMultiEventRecord(L.sysExitReapType, header: exit, at: base)
         put(L.srSysno, ex.sysno.rawValue); put(L.srRet, ex.ret); put(L.srEnterTs, ex.enterTimestamp)
         put(L.srCtx, r.ctx); put(L.srData, r.data); put(L.srObj, r.obj); put(L.srRes, r.res); put(L.srRes2, r.res2)
     }
@@ -306,10 +330,8 @@ public enum RecordCodec {
         precondition(canEncodeSysCallReap(enter: enter, exit: exit, reap: reap), "three events one record holds")
         guard case .sysEnter(let en) = enter.payload, case .aioReap(let r) = reap.payload else { return }
         typealias L = RecordLayout
-        encode(exit, into: base)
-        (base + L.headerSize).initializeMemory(as: UInt8.self, repeating: 0, count: L.recordSize - L.headerSize)
         func put<T: FixedWidthInteger>(_ o: Int, _ v: T) { base.storeBytes(of: v.littleEndian, toByteOffset: o, as: T.self) }
-        put(L.type, L.sysCallReapType)
+        startMultiEventRecord(L.sysCallReapType, header: exit, at: base)
         put(L.crSysno, en.sysno.rawValue); put(L.crEnterAgo, UInt32(exit.timestamp - enter.timestamp))
         put(L.crMinNr, Int32(en.args.1)); put(L.crNr, Int32(en.args.2)); put(L.crCtx, r.ctx)
         put(L.crData, r.data); put(L.crObj, r.obj); put(L.crRes, r.res)

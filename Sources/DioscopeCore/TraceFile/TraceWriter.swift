@@ -127,18 +127,9 @@ public final class TraceWriter {
             for i in 0..<n {
                 let r = src + i * size
                 let ts = UInt64(littleEndian: r.loadUnaligned(fromByteOffset: RecordLayout.ts, as: UInt64.self))
-                lo = Swift.min(lo, ts)
+                // a record's first event may come before the record's own time (a folded call's enter)
+                lo = Swift.min(lo, RecordCodec.earliestTimestamp(r))
                 hi = Swift.max(hi, ts)
-                // a DSC_EV_SYS_CALL's or DSC_EV_SYS_CALL_REAP's first event is its enter, before the
-                // record's time
-                let type = UInt16(littleEndian: r.loadUnaligned(fromByteOffset: RecordLayout.type, as: UInt16.self))
-                if type == RecordLayout.sysCallType {
-                    lo = Swift.min(lo, UInt64(littleEndian: r.loadUnaligned(fromByteOffset: RecordLayout.scEnterTs,
-                                                                             as: UInt64.self)))
-                } else if type == RecordLayout.sysCallReapType {
-                    let ago = UInt32(littleEndian: r.loadUnaligned(fromByteOffset: RecordLayout.crEnterAgo, as: UInt32.self))
-                    lo = Swift.min(lo, ts &- UInt64(ago))
-                }
             }
             minTs = lo
             maxTs = hi
