@@ -158,6 +158,23 @@ enum TraceFileFixtures {
         return nil
     }
 
+    /// Writes `records` (96 bytes each, as a ring buffer hands them over) as a finished trace file,
+    /// in chunks of 64.
+    static func writeRecords(_ records: [[UInt8]], to path: String) throws {
+        let w = try TraceWriter(path: path, metadata: metadata(), recordsPerChunk: 64)
+        for r in records { try r.withUnsafeBytes { try w.append(records: $0) } }
+        try w.finish(footer: footer())
+    }
+
+    /// `records` written to a scratch trace file (``writeRecords(_:to:)``), and read back.
+    static func readBack(_ records: [[UInt8]]) throws -> ([Event], SourceSummary) {
+        let dir = try scratchDirectory()
+        defer { cleanup(dir) }
+        try writeRecords(records, to: dir + "/records.dscope")
+        let (events, summary, _) = try readAll(dir + "/records.dscope")
+        return (events, summary)
+    }
+
     /// Reads all events and the summary.
     static func readAll(_ path: String) throws -> ([Event], SourceSummary, TraceReader) {
         var r = try TraceReader(path: path)

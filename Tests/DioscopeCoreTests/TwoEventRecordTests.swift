@@ -127,6 +127,19 @@ struct SyscallFolder {
         }
     }
 
+    /// The earliest time a record states (what a trace file's chunk index covers) is its first
+    /// event's: the enter of a folded call, before the record's own time.
+    @Test func earliestTimestampIsTheFirstEvents() {
+        for group in Self.groups {
+            TraceFileFixtures.record(group).withUnsafeBytes { b in
+                #expect(RecordCodec.earliestTimestamp(b.baseAddress!) == group.map(\.timestamp).min())
+            }
+        }
+        #expect(Self.groups.contains { $0[0].timestamp < $0[1].timestamp && $0.count == 3 })
+        let one = TraceFileFixtures.everyEventType(abi: 3)[0]
+        RecordCodec.encode(one).withUnsafeBytes { #expect(RecordCodec.earliestTimestamp($0.baseAddress!) == one.timestamp) }
+    }
+
     /// The readers' path gives the same events as `decode` and `laterEvent`, and for a record
     /// one of whose later events is refused, none of them.
     @Test func forEachEventInRecordGivesEveryEventOrNone() throws {
@@ -239,13 +252,7 @@ struct SyscallFolder {
         #expect(folded.records.count + folded.sysCalls + folded.exitReaps + 2 * folded.callReaps == events.count)
         #expect(folded.expected.count == events.count)
 
-        let dir = try TraceFileFixtures.scratchDirectory()
-        defer { TraceFileFixtures.cleanup(dir) }
-        let path = dir + "/folded.dscope"
-        let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 64)
-        for r in folded.records { try r.withUnsafeBytes { try w.append(records: $0) } }
-        try w.finish(footer: TraceFileFixtures.footer())
-        let (read, summary, _) = try TraceFileFixtures.readAll(path)
+        let (read, summary) = try TraceFileFixtures.readBack(folded.records)
         #expect(summary.problems.isEmpty, "\(summary.problems)")
         #expect(read == folded.expected, "\(name): the folded file reads back other events")
 
@@ -300,84 +307,108 @@ struct SyscallFolder {
             var expected = events
             expected[0].cpu = 1
             #expect(f.expected == expected)
-            let dir = try TraceFileFixtures.scratchDirectory()
-            defer { TraceFileFixtures.cleanup(dir) }
-            let w = try TraceWriter(path: dir + "/t.dscope", metadata: TraceFileFixtures.metadata())
-            for r in f.records { try r.withUnsafeBytes { try w.append(records: $0) } }
-            try w.finish(footer: TraceFileFixtures.footer())
-            let (read, summary, _) = try TraceFileFixtures.readAll(dir + "/t.dscope")
+            let (read, summary) = try TraceFileFixtures.readBack(f.records)
             #expect(summary.problems.isEmpty)
             #expect(read == expected)
         }
     }
 }
 
-/// The one case the folded io_submit handles worse than two records: a call blocked longer than
-/// the reordering window after its first I/O began (docs/trace-format.md, `sys_call`).
+/// The cases a folded call's late enter can make: an io_submit blocked longer than the
+/// reordering window after its first I/O began (docs/trace-format.md, `sys_call`), and an
+/// io_getevents that slept after its enter was held (`sys_call_reap`).
 @Suite struct LateSysCallTests {
     static let fs = DeviceNumber(major: 7, minor: 0)
 
-    /// One libaio write whose io_submit returns 30 ms after it began (its device completion, 25 ms
-    /// in, is read first), then an ordinary one: the records in the order a ring buffer gives them.
-    static func records() -> [[UInt8]] {
-        var out: [[UInt8]] = []
+    /// How a scenario's io_getevents goes.
+    enum Getevents {
+        /// Entered after the I/O completed: its enter a record of its own, its exit and reap one
+        /// `DSC_EV_SYS_EXIT_REAP`, 10 µs later.
+        case afterCompletion
+        /// Entered 2 µs after io_submit returned with its enter held, returning `sleeps` ns later
+        /// as one `DSC_EV_SYS_CALL_REAP`; the I/O completes just before. Another task makes a call
+        /// 1 ms into the sleep, acted on before the held enter arrives.
+        case heldSleeping(UInt64)
+    }
+
+    /// The records of libaio write number `n` (at offset `n` × 4096), begun at `t0`, in the order
+    /// a ring buffer gives them: its io_submit returns `submitReturns` after it began (a call
+    /// blocked past the completion, which comes at most 25 ms in, has that completion read first).
+    static func libaioWrite(at t0: UInt64, n: UInt64, submitReturns: UInt64 = 8_000, getevents: Getevents,
+                            into out: inout [[UInt8]]) {
         func ev(_ ts: UInt64, _ tid: UInt32, _ p: Event.Payload, ino: UInt64 = 0x83) -> Event {
             Event(timestamp: ts, tgid: 500, tid: tid, cpu: UInt16(tid & 1), dev: fs, ino: ino, payload: p)
         }
-        func io(at t0: UInt64, submitReturns: UInt64, n: UInt64) {
-            let kiocb = 0xffff_8880_0000_0000 + n * 0x100, ref = 0x7000 + n, pos = Int64(n) * 4096
-            let sector = 8192 + UInt64(pos) / 512
-            let enter = ev(t0, 500, .sysEnter(SysEnter(sysno: .ioSubmit, args: (0x1000, 1, 0x2000), comm: Comm("fio"))),
-                           ino: 0)
-            let events: [Event] = [
-                ev(t0 + 1_000, 500, .dioBegin(DIOBegin(kiocb: kiocb, pos: pos, count: 4096, isize: 1 << 28, userRef: ref,
-                                                       kiFlags: [.direct, .write], api: .libaio, blkbits: 12))),
-                ev(t0 + 2_000, 500, .iomapDstmap(IomapMapping(addr: sector * 512, offset: pos, length: 4096, type: .mapped,
-                                                               flags: [], bdev: fs, blkbits: 12))),
-                ev(t0 + 3_000, 500, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: kiocb + 1,
-                                                              kiocb: kiocb, flags: [.sync, .iomapDIO], op: .write)), ino: 0),
-                ev(t0 + 4_000, 500, .block(.rqIssue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 1, op: .write)),
-                   ino: 0),
-                ev(t0 + 5_000, 500, .dioQueued(DIOQueued(offset: pos + 4096, length: 0, isize: 1 << 28))),
-            ]
-            let done = min(submitReturns, 25_000_000)
-            let completion: [Event] = [
-                ev(t0 + done - 3_000, 0, .block(.rqComplete, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 1,
-                                                                      op: .write)), ino: 0),
-                ev(t0 + done - 2_000, 77, .xfs(.endIoDirectWrite, XFSIO(isize: 1 << 28, disize: 1 << 28, offset: pos,
-                                                                        count: 4096))),
-                ev(t0 + done - 1_000, 77, .dioComplete(DIOComplete(kiocb: kiocb, pos: pos + 4096, isize: 1 << 28, ret: 4096,
-                                                                   userRef: ref, error: 0, kiFlags: [.direct, .write],
-                                                                   api: .libaio))),
-            ]
-            let exit = ev(t0 + submitReturns, 500, .sysExit(SysExit(sysno: .ioSubmit, ret: 1, enterTimestamp: t0)), ino: 0)
-            let after = t0 + max(submitReturns, done) + 1_000
-            let getEnter = ev(after, 500, .sysEnter(SysEnter(sysno: .ioGetevents, args: (0x1000, 1, 16), comm: Comm("fio"))),
-                              ino: 0)
-            let getExit = ev(after + 10_000, 500, .sysExit(SysExit(sysno: .ioGetevents, ret: 1, enterTimestamp: after)),
-                             ino: 0)
-            let reap = ev(after + 10_000, 500, .aioReap(AIOReap(ctx: 0x1000, obj: ref, res: 4096)), ino: 0)
-            for e in events { out.append(RecordCodec.encode(e)) }
+        let kiocb = 0xffff_8880_0000_0000 + n * 0x100, ref = 0x7000 + n, pos = Int64(n) * 4096
+        let sector = 8192 + UInt64(pos) / 512
+        let enter = ev(t0, 500, .sysEnter(SysEnter(sysno: .ioSubmit, args: (0x1000, 1, 0x2000), comm: Comm("fio"))),
+                       ino: 0)
+        let exit = ev(t0 + submitReturns, 500, .sysExit(SysExit(sysno: .ioSubmit, ret: 1, enterTimestamp: t0)), ino: 0)
+        let submission: [Event] = [
+            ev(t0 + 1_000, 500, .dioBegin(DIOBegin(kiocb: kiocb, pos: pos, count: 4096, isize: 1 << 28, userRef: ref,
+                                                   kiFlags: [.direct, .write], api: .libaio, blkbits: 12))),
+            ev(t0 + 2_000, 500, .iomapDstmap(IomapMapping(addr: sector * 512, offset: pos, length: 4096, type: .mapped,
+                                                           flags: [], bdev: fs, blkbits: 12))),
+            ev(t0 + 3_000, 500, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: kiocb + 1,
+                                                          kiocb: kiocb, flags: [.sync, .iomapDIO], op: .write)), ino: 0),
+            ev(t0 + 4_000, 500, .block(.rqIssue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 1, op: .write)),
+               ino: 0),
+            ev(t0 + 5_000, 500, .dioQueued(DIOQueued(offset: pos + 4096, length: 0, isize: 1 << 28))),
+        ]
+        /// The device completion, the XFS end_io and the completion posted, the last at `done`.
+        func completion(_ done: UInt64) -> [[UInt8]] {
+            [
+                ev(done - 2_000, 0, .block(.rqComplete, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 1,
+                                                                 op: .write)), ino: 0),
+                ev(done - 1_000, 77, .xfs(.endIoDirectWrite, XFSIO(isize: 1 << 28, disize: 1 << 28, offset: pos,
+                                                                   count: 4096))),
+                ev(done, 77, .dioComplete(DIOComplete(kiocb: kiocb, pos: pos + 4096, isize: 1 << 28, ret: 4096,
+                                                      userRef: ref, error: 0, kiFlags: [.direct, .write], api: .libaio))),
+            ].map { RecordCodec.encode($0) }
+        }
+        func getCall(at getAt: UInt64, returns: UInt64) -> (Event, Event, Event) {
+            (ev(getAt, 500, .sysEnter(SysEnter(sysno: .ioGetevents, args: (0x1000, 1, 16), comm: Comm("fio"))), ino: 0),
+             ev(returns, 500, .sysExit(SysExit(sysno: .ioGetevents, ret: 1, enterTimestamp: getAt)), ino: 0),
+             ev(returns, 500, .aioReap(AIOReap(ctx: 0x1000, obj: ref, res: 4096)), ino: 0))
+        }
+        out += submission.map { RecordCodec.encode($0) }
+        switch getevents {
+        case .afterCompletion:
+            let completes = min(submitReturns, 25_000_000)
             // a blocked call: its device completion is read before the call's one record
-            if submitReturns > done { for e in completion { out.append(RecordCodec.encode(e)) } }
+            if submitReturns > completes { out += completion(t0 + completes - 1_000) }
             out.append(TraceFileFixtures.record([enter, exit]))
-            if submitReturns <= done { for e in completion { out.append(RecordCodec.encode(e)) } }
+            if submitReturns <= completes { out += completion(t0 + completes - 1_000) }
+            let getAt = t0 + max(submitReturns, completes) + 1_000
+            let (getEnter, getExit, reap) = getCall(at: getAt, returns: getAt + 10_000)
             out.append(RecordCodec.encode(getEnter))
             out.append(TraceFileFixtures.record([getExit, reap]))
+        case .heldSleeping(let sleeps):
+            out.append(TraceFileFixtures.record([enter, exit]))
+            let getAt = t0 + submitReturns + 2_000
+            // another task's call during the sleep
+            let other = ev(getAt + 1_000_000, 600, .sysEnter(SysEnter(sysno: .fdatasync, fd: 9, comm: Comm("other"))),
+                           ino: 0)
+            let otherExit = ev(getAt + 1_100_000, 600, .sysExit(SysExit(sysno: .fdatasync, fd: 9, ret: 0,
+                                                                         enterTimestamp: getAt + 1_000_000)), ino: 0)
+            out += [RecordCodec.encode(other), RecordCodec.encode(otherExit)]
+            out += completion(getAt + sleeps - 11_000)
+            let (getEnter, getExit, reap) = getCall(at: getAt, returns: getAt + sleeps)
+            out.append(TraceFileFixtures.record([getEnter, getExit, reap]))
         }
-        io(at: 1_000_000_000, submitReturns: 30_000_000, n: 1)
-        io(at: 1_100_000_000, submitReturns: 8_000, n: 2)
+    }
+
+    /// One libaio write whose io_submit returns 30 ms after it began (its device completion, 25 ms
+    /// in, is read first), then an ordinary one.
+    static func records() -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        libaioWrite(at: 1_000_000_000, n: 1, submitReturns: 30_000_000, getevents: .afterCompletion, into: &out)
+        libaioWrite(at: 1_100_000_000, n: 2, getevents: .afterCompletion, into: &out)
         return out
     }
 
     @Test func aLateEnterIsNotedAndItsIOJoinsWithoutItsCall() throws {
-        let dir = try TraceFileFixtures.scratchDirectory()
-        defer { TraceFileFixtures.cleanup(dir) }
-        let path = dir + "/late.dscope"
-        let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 64)
-        for r in Self.records() { try r.withUnsafeBytes { try w.append(records: $0) } }
-        try w.finish(footer: TraceFileFixtures.footer())
-        let (read, summary, _) = try TraceFileFixtures.readAll(path)
+        let (read, summary) = try TraceFileFixtures.readBack(Self.records())
         #expect(summary.problems.isEmpty, "\(summary.problems)")
         let r = Analyzer.analyze(events: read)
         // the scenario is the one described: the enter came back after the window
@@ -401,56 +432,10 @@ struct SyscallFolder {
     /// reaped, at the call's return, and no finding is made. (Without the other task's events
     /// nothing is late: the enter is older than every event released before it.)
     @Test func aHeldGeteventsThatSleptHasOnlyItsEnterNotedLate() throws {
-        func ev(_ ts: UInt64, _ tid: UInt32, _ p: Event.Payload, ino: UInt64 = 0x83) -> Event {
-            Event(timestamp: ts, tgid: 500, tid: tid, cpu: UInt16(tid & 1), dev: Self.fs, ino: ino, payload: p)
-        }
         var out: [[UInt8]] = []
-        func write(at t0: UInt64, n: UInt64, getBlocks: UInt64) {
-            let kiocb = 0xffff_8880_0000_0000 + n * 0x100, ref = 0x7000 + n, pos = Int64(n) * 4096
-            let sector = 8192 + UInt64(pos) / 512
-            let enter = ev(t0, 500, .sysEnter(SysEnter(sysno: .ioSubmit, args: (0x1000, 1, 0x2000), comm: Comm("fio"))), ino: 0)
-            let exit = ev(t0 + 8_000, 500, .sysExit(SysExit(sysno: .ioSubmit, ret: 1, enterTimestamp: t0)), ino: 0)
-            for e in [
-                ev(t0 + 1_000, 500, .dioBegin(DIOBegin(kiocb: kiocb, pos: pos, count: 4096, isize: 1 << 28, userRef: ref,
-                                                       kiFlags: [.direct, .write], api: .libaio, blkbits: 12))),
-                ev(t0 + 2_000, 500, .iomapDstmap(IomapMapping(addr: sector * 512, offset: pos, length: 4096, type: .mapped,
-                                                               flags: [], bdev: Self.fs, blkbits: 12))),
-                ev(t0 + 3_000, 500, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: kiocb + 1,
-                                                              kiocb: kiocb, flags: [.sync, .iomapDIO], op: .write)), ino: 0),
-                ev(t0 + 4_000, 500, .block(.rqIssue, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 1, op: .write)),
-                   ino: 0),
-                ev(t0 + 5_000, 500, .dioQueued(DIOQueued(offset: pos + 4096, length: 0, isize: 1 << 28))),
-            ] { out.append(RecordCodec.encode(e)) }
-            out.append(TraceFileFixtures.record([enter, exit]))
-            let getAt = t0 + 10_000, done = getAt + getBlocks - 10_000
-            // another task's call during the sleep: acted on before the held enter arrives
-            let other = ev(getAt + 1_000_000, 600, .sysEnter(SysEnter(sysno: .fdatasync, fd: 9, comm: Comm("other"))), ino: 0)
-            let otherExit = ev(getAt + 1_100_000, 600, .sysExit(SysExit(sysno: .fdatasync, fd: 9, ret: 0,
-                                                                         enterTimestamp: getAt + 1_000_000)), ino: 0)
-            for e in [other, otherExit] { out.append(RecordCodec.encode(e)) }
-            for e in [
-                ev(done - 3_000, 0, .block(.rqComplete, BlockIO(sector: sector, nrSector: 8, bytes: 4096, ptr: 1, op: .write)),
-                   ino: 0),
-                ev(done - 2_000, 77, .xfs(.endIoDirectWrite, XFSIO(isize: 1 << 28, disize: 1 << 28, offset: pos, count: 4096))),
-                ev(done - 1_000, 77, .dioComplete(DIOComplete(kiocb: kiocb, pos: pos + 4096, isize: 1 << 28, ret: 4096,
-                                                              userRef: ref, error: 0, kiFlags: [.direct, .write], api: .libaio))),
-            ] { out.append(RecordCodec.encode(e)) }
-            let getEnter = ev(getAt, 500, .sysEnter(SysEnter(sysno: .ioGetevents, args: (0x1000, 1, 16), comm: Comm("fio"))),
-                              ino: 0)
-            let getExit = ev(getAt + getBlocks, 500, .sysExit(SysExit(sysno: .ioGetevents, ret: 1, enterTimestamp: getAt)),
-                             ino: 0)
-            let reap = ev(getAt + getBlocks, 500, .aioReap(AIOReap(ctx: 0x1000, obj: ref, res: 4096)), ino: 0)
-            out.append(TraceFileFixtures.record([getEnter, getExit, reap]))
-        }
-        write(at: 1_000_000_000, n: 1, getBlocks: 30_000_000)
-        write(at: 1_100_000_000, n: 2, getBlocks: 20_000)
-        let dir = try TraceFileFixtures.scratchDirectory()
-        defer { TraceFileFixtures.cleanup(dir) }
-        let path = dir + "/late-get.dscope"
-        let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 64)
-        for r in out { try r.withUnsafeBytes { try w.append(records: $0) } }
-        try w.finish(footer: TraceFileFixtures.footer())
-        let (read, summary, _) = try TraceFileFixtures.readAll(path)
+        Self.libaioWrite(at: 1_000_000_000, n: 1, getevents: .heldSleeping(30_000_000), into: &out)
+        Self.libaioWrite(at: 1_100_000_000, n: 2, getevents: .heldSleeping(20_000), into: &out)
+        let (read, summary) = try TraceFileFixtures.readBack(out)
         #expect(summary.problems.isEmpty, "\(summary.problems)")
         let r = Analyzer.analyze(events: read)
         // the scenario is the one described: one event, the sleeping call's enter, came back late
@@ -470,9 +455,7 @@ struct SyscallFolder {
         let dir = try TraceFileFixtures.scratchDirectory()
         defer { TraceFileFixtures.cleanup(dir) }
         let path = dir + "/late.dscope"
-        let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 64)
-        for r in Self.records() { try r.withUnsafeBytes { try w.append(records: $0) } }
-        try w.finish(footer: TraceFileFixtures.footer())
+        try TraceFileFixtures.writeRecords(Self.records(), to: path)
         var input = try TraceInput(path: path)
         var options = AnalysisOptions()
         options.reorderWindowNs = 50_000_000
