@@ -270,6 +270,7 @@ struct task_struct {
 	pid_t tgid;
 	struct files_struct *files;
 	struct signal_struct *signal;
+	int exit_code;
 } __attribute__((preserve_access_index));
 
 #endif /* DIOSCOPE_CORE_TYPES_H */

@@ -26,8 +26,9 @@
 #   exports  analyze --format json, analyze --timelines and export --perfetto of the step-by-step
 #            recording (every timeline): seconds, timelines/s, output size, peak RSS
 #   ftrace   ftrace text import lines/s on a capture of the same workload
-#   memory   analyzer bytes per I/O in flight (dioscope-bench inflight), and RSS at start
-#            and end of a BENCH_SOAK_SECONDS live run beside fio (scripts/soak.sh)
+#   memory   analyzer bytes per I/O in flight (dioscope-bench inflight), bytes kept per
+#            short-lived process with and without exit records (dioscope-bench processes), and
+#            RSS at start and end of a BENCH_SOAK_SECONDS live run beside fio (scripts/soak.sh)
 # Needs root (tracing, loop devices). Leaves nothing mounted or attached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -168,6 +169,8 @@ trap - EXIT
 # ---- memory ----------------------------------------------------------------------------------
 echo "== memory: bytes per I/O in flight; ${soak_secs}s live run" >&2
 "$bench" inflight 10000 >"$out/inflight.json"
+"$bench" processes 200000 >"$out/processes.json"
+"$bench" processes 200000 --no-exits >"$out/processes-no-exits.json"
 if ((soak_secs > 0)); then
 	scripts/soak.sh "$soak_secs" "$out/soak" >&2
 fi
@@ -176,6 +179,9 @@ import json, sys, os
 out, soak = sys.argv[1], int(sys.argv[2])
 m = json.load(open(f"{out}/inflight.json"))
 r = {"bytes_per_io_in_flight": m["bytes_per_io_in_flight"], "ios_in_flight": m["ios_in_flight"]}
+p, q = json.load(open(f"{out}/processes.json")), json.load(open(f"{out}/processes-no-exits.json"))
+r.update({"processes": p["processes"], "bytes_per_process": p["bytes_per_process"],
+          "bytes_per_process_no_exits": q["bytes_per_process"]})
 if soak > 0 and os.path.exists(f"{out}/soak/rss.tsv"):
     rows = [tuple(map(int, l.split())) for l in open(f"{out}/soak/rss.tsv") if l.strip()]
     r.update({"soak_seconds": soak, "soak_rss_start_mb": rows[0][1] / 1024,
@@ -250,6 +256,8 @@ print(f"  median of {F['runs']}; best {F['lines_per_s_best']/1e6:.2f} M lines/s;
       f"{F['lines_per_cpu_s']/1e6:.2f} M lines per CPU-second")
 print()
 print(f"memory: {Y['bytes_per_io_in_flight']:.0f} bytes per I/O in flight ({Y['ios_in_flight']} in flight; target <= 256)")
+print(f"  {Y['processes']} short-lived processes: {Y['bytes_per_process']:.1f} bytes kept per process with exit records, "
+      f"{Y['bytes_per_process_no_exits']:.0f} without (traces before record ABI 5)")
 if "soak_seconds" in Y:
     print(f"  {Y['soak_seconds']} s live run beside fio: RSS {Y['soak_rss_start_mb']:.0f} MB at start, "
           f"{Y['soak_rss_peak_mb']:.0f} MB peak, {Y['soak_rss_end_mb']:.0f} MB at end"

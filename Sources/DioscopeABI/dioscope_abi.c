@@ -26,6 +26,7 @@ PAYLOAD_FITS(dsc_aio_reap);
 PAYLOAD_FITS(dsc_sys_call);
 PAYLOAD_FITS(dsc_sys_exit_reap);
 PAYLOAD_FITS(dsc_sys_call_reap);
+PAYLOAD_FITS(dsc_task_exit);
 PAYLOAD_FITS(dsc_lost);
 
 #define OFF(s, f) { #s "." #f, offsetof(struct dsc_event, s.f), sizeof(((struct dsc_event *)0)->s.f) }
@@ -69,6 +70,7 @@ static const struct dsc_abi_field fields[] = {
 	OFF(sys_call_reap, sysno), OFF(sys_call_reap, enter_ago), OFF(sys_call_reap, min_nr),
 	OFF(sys_call_reap, nr), OFF(sys_call_reap, ctx), OFF(sys_call_reap, data),
 	OFF(sys_call_reap, obj), OFF(sys_call_reap, res), OFF(sys_call_reap, comm),
+	OFF(task_exit, exit_code), OFF(task_exit, group_dead),
 	OFF(lost, dropped), OFF(lost, since_ns), OFF(lost, probe),
 };
 

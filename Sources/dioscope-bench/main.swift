@@ -11,6 +11,11 @@
 //                                      with N libaio writes begun and none completed)
 //   dioscope-bench groups FILES K      memory the phase tables hold when one process writes FILES
 //                                      files, K complete I/Os each (resident growth per file)
+//   dioscope-bench processes N [--no-exits]
+//                                      memory the analyzer keeps per process when N short-lived
+//                                      processes each make one direct write and exit (resident
+//                                      growth per process); --no-exits leaves out their exit
+//                                      records, as a trace from before record ABI 5 has them
 //   dioscope-bench engine FILE [N]     the analysis alone, on FILE's events decoded into memory
 //                                      first, N times (default 7): seconds of each run and the
 //                                      fastest; noise on a shared VM only ever adds time, so the
@@ -234,6 +239,50 @@ func groups(files: Int, perFile: Int) {
           ("file_tables", result.phaseTables.byInode.count), ("process_tables", result.phaseTables.byProcess.count)])
 }
 
+/// What the analyzer keeps per process when `n` processes come and go, each making one
+/// synchronous direct write (pwrite64 enter with its name and descriptor, begin, completion,
+/// exit) and then exiting (a build, a test suite, a cron job): the growth of resident memory
+/// once all have exited. Without `exits`, their exit records are left out, as in a trace from
+/// before record ABI 5: the per-thread and per-process tables then keep every one.
+func processes(_ n: Int, exits: Bool) {
+    var options = AnalysisOptions()
+    options.keepAllTimelines = false
+    let analyzer = Analyzer(options: options)
+    let dev = DeviceNumber(major: 7, minor: 0)
+    var t: UInt64 = 1_000_000_000
+    func feed(_ i: Int) {
+        let pid = UInt32(100_000 + i)
+        // 100 us apart: a process every half millisecond (a busy build), so that the span list,
+        // which holds the last 5 s of emitted I/Os, is at its steady size
+        func ev(_ p: Event.Payload, ino: UInt64 = 0x83) -> Event {
+            t += 100_000
+            return Event(timestamp: t, tgid: pid, tid: pid, cpu: 0, dev: dev, ino: ino, payload: p)
+        }
+        let kiocb = 0xffff_8880_0000_0000 + UInt64(i) * 0x100, off = Int64(i % 1024) * 4096
+        var events = [
+            ev(.sysEnter(SysEnter(sysno: .pwrite64, fd: 3, args: (0x7000, 4096, off), comm: Comm("job-\(i % 1000)")))),
+            ev(.dioBegin(DIOBegin(kiocb: kiocb, pos: off, count: 4096, isize: 1 << 30, kiFlags: [.direct, .write],
+                                  api: .sync, blkbits: 12))),
+            ev(.dioComplete(DIOComplete(kiocb: kiocb, pos: off + 4096, isize: 1 << 30, ret: 4096, error: 0,
+                                        kiFlags: [.direct, .write], api: .sync))),
+            ev(.sysExit(SysExit(sysno: .pwrite64, fd: 3, ret: 4096)), ino: 0),
+        ]
+        if exits { events.append(ev(.taskExit(TaskExit(exitCode: 0, groupDead: true)), ino: 0)) }
+        for e in events { analyzer.consume(e) }
+    }
+    for i in 0..<20_000 { feed(i) }  // warm up: the collections' first growth, 10 s of spans
+    analyzer.advance(to: .max)
+    let before = residentBytes()
+    for i in 20_000..<(20_000 + n) { feed(i) }
+    analyzer.advance(to: .max)
+    let grown = residentBytes() - before
+    let sizes = Dictionary(analyzer.collectionSizes, uniquingKeysWith: { a, _ in a })
+    let result = analyzer.finish()
+    emit([("processes", n), ("exit_records", exits), ("ios", result.counts.total),
+          ("resident_growth_bytes", grown), ("bytes_per_process", Double(grown) / Double(max(1, n)))]
+        + ["tidComm", "tgidComm", "tgidInode", "fdMap", "tasks"].map { ("\($0)_entries", sizes[$0] ?? -1) })
+}
+
 /// Events already in time order, handed to the analysis as they are: what the analyzing thread of
 /// `analyze` receives from the decoding thread.
 struct OrderedEvents: EventSource {
@@ -280,7 +329,7 @@ func engine(_ path: String, runs: Int) throws {
 }
 
 let args = CommandLine.arguments
-let usage = "usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | groups FILES PER-FILE | engine FILE [N]"
+let usage = "usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | groups FILES PER-FILE | processes N [--no-exits] | engine FILE [N]"
 guard args.count >= 2 else { fail(usage) }
 do {
     switch args[1] {
@@ -290,6 +339,9 @@ do {
     case "inflight": inflight(args.count >= 3 ? Int(args[2]) ?? 100_000 : 100_000)
     case "groups" where args.count == 4:
         groups(files: Int(args[2]) ?? 10_000, perFile: Int(args[3]) ?? 100)
+    case "processes" where args.count == 3 || (args.count == 4 && args[3] == "--no-exits"):
+        guard let n = Int(args[2]), n > 0 else { fail(usage) }
+        processes(n, exits: args.count == 3)
     case "engine" where args.count == 3 || args.count == 4:
         try engine(args[2], runs: args.count == 4 ? Int(args[3]) ?? 7 : 7)
     default: fail(usage)

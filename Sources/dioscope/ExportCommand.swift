@@ -14,7 +14,7 @@ struct ExportCommand: ParsableCommand {
             content.
 
             --json writes every I/O timeline and finding, counts, phase statistics and what the input held, \
-            following schema/dioscope-analysis.schema.json (JSON Schema 2020-12, schemaVersion 1). \
+            following schema/dioscope-analysis.schema.json (JSON Schema 2020-12, schemaVersion 2). \
             --perfetto writes Chrome trace-event JSON for ui.perfetto.dev: each I/O is an async slice with \
             its phases nested (on its process and on its file's track); findings are instant events with \
             flow arrows to the I/Os involved. Use - as OUT to write to standard output (only one of them).

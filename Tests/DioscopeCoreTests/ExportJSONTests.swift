@@ -37,6 +37,11 @@ import Testing
         result.timelines[0].status = .inconclusive
         result.timelines[0].inconclusiveReason = "events lost"
         result.timelines[0].requested = 4096
+        // every step a timeline entry can have
+        for (i, step) in TimelineStep.allCases.enumerated() {
+            result.timelines[0].entries.append(TimelineEntry(timestamp: t.submittedAt + UInt64(i), step: step, tid: t.tid,
+                                                             value: Int64(i)))
+        }
         summary.problems.append(SourceProblem(position: "line 9", message: "m", severity: .warning))
         summary.skipped["x"] = 1
         summary.droppedByProbe["p"] = 2
@@ -94,7 +99,7 @@ import Testing
         }
         #expect(!(try ExportFixtures.validate(badDevice).valid))
 
-        let futureVersion = try ExportFixtures.mutate(good) { doc in doc["schemaVersion"] = 2 }
+        let futureVersion = try ExportFixtures.mutate(good) { doc in doc["schemaVersion"] = AnalysisExport.currentVersion + 1 }
         #expect(!(try ExportFixtures.validate(futureVersion).valid))
 
         let wrongSourceType = try ExportFixtures.mutate(good) { doc in

@@ -105,6 +105,7 @@ import Testing
             used.lost = true
             used.settled = true
             used.noSyscall = true
+            used.ownerExited = true
         }
         let before = Self.fields(emitted[0]), reference = Self.fields(fresh)
         #expect(Set(before.keys) == Set(reference.keys))

@@ -408,7 +408,7 @@ import Testing
         ])
         #expect(labels(t.dev) == ["raw"])
         // the enums are written by code: a new case must get one
-        #expect(TimelineStep.allCases.count == 17)
+        #expect(TimelineStep.allCases.count == 18)
         #expect(ExtentType.allCases.map(\.rawValue) == [0, 1, 2, 3, 4])
     }
 

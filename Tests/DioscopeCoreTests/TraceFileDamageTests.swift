@@ -213,24 +213,24 @@ import Testing
         #expect(throws: TraceFileError.unsupportedFormatVersion(path: v2, found: 2, supported: 1)) {
             try TraceReader(path: v2)
         }
-        // ABI 1 to 4 read (2 to 4 only added record types); 5 is refused, naming what is read
-        for v: UInt8 in [1, 2, 3] {
+        // ABI 1 to 5 read (2 to 5 only added record types); 6 is refused, naming what is read
+        for v: UInt8 in [1, 2, 3, 4] {
             let older = try patched(TraceFileFormat.fhABIVersion, v, fixCRC: true)
             #expect(throws: Never.self) { try TraceReader(path: older) }
         }
-        let abi5 = try patched(TraceFileFormat.fhABIVersion, 5, fixCRC: true)
-        #expect(throws: TraceFileError.unsupportedABIVersion(path: abi5, found: 5, supported: 4)) {
-            try TraceReader(path: abi5)
+        let abi6 = try patched(TraceFileFormat.fhABIVersion, 6, fixCRC: true)
+        #expect(throws: TraceFileError.unsupportedABIVersion(path: abi6, found: 6, supported: 5)) {
+            try TraceReader(path: abi6)
         }
-        let refusal = "\(TraceFileError.unsupportedABIVersion(path: abi5, found: 5, supported: 4))"
-        #expect(refusal.contains("record ABI version 5 is not supported (this dioscope decodes ABI versions 1 to 4)"),
+        let refusal = "\(TraceFileError.unsupportedABIVersion(path: abi6, found: 6, supported: 5))"
+        #expect(refusal.contains("record ABI version 6 is not supported (this dioscope decodes ABI versions 1 to 5)"),
                 "\(refusal)")
         let size = try patched(TraceFileFormat.fhRecordSize, 64, fixCRC: true)
         #expect(throws: TraceFileError.unsupportedRecordSize(path: size, found: 64, supported: 96)) {
             try TraceReader(path: size)
         }
         // a flipped ABI byte without a matching checksum is damage, not a new ABI
-        let flipped = try patched(TraceFileFormat.fhABIVersion, 5, fixCRC: false)
+        let flipped = try patched(TraceFileFormat.fhABIVersion, 6, fixCRC: false)
         #expect(throws: TraceFileError.self) { try TraceReader(path: flipped) }
         do {
             _ = try TraceReader(path: flipped)

@@ -13,9 +13,11 @@ import Testing
 @Suite struct TraceFileGoldenTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/tracefile")
-    /// Format 1, record ABI 4 (written by today's writer): every event type, then the two
+    /// Format 1, record ABI 5 (written by today's writer): every event type, then the two
     /// record types that carry two events each and the one that carries three.
-    static let fixture = directory.appendingPathComponent("v1-abi4-every-type.dsc").path
+    static let fixture = directory.appendingPathComponent("v1-abi5-every-type.dsc").path
+    /// Format 1, record ABI 4 (written by dioscope before DSC_EV_TASK_EXIT).
+    static let abi4Fixture = directory.appendingPathComponent("v1-abi4-every-type.dsc").path
     /// Format 1, record ABI 3 (written by dioscope before DSC_EV_SYS_CALL_REAP).
     static let abi3Fixture = directory.appendingPathComponent("v1-abi3-every-type.dsc").path
     /// Format 1, record ABI 2 (written by dioscope before DSC_EV_SYS_CALL and DSC_EV_SYS_EXIT_REAP).
@@ -26,7 +28,7 @@ import Testing
     static func writeGolden(_ path: String) throws {
         let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 8)
         w.maxChunkAge = nil
-        for e in TraceFileFixtures.everyEventType(abi: 3) { try w.append(e) }
+        for e in TraceFileFixtures.everyEventType(abi: 5) { try w.append(e) }
         for group in TraceFileFixtures.multiEventRecords() {
             try TraceFileFixtures.record(group).withUnsafeBytes { try w.append(records: $0) }
         }
@@ -38,12 +40,12 @@ import Testing
             try Self.writeGolden(Self.fixture)
         }
         let bytes = try TraceFileFixtures.bytes(Self.fixture)
-        #expect(bytes[TraceFileFormat.fhABIVersion] == 4)
+        #expect(bytes[TraceFileFormat.fhABIVersion] == 5)
         let (events, s, reader) = try TraceFileFixtures.readAll(Self.fixture)
         let groups = TraceFileFixtures.multiEventRecords()
         #expect(groups.map(\.count) == [2, 2, 3])
-        #expect(events == TraceFileFixtures.everyEventType(abi: 3) + groups.flatMap { $0 })
-        #expect(events.contains { $0.type == .dioSteps })
+        #expect(events == TraceFileFixtures.everyEventType(abi: 5) + groups.flatMap { $0 })
+        #expect(events.contains { $0.type == .dioSteps } && events.contains { $0.type == .taskExit })
         #expect(reader.metadata == TraceFileFixtures.metadata())
         // three records carry seven events
         #expect(reader.footer?.totalRecords == UInt64(events.count - 4))
@@ -55,8 +57,8 @@ import Testing
 
     /// Traces recorded with older record ABIs read unchanged: each committed file gives exactly
     /// the events its version could hold (ABI 1 lacks `dio_steps`, ABI 2 the records that carry
-    /// several events, ABI 3 the one that carries three).
-    @Test(arguments: [(1, abi1Fixture), (2, abi2Fixture), (3, abi3Fixture)])
+    /// several events, ABI 3 the one that carries three, ABI 4 a task's exit).
+    @Test(arguments: [(1, abi1Fixture), (2, abi2Fixture), (3, abi3Fixture), (4, abi4Fixture)])
     func committedOlderFileStillReads(abi: Int, path: String) throws {
         let bytes = try TraceFileFixtures.bytes(path)
         #expect(bytes[TraceFileFormat.fhABIVersion] == UInt8(abi))

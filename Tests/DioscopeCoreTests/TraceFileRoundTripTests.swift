@@ -58,7 +58,7 @@ import Testing
         let dir = try TraceFileFixtures.scratchDirectory()
         defer { TraceFileFixtures.cleanup(dir) }
         let path = dir + "/all.dsc"
-        let events = TraceFileFixtures.everyEventType()
+        let events = TraceFileFixtures.everyEventType(abi: 5)
         // every ABI event type is covered
         #expect(Set(events.map(\.type)) == Set(EventType.allCases))
         let w = try TraceWriter(path: path, metadata: TraceFileFixtures.metadata(), recordsPerChunk: 5)
@@ -67,7 +67,8 @@ import Testing
         #expect(w.recordsWritten == UInt64(events.count))
         let written = try w.finish(footer: TraceFileFixtures.footer())
         #expect(written.totalRecords == UInt64(events.count))
-        #expect(written.chunkCount == 5)  // 24 events, 5 per chunk
+        #expect(events.count == 26)
+        #expect(written.chunkCount == 6)  // 26 events, 5 per chunk
 
         let (read, summary, reader) = try TraceFileFixtures.readAll(path)
         #expect(read == events)

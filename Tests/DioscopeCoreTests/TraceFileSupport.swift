@@ -85,6 +85,7 @@ enum TraceFileFixtures {
                                         bioFlags: [.sync], stepMask: 0x0f, blkbits: 12, requestError: 10,
                                         bioOp: .write, ago: (90_000, 80_000, 70_000, 1_000))))
         }
+        if abi >= 5 { e.append(.taskExit(TaskExit(exitCode: 9, groupDead: true))) }
         return e.enumerated().map { i, p in
             Event(timestamp: ts + UInt64(i) * 10, tgid: 4242, tid: 4243 + UInt32(i % 2), cpu: UInt16(i % 2), dev: dev,
                   ino: 0x87, payload: p)

@@ -121,6 +121,33 @@ struct RunCommandTests {
         Self.expectCompleteAndOrdered(o, "after 9 000 forks")
     }
 
+    /// A writer that dies with completions it never reaped (killed, or exiting without
+    /// io_getevents). Before exits were recorded (record ABI 5), those I/Os waited for the end of
+    /// the run and were cut off there: INCONCLUSIVE (checked with 7cea54f's binary). Now they are
+    /// settled at the exit, complete (their completion was posted), each timeline ending with the
+    /// exit and its code, and counted.
+    @Test("a writer that exits with completions it never reaped: settled at its exit, the run is clean",
+          arguments: [false, true])
+    func exitWithUnreapedCompletions(kill: Bool) throws {
+        guard LiveEnvironment.require() else { return }
+        let fixture = try LoopFixture(.xfs)
+        defer { fixture.tearDown() }
+        let o = try Self.run(fixture, "aio_abandon", (kill ? ["--kill"] : []) + ["-n", "8", fixture.mountPoint + "/a"])
+        #expect(o.stdout.contains("8 completions posted, abandoned"), "\(o.stdout)\n\(o.stderr)")
+        // a killed command is a failed one; the analysis itself is clean
+        #expect(o.status == (kill ? DioscopeExitStatus.commandFailed.rawValue : 0), "exit \(o.status)\n\(o.stderr)")
+        let r = o.export.analysis
+        #expect(r.verdict == .clean && r.findings.isEmpty)
+        #expect(r.counts.writes == 8 && r.counts.inconclusive == 0, "\(r.counts)")
+        #expect(r.unmatched[AnalysisResult.unreapedAtExit] == 8, "\(r.unmatched)")
+        for t in r.timelines {
+            #expect(t.status == .complete && t.postedAt != nil && t.reapedAt == nil, "io#\(t.id)")
+            let last = t.entries.last
+            #expect(last?.step == .processExited && last?.value == (kill ? 9 : 0), "io#\(t.id): \(String(describing: last))")
+        }
+        #expect(r.eventsDropped == 0)
+    }
+
     @Test("short DIO writes (RLIMIT_FSIZE) are flagged, naming the shortened writes",
           arguments: [LoopFixture.FSType.xfs, .ext4])
     func shortWrites(fs: LoopFixture.FSType) throws {

@@ -39,8 +39,10 @@ typedef int64_t __s64;
  * 4: DSC_EV_SYS_CALL_REAP, a record that carries three events (an
  *    io_getevents' enter, its exit and its one io_event). No existing
  *    layout changed; DSC_EV_SYS_CALL may now carry io_getevents too.
+ * 5: DSC_EV_TASK_EXIT, a traced task's exit, so that readers can forget
+ *    what they keep per thread and per process. No existing layout changed.
  */
-#define DSC_ABI_VERSION 4
+#define DSC_ABI_VERSION 5
 #define DSC_RECORD_SIZE 96
 #define DSC_HEADER_SIZE 32
 #define DSC_PAYLOAD_SIZE 64
@@ -84,6 +86,7 @@ enum dsc_event_type {
 	DSC_EV_SYS_EXIT_REAP = 24,      /* io_getevents returning one io_event: exit and reap */
 	/* three events in one record (ABI 4; struct dsc_sys_call_reap) */
 	DSC_EV_SYS_CALL_REAP = 25,      /* io_getevents that did not wait: enter, exit, reap */
+	DSC_EV_TASK_EXIT = 26,          /* sched:sched_process_exit of a traced task (ABI 5) */
 	/* synthetic, written by user space (never by BPF) */
 	DSC_EV_LOST = 30,               /* ring-buffer drops noticed by the consumer */
 	DSC_EV_TYPE_MAX = 31,
@@ -446,6 +449,20 @@ struct dsc_sys_call_reap {
 	char comm[DSC_COMM_LEN];
 };
 
+/*
+ * DSC_EV_TASK_EXIT (ABI 5): a task that passes the process filter exits
+ * (sched:sched_process_exit, in the task's own context: hdr.tgid/tid are
+ * its ids). By then the process's libaio contexts are gone when
+ * group_dead is set: exit_mm() waited for their I/Os, so a completion
+ * it posted that was not reaped never will be.
+ */
+struct dsc_task_exit {
+	__s32 exit_code;   /* task->exit_code: exit status << 8 | signal */
+	__u8 group_dead;   /* 1: the last thread of its process */
+	__u8 _pad0[3];
+	__u64 _rsvd0[7];
+};
+
 /* DSC_EV_LOST: synthetic, inserted by the consumer when drops were seen. */
 struct dsc_lost {
 	__u64 dropped;     /* records lost since the previous DSC_EV_LOST */
@@ -474,6 +491,7 @@ struct dsc_event {
 		struct dsc_sys_call sys_call;
 		struct dsc_sys_exit_reap sys_exit_reap;
 		struct dsc_sys_call_reap sys_call_reap;
+		struct dsc_task_exit task_exit;
 		struct dsc_lost lost;
 		__u8 raw[DSC_PAYLOAD_SIZE];
 	};
@@ -516,7 +534,7 @@ enum dsc_probe_id {
 	DSC_P_SYS_FDATASYNC,
 	DSC_P_SCHED_FORK,  /* follows the traced process tree; emits nothing */
 	DSC_P_XFS_ZERO_EOF,
-	DSC_P_SCHED_EXIT,  /* forgets a process that exited; emits nothing */
+	DSC_P_SCHED_EXIT,  /* forgets a process that exited; DSC_EV_TASK_EXIT */
 	DSC_P_MAX,
 };
 

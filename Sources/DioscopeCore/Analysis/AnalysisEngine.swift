@@ -259,8 +259,60 @@ final class AnalysisEngine {
         case .ioUringComplete(let p): uringComplete(e, p)
         case .fsSpaceOp(let p): spaceOp(e, p)
         case .aioReap(let p): aioReap(e, p)
+        case .taskExit(let p): taskExit(e, p)
         case .lost(let p): lost(e, p)
         }
+    }
+
+    // MARK: - exits
+
+    /// A traced task exited (record ABI 5). What the engine keeps per thread and, with the last
+    /// thread, per process is dropped: without exits these tables held every thread and process
+    /// a run ever saw, and a reused pid inherited a dead process's names, descriptors and file.
+    /// The libaio completions the process posted and did not reap are settled: the kernel waited
+    /// for its I/Os before the exit (`exit_aio()`), and nothing can reap them any more.
+    private func taskExit(_ e: Event, _ p: TaskExit) {
+        applyPendingReap(tid: e.tid)
+        tidComm.removeValue(forKey: e.tid)
+        if let t = tasks[e.tid], t.open == nil, t.current == nil, t.callIOs.isEmpty {
+            tasks.removeValue(forKey: e.tid)
+            tasksExited += 1
+        }
+        guard p.groupDead else { return }
+        processesExited += 1
+        tgidComm.removeValue(forKey: e.tgid)
+        tgidInode.removeValue(forKey: e.tgid)
+        recentFIFOReaps.removeValue(forKey: e.tgid)
+        if let fds = fdsByProcess.removeValue(forKey: e.tgid) {
+            for fd in fds { fdMap.removeValue(forKey: Self.fdKey(e.tgid, fd)) }
+        }
+        guard let posted = aioPosted.removeValue(forKey: e.tgid) else { return }
+        for io in posted where io.postedListings > 0 {
+            io.postedListings = 0
+            guard !io.settled else { continue }  // (settled by a lost window's eviction)
+            io.ownerExited = true
+            io.add(entry(e, .processExited, value: Int64(p.exitCode)))
+            if io.userRef != 0 { byUserRef.removeValue(forKey: UserRefKey(tgid: io.t.tgid, ref: io.userRef), ifIdenticalTo: io) }
+            count(Self.exitedUnreaped)
+            trySettle(io)
+        }
+    }
+
+    /// The count (in `unmatched`) of libaio completions whose process exited without reaping them.
+    static let exitedUnreaped = AnalysisResult.unreapedAtExit
+
+    /// Thread and process exits that emptied the engine's tables (``taskExit(_:_:)``).
+    @exclusivity(unchecked) private(set) var tasksExited = 0
+    @exclusivity(unchecked) private(set) var processesExited = 0
+    /// The descriptors of each process that ``fdMap`` holds, so that its exit removes them.
+    @exclusivity(unchecked) private var fdsByProcess = OpenTable<UInt32, [Int32]>()
+
+    /// Records that descriptor `fd` of process `tgid` is file `key` (``fdMap``).
+    @inline(__always)
+    private func noteDescriptor(tgid: UInt32, fd: Int32, key: InodeKey) {
+        let held = fdMap.count
+        fdMap.set(Self.fdKey(tgid, fd), to: key)
+        if fdMap.count != held { fdsByProcess.update(tgid, orInsert: { [] }) { $0.append(fd) } }
     }
 
     // MARK: - system calls
@@ -277,7 +329,7 @@ final class AnalysisEngine {
         }
         var key: InodeKey? = e.ino != 0 ? InodeKey(dev: e.dev, ino: e.ino) : nil
         if key == nil, p.fd >= 0 { key = fdMap[Self.fdKey(e.tgid, p.fd)] }
-        if let key, p.fd >= 0 { fdMap.set(Self.fdKey(e.tgid, p.fd), to: key) }
+        if let key, p.fd >= 0 { noteDescriptor(tgid: e.tgid, fd: p.fd, key: key) }
         if let key, p.isize >= 0 { inode(key).noteIsize(p.isize, at: e.timestamp) }
         let call = OpenCall(sysno: p.sysno, fd: p.fd, args: p.args, enterTs: e.timestamp, key: key)
         let kind: FileOperation.Kind? = switch p.sysno {
@@ -451,7 +503,7 @@ final class AnalysisEngine {
         // and releases the task's state).
         let task = task(e.tid)
         let call = task.open
-        if let call, call.fd >= 0, call.sysno.isDataTransfer { fdMap.set(Self.fdKey(e.tgid, call.fd), to: key) }
+        if let call, call.fd >= 0, call.sysno.isDataTransfer { noteDescriptor(tgid: e.tgid, fd: call.fd, key: key) }
         if let t = tgidInode[e.tgid] {
             if t.key != key { tgidInode[e.tgid] = (key, true) }
         } else {
@@ -1138,7 +1190,7 @@ final class AnalysisEngine {
         live.op.ino = key.ino
         unresolvedOps.removeAll { $0 === live }
         inode(key).openOps.append(live)
-        if let fd = tasks[e.tid]?.open?.fd, fd >= 0 { fdMap[Self.fdKey(e.tgid, fd)] = key }
+        if let fd = tasks[e.tid]?.open?.fd, fd >= 0 { noteDescriptor(tgid: e.tgid, fd: fd, key: key) }
         flushDeferred()
     }
 
@@ -1238,7 +1290,7 @@ final class AnalysisEngine {
         let userDone: Bool = switch io.t.api {
         case .sync: io.t.returnedAt != nil || (io.noSyscall && io.completed)
         // Without any syscall events (ftrace without the syscalls group) reaping is invisible.
-        case .libaio: io.t.reapedAt != nil || (!sawSyscalls && io.completed)
+        case .libaio: io.t.reapedAt != nil || io.ownerExited || (!sawSyscalls && io.completed)
         case .ioUring: io.cqeSeen
         case .asyncOther: io.completed
         }
@@ -1522,6 +1574,8 @@ final class AnalysisEngine {
                 ("uringWaiting", uringWaiting.valuesArray.reduce(0) { $0 + $1.count }), ("byKiocb", byKiocb.count),
                 ("byUserRef", byUserRef.count), ("uringByReq", uringByReq.count), ("mappedInflight", mappedInflight.count),
                 ("tasks", tasks.count), ("tasksDropped", tasksDropped), ("filesDropped", filesDropped),
+                ("tasksExited", tasksExited), ("processesExited", processesExited), ("tidComm", tidComm.count),
+                ("tgidComm", tgidComm.count), ("tgidInode", tgidInode.count), ("fdsByProcess", fdsByProcess.count),
                 ("timelines", timelines.count),
                 ("findings", findings.count),
                 ("lostWindows", lostWindows.count), ("spans", emittedSpans.count), ("unresolvedOps", unresolvedOps.count),

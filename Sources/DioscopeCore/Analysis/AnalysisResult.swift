@@ -24,6 +24,10 @@ public struct AnalysisResult: Sendable, Codable, Equatable {
     public var phaseTables: PhaseTables
     /// Events that could not be joined to any I/O, by kind (diagnostics).
     public var unmatched: [String: UInt64]
+    /// The ``unmatched`` key counting libaio completions that were posted and never reaped because
+    /// their process exited first (record ABI 5 traces): their I/Os are complete, their timelines
+    /// end with a `process-exited` entry.
+    public static let unreapedAtExit = "libaio completion not reaped: its process exited"
     public var verdict: Verdict
 
     public init(sourceFormat: String, eventsRead: UInt64, eventsAnalyzed: UInt64, sourceComplete: Bool,

@@ -715,6 +715,8 @@ public enum TimelineStep: String, Sendable, Codable, CaseIterable {
     case returned = "returned"
     case retry = "retry"
     case lost = "events-lost"
+    /// The process exited with the I/O's completion posted and not reaped (it never will be).
+    case processExited = "process-exited"
 
     /// What ``TimelineEntry/value`` means for this step.
     public var valueName: String {
@@ -725,6 +727,7 @@ public enum TimelineStep: String, Sendable, Codable, CaseIterable {
         case .completed, .posted, .reaped, .returned, .submitReturned: "ret"
         case .syscallEnter: "count"
         case .begin: "isize"
+        case .processExited: "exit_code"
         default: "value"
         }
     }

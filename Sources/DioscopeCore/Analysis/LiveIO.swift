@@ -49,6 +49,8 @@ final class LiveIO {
     @exclusivity(unchecked) var settled = false
     /// Begun outside any traced system call of its task.
     @exclusivity(unchecked) var noSyscall = false
+    /// libaio: its process exited with the completion posted and not reaped.
+    @exclusivity(unchecked) var ownerExited = false
 
     /// The first bio queued.
     var firstBioAt: UInt64? {
@@ -96,6 +98,7 @@ final class LiveIO {
         lost = false
         settled = false
         noSyscall = false
+        ownerExited = false
         log.removeAllKeepingStorage()
     }
 

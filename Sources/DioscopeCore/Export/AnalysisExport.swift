@@ -1,7 +1,7 @@
 /// The document `dioscope export --json` writes, described by
 /// `schema/dioscope-analysis.schema.json` (JSON Schema draft 2020-12).
 ///
-/// Version 1 wraps the analyzer's ``AnalysisResult`` (its Codable form, as
+/// Version 2 (1 lacked the timeline step `process-exited`) wraps the analyzer's ``AnalysisResult`` (its Codable form, as
 /// `dioscope analyze --format json` prints it) together with what the
 /// source read. Every object in the schema is closed, so any change to the
 /// encoded types must bump ``currentVersion`` and the schema; the export
@@ -10,7 +10,7 @@ public struct AnalysisExport: Sendable, Codable, Equatable {
     /// Value of ``schema``.
     public static let schemaName = "dioscope-analysis"
     /// Value of ``schemaVersion`` this build writes.
-    public static let currentVersion = 1
+    public static let currentVersion = 2
 
     public var schema: String
     public var schemaVersion: Int

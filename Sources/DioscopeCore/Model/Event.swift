@@ -42,6 +42,7 @@ public struct Event: Sendable, Equatable {
         case .sysEnter: .sysEnter
         case .sysExit: .sysExit
         case .aioReap: .aioReap
+        case .taskExit: .taskExit
         case .lost: .lost
         }
     }
@@ -61,6 +62,7 @@ public struct Event: Sendable, Equatable {
         case sysEnter(SysEnter)
         case sysExit(SysExit)
         case aioReap(AIOReap)
+        case taskExit(TaskExit)
         case lost(Lost)
     }
 }
@@ -430,6 +432,20 @@ public struct AIOReap: Sendable, Equatable {
         self.res2 = res2
         self.index = index
         self.total = total
+    }
+}
+
+/// `sched_process_exit` of a traced task, in its own context (the event's tgid and tid). With
+/// `groupDead`, the last thread of its process: the process's libaio contexts are gone by then
+/// (the kernel waited for their I/Os), so a completion it posted and did not reap never will be.
+public struct TaskExit: Sendable, Equatable {
+    /// `task->exit_code`: the exit status shifted left by 8, or the signal that killed it.
+    public var exitCode: Int32
+    public var groupDead: Bool
+
+    public init(exitCode: Int32 = 0, groupDead: Bool) {
+        self.exitCode = exitCode
+        self.groupDead = groupDead
     }
 }
 

@@ -65,7 +65,7 @@ public enum EventPlausibility {
             if !lengthOK(p.count) { return "xfs.count" }
         case .ext4MapBlocksEnter(let p), .ext4HandleUnwritten(let p):
             if p.blkbits > maxBlockBits { return "ext4.blkbits" }
-        case .ioUringComplete:
+        case .ioUringComplete, .taskExit:
             break
         case .fsSpaceOp(let p):
             if !offsetOK(p.offset) { return "space.offset" }

@@ -21,6 +21,7 @@ public enum EventType: UInt16, CaseIterable, Sendable, CustomStringConvertible {
     case sysEnter = 20
     case sysExit = 21
     case aioReap = 22
+    case taskExit = 26
     case lost = 30
 
     /// The tracepoint name as ftrace prints it (synthetic for `lost`).
@@ -47,6 +48,7 @@ public enum EventType: UInt16, CaseIterable, Sendable, CustomStringConvertible {
         case .sysEnter: "sys_enter"
         case .sysExit: "sys_exit"
         case .aioReap: "aio_reap"
+        case .taskExit: "sched_process_exit"
         case .lost: "lost"
         }
     }

@@ -165,6 +165,11 @@ public enum RecordCodec {
         case EventType.aioReap.rawValue:
             payload = .aioReap(AIOReap(ctx: u64(L.rpCtx), data: u64(L.rpData), obj: u64(L.rpObj), res: i64(L.rpRes),
                                        res2: i64(L.rpRes2), index: u32(L.rpIndex), total: u32(L.rpTotal)))
+        case EventType.taskExit.rawValue:
+            guard u8(L.teGroupDead) <= 1 else {
+                throw RecordDecodeError(reason: .badField("task_exit.group_dead", UInt64(u8(L.teGroupDead))))
+            }
+            payload = .taskExit(TaskExit(exitCode: i32(L.teExitCode), groupDead: u8(L.teGroupDead) == 1))
         case EventType.lost.rawValue:
             payload = .lost(Lost(dropped: u64(L.lsDropped), sinceNs: u64(L.lsSince), probe: u32(L.lsProbe)))
         case L.sysCallType:
@@ -410,6 +415,8 @@ public enum RecordCodec {
         case .aioReap(let p):
             put(L.rpCtx, p.ctx); put(L.rpData, p.data); put(L.rpObj, p.obj); put(L.rpRes, p.res); put(L.rpRes2, p.res2)
             put(L.rpIndex, p.index); put(L.rpTotal, p.total)
+        case .taskExit(let p):
+            put(L.teExitCode, p.exitCode); put(L.teGroupDead, UInt8(p.groupDead ? 1 : 0))
         case .lost(let p):
             put(L.lsDropped, p.dropped); put(L.lsSince, p.sinceNs); put(L.lsProbe, p.probe)
         }

@@ -5,11 +5,12 @@
 /// `offsetof`, so the two definitions cannot drift silently.
 public enum RecordLayout {
     /// The version written (`DSC_ABI_VERSION`).
-    public static let abiVersion: UInt32 = 4
+    public static let abiVersion: UInt32 = 5
     /// Versions read: 2 added `DSC_EV_DIO_STEPS`, 3 the two records that each carry two events
     /// (`DSC_EV_SYS_CALL`, `DSC_EV_SYS_EXIT_REAP`), 4 the one that carries three
-    /// (`DSC_EV_SYS_CALL_REAP`); none changed a layout, so older traces read unchanged.
-    public static let readableABIVersions: ClosedRange<UInt32> = 1...4
+    /// (`DSC_EV_SYS_CALL_REAP`), 5 a task's exit (`DSC_EV_TASK_EXIT`); none changed a layout, so
+    /// older traces read unchanged.
+    public static let readableABIVersions: ClosedRange<UInt32> = 1...5
     public static let recordSize = 96
     /// Record types with no event type of their own: each carries two events (ABI 3) or three
     /// (ABI 4), which ``RecordCodec/decode(_:)`` and ``RecordCodec/laterEvent(_:_:)`` give.
@@ -60,6 +61,8 @@ public enum RecordLayout {
     // sys_call_reap (ABI 4)
     public static let crSysno = 32, crEnterAgo = 36, crMinNr = 40, crNr = 44, crCtx = 48, crData = 56, crObj = 64,
         crRes = 72, crComm = 80
+    // task_exit (ABI 5)
+    public static let teExitCode = 32, teGroupDead = 36
     // lost
     public static let lsDropped = 32, lsSince = 40, lsProbe = 48
 
@@ -110,6 +113,7 @@ public enum RecordLayout {
         "sys_call_reap.min_nr": (crMinNr, 4), "sys_call_reap.nr": (crNr, 4), "sys_call_reap.ctx": (crCtx, 8),
         "sys_call_reap.data": (crData, 8), "sys_call_reap.obj": (crObj, 8), "sys_call_reap.res": (crRes, 8),
         "sys_call_reap.comm": (crComm, 16),
+        "task_exit.exit_code": (teExitCode, 4), "task_exit.group_dead": (teGroupDead, 1),
         "lost.dropped": (lsDropped, 8), "lost.since_ns": (lsSince, 8), "lost.probe": (lsProbe, 4),
     ]
 }

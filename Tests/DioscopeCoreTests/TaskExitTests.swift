@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+@testable import DioscopeCore
+
+/// A traced task's exit (record ABI 5, `DSC_EV_TASK_EXIT`): the engine forgets what it keeps per
+/// thread and per process, and settles the libaio completions a dead process can no longer reap.
+@Suite struct TaskExitTests {
+    static let fs = DeviceNumber(major: 7, minor: 0)
+    static let ino: UInt64 = 0x83
+
+    /// Events of one process's libaio writes, built in time order.
+    struct Writer {
+        var tgid: UInt32 = 500
+        var comm = "writer"
+        var events: [Event] = []
+        var t: UInt64 = 1_000_000_000
+
+        mutating func ev(_ tid: UInt32, _ p: Event.Payload, ino: UInt64 = 0, tgid: UInt32? = nil) {
+            t += 1_000
+            events.append(Event(timestamp: t, tgid: tgid ?? self.tgid, tid: tid, cpu: 0, dev: TaskExitTests.fs, ino: ino,
+                                payload: p))
+        }
+
+        /// io_submit of writes `refs` (4 KiB each at offset ref × 4096) by thread `tid`, each then
+        /// completed by the kernel (posted to the ring).
+        mutating func submitAndComplete(_ refs: [UInt64], tid: UInt32) {
+            ev(tid, .sysEnter(SysEnter(sysno: .ioSubmit, fd: 3, args: (0x1000, Int64(refs.count), 0x2000),
+                                       comm: Comm(comm))), ino: TaskExitTests.ino)
+            for r in refs {
+                ev(tid, .dioBegin(DIOBegin(kiocb: 0xffff_8880_0000_0000 + r * 0x100, pos: Int64(r) * 4096, count: 4096,
+                                           isize: 1 << 28, userRef: r, kiFlags: [.direct, .write], api: .libaio,
+                                           blkbits: 12)), ino: TaskExitTests.ino)
+                ev(tid, .dioQueued(DIOQueued(offset: Int64(r) * 4096 + 4096, length: 0, isize: 1 << 28)), ino: TaskExitTests.ino)
+            }
+            ev(tid, .sysExit(SysExit(sysno: .ioSubmit, ret: Int64(refs.count))))
+            for r in refs {
+                ev(0, .dioComplete(DIOComplete(kiocb: 0xffff_8880_0000_0000 + r * 0x100, pos: Int64(r) * 4096 + 4096,
+                                               isize: 1 << 28, ret: 4096, userRef: r, error: 0,
+                                               kiFlags: [.direct, .write], api: .libaio)), ino: TaskExitTests.ino)
+            }
+        }
+
+        /// io_getevents by `tid` returning the completions of `refs`.
+        mutating func reap(_ refs: [UInt64], tid: UInt32) {
+            ev(tid, .sysEnter(SysEnter(sysno: .ioGetevents, args: (0x1000, 1, 16), comm: Comm(comm))))
+            for (i, r) in refs.enumerated() {
+                ev(tid, .aioReap(AIOReap(ctx: 0x1000, obj: r, res: 4096, index: UInt32(i), total: UInt32(refs.count))))
+            }
+            ev(tid, .sysExit(SysExit(sysno: .ioGetevents, ret: Int64(refs.count))))
+        }
+
+        mutating func exit(tid: UInt32, groupDead: Bool, code: Int32 = 0) {
+            ev(tid, .taskExit(TaskExit(exitCode: code, groupDead: groupDead)))
+        }
+    }
+
+    /// Runs `events` through an analyzer; the timelines emitted before the end of the input, and
+    /// the result.
+    static func analyze(_ events: [Event]) -> (early: [IOTimeline], result: AnalysisResult, sizes: [String: Int]) {
+        let a = Analyzer()
+        var early: [IOTimeline] = []
+        a.onTimeline = { early.append($0) }
+        for e in events { a.consume(e) }
+        a.advance(to: .max)
+        let sizes = Dictionary(a.collectionSizes, uniquingKeysWith: { x, _ in x })
+        return (early, a.finish(), sizes)
+    }
+
+    /// A process killed with one of its two completions unreaped: that I/O is settled at the exit
+    /// as complete (its completion was posted: user-visible), its timeline ending with the exit,
+    /// and counted. Without the exit record (older traces) it waits for the end of the input and
+    /// is cut off there, which makes the whole run inconclusive.
+    @Test func anUnreapedCompletionSettlesWhenItsProcessExits() throws {
+        var w = Writer()
+        w.submitAndComplete([1, 2], tid: 500)
+        w.reap([1], tid: 500)
+        let beforeExit = w.events
+        w.exit(tid: 500, groupDead: true, code: 9)
+
+        let (early, result, sizes) = Self.analyze(w.events)
+        #expect(early.count == 2, "both I/Os are emitted before the end of the input")
+        #expect(result.verdict == .clean)
+        #expect(result.unmatched[AnalysisEngine.exitedUnreaped] == 1)
+        let unreaped = try #require(result.timelines.first { $0.offset == 2 * 4096 })
+        #expect(unreaped.status == .complete)
+        #expect(unreaped.reapedAt == nil && unreaped.postedAt != nil)
+        let last = try #require(unreaped.entries.last)
+        #expect(last.step == .processExited && last.value == 9 && last.timestamp == w.events.last!.timestamp)
+        let reaped = try #require(result.timelines.first { $0.offset == 4096 })
+        #expect(reaped.reapedAt != nil && !reaped.entries.contains { $0.step == .processExited })
+        // the process's tables are empty
+        for table in ["tidComm", "tgidComm", "tgidInode", "fdMap", "fdsByProcess", "aioPosted", "byUserRef", "tasks"] {
+            #expect(sizes[table] == 0, "\(table): \(sizes[table] ?? -1)")
+        }
+        #expect(sizes["processesExited"] == 1 && sizes["tasksExited"] == 1)
+
+        let (_, old, oldSizes) = Self.analyze(beforeExit)
+        #expect(old.verdict == .inconclusive)
+        let cutOff = try #require(old.timelines.first { $0.offset == 2 * 4096 })
+        #expect(cutOff.status == .inconclusive && cutOff.inconclusiveReason == InconclusiveCause.cutOffNotReaped.text)
+        #expect(oldSizes["tidComm"] == 1 && oldSizes["tgidComm"] == 1 && oldSizes["fdMap"] == 1)
+    }
+
+    /// A thread that exits forgets only itself: its process's completions stay to be reaped by
+    /// another thread, and the process keeps its name and descriptors.
+    @Test func aThreadExitKeepsItsProcessState() throws {
+        var w = Writer()
+        w.submitAndComplete([1], tid: 501)
+        w.exit(tid: 501, groupDead: false)
+        w.reap([1], tid: 500)
+        let (_, result, sizes) = Self.analyze(w.events)
+        #expect(result.verdict == .clean)
+        #expect(result.unmatched[AnalysisEngine.exitedUnreaped] == nil)
+        let io = try #require(result.timelines.first)
+        #expect(io.reapedAt != nil && !io.entries.contains { $0.step == .processExited })
+        #expect(sizes["tgidComm"] == 1 && sizes["fdMap"] == 1 && sizes["processesExited"] == 0)
+        // the exited thread's name is gone, the reaping thread's is kept
+        #expect(sizes["tidComm"] == 1 && sizes["tasksExited"] == 1)
+    }
+
+    /// A new process that gets a dead one's pid does not inherit its name: an I/O it begins
+    /// outside any traced call is not attributed to the dead process's command.
+    @Test func aReusedPidDoesNotInheritTheDeadProcessName() throws {
+        func run(exit: Bool) throws -> IOTimeline {
+            var w = Writer()
+            w.submitAndComplete([1], tid: 500)
+            w.reap([1], tid: 500)
+            if exit { w.exit(tid: 500, groupDead: true) }
+            // pid 500 again, a new program: a synchronous direct write with no traced call
+            w.ev(500, .dioBegin(DIOBegin(kiocb: 0xffff_8880_0009_0000, pos: 1 << 20, count: 4096, isize: 1 << 28,
+                                         kiFlags: [.direct, .write], api: .sync, blkbits: 12)), ino: Self.ino)
+            w.ev(500, .dioComplete(DIOComplete(kiocb: 0xffff_8880_0009_0000, pos: (1 << 20) + 4096, isize: 1 << 28,
+                                               ret: 4096, error: 0, kiFlags: [.direct, .write], api: .sync)), ino: Self.ino)
+            let (_, result, _) = Self.analyze(w.events)
+            return try #require(result.timelines.first { $0.offset == 1 << 20 })
+        }
+        #expect(try run(exit: false).comm == "writer", "without the exit the dead process's name is reused")
+        #expect(try run(exit: true).comm == "")
+    }
+
+    /// Many short-lived processes leave nothing behind once they exited: the per-thread and
+    /// per-process tables end as they began.
+    @Test func shortLivedProcessesLeaveNoState() throws {
+        var events: [Event] = []
+        var t: UInt64 = 1_000_000_000
+        for p in 0..<3_000 as Range<UInt32> {
+            var w = Writer(tgid: 10_000 + p, comm: "job-\(p)", t: t)
+            w.submitAndComplete([UInt64(p) + 1], tid: 10_000 + p)
+            w.reap([UInt64(p) + 1], tid: 10_000 + p)
+            w.exit(tid: 10_000 + p, groupDead: true)
+            events += w.events
+            t = w.t
+        }
+        let (_, result, sizes) = Self.analyze(events)
+        #expect(result.counts.total == 3_000 && result.verdict == .clean)
+        for table in ["tidComm", "tgidComm", "tgidInode", "fdMap", "fdsByProcess", "tasks", "recentFIFOReaps"] {
+            #expect(sizes[table] == 0, "\(table): \(sizes[table] ?? -1)")
+        }
+        #expect(sizes["processesExited"] == 3_000)
+    }
+}
