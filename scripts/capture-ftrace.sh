@@ -104,6 +104,9 @@ for sc in pread64 pwrite64 preadv2 pwritev2 io_submit io_getevents io_pgetevents
 	fallocate ftruncate fsync fdatasync; do
 	task_events+=("syscalls:sys_enter_$sc" "syscalls:sys_exit_$sc")
 done
+# the command's tasks exiting: the analysis forgets them, and settles the completions a process
+# posted and never reaped
+task_events+=(sched:sched_process_exit)
 
 if ((${#comms[@]} == 0)); then
 	base=$(basename -- "$1")

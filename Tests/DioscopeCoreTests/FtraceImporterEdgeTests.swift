@@ -25,6 +25,23 @@ import Testing
         #expect(summary.problems.allSatisfy { $0.severity == .error })
     }
 
+    /// `sched_process_exit` (captured on this kernel, 6.18): the last thread of a process, with
+    /// group_dead; an older kernel's line without it is a thread's exit. The exit code is not printed.
+    @Test func processExitLinesAreTaskExits() throws {
+        let text = """
+                       sleep-3031    [001] ..... 38411.612193: sched_process_exit: comm=sleep pid=3031 prio=120 group_dead=true
+                 aio_abandon-3040    [000] ..... 38411.700000: sched_process_exit: comm=aio_abandon pid=3040 prio=120 group_dead=false
+                 aio_abandon-3041    [000] ..... 38411.800000: sched_process_exit: comm=aio_abandon pid=3041 prio=120
+
+            """
+        let (events, summary) = try FtraceFixtures.importText(text)
+        #expect(summary.problems.isEmpty)
+        #expect(events.map(\.tid) == [3031, 3040, 3041])
+        #expect(events.map(\.payload) == [.taskExit(TaskExit(exitCode: nil, groupDead: true)),
+                                          .taskExit(TaskExit(exitCode: nil, groupDead: false)),
+                                          .taskExit(TaskExit(exitCode: nil, groupDead: false))])
+    }
+
     @Test func xfsZeroEofCarriesTheZeroedRangeAndTheSizeItSaw() throws {
         // from traces/real/xfs-extend-vs-truncate.ftrace.txt
         let text = """

@@ -291,7 +291,7 @@ final class AnalysisEngine {
             io.postedListings = 0
             guard !io.settled else { continue }  // (settled by a lost window's eviction)
             io.ownerExited = true
-            io.add(entry(e, .processExited, value: Int64(p.exitCode)))
+            io.add(entry(e, .processExited, value: p.exitCode.map { Int64($0) }))
             if io.userRef != 0 { byUserRef.removeValue(forKey: UserRefKey(tgid: io.t.tgid, ref: io.userRef), ifIdenticalTo: io) }
             count(Self.exitedUnreaped)
             trySettle(io)

@@ -5,6 +5,8 @@ enum FtraceEventKind: Sendable {
     case xfs(XFSEventKind)
     case ext4MapBlocksEnter, ext4HandleUnwritten
     case uringComplete
+    /// `sched_process_exit`: a task of the traced command exits.
+    case taskExit
     case space(SpaceOpKind)
     /// trace-cmd style `sys_enter_pwrite64:` / `sys_exit_pwrite64:`.
     case sysEnter(Syscall)
@@ -29,6 +31,7 @@ enum FtraceEventKind: Sendable {
             ("ext4_ext_map_blocks_enter", .ext4MapBlocksEnter),
             ("ext4_ext_handle_unwritten_extents", .ext4HandleUnwritten),
             ("io_uring_complete", .uringComplete),
+            ("sched_process_exit", .taskExit),
             ("xfs_alloc_file_space", .space(.xfsAllocFileSpace)),
             ("xfs_setattr", .space(.xfsSetattr)),
             ("xfs_zero_eof", .space(.xfsZeroEof)),

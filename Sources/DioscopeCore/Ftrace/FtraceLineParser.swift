@@ -475,6 +475,11 @@ struct FtraceLineParser {
             if f.seekIfPresent("cflags") { cflags = try f.hex("cflags") }
             ev.payload = .ioUringComplete(URingComplete(ctx: ring, req: req, userData: ud, res: Int32(truncatingIfNeeded: res),
                                                         cflags: UInt32(truncatingIfNeeded: cflags)))
+        case .taskExit:
+            // "comm=fio pid=1234 prio=120 group_dead=true": the exiting task's own context. Kernels
+            // before group_dead was printed give a thread's exit only (nothing per process is
+            // forgotten); the exit code is not printed.
+            ev.payload = .taskExit(TaskExit(exitCode: nil, groupDead: f.contains("group_dead=true")))
         case .space(let sk):
             try f.seek("dev"); ev.dev = try f.device("dev")
             try f.seek("ino")

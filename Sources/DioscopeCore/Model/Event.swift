@@ -439,11 +439,12 @@ public struct AIOReap: Sendable, Equatable {
 /// `groupDead`, the last thread of its process: the process's libaio contexts are gone by then
 /// (the kernel waited for their I/Os), so a completion it posted and did not reap never will be.
 public struct TaskExit: Sendable, Equatable {
-    /// `task->exit_code`: the exit status shifted left by 8, or the signal that killed it.
-    public var exitCode: Int32
+    /// `task->exit_code`: the exit status shifted left by 8, or the signal that killed it (nil in
+    /// ftrace imports: the tracepoint does not print it).
+    public var exitCode: Int32?
     public var groupDead: Bool
 
-    public init(exitCode: Int32 = 0, groupDead: Bool) {
+    public init(exitCode: Int32? = 0, groupDead: Bool) {
         self.exitCode = exitCode
         self.groupDead = groupDead
     }

@@ -416,7 +416,7 @@ public enum RecordCodec {
             put(L.rpCtx, p.ctx); put(L.rpData, p.data); put(L.rpObj, p.obj); put(L.rpRes, p.res); put(L.rpRes2, p.res2)
             put(L.rpIndex, p.index); put(L.rpTotal, p.total)
         case .taskExit(let p):
-            put(L.teExitCode, p.exitCode); put(L.teGroupDead, UInt8(p.groupDead ? 1 : 0))
+            put(L.teExitCode, p.exitCode ?? 0); put(L.teGroupDead, UInt8(p.groupDead ? 1 : 0))
         case .lost(let p):
             put(L.lsDropped, p.dropped); put(L.lsSince, p.sinceNs); put(L.lsProbe, p.probe)
         }

@@ -113,7 +113,8 @@ public struct EventFormatter {
             tx("ctx", p.ctx); tx("data", p.data); tx("obj", p.obj); td("res", p.res); td("res2", p.res2)
             raw(" "); dec(UInt64(p.index)); raw("/"); dec(UInt64(p.total))
         case .taskExit(let p):
-            td("exit_code", Int64(p.exitCode)); raw(p.groupDead ? " group_dead" : " thread")
+            if let code = p.exitCode { td("exit_code", Int64(code)) } else { raw(" exit_code ?") }
+            raw(p.groupDead ? " group_dead" : " thread")
         case .lost(let p):
             tdu("dropped", p.dropped); raw(" since "); timestamp(p.sinceNs)
             raw(" probe ")
@@ -198,7 +199,8 @@ public struct EventFormatter {
             jx("ctx", p.ctx); jx("data", p.data); jx("obj", p.obj); j("res", p.res); j("res2", p.res2)
             ju("index", UInt64(p.index)); ju("total", UInt64(p.total))
         case .taskExit(let p):
-            j("exit_code", Int64(p.exitCode)); raw(",\"group_dead\":"); raw(p.groupDead ? "true" : "false")
+            if let code = p.exitCode { j("exit_code", Int64(code)) } else { raw(",\"exit_code\":null") }
+            raw(",\"group_dead\":"); raw(p.groupDead ? "true" : "false")
         case .lost(let p):
             ju("dropped", p.dropped); ju("since_ns", p.sinceNs)
             if p.probe == UInt32.max { raw(",\"probe\":null") } else { ju("probe", UInt64(p.probe)) }
