@@ -56,14 +56,14 @@ import Testing
             // Two attempts and two bios: the second of each goes to the list's array, whose storage
             // the pool keeps.
             for k: UInt64 in [1, 2] {
-                used.t.attempts.append(IOAttempt(beganAt: 5, tid: 11, kiocb: k, offset: 0, length: 1, dioFlags: [],
+                used.t.attempts.append(AttemptState(beganAt: 5, tid: 11, kiocb: k, offset: 0, length: 1, dioFlags: [],
                                                  nowait: false))
-                used.t.bios.append(BioRecord(queuedAt: 7, dev: Self.dev, sector: 8 * k, nrSector: 8, op: "W",
+                used.t.bios.append(BioState(queuedAt: 7, dev: Self.dev, sector: 8 * k, nrSector: 8, op: .write,
                                              role: .data, fileOffset: 0, zeroedRanges: [], exactJoin: true))
             }
             used.t.mappings.append(IOMappingRecord(timestamp: 6, offset: 0, length: 4096, addr: 0, type: .mapped,
                                                    new: false, bdev: Self.dev))
-            used.t.bios.append(BioRecord(queuedAt: 7, dev: Self.dev, sector: 8, nrSector: 8, op: "W", role: .data,
+            used.t.bios.append(BioState(queuedAt: 7, dev: Self.dev, sector: 8, nrSector: 8, op: .write, role: .data,
                                          fileOffset: 0, zeroedRanges: [], exactJoin: true))
             used.t.conversions.append(ConversionRecord(timestamp: 9, source: "xfs", offset: 0, length: 4096, tid: 12))
             // The header fields `restart` sets, each to something a new second timeline has not.
@@ -149,7 +149,7 @@ import Testing
 
         // An object carrying a large array (a big I/O's many bios) is freed, not kept.
         // (Built in the array, so that the array holds the only reference, as the engine's does.)
-        let bio = BioRecord(queuedAt: 1, dev: Self.dev, sector: 0, nrSector: 8, op: "write", role: .data,
+        let bio = BioState(queuedAt: 1, dev: Self.dev, sector: 0, nrSector: 8, op: .write, role: .data,
                             fileOffset: 0, zeroedRanges: [], exactJoin: true)
         for bios in [IOPool.maxRecords, IOPool.maxRecords + 1] {
             var one = [LiveIO(t: Self.timeline(id: 3, offset: 0), file: file, kiocb: 3, userRef: 3)]

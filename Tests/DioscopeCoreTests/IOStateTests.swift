@@ -24,11 +24,11 @@ import Testing
         s.status = .inconclusive
         s.needsConversion = true
         s.inconclusiveCause = .lostInFlight
-        s.attempts.append(IOAttempt(beganAt: 1_000, tid: 11, kiocb: 1, offset: 8192, length: 4096, dioFlags: [],
+        s.attempts.append(AttemptState(beganAt: 1_000, tid: 11, kiocb: 1, offset: 8192, length: 4096, dioFlags: [],
                                     nowait: false))
         s.mappings.append(IOMappingRecord(timestamp: 1_001, offset: 8192, length: 4096, addr: 0, type: .unwritten,
                                           new: true, bdev: dev))
-        s.bios.append(BioRecord(queuedAt: 1_001, dev: dev, sector: 8, nrSector: 8, op: "WS", role: .data,
+        s.bios.append(BioState(queuedAt: 1_001, dev: dev, sector: 8, nrSector: 8, op: .write, role: .data,
                                 fileOffset: 8192, zeroedRanges: [], exactJoin: true))
         s.conversions = [ConversionRecord(timestamp: 1_003, source: "xfs", offset: 8192, length: 4096, tid: 12)]
         return s
@@ -41,6 +41,53 @@ import Testing
             if let name = child.label { out[name] = String(reflecting: child.value) }
         }
         return out
+    }
+
+    /// The records an I/O in flight holds (``AttemptState``, ``BioState``: nothing reference
+    /// counted) give the public ones with every field: compared by name, the flags' bits as their
+    /// names and the zeroed head and tail lengths as ranges.
+    @Test func recordStatesCarryEveryField() {
+        var a = AttemptState(beganAt: 1_000, tid: 11, kiocb: 0xffff_8880_0000_1000, offset: 8192, length: 4096,
+                             dioFlags: [.overwriteOnly, .partial, .dioscopeWrite], nowait: true)
+        a.completedAt = 1_005
+        a.error = -11
+        a.ret = -11
+        a.retried = true
+        let ar = a.record
+        #expect(ar.dioFlags == ["DIO_OVERWRITE_ONLY", "DIO_PARTIAL"])
+        let aState = Self.fields(a), aRecord = Self.fields(ar)
+        #expect(Set(aState.keys).subtracting(aRecord.keys).isEmpty && Set(aRecord.keys).subtracting(aState.keys).isEmpty)
+        for (name, value) in aRecord where name != "dioFlags" {
+            #expect(aState[name] == value, "attempt \(name): the record has \(value), the state \(aState[name] ?? "nothing")")
+        }
+        // the check can fail: a fresh attempt's fields differ
+        let plain = Self.fields(IOAttempt(beganAt: 1_000, tid: 11, kiocb: 0xffff_8880_0000_1000, offset: 8192,
+                                          length: 4096, dioFlags: [], nowait: false))
+        #expect(["completedAtBits", "retBits", "errorBits", "nowait", "retried", "present"].allSatisfy { plain[$0] != aRecord[$0] })
+
+        // a bio zeroing 512 bytes before the I/O and 1 KiB after it, in a 16 KiB bio at file offset 4096
+        let head = FileRange(start: 4096, end: 4608), tail = FileRange(start: 19_456, end: 20_480)
+        var b = BioState(queuedAt: 1_001, dev: Self.dev, sector: 64, nrSector: 32, op: .write, role: .subBlockZeroing,
+                         fileOffset: 4096, zeroedRanges: [head, tail], exactJoin: true)
+        b.issuedAt = 1_002
+        b.completedAt = 1_003
+        b.error = -5
+        let br = b.record
+        #expect(br.zeroedRanges == [head, tail] && b.zeroedRanges == [head, tail] && br.op == "W")
+        #expect(br.fileRange == b.fileRange && br.fileRange == FileRange(start: 4096, end: 20_480))
+        let bState = Self.fields(b), bRecord = Self.fields(br)
+        #expect(Set(bRecord.keys).subtracting(bState.keys) == ["zeroedRanges"])
+        #expect(Set(bState.keys).subtracting(bRecord.keys) == ["zeroedHead", "zeroedTail"])
+        for (name, value) in bRecord where name != "zeroedRanges" && name != "op" {
+            #expect(bState[name] == value, "bio \(name): the record has \(value), the state \(bState[name] ?? "nothing")")
+        }
+        // only a tail, and none
+        let tailOnly = BioState(queuedAt: 1, dev: Self.dev, sector: 64, nrSector: 32, op: .write, role: .subBlockZeroing,
+                                fileOffset: 4096, zeroedRanges: [tail], exactJoin: false)
+        #expect(tailOnly.record.zeroedRanges == [tail])
+        let none = BioState(queuedAt: 1, dev: Self.dev, sector: 64, nrSector: 32, op: .read, role: .data,
+                            fileOffset: nil, zeroedRanges: [], exactJoin: false)
+        #expect(none.record.zeroedRanges.isEmpty && none.record.op == "R" && none.record.fileOffset == nil)
     }
 
     /// Every field of the state reaches the timeline; a field added to either type and not
@@ -63,7 +110,7 @@ import Testing
         #expect(Set(state.keys).subtracting(timeline.keys) == ["blockBits", "inconclusiveCause"])
         #expect(t.syscall == "io_submit" && t.blockSize == 1024)
         #expect(t.inconclusiveReason == "events lost while the I/O was in flight")
-        #expect(t.attempts == s.attempts.array && t.mappings == s.mappings.array && t.bios == s.bios.array)
+        #expect(t.attempts == s.attempts.map(\.record) && t.mappings == s.mappings.array && t.bios == s.bios.map(\.record))
         #expect(t.attempts.count == 1 && t.mappings.count == 1 && t.bios.count == 1)
         #expect(t.entries == entries && t.phases == phases)
         #expect(t.requested == 4096 && t.userVisibleAt == 1_006 && t.endedAt == 1_008)

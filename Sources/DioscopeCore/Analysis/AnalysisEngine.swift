@@ -228,7 +228,9 @@ final class AnalysisEngine {
     }
 
     func handle(_ e: Event) {
-        if !pendingFIFOReap.isEmpty, pendingFIFOReap[e.tid] != nil {
+        // The kind first, then the table: under libaio a reap is nearly always pending, and a
+        // lookup for every event was 0.6 % of the analysis (callgrind).
+        if !pendingFIFOReap.isEmpty {
             switch e.payload {
             case .sysEnter, .sysExit: applyPendingReap(tid: e.tid)
             default: break
@@ -513,8 +515,8 @@ final class AnalysisEngine {
         // Sync pwrite64 kiocbs carry no IOCB_WRITE on 6.18 (`flags DIRECT`): the call tells the direction.
         let isWrite = p.isWrite || call?.sysno.isWrite == true
         let flags = Self.flagNames(p.dioFlags)
-        let attempt = IOAttempt(beganAt: e.timestamp, tid: e.tid, kiocb: p.kiocb, offset: p.pos, length: p.count,
-                                dioFlags: flags, nowait: p.kiFlags.contains(.nowait))
+        let attempt = AttemptState(beganAt: e.timestamp, tid: e.tid, kiocb: p.kiocb, offset: p.pos, length: p.count,
+                                   dioFlags: p.dioFlags, nowait: p.kiFlags.contains(.nowait))
 
         // A kernel retry of a refused attempt: the same file range, and the same kiocb where known
         // (any task: io_uring retries run in an io-wq worker that ftrace shows as its own pid). An
@@ -734,9 +736,8 @@ final class AnalysisEngine {
             }
         }
         if role == .subBlockZeroing { io.zeroes = true }
-        io.t.bios.append(BioRecord(queuedAt: ts, dev: dev, sector: p.sector, nrSector: p.nrSector,
-                                   op: p.op.description, role: role, fileOffset: fileOffset, zeroedRanges: zeroed,
-                                   exactJoin: exact))
+        io.t.bios.append(BioState(queuedAt: ts, dev: dev, sector: p.sector, nrSector: p.nrSector, op: p.op, role: role,
+                                  fileOffset: fileOffset, zeroedRanges: zeroed, exactJoin: exact))
         if io.firstBioAt == nil {
             io.firstBioAt = ts
             // Direction unknown from flags and syscall (trace started mid-call): the data bio tells.
@@ -953,7 +954,7 @@ final class AnalysisEngine {
             return a
         }
         if tasks[e.tid]?.current === io { tasks[e.tid]?.current = nil }
-        if (p.error == -11 || p.ret == -11) && (a.dioFlags.contains("DIO_OVERWRITE_ONLY") || a.nowait) {
+        if (p.error == -11 || p.ret == -11) && (a.dioFlags.contains(.overwriteOnly) || a.nowait) {
             // Refused attempt: the kernel retries it (XFS force-wait, io_uring io-wq); nothing is posted.
             io.awaitingRetry = true
             io.add(entry(e, .completed, value: p.ret, note: TimelineNote.eagainRetry))

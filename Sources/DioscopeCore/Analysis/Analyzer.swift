@@ -90,8 +90,8 @@ public final class Analyzer {
         [("timeline", MemoryLayout<IOTimeline>.stride), ("io_state", MemoryLayout<IOState>.stride),
          ("entry", MemoryLayout<TimelineEntry>.stride),
          ("entry_log_reserved", EntryLog.typicalBytes),
-         ("attempt", MemoryLayout<IOAttempt>.stride), ("mapping", MemoryLayout<IOMappingRecord>.stride),
-         ("bio", MemoryLayout<BioRecord>.stride), ("pending_bio", MemoryLayout<PendingBio>.stride)]
+         ("attempt", MemoryLayout<AttemptState>.stride), ("mapping", MemoryLayout<IOMappingRecord>.stride),
+         ("bio", MemoryLayout<BioState>.stride), ("pending_bio", MemoryLayout<PendingBio>.stride)]
     }
 
     /// I/Os in flight or awaiting detection right now (live status).

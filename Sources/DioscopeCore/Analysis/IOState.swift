@@ -29,9 +29,9 @@ struct IOState {
     var length: UInt64
     var isizeAtBegin: Int64
     var submittedAt: UInt64
-    var attempts = RecordList<IOAttempt>()
+    var attempts = RecordList<AttemptState>()
     var mappings = RecordList<IOMappingRecord>()
-    var bios = RecordList<BioRecord>()
+    var bios = RecordList<BioState>()
     var conversions: [ConversionRecord] = []
 
     init(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String, dev: DeviceNumber,
@@ -134,9 +134,9 @@ struct IOState {
         t.status = status
         t.needsConversion = needsConversion
         t.inconclusiveReason = inconclusiveReason
-        t.attempts = attempts.array
+        t.attempts = attempts.map(\.record)
         t.mappings = mappings.array
-        t.bios = bios.array
+        t.bios = bios.map(\.record)
         t.conversions = conversions
         t.entries = entries
         t.phases = phases
