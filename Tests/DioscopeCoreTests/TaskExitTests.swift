@@ -101,6 +101,43 @@ import Testing
         #expect(oldSizes["tidComm"] == 1 && oldSizes["tgidComm"] == 1 && oldSizes["fdMap"] == 1)
     }
 
+    /// A write into unwritten extents whose completion was posted before its conversion (race 1's
+    /// order), by a process that then exited: the exit does not settle it while the conversion is
+    /// missing. The conversion that comes later settles it, and the detector flags the order; with
+    /// no conversion by the end, it is judged as such, not as cut off before its reap.
+    @Test func anExitDoesNotSettleAWriteBeforeItsConversion() throws {
+        func run(convert: Bool) throws -> AnalysisResult {
+            var w = Writer()
+            let kiocb: UInt64 = 0xffff_8880_0000_0100
+            w.ev(500, .sysEnter(SysEnter(sysno: .ioSubmit, fd: 3, args: (0x1000, 1, 0x2000), comm: Comm("writer"))),
+                 ino: Self.ino)
+            w.ev(500, .dioBegin(DIOBegin(kiocb: kiocb, pos: 4096, count: 4096, isize: 0, userRef: 1,
+                                         kiFlags: [.direct, .write], api: .libaio, blkbits: 12)), ino: Self.ino)
+            w.ev(500, .iomapDstmap(IomapMapping(addr: 0x10_0000, offset: 4096, length: 4096, type: .unwritten,
+                                                flags: [.new], bdev: Self.fs, blkbits: 12)), ino: Self.ino)
+            w.ev(500, .dioQueued(DIOQueued(offset: 8192, length: 0, isize: 0)), ino: Self.ino)
+            w.ev(500, .sysExit(SysExit(sysno: .ioSubmit, ret: 1)))
+            w.ev(0, .dioComplete(DIOComplete(kiocb: kiocb, pos: 8192, isize: 8192, ret: 4096, userRef: 1, error: 0,
+                                             kiFlags: [.direct, .write], api: .libaio)), ino: Self.ino)
+            w.exit(tid: 500, groupDead: true)
+            if convert {
+                w.ev(77, .xfs(.unwrittenConvert, XFSIO(isize: 8192, disize: 8192, offset: 4096, count: 4096)),
+                     ino: Self.ino)
+            }
+            return Self.analyze(w.events).result
+        }
+        let converted = try run(convert: true)
+        let io = try #require(converted.timelines.first)
+        #expect(io.status == .complete && io.convertedAt != nil)
+        #expect(io.entries.contains { $0.step == .processExited })
+        #expect(converted.findings.map(\.kind) == [.completionBeforeConversion])
+
+        let never = try run(convert: false)
+        let cut = try #require(never.timelines.first)
+        #expect(cut.inconclusiveReason != InconclusiveCause.cutOffNotReaped.text, "\(cut.inconclusiveReason ?? "-")")
+        #expect(never.findings.map(\.kind) == [.completionBeforeConversion])
+    }
+
     /// A thread that exits forgets only itself: its process's completions stay to be reaped by
     /// another thread, and the process keeps its name and descriptors.
     @Test func aThreadExitKeepsItsProcessState() throws {
