@@ -81,6 +81,7 @@ import Testing
         #expect(early.count == 2, "both I/Os are emitted before the end of the input")
         #expect(result.verdict == .clean)
         #expect(result.unmatched[AnalysisEngine.exitedUnreaped] == 1)
+        #expect(AnalysisReport.text(result).contains("I/Os: 2 (0 reads, 2 writes), 1 completed but never reaped (their process exited)\n"))
         let unreaped = try #require(result.timelines.first { $0.offset == 2 * 4096 })
         #expect(unreaped.status == .complete)
         #expect(unreaped.reapedAt == nil && unreaped.postedAt != nil)

@@ -48,6 +48,9 @@ public enum AnalysisReport {
         if c.retried > 0 { out += ", \(c.retried) retried by the kernel" }
         if c.errors > 0 { out += ", \(c.errors) failed" }
         if c.inconclusive > 0 { out += ", \(c.inconclusive) INCONCLUSIVE" }
+        if let n = r.unmatched[AnalysisResult.unreapedAtExit], n > 0 {
+            out += ", \(n) completed but never reaped (their process exited)"
+        }
         out += "\n"
         for (k, v) in c.byAPI.sorted(by: { $0.key < $1.key }) {
             out += "  " + pad(k, 16) + " \(v)\n"
