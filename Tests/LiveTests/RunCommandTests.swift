@@ -127,10 +127,10 @@ struct RunCommandTests {
     /// settled at the exit, complete (their completion was posted), each timeline ending with the
     /// exit and its code, and counted.
     @Test("a writer that exits with completions it never reaped: settled at its exit, the run is clean",
-          arguments: [false, true])
-    func exitWithUnreapedCompletions(kill: Bool) throws {
+          arguments: [(LoopFixture.FSType.xfs, false), (.xfs, true), (.ext4, true)])
+    func exitWithUnreapedCompletions(fs: LoopFixture.FSType, kill: Bool) throws {
         guard LiveEnvironment.require() else { return }
-        let fixture = try LoopFixture(.xfs)
+        let fixture = try LoopFixture(fs)
         defer { fixture.tearDown() }
         let o = try Self.run(fixture, "aio_abandon", (kill ? ["--kill"] : []) + ["-n", "8", fixture.mountPoint + "/a"])
         #expect(o.stdout.contains("8 completions posted, abandoned"), "\(o.stdout)\n\(o.stderr)")
