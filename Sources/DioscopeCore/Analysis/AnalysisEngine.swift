@@ -294,14 +294,10 @@ final class AnalysisEngine {
             guard !io.settled else { continue }  // (settled by a lost window's eviction)
             io.ownerExited = true
             io.add(entry(e, .processExited, value: p.exitCode.map { Int64($0) }))
-            if io.userRef != 0 { byUserRef.removeValue(forKey: UserRefKey(tgid: io.t.tgid, ref: io.userRef), ifIdenticalTo: io) }
-            count(Self.exitedUnreaped)
+            count(AnalysisResult.unreapedAtExit)
             trySettle(io)
         }
     }
-
-    /// The count (in `unmatched`) of libaio completions whose process exited without reaping them.
-    static let exitedUnreaped = AnalysisResult.unreapedAtExit
 
     /// Thread and process exits that emptied the engine's tables (``taskExit(_:_:)``).
     @exclusivity(unchecked) private(set) var tasksExited = 0

@@ -28,20 +28,6 @@ struct FtraceFields {
 
     @inline(__always) var atEnd: Bool { pos >= end }
 
-    /// Whether the bytes of `s` occur anywhere in the range (for `key=value` fields, which the
-    /// word lookups do not take).
-    func contains(_ s: StaticString) -> Bool {
-        let k = s.utf8Start, n = s.utf8CodeUnitCount
-        var i = start
-        while i + n <= end {
-            var j = 0
-            while j < n && base[i + j] == k[j] { j += 1 }
-            if j == n { return true }
-            i += 1
-        }
-        return false
-    }
-
     @inline(__always) mutating func skipSpaces() {
         while pos < end && (base[pos] == 0x20 || base[pos] == 0x09) { pos += 1 }
     }

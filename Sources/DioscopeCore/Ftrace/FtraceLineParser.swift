@@ -478,8 +478,8 @@ struct FtraceLineParser {
         case .taskExit:
             // "comm=fio pid=1234 prio=120 group_dead=true": the exiting task's own context. Kernels
             // before group_dead was printed give a thread's exit only (nothing per process is
-            // forgotten); the exit code is not printed.
-            ev.payload = .taskExit(TaskExit(exitCode: nil, groupDead: f.contains("group_dead=true")))
+            // forgotten); the exit code is not printed. The field and its value are one word.
+            ev.payload = .taskExit(TaskExit(exitCode: nil, groupDead: f.seekIfPresent("group_dead=true")))
         case .space(let sk):
             try f.seek("dev"); ev.dev = try f.device("dev")
             try f.seek("ino")
