@@ -21,6 +21,7 @@
 #   command's iou-* workers). PID is COMMAND's, which is started stopped,
 #   so the filter is in place before it runs; its threads keep its name and
 #   get larger pids.
+# Each line carries its task's tgid (the instance's record-tgid option).
 # set_event_pid is NOT used: it filters every event of an instance, which
 # would drop the kworker events, and merging two instances' text is not
 # exact (the text shows microseconds; the kernel orders by nanoseconds).
@@ -32,7 +33,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '2,31s/^# \{0,1\}//p' "$0" >&2
+	sed -n '2,32s/^# \{0,1\}//p' "$0" >&2
 	exit 64
 }
 
@@ -51,7 +52,7 @@ while (($#)); do
 	--mnt) mnt=${2:?}; shift 2 ;;
 	-b) kb=${2:?}; shift 2 ;;
 	--comm) comms+=("${2:?}"); shift 2 ;;
-	-h | --help) sed -n '2,31s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,32s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	--) shift; break ;;
 	*) usage ;;
 	esac
@@ -136,6 +137,9 @@ enable_event() {
 echo 0 >"$inst/tracing_on"
 echo "$kb" >"$inst/buffer_size_kb"
 echo nop >"$inst/current_tracer"
+# a "(tgid)" column after each task: the analysis groups threads by process (a libaio completion
+# reaped by another thread of the process, the process's exit)
+echo 1 >"$inst/options/record-tgid" || die "cannot set record-tgid"
 for e in "${dev_events[@]}"; do enable_event "$e" "dev == $devt"; done
 
 # Start COMMAND stopped so that its pid is known before it does anything.

@@ -106,6 +106,7 @@ import Testing
             used.settled = true
             used.noSyscall = true
             used.ownerExited = true
+            used.aioCtx = 0x7f00_0000_1000
         }
         let before = Self.fields(emitted[0]), reference = Self.fields(fresh)
         #expect(Set(before.keys) == Set(reference.keys))

@@ -46,7 +46,8 @@ FS = {
         trunc_clean="Extending 64 KiB AIO+DIO writes at EOF racing ftruncate() to 1.5x the write's end. On ext4 a truncate up sets the size without zeroing written data; sizes and data verified. No race."),
 }
 
-TS = re.compile(r'^\s*(\S+)-(\d+)\s+\[\d+\]\s+\S+\s+([0-9.]+): (\w+): (.*)$')
+# task-pid, then "(tgid)" when the capture recorded tgids (capture-ftrace.sh does since session 17)
+TS = re.compile(r'^\s*(\S+)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[\d+\]\s+\S+\s+([0-9.]+): (\w+): (.*)$')
 
 
 def events(path):
@@ -88,6 +89,18 @@ def short_pwrite(path):
             ret = int(lines[i + 1].rsplit('-> ', 1)[1], 16)
             return count, ret
     raise SystemExit('%s: no O_DIRECT pwrite64 on fd 3' % path)
+
+
+def aio_contexts(path):
+    """{tid: ctx_id} of the io_submit calls in a trace."""
+    call = re.compile(r'^\s*\S+-(\d+)\s.*: sys_io_submit\(ctx_id: (\w+),')
+    out = {}
+    with open(path) as f:
+        for line in f:
+            m = call.match(line)
+            if m:
+                out.setdefault(m.group(1), m.group(2))
+    return out
 
 
 def expect(fs, shape, path):
@@ -134,9 +147,35 @@ def expect(fs, shape, path):
                     "ext4_truncate_enter trims the blocks allocated beyond EOF. The whole IO is reported as -28 (partial "
                     "work, failed result). The buffered fallback writes 4 MiB, then ENOSPC. Not a short DIO write (res "
                     "-28), so no short-dio-write finding; an analyzer may report the failed DIO as information.")
+    if shape == 'fio-two-threads':
+        ctxs = aio_contexts(path)
+        if len(ctxs) != 2 or len(set(ctxs.values())) != 2:
+            raise SystemExit('%s: expected two threads with an aio context each, got %s' % (path, ctxs))
+        return [], ("fio --thread --numjobs=2: two threads of one process (one tgid in the trace's tgid column), each "
+                    "with its own aio context (io_submit ctx_id %s), each writing 4 KiB AIO+DIO blocks at random into "
+                    "its own new 512 KiB file (inodes %d and %d) at iodepth 8 and reaping its own completions with "
+                    "io_getevents. Each write's conversion (%s) precedes its iomap_dio_complete. No race. Two joins an "
+                    "analyzer can get wrong here, each of which made a completion user-visible before its conversion "
+                    "(a false completion-before-conversion): pairing an io_getevents return with the process's "
+                    "oldest completions instead of its aio context's, and giving a completion (iomap_dio_complete "
+                    "prints the offset where the I/O ended) to an adjacent write that starts there."
+                    % (' and '.join(sorted(ctxs.values())), ino, ino + 1, d['conv']))
     if shape in CLEAN:
         return [], CLEAN[shape].format(**d)
     raise SystemExit('no expectation for %s' % path)
+
+
+def recorded_kernel(name):
+    """The kernel a trace was recorded on, from its .log (record.sh writes it), else this one."""
+    try:
+        with open(name + '.log') as f:
+            for line in f:
+                m = re.match(r'# fs: .*, kernel (\S+),', line)
+                if m:
+                    return m.group(1)
+    except FileNotFoundError:
+        pass
+    return KERNEL
 
 
 def main():
@@ -145,8 +184,10 @@ def main():
         name = path[:-len('.ftrace.txt')]
         fs, shape = name.split('-', 1)
         findings, notes = expect(fs, shape, path)
-        notes += ' Recorded on kernel %s, %s on a loop device, traced file ino %d (0x%x).' % (
-            KERNEL, fs, FS[fs]['ino'], FS[fs]['ino'])
+        ino = FS[fs]['ino']
+        files = ('traced files ino %d and %d' % (ino, ino + 1) if shape == 'fio-two-threads'
+                 else 'traced file ino %d (0x%x)' % (ino, ino))
+        notes += ' Recorded on kernel %s, %s on a loop device, %s.' % (recorded_kernel(name), fs, files)
         with open(name + '.expected.json', 'w') as f:
             json.dump({"trace": path, "findings": findings, "notes": notes}, f, indent=2)
             f.write('\n')

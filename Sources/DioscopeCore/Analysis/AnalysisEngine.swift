@@ -217,14 +217,15 @@ final class AnalysisEngine {
     /// BPF emits them after sys_exit, sometimes 100 us later): the FIFO reap of what no record
     /// names waits for the task's next system call. (Other events with the task's tid can be irq
     /// work that interrupted it.)
-    @exclusivity(unchecked) private var pendingFIFOReap = OpenTable<UInt32, (tgid: UInt32, n: Int, ts: UInt64)>()
+    /// `ctx` is the call's aio context (0: unknown, the call's enter was not seen).
+    @exclusivity(unchecked) private var pendingFIFOReap = OpenTable<UInt32, (tgid: UInt32, ctx: UInt64, n: Int, ts: UInt64)>()
 
     /// user_refs of the last I/Os the FIFO rule reaped, per process (a late reap record then agrees).
     @exclusivity(unchecked) private var recentFIFOReaps = OpenTable<UInt32, [UInt64]>()
 
     private func applyPendingReap(tid: UInt32) {
         guard let p = pendingFIFOReap.removeValue(forKey: tid), p.n > 0 else { return }
-        reapFIFO(tgid: p.tgid, tid: tid, ts: p.ts, n: p.n)
+        reapFIFO(tgid: p.tgid, ctx: p.ctx, tid: tid, ts: p.ts, n: p.n)
     }
 
     func handle(_ e: Event) {
@@ -376,7 +377,7 @@ final class AnalysisEngine {
             // exit without enter (trace start) or a call we did not see begin
             if p.sysno.isDataTransfer || p.sysno == .ioSubmit { count("sys_exit without enter") }
             if p.sysno == .ioGetevents || p.sysno == .ioPgetevents, p.ret > 0 {
-                pendingFIFOReap[e.tid] = (e.tgid, Int(p.ret), e.timestamp)
+                pendingFIFOReap[e.tid] = (e.tgid, 0, Int(p.ret), e.timestamp)
             }
             return
         }
@@ -403,7 +404,7 @@ final class AnalysisEngine {
             }
         case .ioGetevents, .ioPgetevents:
             let n = Int(max(0, p.ret - call.reapsSeen))
-            if n > 0 { pendingFIFOReap[e.tid] = (e.tgid, n, e.timestamp) }
+            if n > 0 { pendingFIFOReap[e.tid] = (e.tgid, UInt64(bitPattern: call.args.0), n, e.timestamp) }
         case _ where p.sysno.isDataTransfer:
             if callIOs.isEmpty {
                 bufferedIO(e, call, ret: p.ret)
@@ -591,6 +592,7 @@ final class AnalysisEngine {
                                  value: requested.map { Int64($0) }, noteID: TimelineNote.syscall(call.sysno)))
         }
         io.noSyscall = call == nil
+        if let call, call.sysno == .ioSubmit { io.aioCtx = UInt64(bitPattern: call.args.0) }
         io.add(entry(e, .begin, offset: p.pos, length: p.count, value: p.isize,
                      note: flags.isEmpty ? 0 : TimelineNote.id(flags.joined(separator: "|"))))
         s.addInflight(io)
@@ -930,14 +932,24 @@ final class AnalysisEngine {
             // IOCB_WRITE set: a write; not set: a read or a sync write (whose kiocb lacks the flag).
             let cands = s.inflight.filter { !$0.completed && !$0.awaitingRetry && (!isWrite || $0.t.op == .write)
                 && (p.kiocb == 0 || $0.kiocb == 0) }
+            // The kernel traces the completion after advancing ki_pos: `pos` is where the I/O
+            // ended. An I/O that starts there, or whose full length ends there, is taken only when
+            // none ended there: two adjacent I/Os in flight at once (a random writer's neighbouring
+            // blocks) are otherwise taken in the order they began, the later one's completion
+            // given to the earlier, and a conversion seen after "its" completion flagged.
+            func endMatch(_ c: LiveIO) -> Bool {
+                guard let a = c.t.attempts.last else { return false }
+                return a.offset + max(p.ret, 0) == p.pos
+            }
             func posMatch(_ c: LiveIO) -> Bool {
                 guard let a = c.t.attempts.last else { return false }
                 return a.offset + max(p.ret, 0) == p.pos || a.offset == p.pos
                     || (p.ret > 0 && a.offset + Int64(a.length) == p.pos)
             }
             // sync I/O completes in its own task; async completion work runs anywhere.
-            io = cands.first { $0.t.api == .sync && $0.t.attempts.last?.tid == e.tid && posMatch($0) }
-                ?? cands.first(where: posMatch) ?? cands.first
+            func own(_ c: LiveIO) -> Bool { c.t.api == .sync && c.t.attempts.last?.tid == e.tid }
+            io = cands.first { own($0) && endMatch($0) } ?? cands.first { own($0) && posMatch($0) }
+                ?? cands.first(where: endMatch) ?? cands.first(where: posMatch) ?? cands.first
         }
         guard let io else {
             orphanCompletion(e, p)
@@ -1049,7 +1061,7 @@ final class AnalysisEngine {
         }
         guard p.obj != 0, let io = byUserRef[UserRefKey(tgid: e.tgid, ref: p.obj)] else {
             if p.obj == 0 {
-                reapFIFO(tgid: e.tgid, tid: e.tid, ts: e.timestamp, n: 1)
+                reapFIFO(tgid: e.tgid, ctx: p.ctx, tid: e.tid, ts: e.timestamp, n: 1)
             } else if !(recentFIFOReaps[e.tgid] ?? []).contains(p.obj) {
                 // (a record for an I/O the FIFO rule already reaped agrees with it: nothing to do)
                 count("aio_reap")
@@ -1074,15 +1086,34 @@ final class AnalysisEngine {
         trySettle(io)
     }
 
-    /// io_getevents returned `n` events not seen individually: the n oldest posted ones.
-    private func reapFIFO(tgid: UInt32, tid: UInt32, ts: UInt64, n: Int) {
+    /// io_getevents on aio context `ctx` returned `n` events not seen individually: the n oldest
+    /// posted ones of that context. A process may have a context per thread (fio's threads, a
+    /// database's I/O threads), each reaped by its own thread: taking the process's oldest
+    /// regardless of context paired one thread's reap with another's completion, made it
+    /// user-visible before its own conversion and flagged it. An I/O or a call whose context is
+    /// unknown (0: its io_submit or io_getevents enter was not seen) matches any.
+    private func reapFIFO(tgid: UInt32, ctx: UInt64, tid: UInt32, ts: UInt64, n: Int) {
         guard var list = aioPosted.removeValue(forKey: tgid), !list.isEmpty else {
             count("io_getevents without posted I/O")
             return
         }
-        let take = min(n, list.count)
-        let reaped = Array(list.prefix(take))
-        list.removeFirst(take)
+        var reaped: [LiveIO] = []
+        if ctx == 0 || !list.contains(where: { $0.aioCtx != 0 && $0.aioCtx != ctx }) {
+            reaped = Array(list.prefix(n))
+            list.removeFirst(reaped.count)
+        } else {
+            var rest: [LiveIO] = []
+            for io in list {
+                if reaped.count < n && (io.aioCtx == 0 || io.aioCtx == ctx) { reaped.append(io) } else { rest.append(io) }
+            }
+            list = rest
+        }
+        let take = reaped.count
+        if take == 0 {
+            aioPosted[tgid] = list
+            count("io_getevents without posted I/O")
+            return
+        }
         for io in reaped { io.postedListings &-= 1 }
         aioPosted[tgid] = list.isEmpty ? nil : list
         for io in reaped {

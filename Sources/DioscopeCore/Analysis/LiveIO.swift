@@ -19,6 +19,10 @@ final class LiveIO {
     /// kiocb of the current attempt (0 when unknown, e.g. ftrace imports).
     @exclusivity(unchecked) var kiocb: UInt64
     @exclusivity(unchecked) var userRef: UInt64
+    /// libaio: the aio context of the io_submit that began it (its first argument; 0 when no
+    /// io_submit was seen). io_getevents reaps from one context, and a process may have one per
+    /// thread: the FIFO rule (``AnalysisEngine``'s `reapFIFO`) takes only this context's I/Os.
+    @exclusivity(unchecked) var aioCtx: UInt64 = 0
     /// Byte ranges written into UNWRITTEN extents (need conversion), and converted so far.
     @exclusivity(unchecked) var needRanges: [FileRange] = []
     @exclusivity(unchecked) var convertedRanges: [FileRange] = []
@@ -87,6 +91,7 @@ final class LiveIO {
         self.file = file
         self.kiocb = kiocb
         self.userRef = userRef
+        aioCtx = 0
         zeroes = false
         inMappedList = false
         cqeSeen = false
