@@ -21,11 +21,15 @@ struct RunCommandTests {
     /// With `wrapper`, the workload runs under it (`wrapper + [workload] + args` after `--`).
     static func run(_ fixture: LoopFixture, _ workload: String, _ args: [String],
                     extra: [String] = [], wrapper: [String] = []) throws -> Outcome {
+        try run(fixture, command: wrapper + [try LiveEnvironment.workload(workload)] + args, extra: extra)
+    }
+
+    /// Runs `dioscope run --dev MNT --json OUT -- command` and decodes the export.
+    static func run(_ fixture: LoopFixture, command: [String], extra: [String] = []) throws -> Outcome {
         let json = fixture.directory + "/run.json"
-        let exe = try LiveEnvironment.workload(workload)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: RecordCommandTests.binary)
-        p.arguments = ["run", "--dev", fixture.mountPoint, "--json", json] + extra + ["--"] + wrapper + [exe] + args
+        p.arguments = ["run", "--dev", fixture.mountPoint, "--json", json] + extra + ["--"] + command
         // stderr to a file, stdout through a pipe: neither can fill up and block the child
         let errPath = fixture.directory + "/run.stderr"
         try #require(FileManager.default.createFile(atPath: errPath, contents: nil))
@@ -191,6 +195,45 @@ struct RunCommandTests {
         #expect(o.export.analysis.findings.allSatisfy { $0.kind == .sizeExtensionRace })
         #expect(o.status == (zeroed.isEmpty ? 0 : DioscopeExitStatus.findings.rawValue), "exit \(o.status)")
         #expect(o.export.analysis.eventsDropped == 0)
+    }
+
+    /// Direct reads to the end of a file, as `dd iflag=direct` (read(2), whose calls are not
+    /// traced) and `xfs_io -d pread` (pread64) make them: the last read begins at the end and
+    /// iomap returns 0 for it without a completion. Each such read was cut off ("no completion")
+    /// and the run INCONCLUSIVE, exit 2 (checked with fcf3d61's binary); now it is complete with
+    /// 0 bytes, its completion where it began.
+    @Test("direct reads to the end of the file (dd, xfs_io): the read at the end is complete with 0 bytes",
+          arguments: [LoopFixture.FSType.xfs, .ext4])
+    func readsToTheEnd(fs: LoopFixture.FSType) throws {
+        guard LiveEnvironment.require() else { return }
+        let fixture = try LoopFixture(fs)
+        defer { fixture.tearDown() }
+        let file = fixture.mountPoint + "/f"
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: "/bin/dd")
+        make.arguments = ["if=/dev/zero", "of=" + file, "bs=64k", "count=16", "oflag=direct", "status=none"]
+        try make.run()
+        make.waitUntilExit()
+        try #require(make.terminationStatus == 0, "dd could not write the file")
+        let xfsIO = try #require(["/usr/sbin/xfs_io", "/sbin/xfs_io", "/usr/bin/xfs_io"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }, "xfs_io is not installed (xfsprogs)")
+        for (what, command, reads) in [
+            ("dd", ["/bin/dd", "if=" + file, "of=/dev/null", "bs=256k", "iflag=direct", "status=none"], 5),
+            ("xfs_io", [xfsIO, "-d", "-c", "pread -b 256k 0 2m", file], 5),
+        ] {
+            let o = try Self.run(fixture, command: command)
+            let r = o.export.analysis
+            #expect(o.status == 0, "\(what): exit \(o.status)\n\(o.stderr)\n\(o.stdout.suffix(1500))")
+            #expect(r.verdict == .clean && r.findings.isEmpty, "\(what): \(r.verdict)")
+            #expect(r.counts.reads == UInt64(reads) && r.counts.inconclusive == 0, "\(what): \(r.counts)")
+            let last = try #require(r.timelines.first { $0.offset == 0x10_0000 }, "\(what): no read at the end")
+            #expect(last.status == .complete && last.result == 0 && last.bios.isEmpty, "\(what)")
+            let done = last.entries.first { $0.step == .completed }
+            #expect(done?.timestamp == last.entries.first { $0.step == .begin }?.timestamp, "\(what)")
+            #expect(r.timelines.filter { $0.offset < 0x10_0000 }.allSatisfy { $0.result == 0x4_0000 }, "\(what)")
+            #expect(r.eventsDropped == 0)
+        }
     }
 
     /// fio randwrite into a preallocated (unwritten) file: every I/O fio

@@ -277,6 +277,7 @@ final class AnalysisEngine {
     private func taskExit(_ e: Event, _ p: TaskExit) {
         applyPendingReap(tid: e.tid)
         tidComm.removeValue(forKey: e.tid)
+        if let t = tasks[e.tid] { taskMovedOn(t) }
         if let t = tasks[e.tid], t.open == nil, t.current == nil, t.callIOs.isEmpty {
             tasks.removeValue(forKey: e.tid)
             tasksExited += 1
@@ -363,6 +364,7 @@ final class AnalysisEngine {
         }
         // A new call in a task ends whatever the task was submitting.
         let task = task(e.tid)
+        taskMovedOn(task)
         task.open = call
         task.callIOs.removeAllKeepingStorage()
         task.current = nil
@@ -501,6 +503,7 @@ final class AnalysisEngine {
         // Every path below ends by making this the task's current I/O: one lookup (each retains
         // and releases the task's state).
         let task = task(e.tid)
+        if task.current != nil { taskMovedOn(task) }
         let call = task.open
         if let call, call.fd >= 0, call.sysno.isDataTransfer { noteDescriptor(tgid: e.tgid, fd: call.fd, key: key) }
         if let t = tgidInode[e.tgid] {
@@ -1029,7 +1032,7 @@ final class AnalysisEngine {
         var io: LiveIO?
         if p.req != 0, let r = uringByReq[p.req] { io = r }
         if io == nil, p.userData != 0, let u = byUserRef[UserRefKey(tgid: e.tgid, ref: p.userData)], u.t.api == .ioUring,
-           u.completed, !u.cqeSeen {
+           u.completed || (p.res == 0 && u.isReadAtEOF), !u.cqeSeen {
             io = u
         }
         if io == nil, let list = uringWaiting[e.tgid] {
@@ -1323,6 +1326,10 @@ final class AnalysisEngine {
         case .asyncOther: io.completed
         }
         guard userDone else { return }
+        if !io.completed, io.isReadAtEOF, (io.t.result ?? 0) == 0 {
+            // The user got 0 for a read at the end of the file: iomap ended it at its begin.
+            endReadAtEOF(io)
+        }
         if !io.completed {
             // The user has the result but the kernel's completion record is missing (a probe did not
             // record it): the I/O's ordering cannot be judged.
@@ -1339,6 +1346,33 @@ final class AnalysisEngine {
         }
         if io.t.needsConversion && !io.fullyConverted { return }
         settle(io)
+    }
+
+    /// Completes a read that began at or past the end of the file (``LiveIO/isReadAtEOF``) with 0
+    /// bytes where it began: iomap returned there, and records no completion for it. Its user
+    /// sees 0 bytes (a system call's return, a reap or CQE of 0), or, when no system call of its
+    /// task is traced (read(2)), the task goes on to something else.
+    private func endReadAtEOF(_ io: LiveIO) {
+        let a = io.t.attempts.modifyLast { a in
+            a.completedAt = a.beganAt
+            a.ret = 0
+            return a
+        }
+        io.t.completedAt = a.beganAt
+        if io.t.result == nil { io.t.result = 0 }
+        io.add(TimelineEntry(timestamp: a.beganAt, step: .completed, tid: a.tid, offset: a.offset, value: 0,
+                             noteID: TimelineNote.readAtEOF))
+        io.log.sortByTimestampStable()  // (after a return or reap already logged)
+        if io.kiocb != 0 { byKiocb.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
+    }
+
+    /// Task `task` went on to something else (a system call, a direct I/O, its exit): a read at the
+    /// end of the file that its untraced call (read(2)) began has returned 0.
+    private func taskMovedOn(_ task: TaskState) {
+        guard let io = task.current, io.t.api == .sync, io.noSyscall, !io.settled, io.isReadAtEOF else { return }
+        task.current = nil
+        endReadAtEOF(io)
+        trySettle(io)
     }
 
     private func settle(_ io: LiveIO) {

@@ -109,6 +109,16 @@ final class LiveIO {
 
     var range: FileRange { FileRange(start: t.offset, end: t.offset + Int64(t.length)) }
 
+    /// A read that began at or past the end of the file and has done nothing since: iomap returns
+    /// 0 for it before mapping anything, and records no completion (`__iomap_dio_rw`: a read at
+    /// `pos >= i_size` frees the dio). Were the file extended between the begin's `i_size` and
+    /// iomap's own look, the read would go on to map, issue and complete as usual.
+    var isReadAtEOF: Bool {
+        guard t.op == .read, !completed, t.isizeAtBegin >= 0, t.mappings.isEmpty, t.bios.isEmpty,
+              let a = t.attempts.last else { return false }
+        return a.offset >= t.isizeAtBegin
+    }
+
     /// First DIO_BEGIN.
     var beganAt: UInt64 { t.attempts.first?.beganAt ?? t.submittedAt }
 

@@ -52,6 +52,7 @@ enum TimelineNote {
     static let xfsEndIO = id("xfs_end_io_direct_write")
     static let splitBio = id("split across requests")
     static let xfsSetFileSize = id("xfs_setfilesize")
+    static let readAtEOF = id("read at or past EOF: iomap ends it without a completion")
 
     /// A system call's name, by ``Syscall`` raw value.
     private static let syscalls: [UInt32] = {
