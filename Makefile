@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live bench bench-live fuzz clean
+.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live bench bench-live bench-syscalls fuzz clean
 
 all: build
 
@@ -37,6 +37,11 @@ test: deps workloads
 ROUNDS ?= 5
 bench-live: build
 	BPF_STATS=1 scripts/bench-live.sh $(ROUNDS)
+
+# What the system call programs cost processes dioscope does not trace (read/write probes on
+# and off), median of ROUNDS: scripts/bench-syscalls.sh.
+bench-syscalls: build
+	scripts/bench-syscalls.sh $(ROUNDS)
 
 # Every figure of BENCHMARKS.md from one run (live overhead, offline analyze and
 # ftrace import, memory per I/O and a 10-minute live run): scripts/bench.sh.

@@ -110,6 +110,7 @@ struct inode {
 
 struct file {
 	struct inode *f_inode;
+	unsigned int f_flags;
 } __attribute__((preserve_access_index));
 
 struct kiocb {

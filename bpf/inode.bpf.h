@@ -77,8 +77,8 @@ static __always_inline u64 dsc_kiocb_user_ref(struct kiocb *iocb, u8 api)
 	return 0;
 }
 
-/* The inode behind a file descriptor of the current task, or NULL. */
-static __always_inline struct inode *dsc_fd_inode(s32 fd)
+/* The file behind a file descriptor of the current task, or NULL. */
+static __always_inline struct file *dsc_fd_file(s32 fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt;
@@ -97,7 +97,19 @@ static __always_inline struct inode *dsc_fd_inode(s32 fd)
 	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
 		return NULL;
-	return BPF_CORE_READ(f, f_inode);
+	return f;
+}
+
+/* O_DIRECT in f_flags: x86's (the generic) value; arm64's differs, but the
+ * raw system call dispatcher that uses it is x86-64's */
+#define DSC_O_DIRECT 040000
+
+/* The inode behind a file descriptor of the current task, or NULL. */
+static __always_inline struct inode *dsc_fd_inode(s32 fd)
+{
+	struct file *f = dsc_fd_file(fd);
+
+	return f ? BPF_CORE_READ(f, f_inode) : NULL;
 }
 
 /*

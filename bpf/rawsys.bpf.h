@@ -16,6 +16,8 @@ const volatile u32 dsc_sys_raw_mask = 0;
 #define DSC_TS_COMPAT 0x0002	/* x86 thread_info.status: 32-bit call */
 
 /* x86-64 system call numbers */
+#define DSC_NR_READ 0
+#define DSC_NR_WRITE 1
 #define DSC_NR_PREAD64 17
 #define DSC_NR_PWRITE64 18
 #define DSC_NR_FSYNC 74
@@ -35,6 +37,8 @@ static __always_inline u16 dsc_raw_sysno(long nr, u32 *probe)
 	u16 sysno;
 
 	switch (nr) {
+	case DSC_NR_READ: sysno = DSC_SYS_READ; *probe = DSC_P_SYS_READ; break;
+	case DSC_NR_WRITE: sysno = DSC_SYS_WRITE; *probe = DSC_P_SYS_WRITE; break;
 	case DSC_NR_PREAD64: sysno = DSC_SYS_PREAD64; *probe = DSC_P_SYS_PREAD64; break;
 	case DSC_NR_PWRITE64: sysno = DSC_SYS_PWRITE64; *probe = DSC_P_SYS_PWRITE64; break;
 	case DSC_NR_PREADV2: sysno = DSC_SYS_PREADV2; *probe = DSC_P_SYS_PREADV2; break;
@@ -90,6 +94,9 @@ static __always_inline int dsc_raw_sys_enter(u64 *ctx, bool btf)
 	case DSC_SYS_FSYNC:
 	case DSC_SYS_FDATASYNC:
 		return dsc_sys_enter(probe, sysno, (s32)a0, true, 0, 0, 0, 0);
+	case DSC_SYS_READ:
+	case DSC_SYS_WRITE:
+		return dsc_sys_enter(probe, sysno, (s32)a0, DSC_FD_DIRECT, a1, a2, 0, 0);
 	default:	/* pread64, pwrite64, fallocate */
 		return dsc_sys_enter(probe, sysno, (s32)a0, true, a1, a2, a3, 0);
 	}

@@ -193,13 +193,22 @@ static __always_inline bool dsc_aio_events_waiting(s64 ctx, s64 min_nr, s64 nr)
 	return (u64)min_nr <= avail;
 }
 
+/* What a call's fd is (dsc_sys_enter's `resolve`). */
+enum {
+	DSC_FD_NONE = 0,	/* no file, or (io_uring_enter) not a data file */
+	DSC_FD_FILE = 1,	/* the file the I/O is done on */
+	/* the same, and the call is reported only if the file is O_DIRECT:
+	 * read(2)/write(2), which every program makes, mostly on other files */
+	DSC_FD_DIRECT = 2,
+};
+
 /*
  * Common enter path. fd < 0: the call has no file (or, for
- * io_uring_enter, not a data file); `resolve` says whether fd names the
- * file the I/O is done on.
+ * io_uring_enter, not a data file); `resolve` (DSC_FD_*) says whether fd
+ * names the file the I/O is done on.
  */
 static __always_inline int dsc_sys_enter(u32 probe, u16 sysno, s32 fd,
-					 bool resolve, s64 a0, s64 a1, s64 a2,
+					 u8 resolve, s64 a0, s64 a1, s64 a2,
 					 u64 user_events)
 {
 	struct dsc_sys_stash st = {};
@@ -210,7 +219,12 @@ static __always_inline int dsc_sys_enter(u32 probe, u16 sysno, s32 fd,
 	if (dsc_task_filtered() && !dsc_task_ok())
 		return 0;
 	if (resolve) {
-		inode = dsc_fd_inode(fd);
+		struct file *f = dsc_fd_file(fd);
+
+		if (resolve == DSC_FD_DIRECT &&
+		    (!f || !(BPF_CORE_READ(f, f_flags) & DSC_O_DIRECT)))
+			return 0;
+		inode = f ? BPF_CORE_READ(f, f_inode) : NULL;
 		if (inode) {
 			st.dev = dsc_inode_dev(inode, false);
 			st.ino = dsc_inode_ino(inode, false);
@@ -372,6 +386,10 @@ DSC_SYSCALL(ftruncate, DSC_P_SYS_FTRUNCATE, DSC_SYS_FTRUNCATE, (s32)A(0), true,
 DSC_SYSCALL(fsync, DSC_P_SYS_FSYNC, DSC_SYS_FSYNC, (s32)A(0), true, 0, 0, 0, 0)
 DSC_SYSCALL(fdatasync, DSC_P_SYS_FDATASYNC, DSC_SYS_FDATASYNC, (s32)A(0), true,
 	    0, 0, 0, 0)
+DSC_SYSCALL(read, DSC_P_SYS_READ, DSC_SYS_READ, (s32)A(0), DSC_FD_DIRECT,
+	    A(1), A(2), 0, 0)
+DSC_SYSCALL(write, DSC_P_SYS_WRITE, DSC_SYS_WRITE, (s32)A(0), DSC_FD_DIRECT,
+	    A(1), A(2), 0, 0)
 
 #undef A
 

@@ -18,6 +18,8 @@ public struct DetectorSupport: Sendable, Equatable {
 
     /// Each detector's needs: groups of probe names; one probe of a group
     /// is enough for partial support, all of them give full support.
+    /// (read/write, attached for a traced command only, add write(2)'s count to short-dio-write and
+    /// read(2)'s return to reads at the end of a file; pwrite64 and pread64 are what they need.)
     public static let requirements: [(detector: String, groups: [[String]])] = [
         (
             "completion-before-conversion",

@@ -26,6 +26,8 @@ public struct ProbeSpec: Sendable, Hashable {
     /// use are off by default (each costs some 100 ns per hit in the kernel and
     /// its share of the consumer): `TraceConfiguration.includedProbes` turns them on.
     public var enabledByDefault: Bool = true
+    /// Why it is off by default, as `dioscope probes` and a recording's metadata say.
+    public var offByDefaultReason = "the analyzer does not need it"
 
     /// Display name, e.g. "iomap:iomap_dio_rw_begin" or "syscalls:pread64".
     public var displayName: String { "\(group):\(name)" }

@@ -76,7 +76,7 @@ public final class Tracer {
                 s.reason = "excluded by configuration"
             } else if !s.probe.enabledByDefault && !configuration.includedProbes.contains(s.probe.name) {
                 s.method = .unavailable
-                s.reason = "off by default: the analyzer does not need it (--enable-probe \(s.probe.name))"
+                s.reason = "off by default: \(s.probe.offByDefaultReason) (--enable-probe \(s.probe.name))"
             } else if configuration.classicSyscalls, s.probe.kind == .syscall, s.method != .unavailable,
                 s.probe.eventDirectories.allSatisfy({ environment.hasEvent($0) })
             {

@@ -26,6 +26,8 @@ final class TraceSession {
         config.excludedProbes = target.excludedProbeNames
         config.assemble = !target.noAssemble
         config.includedProbes = target.includedProbeNames
+        // a traced command's session is bounded: read(2)/write(2) on its O_DIRECT files too
+        if !command.isEmpty { config.includedProbes.formUnion(ProbeCatalog.commandProbes) }
         // measuring aid: the classic syscalls:* tracepoints instead of the raw ones
         config.classicSyscalls = ProcessInfo.processInfo.environment["DIOSCOPE_CLASSIC_SYSCALLS"] == "1"
         for pid in target.pids where kill(pid, 0) != 0 && errno == ESRCH {

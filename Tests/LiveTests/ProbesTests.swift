@@ -24,8 +24,13 @@ struct ProbesTests {
         ] {
             #expect(tracer.statuses.first { $0.probe.name == name }?.method == .tpBTF, "\(name)")
         }
-        // system calls: the raw syscall tracepoints, as tp_btf (no perf record per call)
-        #expect(tracer.statuses.filter { $0.probe.kind == .syscall }.allSatisfy { $0.method == .tpBTF })
+        // system calls: the raw syscall tracepoints, as tp_btf (no perf record per call); read and
+        // write only for a traced command (off here: no command)
+        let calls = tracer.statuses.filter { $0.probe.kind == .syscall }
+        #expect(calls.filter { $0.probe.enabledByDefault }.allSatisfy { $0.method == .tpBTF })
+        #expect(calls.filter { ProbeCatalog.commandProbes.contains($0.probe.name) }.allSatisfy {
+            $0.method == .unavailable && $0.reason.contains("on for a traced command")
+        })
         let support = DetectorSupport.evaluate(attached: { n in
             tracer.statuses.contains { $0.probe.name == n && $0.method != .unavailable }
         })

@@ -174,6 +174,30 @@ struct RunCommandTests {
         Self.expectCompleteAndOrdered(o, "\(fs) short_write")
     }
 
+    /// The same through write(2), as `dd oflag=direct` makes it: the read/write probes (O_DIRECT
+    /// files only) give the count the write asked for. Without them the shortened write looked
+    /// whole (1 MiB asked as far as the filesystem knew) and nothing was flagged.
+    @Test("a short DIO write through write(2) (dd oflag=direct under RLIMIT_FSIZE) is flagged",
+          arguments: [LoopFixture.FSType.xfs, .ext4])
+    func shortWriteThroughWrite(fs: LoopFixture.FSType) throws {
+        guard LiveEnvironment.require() else { return }
+        let fixture = try LoopFixture(fs)
+        defer { fixture.tearDown() }
+        // SIGXFSZ ignored (inherited across exec), files limited to 1 MiB: dd's 2 MiB write at 0
+        // returns 1 MiB, and its write of the rest fails with EFBIG
+        let script = #"trap '' XFSZ; ulimit -f 1024; exec dd if=/dev/zero of="$1" bs=2M count=1 oflag=direct"#
+        let o = try Self.run(fixture, command: ["/bin/bash", "-c", script, "sh", fixture.mountPoint + "/s"])
+        #expect(o.status == DioscopeExitStatus.findings.rawValue, "exit \(o.status)\n\(o.stderr)")
+        let r = o.export.analysis
+        let f = try #require(r.findings.first, "no finding\n\(o.stderr)\n\(o.stdout.suffix(1500))")
+        #expect(r.findings.count == 1 && f.kind == .shortDIOWrite, "\(r.findings.map(\.message))")
+        let io = try #require(r.timelines.first { $0.id == f.ios.first })
+        #expect(io.offset == 0 && io.requested == 2 << 20 && io.result == 1 << 20,
+                "io#\(io.id) at \(io.offset) asked \(io.requested ?? 0) got \(io.result ?? 0)")
+        #expect(io.syscall == "write" && io.entries.first?.step == .syscallEnter)
+        #expect(r.eventsDropped == 0 && r.counts.inconclusive == 0, "\(r.counts)")
+    }
+
     /// The race this kernel really has (XFS, ftruncate growing the file
     /// while an extending AIO+DIO write is in flight): one finding for each
     /// write the workload read back as zeros, at the same offset.
@@ -233,6 +257,8 @@ struct RunCommandTests {
             #expect(done?.timestamp == last.entries.first { $0.step == .begin }?.timestamp, "\(what)")
             #expect(r.timelines.filter { $0.offset < 0x10_0000 }.allSatisfy { $0.result == 0x4_0000 }, "\(what)")
             #expect(r.eventsDropped == 0)
+            // read(2) and pread64 on an O_DIRECT file are traced: each read starts at its call
+            #expect(r.timelines.allSatisfy { $0.entries.first?.step == .syscallEnter }, "\(what)")
         }
     }
 

@@ -535,6 +535,8 @@ enum dsc_probe_id {
 	DSC_P_SCHED_FORK,  /* follows the traced process tree; emits nothing */
 	DSC_P_XFS_ZERO_EOF,
 	DSC_P_SCHED_EXIT,  /* forgets a process that exited; DSC_EV_TASK_EXIT */
+	DSC_P_SYS_READ,    /* read/write on an O_DIRECT file only (session 17) */
+	DSC_P_SYS_WRITE,
 	DSC_P_MAX,
 };
 
