@@ -12,6 +12,23 @@ enum dsc_count_kind {
 	DSC_CNT_ABSORBED,	/* held back into a DSC_EV_DIO_STEPS record */
 };
 
+/* @n records of @c's probe lost now: counted, and their time noted. */
+static __always_inline void dsc_note_drops(struct dsc_counter *c, u64 n)
+{
+	u32 zero = 0;
+	u64 *epoch = bpf_map_lookup_elem(&dsc_drop_epoch, &zero);
+	u64 now = bpf_ktime_get_ns();
+
+	c->dropped += n;
+	if (!epoch)
+		return;
+	if (c->drop_epoch != *epoch) {
+		c->drop_epoch = *epoch;
+		c->drop_first_ns = now;
+	}
+	c->drop_last_ns = now;
+}
+
 static __always_inline void dsc_count(u32 probe, enum dsc_count_kind kind)
 {
 	struct dsc_counter *c = bpf_map_lookup_elem(&dsc_counters, &probe);
@@ -19,7 +36,7 @@ static __always_inline void dsc_count(u32 probe, enum dsc_count_kind kind)
 	if (!c)
 		return;
 	if (kind == DSC_CNT_DROPPED)
-		c->dropped++;
+		dsc_note_drops(c, 1);
 	else if (kind == DSC_CNT_ABSORBED)
 		c->absorbed++;
 	else

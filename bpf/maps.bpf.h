@@ -46,7 +46,21 @@ struct dsc_counter {
 	u64 emitted;
 	u64 dropped;
 	u64 absorbed;	/* events held back into a record of another (DIO_STEPS, SYS_CALL, SYS_EXIT_REAP) */
+	/* When this CPU's drops of the current drop epoch happened: the first and
+	 * the last (bpf_ktime_get_ns), so that a lost window spans the drops, not
+	 * the consumer's whole check interval (dsc_note_drops). */
+	u64 drop_epoch;
+	u64 drop_first_ns;
+	u64 drop_last_ns;
 };
+
+/* The drop epoch: the consumer bumps it at each drop check (one u64). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} dsc_drop_epoch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

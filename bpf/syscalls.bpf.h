@@ -295,7 +295,7 @@ static __always_inline void dsc_emit_reaps(struct dsc_sys_stash *st, s64 ret,
 		struct dsc_counter *c = bpf_map_lookup_elem(&dsc_counters, &probe);
 
 		if (c)
-			c->dropped += n - DSC_MAX_REAP_PER_CALL;
+			dsc_note_drops(c, n - DSC_MAX_REAP_PER_CALL);
 	}
 }
 

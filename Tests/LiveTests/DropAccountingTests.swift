@@ -33,7 +33,11 @@ struct DropAccountingTests {
         for (e, l) in zip(rec.lostRecords, lost) {
             #expect(l.sinceNs < e.timestamp)
             #expect(l.probe < UInt32(ProbeCatalog.count))
+            // the window spans the drops the programs noted: it ends at the last (at most a
+            // drop check's read after the record's own time)
+            if l.untilNs != 0 { #expect(l.sinceNs < l.untilNs && l.untilNs <= e.timestamp + 100_000_000) }
         }
+        #expect(lost.contains { $0.untilNs != 0 }, "no lost window carries the time of its last drop")
         // Records that did arrive are intact.
         #expect(rec.decodeErrors == 0)
         let emitted = rec.result.counters.reduce(UInt64(0)) { $0 + $1.emitted }

@@ -466,10 +466,11 @@ struct dsc_task_exit {
 /* DSC_EV_LOST: synthetic, inserted by the consumer when drops were seen. */
 struct dsc_lost {
 	__u64 dropped;     /* records lost since the previous DSC_EV_LOST */
-	__u64 since_ns;    /* drops happened in (since_ns, hdr.ts_ns] */
+	__u64 since_ns;    /* drops happened in (since_ns, until_ns] */
 	__u32 probe;       /* probe id with the most drops, or 0xffffffff */
 	__u32 _pad0;
-	__u64 _rsvd0[5];
+	__u64 until_ns;    /* the last drop; 0: unknown, hdr.ts_ns (until session 17) */
+	__u64 _rsvd0[4];
 };
 
 struct dsc_event {

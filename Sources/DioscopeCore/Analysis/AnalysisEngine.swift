@@ -1226,7 +1226,12 @@ final class AnalysisEngine {
     }
 
     private func lost(_ e: Event, _ p: Lost) {
-        let w = LostWindow(since: p.sinceNs, until: e.timestamp, dropped: p.dropped)
+        // (since, until] spans the drops (session 17's consumer notes when they happened); without
+        // `until` (older recordings, ftrace), or with one that no consumer writes (not after
+        // `since`, or more than a second after the record: the consumer stamps the record at its
+        // drop check and reads the drop times right after), the window ends at the record's time
+        let trusted = p.untilNs > p.sinceNs && p.untilNs <= e.timestamp &+ 1_000_000_000
+        let w = LostWindow(since: p.sinceNs, until: trusted ? p.untilNs : e.timestamp, dropped: p.dropped)
         lostWindows.append(w)
         for (_, s) in inodes {
             // An I/O still in flight overlaps every window after its start: its next event may be

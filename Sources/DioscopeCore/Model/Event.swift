@@ -450,15 +450,19 @@ public struct TaskExit: Sendable, Equatable {
     }
 }
 
-/// Synthetic: the consumer saw `dropped` records lost in (sinceNs, timestamp].
+/// Synthetic: the consumer saw `dropped` records lost in (sinceNs, untilNs], or, with `untilNs`
+/// 0 (recordings before session 17, ftrace), in (sinceNs, timestamp].
 public struct Lost: Sendable, Equatable {
     public var dropped: UInt64
     public var sinceNs: UInt64
     public var probe: UInt32
+    /// The last drop (0: unknown).
+    public var untilNs: UInt64
 
-    public init(dropped: UInt64, sinceNs: UInt64, probe: UInt32 = UInt32.max) {
+    public init(dropped: UInt64, sinceNs: UInt64, probe: UInt32 = UInt32.max, untilNs: UInt64 = 0) {
         self.dropped = dropped
         self.sinceNs = sinceNs
         self.probe = probe
+        self.untilNs = untilNs
     }
 }

@@ -95,6 +95,7 @@ public enum EventPlausibility {
         case .lost(let p):
             if p.dropped > maxDropped { return "lost.dropped" }
             if p.sinceNs > maxTimestamp { return "lost.since_ns" }
+            if p.untilNs > maxTimestamp { return "lost.until_ns" }
         }
         return nil
     }

@@ -171,7 +171,8 @@ public enum RecordCodec {
             }
             payload = .taskExit(TaskExit(exitCode: i32(L.teExitCode), groupDead: u8(L.teGroupDead) == 1))
         case EventType.lost.rawValue:
-            payload = .lost(Lost(dropped: u64(L.lsDropped), sinceNs: u64(L.lsSince), probe: u32(L.lsProbe)))
+            payload = .lost(Lost(dropped: u64(L.lsDropped), sinceNs: u64(L.lsSince), probe: u32(L.lsProbe),
+                                 untilNs: u64(L.lsUntil)))
         case L.sysCallType:
             // The enter comes first, at its own time; secondEvent gives the exit.
             guard let s = Syscall(rawValue: u16(L.scSysno)) else {
@@ -418,7 +419,7 @@ public enum RecordCodec {
         case .taskExit(let p):
             put(L.teExitCode, p.exitCode ?? 0); put(L.teGroupDead, UInt8(p.groupDead ? 1 : 0))
         case .lost(let p):
-            put(L.lsDropped, p.dropped); put(L.lsSince, p.sinceNs); put(L.lsProbe, p.probe)
+            put(L.lsDropped, p.dropped); put(L.lsSince, p.sinceNs); put(L.lsProbe, p.probe); put(L.lsUntil, p.untilNs)
         }
     }
 

@@ -117,6 +117,7 @@ public struct EventFormatter {
             raw(p.groupDead ? " group_dead" : " thread")
         case .lost(let p):
             tdu("dropped", p.dropped); raw(" since "); timestamp(p.sinceNs)
+            if p.untilNs != 0 { raw(" until "); timestamp(p.untilNs) }
             raw(" probe ")
             if p.probe == UInt32.max { raw("any") } else { dec(UInt64(p.probe)) }
         }
@@ -203,6 +204,7 @@ public struct EventFormatter {
             raw(",\"group_dead\":"); raw(p.groupDead ? "true" : "false")
         case .lost(let p):
             ju("dropped", p.dropped); ju("since_ns", p.sinceNs)
+            if p.untilNs != 0 { ju("until_ns", p.untilNs) }
             if p.probe == UInt32.max { raw(",\"probe\":null") } else { ju("probe", UInt64(p.probe)) }
         }
         raw("}")
