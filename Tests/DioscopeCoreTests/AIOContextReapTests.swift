@@ -55,6 +55,17 @@ import Testing
         }
     }
 
+    /// Thread 101 writes at 0 through context A, thread 102 at 0x10000 through context B; B's
+    /// write is converted and completed first, then A's. Nothing reaped yet.
+    static func bothCompletedBFirst() -> Builder {
+        var b = Builder()
+        b.submit(tid: 101, ctx: 0xA000, offset: 0)
+        b.submit(tid: 102, ctx: 0xB000, offset: 0x10000)
+        b.convertAndComplete(offset: 0x10000)
+        b.convertAndComplete(offset: 0)
+        return b
+    }
+
     static func analyze(_ events: [Event]) -> AnalysisResult {
         let a = Analyzer()
         for e in events { a.consume(e) }
@@ -71,11 +82,7 @@ import Testing
     /// first; then 101 reaps one event from A, then 102 one from B. Each reap is its own
     /// context's completion: the process's oldest (B's) went to 101 before.
     @Test func aReapTakesItsOwnContextsCompletions() throws {
-        var b = Builder()
-        b.submit(tid: 101, ctx: 0xA000, offset: 0)
-        b.submit(tid: 102, ctx: 0xB000, offset: 0x10000)
-        b.convertAndComplete(offset: 0x10000)
-        b.convertAndComplete(offset: 0)
+        var b = Self.bothCompletedBFirst()
         b.getevents(tid: 101, ctx: 0xA000, n: 1)
         b.getevents(tid: 102, ctx: 0xB000, n: 1)
         b.ev(101, .sysEnter(SysEnter(sysno: .pread64, fd: 9, args: (0, 0, 0), comm: Comm("fio"))), ino: 0)
@@ -112,11 +119,7 @@ import Testing
     /// A call whose enter was not seen (its context unknown) still reaps the process's oldest,
     /// as before contexts were told apart.
     @Test func aCallOfUnknownContextTakesTheProcesssOldest() throws {
-        var b = Builder()
-        b.submit(tid: 101, ctx: 0xA000, offset: 0)
-        b.submit(tid: 102, ctx: 0xB000, offset: 0x10000)
-        b.convertAndComplete(offset: 0x10000)
-        b.convertAndComplete(offset: 0)
+        var b = Self.bothCompletedBFirst()
         b.getevents(tid: 101, ctx: nil, n: 1)
         b.getevents(tid: 101, ctx: nil, n: 1)
         b.ev(101, .sysEnter(SysEnter(sysno: .pread64, fd: 9, args: (0, 0, 0), comm: Comm("fio"))), ino: 0)
