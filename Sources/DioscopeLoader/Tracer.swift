@@ -326,7 +326,7 @@ public final class Tracer {
 
     /// Per-probe counters summed over CPUs.
     public func counters() -> [ProbeCounters] {
-        counters(dropTimes: nil)
+        counters(dropTimes: nil, misses: recursionMisses())
     }
 
     /// When the drops of some drop epochs happened, over every probe and CPU: the first and the
@@ -337,14 +337,14 @@ public final class Tracer {
         var sawLater = false
     }
 
-    /// ``counters()``, also gathering into `dropTimes` the drop times of its epochs.
-    private func counters(dropTimes: UnsafeMutablePointer<DropTimes>?) -> [ProbeCounters] {
+    /// ``counters()`` with the recursion misses `misses` (by probe id), also gathering into
+    /// `dropTimes` the drop times of its epochs.
+    private func counters(dropTimes: UnsafeMutablePointer<DropTimes>?, misses: [UInt64]) -> [ProbeCounters] {
         guard let map = countersMap else { return [] }
         // struct dsc_counter per CPU: emitted, dropped, absorbed, drop_epoch, drop_first_ns,
         // drop_last_ns
         let fields = 6
         var values = [UInt64](repeating: 0, count: fields * cpuCount)
-        let misses = recursionMisses()
         return ProbeCatalog.all.map { probe in
             var key = UInt32(probe.id)
             let rc = values.withUnsafeMutableBytes {
@@ -407,8 +407,11 @@ public final class Tracer {
         var key: UInt32 = 0, next = dropEpoch
         let bumped = dropEpochMap.map { bpf_map__update_elem($0, &key, 4, &next, 8, 0) == 0 } ?? false
         var times = DropTimes(epochs: closing...dropEpoch)
-        let counts = withUnsafeMutablePointer(to: &times) { counters(dropTimes: $0) }
+        // one reading of the misses for the counts and for telling drops without a time: a miss
+        // between two readings would be counted as a drop at the next check with a window from
+        // the noted drop times alone, which do not cover it
         let misses = recursionMisses()
+        let counts = withUnsafeMutablePointer(to: &times) { counters(dropTimes: $0, misses: misses) }
         var delta: UInt64 = 0, missDelta: UInt64 = 0
         var worst = (probe: UInt32.max, drops: UInt64(0))
         for c in counts {
