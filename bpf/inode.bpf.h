@@ -104,14 +104,6 @@ static __always_inline struct file *dsc_fd_file(s32 fd)
  * raw system call dispatcher that uses it is x86-64's */
 #define DSC_O_DIRECT 040000
 
-/* The inode behind a file descriptor of the current task, or NULL. */
-static __always_inline struct inode *dsc_fd_inode(s32 fd)
-{
-	struct file *f = dsc_fd_file(fd);
-
-	return f ? BPF_CORE_READ(f, f_inode) : NULL;
-}
-
 /*
  * Reserve a record for a filesystem event on @inode, if the filters let
  * events on that inode through (in any context): the common preamble of

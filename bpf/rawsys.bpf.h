@@ -79,26 +79,26 @@ static __always_inline int dsc_raw_sys_enter(u64 *ctx, bool btf)
 	switch (sysno) {
 	case DSC_SYS_PREADV2:
 	case DSC_SYS_PWRITEV2:
-		return dsc_sys_enter(probe, sysno, (s32)a0, true, a1,
+		return dsc_sys_enter(probe, sysno, (s32)a0, DSC_FD_FILE, a1,
 				     dsc_iov_total((const struct iovec *)a1, a2),
 				     a3, 0);
 	case DSC_SYS_IO_SUBMIT:
-		return dsc_sys_enter(probe, sysno, -1, false, a0, a1, a2, 0);
+		return dsc_sys_enter(probe, sysno, -1, DSC_FD_NONE, a0, a1, a2, 0);
 	case DSC_SYS_IO_GETEVENTS:
 	case DSC_SYS_IO_PGETEVENTS:
-		return dsc_sys_enter(probe, sysno, -1, false, a0, a1, a2, a3);
+		return dsc_sys_enter(probe, sysno, -1, DSC_FD_NONE, a0, a1, a2, a3);
 	case DSC_SYS_IO_URING_ENTER:
-		return dsc_sys_enter(probe, sysno, (s32)a0, false, a1, a2, a3, 0);
+		return dsc_sys_enter(probe, sysno, (s32)a0, DSC_FD_NONE, a1, a2, a3, 0);
 	case DSC_SYS_FTRUNCATE:
-		return dsc_sys_enter(probe, sysno, (s32)a0, true, a1, 0, 0, 0);
+		return dsc_sys_enter(probe, sysno, (s32)a0, DSC_FD_FILE, a1, 0, 0, 0);
 	case DSC_SYS_FSYNC:
 	case DSC_SYS_FDATASYNC:
-		return dsc_sys_enter(probe, sysno, (s32)a0, true, 0, 0, 0, 0);
+		return dsc_sys_enter(probe, sysno, (s32)a0, DSC_FD_FILE, 0, 0, 0, 0);
 	case DSC_SYS_READ:
 	case DSC_SYS_WRITE:
 		return dsc_sys_enter(probe, sysno, (s32)a0, DSC_FD_DIRECT, a1, a2, 0, 0);
 	default:	/* pread64, pwrite64, fallocate */
-		return dsc_sys_enter(probe, sysno, (s32)a0, true, a1, a2, a3, 0);
+		return dsc_sys_enter(probe, sysno, (s32)a0, DSC_FD_FILE, a1, a2, a3, 0);
 	}
 }
 

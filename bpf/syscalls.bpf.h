@@ -361,30 +361,30 @@ int sys_exit_##name(struct dsc_sys_exit_ctx *ctx)			\
 
 #define A(i) ((s64)ctx->args[i])
 
-DSC_SYSCALL(pread64, DSC_P_SYS_PREAD64, DSC_SYS_PREAD64, (s32)A(0), true,
+DSC_SYSCALL(pread64, DSC_P_SYS_PREAD64, DSC_SYS_PREAD64, (s32)A(0), DSC_FD_FILE,
 	    A(1), A(2), A(3), 0)
-DSC_SYSCALL(pwrite64, DSC_P_SYS_PWRITE64, DSC_SYS_PWRITE64, (s32)A(0), true,
+DSC_SYSCALL(pwrite64, DSC_P_SYS_PWRITE64, DSC_SYS_PWRITE64, (s32)A(0), DSC_FD_FILE,
 	    A(1), A(2), A(3), 0)
-DSC_SYSCALL(preadv2, DSC_P_SYS_PREADV2, DSC_SYS_PREADV2, (s32)A(0), true,
+DSC_SYSCALL(preadv2, DSC_P_SYS_PREADV2, DSC_SYS_PREADV2, (s32)A(0), DSC_FD_FILE,
 	    A(1), dsc_iov_total((const struct iovec *)ctx->args[1], ctx->args[2]),
 	    A(3), 0)
-DSC_SYSCALL(pwritev2, DSC_P_SYS_PWRITEV2, DSC_SYS_PWRITEV2, (s32)A(0), true,
+DSC_SYSCALL(pwritev2, DSC_P_SYS_PWRITEV2, DSC_SYS_PWRITEV2, (s32)A(0), DSC_FD_FILE,
 	    A(1), dsc_iov_total((const struct iovec *)ctx->args[1], ctx->args[2]),
 	    A(3), 0)
-DSC_SYSCALL(io_submit, DSC_P_SYS_IO_SUBMIT, DSC_SYS_IO_SUBMIT, -1, false,
+DSC_SYSCALL(io_submit, DSC_P_SYS_IO_SUBMIT, DSC_SYS_IO_SUBMIT, -1, DSC_FD_NONE,
 	    A(0), A(1), A(2), 0)
-DSC_SYSCALL(io_getevents, DSC_P_SYS_IO_GETEVENTS, DSC_SYS_IO_GETEVENTS, -1, false,
+DSC_SYSCALL(io_getevents, DSC_P_SYS_IO_GETEVENTS, DSC_SYS_IO_GETEVENTS, -1, DSC_FD_NONE,
 	    A(0), A(1), A(2), ctx->args[3])
-DSC_SYSCALL(io_pgetevents, DSC_P_SYS_IO_PGETEVENTS, DSC_SYS_IO_PGETEVENTS, -1, false,
+DSC_SYSCALL(io_pgetevents, DSC_P_SYS_IO_PGETEVENTS, DSC_SYS_IO_PGETEVENTS, -1, DSC_FD_NONE,
 	    A(0), A(1), A(2), ctx->args[3])
 DSC_SYSCALL(io_uring_enter, DSC_P_SYS_IO_URING_ENTER, DSC_SYS_IO_URING_ENTER,
-	    (s32)A(0), false, A(1), A(2), A(3), 0)
-DSC_SYSCALL(fallocate, DSC_P_SYS_FALLOCATE, DSC_SYS_FALLOCATE, (s32)A(0), true,
+	    (s32)A(0), DSC_FD_NONE, A(1), A(2), A(3), 0)
+DSC_SYSCALL(fallocate, DSC_P_SYS_FALLOCATE, DSC_SYS_FALLOCATE, (s32)A(0), DSC_FD_FILE,
 	    A(1), A(2), A(3), 0)
-DSC_SYSCALL(ftruncate, DSC_P_SYS_FTRUNCATE, DSC_SYS_FTRUNCATE, (s32)A(0), true,
+DSC_SYSCALL(ftruncate, DSC_P_SYS_FTRUNCATE, DSC_SYS_FTRUNCATE, (s32)A(0), DSC_FD_FILE,
 	    A(1), 0, 0, 0)
-DSC_SYSCALL(fsync, DSC_P_SYS_FSYNC, DSC_SYS_FSYNC, (s32)A(0), true, 0, 0, 0, 0)
-DSC_SYSCALL(fdatasync, DSC_P_SYS_FDATASYNC, DSC_SYS_FDATASYNC, (s32)A(0), true,
+DSC_SYSCALL(fsync, DSC_P_SYS_FSYNC, DSC_SYS_FSYNC, (s32)A(0), DSC_FD_FILE, 0, 0, 0, 0)
+DSC_SYSCALL(fdatasync, DSC_P_SYS_FDATASYNC, DSC_SYS_FDATASYNC, (s32)A(0), DSC_FD_FILE,
 	    0, 0, 0, 0)
 DSC_SYSCALL(read, DSC_P_SYS_READ, DSC_SYS_READ, (s32)A(0), DSC_FD_DIRECT,
 	    A(1), A(2), 0, 0)

@@ -326,7 +326,8 @@ public final class Tracer {
 
     /// Per-probe counters summed over CPUs.
     public func counters() -> [ProbeCounters] {
-        counters(dropTimes: nil, misses: recursionMisses())
+        var dropTimes = DropTimes(epochs: 0...0)  // (not needed here)
+        return counters(misses: recursionMisses(), dropTimes: &dropTimes)
     }
 
     /// When the drops of some drop epochs happened, over every probe and CPU: the first and the
@@ -339,7 +340,7 @@ public final class Tracer {
 
     /// ``counters()`` with the recursion misses `misses` (by probe id), also gathering into
     /// `dropTimes` the drop times of its epochs.
-    private func counters(dropTimes: UnsafeMutablePointer<DropTimes>?, misses: [UInt64]) -> [ProbeCounters] {
+    private func counters(misses: [UInt64], dropTimes t: inout DropTimes) -> [ProbeCounters] {
         guard let map = countersMap else { return [] }
         // struct dsc_counter per CPU: emitted, dropped, absorbed, drop_epoch, drop_first_ns,
         // drop_last_ns
@@ -357,12 +358,12 @@ public final class Tracer {
                     dropped &+= values[fields * cpu + 1]
                     absorbed &+= values[fields * cpu + 2]
                     let epoch = values[fields * cpu + 3]
-                    if let t = dropTimes, values[fields * cpu + 1] != 0 {
-                        if t.pointee.epochs.contains(epoch) {
-                            t.pointee.first = min(t.pointee.first, values[fields * cpu + 4])
-                            t.pointee.last = max(t.pointee.last, values[fields * cpu + 5])
+                    if values[fields * cpu + 1] != 0 {
+                        if t.epochs.contains(epoch) {
+                            t.first = min(t.first, values[fields * cpu + 4])
+                            t.last = max(t.last, values[fields * cpu + 5])
                         }
-                        if epoch > t.pointee.epochs.lowerBound { t.pointee.sawLater = true }
+                        if epoch > t.epochs.lowerBound { t.sawLater = true }
                     }
                 }
             }
@@ -411,7 +412,7 @@ public final class Tracer {
         // between two readings would be counted as a drop at the next check with a window from
         // the noted drop times alone, which do not cover it
         let misses = recursionMisses()
-        let counts = withUnsafeMutablePointer(to: &times) { counters(dropTimes: $0, misses: misses) }
+        let counts = counters(misses: misses, dropTimes: &times)
         var delta: UInt64 = 0, missDelta: UInt64 = 0
         var worst = (probe: UInt32.max, drops: UInt64(0))
         for c in counts {

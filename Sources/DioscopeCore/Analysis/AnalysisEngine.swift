@@ -277,10 +277,12 @@ final class AnalysisEngine {
     private func taskExit(_ e: Event, _ p: TaskExit) {
         applyPendingReap(tid: e.tid)
         tidComm.removeValue(forKey: e.tid)
-        if let t = tasks[e.tid] { taskMovedOn(t) }
-        if let t = tasks[e.tid], t.open == nil, t.current == nil, t.callIOs.isEmpty {
-            tasks.removeValue(forKey: e.tid)
-            tasksExited += 1
+        if let t = tasks[e.tid] {
+            taskMovedOn(t)
+            if t.open == nil, t.current == nil, t.callIOs.isEmpty {
+                tasks.removeValue(forKey: e.tid)
+                tasksExited += 1
+            }
         }
         guard p.groupDead else { return }
         processesExited += 1
@@ -503,7 +505,7 @@ final class AnalysisEngine {
         // Every path below ends by making this the task's current I/O: one lookup (each retains
         // and releases the task's state).
         let task = task(e.tid)
-        if task.current != nil { taskMovedOn(task) }
+        taskMovedOn(task)
         let call = task.open
         if let call, call.fd >= 0, call.sysno.isDataTransfer { noteDescriptor(tgid: e.tgid, fd: call.fd, key: key) }
         if let t = tgidInode[e.tgid] {
@@ -946,8 +948,7 @@ final class AnalysisEngine {
             }
             func posMatch(_ c: LiveIO) -> Bool {
                 guard let a = c.t.attempts.last else { return false }
-                return a.offset + max(p.ret, 0) == p.pos || a.offset == p.pos
-                    || (p.ret > 0 && a.offset + Int64(a.length) == p.pos)
+                return endMatch(c) || a.offset == p.pos || (p.ret > 0 && a.offset + Int64(a.length) == p.pos)
             }
             // sync I/O completes in its own task; async completion work runs anywhere.
             func own(_ c: LiveIO) -> Bool { c.t.api == .sync && c.t.attempts.last?.tid == e.tid }
@@ -1096,29 +1097,20 @@ final class AnalysisEngine {
     /// user-visible before its own conversion and flagged it. An I/O or a call whose context is
     /// unknown (0: its io_submit or io_getevents enter was not seen) matches any.
     private func reapFIFO(tgid: UInt32, ctx: UInt64, tid: UInt32, ts: UInt64, n: Int) {
-        guard var list = aioPosted.removeValue(forKey: tgid), !list.isEmpty else {
+        guard let list = aioPosted.removeValue(forKey: tgid), !list.isEmpty else {
             count("io_getevents without posted I/O")
             return
         }
-        var reaped: [LiveIO] = []
-        if ctx == 0 || !list.contains(where: { $0.aioCtx != 0 && $0.aioCtx != ctx }) {
-            reaped = Array(list.prefix(n))
-            list.removeFirst(reaped.count)
-        } else {
-            var rest: [LiveIO] = []
-            for io in list {
-                if reaped.count < n && (io.aioCtx == 0 || io.aioCtx == ctx) { reaped.append(io) } else { rest.append(io) }
-            }
-            list = rest
+        var reaped: [LiveIO] = [], rest: [LiveIO] = []
+        for io in list {
+            if reaped.count < n && (ctx == 0 || io.aioCtx == 0 || io.aioCtx == ctx) { reaped.append(io) } else { rest.append(io) }
         }
-        let take = reaped.count
-        if take == 0 {
-            aioPosted[tgid] = list
+        aioPosted[tgid] = rest.isEmpty ? nil : rest
+        guard !reaped.isEmpty else {
             count("io_getevents without posted I/O")
             return
         }
         for io in reaped { io.postedListings &-= 1 }
-        aioPosted[tgid] = list.isEmpty ? nil : list
         for io in reaped {
             if io.userRef != 0 {
                 var recent = recentFIFOReaps[tgid] ?? []
@@ -1128,7 +1120,7 @@ final class AnalysisEngine {
             }
             reap(io, ts: ts, tid: tid, cpu: 0, res: nil)
         }
-        if n > take { count("io_getevents beyond posted I/O") }
+        if n > reaped.count { count("io_getevents beyond posted I/O") }
     }
 
     // MARK: - filesystem completion work
