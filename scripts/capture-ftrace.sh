@@ -17,10 +17,12 @@
 #   is excluded); they are NOT pid-filtered: conversion and completion run
 #   in kworkers and irqs.
 #   syscall enter/exit and io_uring:io_uring_complete, filtered by
-#   `comm ~ NAME && common_pid >= PID` (io_uring_complete also accepts the
-#   command's iou-* workers). PID is COMMAND's, which is started stopped,
-#   so the filter is in place before it runs; its threads keep its name and
-#   get larger pids.
+#   `comm ~ NAME` (io_uring_complete also accepts iou-* workers), less the
+#   tasks that had such a name before COMMAND started (`common_pid != T`
+#   each). COMMAND is started stopped, so the filter is in place before it
+#   runs. Not `common_pid >= PID` of COMMAND: pids wrap at pid_max, and its
+#   later threads were dropped (with more than 150 such tasks it is that
+#   filter again, with a warning).
 # Each line carries its task's tgid (the instance's record-tgid option).
 # set_event_pid is NOT used: it filters every event of an instance, which
 # would drop the kworker events, and merging two instances' text is not
@@ -33,7 +35,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '2,32s/^# \{0,1\}//p' "$0" >&2
+	sed -n '2,34s/^# \{0,1\}//p' "$0" >&2
 	exit 64
 }
 
@@ -52,7 +54,7 @@ while (($#)); do
 	--mnt) mnt=${2:?}; shift 2 ;;
 	-b) kb=${2:?}; shift 2 ;;
 	--comm) comms+=("${2:?}"); shift 2 ;;
-	-h | --help) sed -n '2,32s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,34s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	--) shift; break ;;
 	*) usage ;;
 	esac
@@ -159,8 +161,25 @@ done
 
 names=
 for c in "${comms[@]}"; do names+="${names:+ || }comm ~ \"$c\""; done
-for e in "${task_events[@]}"; do enable_event "$e" "($names) && common_pid >= $cmdpid"; done
-enable_event io_uring:io_uring_complete "($names || comm ~ \"iou-*\") && common_pid >= $cmdpid"
+# the tasks named like the command (or iou-*) that exist now, the command's own stopped one aside
+older=()
+while read -r tid comm; do
+	((tid == cmdpid)) && continue
+	for c in "${comms[@]}" "iou-*"; do
+		# shellcheck disable=SC2053  # a glob, as ftrace's `~`
+		if [[ $comm == $c ]]; then older+=("$tid"); break; fi
+	done
+done < <(ps -eLo tid=,comm=)
+if ((${#older[@]} <= 150)); then
+	notolder=
+	for t in "${older[@]}"; do notolder+=" && common_pid != $t"; done
+else
+	echo "capture-ftrace: ${#older[@]} tasks already have the command's name; filtering by pid >= $cmdpid" \
+		"(threads whose pid wraps past pid_max are not recorded)" >&2
+	notolder=" && common_pid >= $cmdpid"
+fi
+for e in "${task_events[@]}"; do enable_event "$e" "($names)$notolder"; done
+enable_event io_uring:io_uring_complete "($names || comm ~ \"iou-*\")$notolder"
 if ((${#missing[@]})); then
 	echo "capture-ftrace: events not available on this kernel (not recorded): ${missing[*]}" >&2
 fi
@@ -180,7 +199,7 @@ mv -f -- "$tmp" "$out"
 
 read -r inbuf written < <(sed -n 's/^# entries-in-buffer\/entries-written: \([0-9]*\)\/\([0-9]*\).*/\1 \2/p' "$out")
 lines=$(grep -vc '^#' "$out" || true)
-echo "capture-ftrace: $lines events (dev $majmin, comm ${comms[*]}, pid >= $cmdpid) -> $out; command exit $rc" >&2
+echo "capture-ftrace: $lines events (dev $majmin, comm ${comms[*]}, command pid $cmdpid) -> $out; command exit $rc" >&2
 if ((written > inbuf)) || grep -q 'LOST [0-9]* EVENTS' "$out"; then
 	echo "capture-ftrace: WARNING: $((written - inbuf)) events were lost (buffer overrun); raise -b" >&2
 	exit 3
