@@ -32,6 +32,8 @@ public final class Tracer {
     /// and only counts it in the program's `recursion_misses`. Those lost
     /// events are drops like a full ring buffer's.
     private var attachedPrograms: [(fd: Int32, probe: Int)] = []
+    /// Reads the programs' recursion misses on its own thread (set once attached).
+    private var missWatcher: MissWatcher?
     private var ringBuffer: OpaquePointer?
     private var countersMap: OpaquePointer?
     /// `dsc_drop_epoch`: bumped at each drop check; the programs note when their drops of the
@@ -42,10 +44,11 @@ public final class Tracer {
     private var tgidsMap: OpaquePointer?
     private let batch = RecordBatch(capacity: 4096)
     private let cpuCount: Int
+    /// Ring-buffer drops already reported, by probe id (the recursion misses: ``missWatcher``).
     private var reportedDrops: [UInt64]
-    /// Recursion misses already reported, by probe id (drops without a time).
-    private var reportedMisses: [UInt64]
     private var lastDropCheckNs: UInt64
+    /// How often the ring-buffer drop counters are read (with every program's misses).
+    static let dropCheckIntervalNs: UInt64 = 200_000_000
     private var detached = false
     /// CLOCK_MONOTONIC time at the start of the last consume that emptied the
     /// ring: every record stamped before it has been handed out (a record
@@ -74,7 +77,6 @@ public final class Tracer {
         symbols = KernelSymbols.load()
         cpuCount = max(1, Int(libbpf_num_possible_cpus()))
         reportedDrops = Array(repeating: 0, count: ProbeCatalog.count)
-        reportedMisses = Array(repeating: 0, count: ProbeCatalog.count)
         lastDropCheckNs = monotonicNow()
 
         var plan = report.probes.map { status -> ProbeStatus in
@@ -124,6 +126,8 @@ public final class Tracer {
         do {
             try populateFilters()
             try attachAll()
+            missWatcher = MissWatcher(programs: attachedPrograms, now: monotonicNow())
+            missWatcher?.start()
             try startRingBuffer()
         } catch let error {
             close()
@@ -304,7 +308,11 @@ public final class Tracer {
             }
             caughtUpAt = rc == RecordBatch.consumeBudgetExhausted ? nil : consumeStart
             let now = monotonicNow()
-            if detached || now &- lastDropCheckNs >= 200_000_000 { checkDrops(now: now) }
+            if detached || now &- lastDropCheckNs >= Self.dropCheckIntervalNs {
+                checkDrops(now: now)
+            } else {
+                reportMisses(at: now)
+            }
             batch.flush()
             return Int(batch.delivered - before)
         }
@@ -373,15 +381,11 @@ public final class Tracer {
     }
 
     /// Events each probe's programs missed through the kernel's recursion
-    /// guard (`bpf_prog_info.recursion_misses`), by probe id.
+    /// guard (`bpf_prog_info.recursion_misses`), by probe id: read now.
     private func recursionMisses() -> [UInt64] {
         var out = [UInt64](repeating: 0, count: ProbeCatalog.all.count)
-        for (fd, probe) in attachedPrograms where probe < out.count {
-            var info = bpf_prog_info()
-            var len = UInt32(MemoryLayout<bpf_prog_info>.size)
-            if bpf_obj_get_info_by_fd(fd, &info, &len) == 0 {
-                out[probe] &+= info.recursion_misses
-            }
+        for (i, p) in attachedPrograms.enumerated() where p.probe < out.count {
+            out[p.probe] &+= MissWatcher.misses(fd: p.fd) ?? 0
         }
         return out
     }
@@ -389,18 +393,19 @@ public final class Tracer {
     /// Total records handed out so far (including synthetic ones).
     public var recordsDelivered: UInt64 { batch.delivered }
 
-    /// Reports the drops since the last check as one `DSC_EV_LOST`, its window (since, until]
-    /// spanning them.
+    /// Reports the drops since the last check as `DSC_EV_LOST` records, each window (since, until]
+    /// spanning the drops it counts.
     ///
-    /// The window was the whole interval between two checks (200 ms and more), and every I/O in
-    /// flight in it is inconclusive: a mixed load that dropped 32 records in 11 s marked 155 481
-    /// of its 635 147 I/Os. The programs now note, per probe and CPU, when their first and last
-    /// drop of the current epoch happened; the check bumps the epoch first, then reads them:
-    /// the drops it counts happened in the old epoch, or in the new one after the bump. The
-    /// window runs from the first noted time of either (less one, the window being open at its
-    /// start) to the last. A CPU whose drops moved on to the new epoch has overwritten the old
-    /// epoch's first time, so the window then starts at the last check as before; and drops the
-    /// kernel's recursion guard counted (no time) make it the whole interval.
+    /// Every I/O in flight in a lost window is inconclusive. Two kinds of drops, timed two ways:
+    /// - **The ring buffer was full.** The programs note, per probe and CPU, when their first and
+    ///   last drop of the current epoch happened; the check bumps the epoch first, then reads
+    ///   them: the drops it counts happened in the old epoch, or in the new one after the bump.
+    ///   The window runs from the first noted time of either (less one, the window being open at
+    ///   its start) to the last. A CPU whose drops moved on to the new epoch has overwritten the
+    ///   old epoch's first time, so the window then starts at the last check.
+    /// - **The kernel's recursion guard skipped a program** (``RecursionMissWatch``, read by
+    ///   ``MissWatcher``'s thread every 2 or 20 ms, and here).
+    /// Each kind goes in its own record, so that a precise window stays apart from a wide one.
     private func checkDrops(now: UInt64) {
         // the epoch the drops since the last check were noted in, and the one from now on
         let closing = dropEpoch
@@ -408,45 +413,60 @@ public final class Tracer {
         var key: UInt32 = 0, next = dropEpoch
         let bumped = dropEpochMap.map { bpf_map__update_elem($0, &key, 4, &next, 8, 0) == 0 } ?? false
         var times = DropTimes(epochs: closing...dropEpoch)
-        // one reading of the misses for the counts and for telling drops without a time: a miss
-        // between two readings would be counted as a drop at the next check with a window from
-        // the noted drop times alone, which do not cover it
-        let misses = recursionMisses()
+        // every program's misses now, reported as such (the counters add them to each probe's
+        // drops: the ring's are what is left)
+        missWatcher?.read(now: now)
+        reportMisses(at: now)
+        let misses = missWatcher?.missesByProbe(probeCount: reportedDrops.count)
+            ?? Array(repeating: 0, count: reportedDrops.count)
         let counts = counters(misses: misses, dropTimes: &times)
-        var delta: UInt64 = 0, missDelta: UInt64 = 0
-        var worst = (probe: UInt32.max, drops: UInt64(0))
-        for c in counts {
-            let d = c.dropped &- reportedDrops[c.probe.id]
-            if d > 0 {
-                delta &+= d
-                if d > worst.drops { worst = (UInt32(c.probe.id), d) }
-                reportedDrops[c.probe.id] = c.dropped
-            }
-            missDelta &+= misses[c.probe.id] &- reportedMisses[c.probe.id]
-            reportedMisses[c.probe.id] = misses[c.probe.id]
+        let readEnd = monotonicNow()
+        var ring = LostTally()
+        for c in counts where c.dropped &- misses[c.probe.id] > reportedDrops[c.probe.id] {
+            let total = c.dropped &- misses[c.probe.id]
+            ring.add(total &- reportedDrops[c.probe.id], probe: c.probe.id)
+            reportedDrops[c.probe.id] = total
         }
-        if delta > 0 {
-            var e = dsc_event()
-            e.hdr.ts_ns = now
-            e.hdr.type = UInt16(DSC_EV_LOST.rawValue)
-            e.lost.dropped = delta
-            e.lost.since_ns = lastDropCheckNs
-            e.lost.probe = worst.probe
-            // (the counted drops came after the last check's read, so after lastDropCheckNs; one
-            // between this check's `now` and its read ends the window after `now`)
-            if bumped, missDelta == 0, times.first <= times.last {
-                if !times.sawLater && times.first > lastDropCheckNs { e.lost.since_ns = times.first - 1 }
-                e.lost.until_ns = max(times.last, e.lost.since_ns + 1)
+        // (the counted drops came after the last check's read, so after lastDropCheckNs; one
+        // between this check's `now` and its read ends the window after `now`)
+        if ring.dropped > 0 {
+            ring.since = lastDropCheckNs
+            ring.until = readEnd
+            if bumped, times.first <= times.last {
+                if !times.sawLater && times.first > lastDropCheckNs { ring.since = times.first - 1 }
+                ring.until = max(times.last, ring.since + 1)
             }
-            batch.add(event: &e)
+            reportLost(ring, at: readEnd)
         }
         lastDropCheckNs = now
+    }
+
+    /// Hands out the windows of the recursion misses the watcher found (``MissWatcher``),
+    /// each as a `DSC_EV_LOST` stamped `now`: at least its window's end, and no earlier than the
+    /// records already handed out, whatever time the watcher found it.
+    private func reportMisses(at now: UInt64) {
+        guard let watcher = missWatcher else { return }
+        for tally in watcher.takeLost() { reportLost(tally, at: max(now, tally.until)) }
+    }
+
+    /// Hands out a `DSC_EV_LOST` record stamped `ts` for `tally`.
+    private func reportLost(_ tally: LostTally, at ts: UInt64) {
+        var e = dsc_event()
+        e.hdr.ts_ns = ts
+        e.hdr.type = UInt16(DSC_EV_LOST.rawValue)
+        e.lost.dropped = tally.dropped
+        e.lost.since_ns = tally.since
+        e.lost.until_ns = tally.until
+        e.lost.probe = tally.probe
+        batch.add(event: &e)
     }
 
     // MARK: - Teardown
 
     /// Detaches all probes; the maps and ring buffer stay readable.
     public func detach() {
+        // (the drop checks after it still read every program's misses, on this thread)
+        missWatcher?.stop()
         for link in links { bpf_link__destroy(link) }
         links.removeAll()
         detached = true
