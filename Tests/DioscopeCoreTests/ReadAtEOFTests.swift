@@ -28,8 +28,8 @@ import Testing
         }
 
         /// A whole read of `count` bytes at `pos` inside the file: mapping, bio, completion.
-        mutating func fullRead(at pos: Int64, count: UInt64, kiocb: UInt64 = 0xffff_c900_0000_1000) {
-            begin(at: pos, count: count, kiocb: kiocb)
+        mutating func fullRead(at pos: Int64, count: UInt64, kiocb: UInt64 = 0xffff_c900_0000_1000, api: IOAPI = .sync) {
+            begin(at: pos, count: count, api: api, kiocb: kiocb)
             ev(.iomapDstmap(IomapMapping(addr: 0x20_0000 + UInt64(pos), offset: pos, length: count, type: .mapped,
                                          flags: [], bdev: ReadAtEOFTests.fs, blkbits: 12)))
             let sector = (0x20_0000 + UInt64(pos)) >> 9
@@ -38,7 +38,7 @@ import Testing
             ev(.block(.rqComplete, BlockIO(sector: sector, nrSector: UInt32(count >> 9), ptr: 0xab, op: .read)), tid: 0,
                ino: 0)
             ev(.dioComplete(DIOComplete(kiocb: kiocb, pos: pos + Int64(count), isize: ReadAtEOFTests.size,
-                                        ret: Int64(count), error: 0, kiFlags: [.direct], api: .sync)))
+                                        ret: Int64(count), error: 0, kiFlags: [.direct], api: api)))
         }
     }
 
@@ -115,6 +115,34 @@ import Testing
         let r = Self.analyze(b.events)
         #expect(r.verdict == .clean, "\(r.timelines.map { $0.inconclusiveReason ?? "" })")
         try Self.checkEndedAtEOF(r)
+    }
+
+    /// libaio without the iocbs of the reaps (an ftrace import: io_getevents' return only says how
+    /// many): the read at the end was posted by io_submit itself, before the read inside the file
+    /// that completed later, so the FIFO rule reaps it first. Before, it was never posted: the
+    /// first io_getevents took the other read, and the trace's end cut the one at the end off.
+    @Test func aLibaioReadAtTheEndIsPostedBySubmitForTheFIFORule() throws {
+        var b = Builder()
+        b.ev(.sysEnter(SysEnter(sysno: .ioSubmit, args: (0xc000, 2, 0x9000), comm: Comm("aio"))), ino: 0)
+        b.begin(at: Self.size, count: 0x1000, api: .libaio, kiocb: 0xffff_8880_0000_5000)
+        b.ev(.sysExit(SysExit(sysno: .ioSubmit, ret: 1)), ino: 0)
+        b.ev(.sysEnter(SysEnter(sysno: .ioSubmit, args: (0xc000, 1, 0x9000), comm: Comm("aio"))), ino: 0)
+        b.fullRead(at: 0, count: 0x1000, kiocb: 0xffff_8880_0000_6000, api: .libaio)
+        b.ev(.sysExit(SysExit(sysno: .ioSubmit, ret: 1)), ino: 0)
+        for _ in 0..<2 {
+            b.ev(.sysEnter(SysEnter(sysno: .ioGetevents, args: (0xc000, 1, 1), comm: Comm("aio"))), ino: 0)
+            b.ev(.sysExit(SysExit(sysno: .ioGetevents, ret: 1)), ino: 0)
+        }
+        let r = Self.analyze(b.events)
+        #expect(r.verdict == .clean, "\(r.timelines.map { $0.inconclusiveReason ?? "" })")
+        try Self.checkEndedAtEOF(r)
+        let atEnd = try #require(r.timelines.first { $0.offset == Self.size })
+        let inside = try #require(r.timelines.first { $0.offset == 0 })
+        #expect(atEnd.entries.map(\.step) == [.syscallEnter, .begin, .completed, .posted, .submitReturned, .reaped])
+        #expect(atEnd.postedAt == atEnd.completedAt)
+        let atEndReaped = try #require(atEnd.reapedAt), insideReaped = try #require(inside.reapedAt)
+        #expect(atEndReaped < insideReaped, "the FIFO rule reaps in posting order")
+        #expect(try #require(inside.postedAt) < insideReaped)
     }
 
     /// io_uring: the CQE of 0 bytes.

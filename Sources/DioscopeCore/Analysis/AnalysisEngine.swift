@@ -405,6 +405,7 @@ final class AnalysisEngine {
             callIOs.forEachUnretained { io in
                 io.t.submitReturnedAt = e.timestamp
                 io.add(returned)
+                if io.t.api == .libaio, !io.completed, io.isReadAtEOF { postReadAtEOF(io) }
             }
         case .ioGetevents, .ioPgetevents:
             let n = Int(max(0, p.ret - call.reapsSeen))
@@ -1361,6 +1362,25 @@ final class AnalysisEngine {
                              noteID: TimelineNote.readAtEOF))
         io.log.sortByTimestampStable()  // (after a return or reap already logged)
         if io.kiocb != 0 { byKiocb.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
+    }
+
+    /// A libaio read that io_submit began at or past the end of the file and that did nothing more
+    /// before the call returned: iomap returned 0 for it within the call, and the call posted its
+    /// completion to the aio ring right there (`aio_complete` on the submitting path). Ended and
+    /// posted where it began, in posting order, so that an io_getevents return without its
+    /// iocb (ftrace) reaps it by the FIFO rule: it was never posted, and the trace's end cut it off.
+    private func postReadAtEOF(_ io: LiveIO) {
+        endReadAtEOF(io)
+        let at = io.t.completedAt!
+        io.t.postedAt = at
+        io.add(TimelineEntry(timestamp: at, step: .posted, tid: io.t.tid, value: 0, noteID: TimelineNote.aioRing))
+        io.log.sortByTimestampStable()
+        aioPosted.update(io.t.tgid, orInsert: { [] }) { list in
+            var i = list.endIndex
+            while i > list.startIndex, (list[i - 1].t.postedAt ?? 0) > at { i -= 1 }
+            list.insert(io, at: i)
+        }
+        io.postedListings &+= 1
     }
 
     /// Task `task` went on to something else (a system call, a direct I/O, its exit): a read at the
