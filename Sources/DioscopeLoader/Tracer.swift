@@ -125,8 +125,10 @@ public final class Tracer {
         }
         do {
             try populateFilters()
+            // (before attaching: a miss's window starts no later than its program could run)
+            let attaching = monotonicNow()
             try attachAll()
-            missWatcher = MissWatcher(programs: attachedPrograms, now: monotonicNow())
+            missWatcher = MissWatcher(programs: attachedPrograms, now: attaching)
             missWatcher?.start()
             try startRingBuffer()
         } catch let error {
