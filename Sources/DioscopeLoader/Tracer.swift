@@ -386,7 +386,7 @@ public final class Tracer {
     /// guard (`bpf_prog_info.recursion_misses`), by probe id: read now.
     private func recursionMisses() -> [UInt64] {
         var out = [UInt64](repeating: 0, count: ProbeCatalog.all.count)
-        for (i, p) in attachedPrograms.enumerated() where p.probe < out.count {
+        for p in attachedPrograms where p.probe < out.count {
             out[p.probe] &+= MissWatcher.misses(fd: p.fd) ?? 0
         }
         return out

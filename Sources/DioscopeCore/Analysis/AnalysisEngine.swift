@@ -405,7 +405,7 @@ final class AnalysisEngine {
             callIOs.forEachUnretained { io in
                 io.t.submitReturnedAt = e.timestamp
                 io.add(returned)
-                if io.t.api == .libaio, !io.completed, io.isReadAtEOF { postReadAtEOF(io) }
+                if io.t.op == .read, io.t.api == .libaio, io.isReadAtEOF { postReadAtEOF(io) }
             }
         case .ioGetevents, .ioPgetevents:
             let n = Int(max(0, p.ret - call.reapsSeen))
