@@ -16,8 +16,8 @@
 #   the loop device itself, so the backing file's writeback on the host fs
 #   is excluded); they are NOT pid-filtered: conversion and completion run
 #   in kworkers and irqs.
-#   syscall enter/exit and io_uring:io_uring_complete, filtered by
-#   `comm ~ NAME` (io_uring_complete also accepts iou-* workers), less the
+#   syscall enter/exit and io_uring:io_uring_submit_req/_complete, filtered
+#   by `comm ~ NAME` (the io_uring events also accept iou-* workers), less the
 #   tasks that had such a name before COMMAND started (`common_pid != T`
 #   each). COMMAND is started stopped, so the filter is in place before it
 #   runs. Not `common_pid >= PID` of COMMAND: pids wrap at pid_max, and its
@@ -179,6 +179,9 @@ else
 	notolder=" && common_pid >= $cmdpid"
 fi
 for e in "${task_events[@]}"; do enable_event "$e" "($names)$notolder"; done
+# (submit_req: the importer gives the direct I/O that follows it in its task its user_data, which
+# the completion also prints: a completion then goes to its own I/O, not to one of another ring)
+enable_event io_uring:io_uring_submit_req "($names || comm ~ \"iou-*\")$notolder"
 enable_event io_uring:io_uring_complete "($names || comm ~ \"iou-*\")$notolder"
 if ((${#missing[@]})); then
 	echo "capture-ftrace: events not available on this kernel (not recorded): ${missing[*]}" >&2

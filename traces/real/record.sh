@@ -25,7 +25,8 @@ done
 ((${#fss[@]})) || fss=(xfs ext4)
 ((${#shapes[@]})) || shapes=(aio-hole-read uring-hole-read unaligned-overlap uring-unaligned-overlap
 	extend-vs-fallocate extend-vs-keep-size extend-vs-truncate write-fsync
-	short-write-rlimit short-write-rlimit-aio short-write-enospc fio-two-threads aio-read-eof)
+	short-write-rlimit short-write-rlimit-aio short-write-enospc fio-two-threads aio-read-eof
+	fio-uring-two-threads)
 
 for f in aio_hole_read unaligned_overlap extend_vs_fallocate write_fsync short_write aio_read_eof; do
 	[[ -x $W/$f ]] || { echo "record: $W/$f missing; run scripts/build-workloads.sh" >&2; exit 2; }
@@ -48,6 +49,8 @@ cmd_for() {
 	short-write-enospc) echo "$W/short_write --mode enospc --engine libaio --leave 16m --over 4m -n 1 $2/enospc" ;;
 	# two threads of one process, each with its own aio context and file, each reaping its own
 	fio-two-threads) echo "fio --name=t --thread --numjobs=2 --directory=$2 --size=512k --bs=4k --rw=randwrite --direct=1 --ioengine=libaio --iodepth=8 --io_size=256k --group_reporting" ;;
+	# the same with io_uring: a ring per thread; io_uring_submit_req gives each inline begin its user_data
+	fio-uring-two-threads) echo "fio --name=t --thread --numjobs=2 --directory=$2 --size=512k --bs=4k --rw=randwrite --direct=1 --ioengine=io_uring --iodepth=8 --io_size=256k --group_reporting" ;;
 	# libaio reads of the last block and at or past the end, in one io_submit each
 	aio-read-eof) echo "$W/aio_read_eof -n 3 $2/eof" ;;
 	*) echo "record: unknown shape $1" >&2; return 2 ;;

@@ -103,6 +103,18 @@ def aio_contexts(path):
     return out
 
 
+def uring_rings(path):
+    """{tid: ring} of the io_uring_submit_req lines in a trace."""
+    sub = re.compile(r'^\s*\S+-(\d+)\s.*: io_uring_submit_req: ring (\w+),')
+    out = {}
+    with open(path) as f:
+        for line in f:
+            m = sub.match(line)
+            if m:
+                out.setdefault(m.group(1), m.group(2))
+    return out
+
+
 def reads_at_end(path):
     """(AIO iomap_dio_rw_begin lines at or past the size they print, AIO iomap_dio_complete lines)."""
     begin = re.compile(r'iomap_dio_rw_begin: .* size (0x[0-9a-f]+) offset (0x[0-9a-f]+) .*aio 1')
@@ -174,6 +186,18 @@ def expect(fs, shape, path):
                     "oldest completions instead of its aio context's, and giving a completion (iomap_dio_complete "
                     "prints the offset where the I/O ended) to an adjacent write that starts there."
                     % (' and '.join(sorted(ctxs.values())), ino, ino + 1, d['conv']))
+    if shape == 'fio-uring-two-threads':
+        rings = uring_rings(path)
+        if len(rings) != 2 or len(set(rings.values())) != 2:
+            raise SystemExit('%s: expected two threads submitting to a ring each, got %s' % (path, rings))
+        return [], ("fio --thread --numjobs=2 --ioengine=io_uring: two threads of one process, each with its own ring "
+                    "and its own new 512 KiB file (inodes %d and %d), 64 random 4 KiB O_DIRECT writes each at iodepth "
+                    "8. Each request's io_uring_submit_req (user_data, opcode WRITE) is followed in the submitting "
+                    "thread by its first attempt's iomap_dio_rw_begin when io_uring issues it inline; the others "
+                    "begin in the thread's iou-wrk worker. io_uring_complete prints the same user_data, so an "
+                    "analyzer can give each completion to its own ring's write instead of matching by process and "
+                    "result. Each write's conversion (%s) precedes its iomap_dio_complete. No race."
+                    % (ino, ino + 1, d['conv']))
     if shape == 'aio-read-eof':
         at_end, completes = reads_at_end(path)
         if at_end != 3 or completes != 3:
@@ -212,7 +236,7 @@ def main():
         fs, shape = name.split('-', 1)
         findings, notes = expect(fs, shape, path)
         ino = FS[fs]['ino']
-        files = ('traced files ino %d and %d' % (ino, ino + 1) if shape == 'fio-two-threads'
+        files = ('traced files ino %d and %d' % (ino, ino + 1) if shape in ('fio-two-threads', 'fio-uring-two-threads')
                  else 'traced file ino %d (0x%x)' % (ino, ino))
         notes += ' Recorded on kernel %s, %s on a loop device, %s.' % (recorded_kernel(name), fs, files)
         with open(name + '.expected.json', 'w') as f:

@@ -5,6 +5,9 @@ enum FtraceEventKind: Sendable {
     case xfs(XFSEventKind)
     case ext4MapBlocksEnter, ext4HandleUnwritten
     case uringComplete
+    /// `io_uring_submit_req`: no event of its own; its user_data goes to the direct I/O that
+    /// follows it in its task (``FtraceLineParser``).
+    case uringSubmit
     /// `sched_process_exit`: a task of the traced command exits.
     case taskExit
     case space(SpaceOpKind)
@@ -31,6 +34,7 @@ enum FtraceEventKind: Sendable {
             ("ext4_ext_map_blocks_enter", .ext4MapBlocksEnter),
             ("ext4_ext_handle_unwritten_extents", .ext4HandleUnwritten),
             ("io_uring_complete", .uringComplete),
+            ("io_uring_submit_req", .uringSubmit),
             ("sched_process_exit", .taskExit),
             ("xfs_alloc_file_space", .space(.xfsAllocFileSpace)),
             ("xfs_setattr", .space(.xfsSetattr)),

@@ -39,6 +39,15 @@ struct FtraceLineParser {
     }
     /// System calls entered and not yet exited, by thread.
     private var openSyscalls: [UInt32: OpenSyscall] = [:]
+    /// The user_data of each thread's last `io_uring_submit_req` of a read or write not yet given
+    /// to a direct I/O. io_uring issues a request right after tracing its submission, in the same
+    /// task, before the next one's: a direct I/O that task begins next is that request's, and gets
+    /// its user_data, which `io_uring_complete` prints too. Without it a completion could only be
+    /// matched by process and result, and went to another ring's I/O when a process had several
+    /// (a ring per thread). Taken by the next io_uring begin of the thread, replaced by its next
+    /// submission, dropped when its io_uring_enter returns (a request punted to an io-wq worker
+    /// begins there, without it: matched as before).
+    private var uringSubmits: [UInt32: UInt64] = [:]
 
     private struct AsyncKey: Hashable {
         var dev: UInt32
@@ -269,6 +278,10 @@ struct FtraceLineParser {
             }
             var f = FtraceFields(base: base, start: n + 1, end: e)
             f.skipSpaces()
+            if case .uringSubmit = kind {
+                try uringSubmit(&f, ctx)
+                return
+            }
             event = try decode(kind, &f, ctx)
         case 0x28: // '('
             guard let sys = FtraceEventKind.syscallTable.lookup(base, after..<n) else {
@@ -362,11 +375,12 @@ struct FtraceLineParser {
             if f.seekIfPresent("dio_flags") { df = FtraceTables.dioFlags.flags(f.base, f.word()) }
             try f.seek("aio"); let aio = try f.decimal("aio")
             let api = beginAPI(aio: aio, kiFlags: kf, c)
+            let userRef = api == .ioUring ? uringSubmits.removeValue(forKey: c.tid) ?? 0 : 0
             if aio != 0 {
                 if asyncOwners.count >= Self.maxAsyncOwners { asyncOwners.removeAll(keepingCapacity: true) }
                 asyncOwners[AsyncKey(dev: ev.dev.raw, ino: ev.ino, endPos: pos &+ Int64(bitPattern: count))] = api
             }
-            ev.payload = .dioBegin(DIOBegin(pos: pos, count: count, isize: isize, doneBefore: doneBefore,
+            ev.payload = .dioBegin(DIOBegin(pos: pos, count: count, isize: isize, doneBefore: doneBefore, userRef: userRef,
                                             kiFlags: KiFlags(rawValue: UInt32(truncatingIfNeeded: kf)),
                                             dioFlags: DIOFlags(rawValue: UInt16(truncatingIfNeeded: df)), api: api))
         case .dioQueued:
@@ -475,6 +489,8 @@ struct FtraceLineParser {
             if f.seekIfPresent("cflags") { cflags = try f.hex("cflags") }
             ev.payload = .ioUringComplete(URingComplete(ctx: ring, req: req, userData: ud, res: Int32(truncatingIfNeeded: res),
                                                         cflags: UInt32(truncatingIfNeeded: cflags)))
+        case .uringSubmit:
+            preconditionFailure("io_uring_submit_req lines are taken before decoding (uringSubmit)")
         case .taskExit:
             // "comm=fio pid=1234 prio=120 group_dead=true": the exiting task's own context. Kernels
             // before group_dead was printed give a thread's exit only (nothing per process is
@@ -579,6 +595,21 @@ struct FtraceLineParser {
                      payload: .sysEnter(SysEnter(sysno: s, fd: fd, args: args, comm: c.comm)))
     }
 
+    /// `ring 0x.., req 0x.., user_data 0x.., opcode WRITEV, flags 0x.., sq_thread 0`: a read or
+    /// write's user_data is kept for the thread's next io_uring begin (``uringSubmits``).
+    private mutating func uringSubmit(_ f: inout FtraceFields, _ c: FtraceLineContext) throws(FtraceFieldError) {
+        try f.seek("user_data"); let ud = try f.hex("user_data")
+        try f.seek("opcode")
+        let op = f.word()
+        let isReadWrite = startsWith(f.base, op.lowerBound, op.upperBound, "READ")
+            || startsWith(f.base, op.lowerBound, op.upperBound, "WRITE")
+        if isReadWrite && ud != 0 {
+            uringSubmits[c.tid] = ud
+        } else {
+            uringSubmits.removeValue(forKey: c.tid)
+        }
+    }
+
     /// `-> 0x1000` (ftrace) or `0x1000` (trace-cmd); negative errnos print as 64-bit hex.
     private mutating func sysExit(_ s: Syscall, _ f: inout FtraceFields,
                                   _ c: FtraceLineContext) throws(FtraceFieldError) -> Event {
@@ -589,6 +620,7 @@ struct FtraceLineParser {
             fd = open.fd
             enterTs = open.timestamp
         }
+        if s == .ioUringEnter { uringSubmits.removeValue(forKey: c.tid) }
         return Event(timestamp: c.timestamp, tgid: c.tgid, tid: c.tid, cpu: c.cpu,
                      payload: .sysExit(SysExit(sysno: s, fd: fd, ret: ret, enterTimestamp: enterTs)))
     }
