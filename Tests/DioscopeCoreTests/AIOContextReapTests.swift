@@ -147,6 +147,33 @@ import Testing
         #expect(first.convertedAt! <= first.completedAt! && second.convertedAt! <= second.completedAt!)
     }
 
+    /// Thread 101 writes twice through context A and reaps both with its last system call; then
+    /// thread 102's io_setup gets the same ring address (101's io_destroy unmapped it), writes twice
+    /// and reaps. Each thread reaps its own: 101's reap, pending until its next system call (none
+    /// comes before its exit), goes before 102's. Before, 102's reap took 101's completions (the
+    /// oldest posted of "its" context), and 101's, applied at the end, took 102's.
+    @Test func aContextAddressReusedByTheNextThreadKeepsEachThreadsReaps() throws {
+        var b = Builder()
+        b.submit(tid: 101, ctx: 0xA000, offset: 0)
+        b.submit(tid: 101, ctx: 0xA000, offset: 0x1000)
+        b.convertAndComplete(offset: 0)
+        b.convertAndComplete(offset: 0x1000)
+        b.getevents(tid: 101, ctx: 0xA000, n: 2)
+        b.submit(tid: 102, ctx: 0xA000, offset: 0x10000)
+        b.submit(tid: 102, ctx: 0xA000, offset: 0x11000)
+        b.convertAndComplete(offset: 0x10000)
+        b.convertAndComplete(offset: 0x11000)
+        b.getevents(tid: 102, ctx: 0xA000, n: 2)
+        b.ev(102, .sysEnter(SysEnter(sysno: .ioSubmit, args: (0xA000, 0, 0), comm: Comm("fio"))), ino: 0)
+        b.ev(101, .taskExit(TaskExit(exitCode: nil, groupDead: false)), ino: 0)
+        let r = Self.analyze(b.events)
+        for offset: Int64 in [0, 0x1000, 0x10000, 0x11000] {
+            let t = try Self.timeline(r, offset: offset)
+            #expect(Self.reaper(t) == t.tid, "write at \(offset) of \(t.tid) reaped by \(Self.reaper(t).map(String.init) ?? "none")")
+        }
+        #expect(r.findings.isEmpty)
+    }
+
     /// The real captures (traces/real/*-fio-two-threads): two fio threads of one process, each
     /// with its own aio context and file, each reaping its own. Every write is reaped by the
     /// thread that submitted it, after its completion was posted.

@@ -45,6 +45,33 @@ import Testing
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// One thread: request 0xaaaa issued inline (its begin follows its submission), request 0xbbbb
+    /// punted to the thread's io-wq worker (begun there, without a submission before it); both
+    /// complete, and the punted one's CQE comes first.
+    static func punted() -> String {
+        func l(_ comm: String, _ t: String, _ body: String) -> String {
+            "\(comm.padding(toLength: 16, withPad: " ", startingAt: 0)) (    100) [000] ..... \(t): \(body)"
+        }
+        let begin = { (ino: String) in
+            "iomap_dio_rw_begin: dev 7:0 ino \(ino) size 0x100000 offset 0x0 length 0x1000 done_before 0x0 flags DIRECT|WRITE|ALLOC_CACHE dio_flags  aio 1"
+        }
+        let complete = { (ino: String) in
+            "iomap_dio_complete: dev 7:0 ino \(ino) size 0x100000 offset 0x1000 flags DIRECT|WRITE|ALLOC_CACHE aio 1 error 0 ret 4096"
+        }
+        return ["# tracer: nop",
+                l("fio-101", "10.000100", "sys_io_uring_enter(fd: 4, to_submit: 2, min_complete: 0, flags: 0, argp: 0, argsz: 8)"),
+                l("fio-101", "10.000110", "io_uring_submit_req: ring 00000000000000a1, req 00000000000000aa, user_data 0xaaaa, opcode WRITE, flags 0x0, sq_thread 0"),
+                l("fio-101", "10.000120", begin("0x83")),
+                l("fio-101", "10.000130", "io_uring_submit_req: ring 00000000000000a1, req 00000000000000bb, user_data 0xbbbb, opcode WRITE, flags 0x0, sq_thread 0"),
+                l("fio-101", "10.000140", "sys_io_uring_enter -> 0x2"),
+                l("iou-wrk-101-105", "10.000150", begin("0x84")),
+                l("kworker/0:1-20", "10.000300", complete("0x83")),
+                l("kworker/0:1-20", "10.000310", complete("0x84")),
+                l("iou-wrk-101-105", "10.000400", "io_uring_complete: ring 00000000000000a1, req 00000000000000bb, user_data 0xbbbb, result 4096, cflags 0x0 extra1 0 extra2 0 "),
+                l("fio-101", "10.000500", "io_uring_complete: ring 00000000000000a1, req 00000000000000aa, user_data 0xaaaa, result 4096, cflags 0x0 extra1 0 extra2 0 "),
+        ].joined(separator: "\n") + "\n"
+    }
+
     static func analyze(_ text: String) throws -> AnalysisResult {
         let (events, summary) = try FtraceFixtures.importText(text)
         #expect(summary.problems.isEmpty, "\(summary.problems)")
@@ -71,6 +98,17 @@ import Testing
         #expect(first.tid == 101 && second.tid == 102)
         #expect(first.postedAt == 10_000_500_000, "thread 101's write: its own CQE (user_data 0xaaaa)")
         #expect(second.postedAt == 10_000_400_000, "thread 102's write: its own CQE (user_data 0xbbbb)")
+    }
+
+    /// A punted request's CQE (its I/O began in the worker without a user_data) does not take an
+    /// older I/O known by another user_data: that one gets its own. Seen in a live capture before
+    /// the match by process and result left such I/Os out.
+    @Test func aPuntedRequestsCompletionDoesNotTakeALinkedIO() throws {
+        let r = try Self.analyze(Self.punted())
+        let inline = try #require(r.timelines.first { $0.ino == 0x83 })
+        let punted = try #require(r.timelines.first { $0.ino == 0x84 })
+        #expect(inline.postedAt == 10_000_500_000, "the inline write: its own CQE (user_data 0xaaaa)")
+        #expect(punted.postedAt == 10_000_400_000, "the punted write: the CQE no linked I/O claims")
     }
 
     /// Without the submissions (older captures) the match by process and result stands, and gives
