@@ -23,7 +23,7 @@
 #   runs. Not `common_pid >= PID` of COMMAND: pids wrap at pid_max, and its
 #   later threads were dropped (with more than 150 such tasks it is that
 #   filter again, with a warning).
-# Each line carries its task's tgid (the instance's record-tgid option).
+# Lines carry their task's tgid (record-tgid) and `mono` clock times (in step on all CPUs).
 # set_event_pid is NOT used: it filters every event of an instance, which
 # would drop the kworker events, and merging two instances' text is not
 # exact (the text shows microseconds; the kernel orders by nanoseconds).
@@ -142,6 +142,13 @@ echo nop >"$inst/current_tracer"
 # a "(tgid)" column after each task: the analysis groups threads by process (a libaio completion
 # reaped by another thread of the process, the process's exit)
 echo 1 >"$inst/options/record-tgid" || die "cannot set record-tgid"
+# The default clock, `local`, is per CPU and not kept in step across CPUs: the merged text orders
+# a thread's events by it, so a system call that migrates between its enter and its exit could
+# print its exit first (an analyzer then sees a return without its call). `mono` is the
+# monotonic clock, consistent across CPUs (and the one dioscope's own recordings use).
+if grep -qw mono "$inst/trace_clock" 2>/dev/null; then
+	echo mono >"$inst/trace_clock" || die "cannot set the instance's trace_clock"
+fi
 for e in "${dev_events[@]}"; do enable_event "$e" "dev == $devt"; done
 
 # Start COMMAND stopped so that its pid is known before it does anything.

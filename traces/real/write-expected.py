@@ -91,28 +91,28 @@ def short_pwrite(path):
     raise SystemExit('%s: no O_DIRECT pwrite64 on fd 3' % path)
 
 
-def aio_contexts(path):
-    """{tid: ctx_id} of the io_submit calls in a trace."""
-    call = re.compile(r'^\s*\S+-(\d+)\s.*: sys_io_submit\(ctx_id: (\w+),')
+def first_per_tid(path, event):
+    """{tid: the first field after EVENT} of a trace's lines: the aio context of each thread's
+    first io_submit (`sys_io_submit(ctx_id: ...`), the ring of its first io_uring submission
+    (`io_uring_submit_req: ring ...`)."""
+    line_re = re.compile(r'^\s*\S+-(\d+)\s.*: ' + re.escape(event) + r'(\w+),')
     out = {}
     with open(path) as f:
         for line in f:
-            m = call.match(line)
+            m = line_re.match(line)
             if m:
                 out.setdefault(m.group(1), m.group(2))
     return out
+
+
+def aio_contexts(path):
+    """{tid: ctx_id} of the io_submit calls in a trace."""
+    return first_per_tid(path, 'sys_io_submit(ctx_id: ')
 
 
 def uring_rings(path):
     """{tid: ring} of the io_uring_submit_req lines in a trace."""
-    sub = re.compile(r'^\s*\S+-(\d+)\s.*: io_uring_submit_req: ring (\w+),')
-    out = {}
-    with open(path) as f:
-        for line in f:
-            m = sub.match(line)
-            if m:
-                out.setdefault(m.group(1), m.group(2))
-    return out
+    return first_per_tid(path, 'io_uring_submit_req: ring ')
 
 
 def reads_at_end(path):
