@@ -188,8 +188,9 @@ fi
 for e in "${task_events[@]}"; do enable_event "$e" "($names)$notolder"; done
 # (submit_req: the importer gives the direct I/O that follows it in its task its user_data, which
 # the completion also prints: a completion then goes to its own I/O, not to one of another ring)
-enable_event io_uring:io_uring_submit_req "($names || comm ~ \"iou-*\")$notolder"
-enable_event io_uring:io_uring_complete "($names || comm ~ \"iou-*\")$notolder"
+for e in io_uring:io_uring_submit_req io_uring:io_uring_complete; do
+	enable_event "$e" "($names || comm ~ \"iou-*\")$notolder"
+done
 if ((${#missing[@]})); then
 	echo "capture-ftrace: events not available on this kernel (not recorded): ${missing[*]}" >&2
 fi

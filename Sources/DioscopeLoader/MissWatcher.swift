@@ -25,6 +25,7 @@ final class MissWatcher: @unchecked Sendable {
     private var watch: RecursionMissWatch
     private var found: [LostTally] = []
     private var stopping = false
+    /// (Started, stopped and asked about on the tracer's thread only: not under the mutex.)
     private var thread: pthread_t?
 
     init(programs: [(fd: Int32, probe: Int)], now: UInt64) {
@@ -53,7 +54,7 @@ final class MissWatcher: @unchecked Sendable {
     }
 
     /// Starts the thread; without one (pthread_create failed) the tracer's drop checks still read
-    /// every program (``read(now:)``), at their own pace.
+    /// every program (``readUnlessWatching(now:)``), at their own pace.
     func start() {
         guard thread == nil, !programs.isEmpty else { return }
         var t = pthread_t()
@@ -81,8 +82,12 @@ final class MissWatcher: @unchecked Sendable {
         thread = nil
     }
 
-    /// Reads every program now (the tracer's drop checks, and once more after detaching).
-    func read(now: UInt64) {
+    /// Reads every program now if the thread is not running: stopped (the tracer detached, and a
+    /// program may have missed since the thread's last reading) or never started
+    /// (`pthread_create` failed). The tracer's drop checks call it; while the thread runs, its own
+    /// readings are the only ones.
+    func readUnlessWatching(now: UInt64) {
+        guard thread == nil else { return }
         locked { apply(.all, now: now) }
     }
 

@@ -334,10 +334,14 @@ public final class Tracer {
         return total
     }
 
-    /// Per-probe counters summed over CPUs.
+    /// Per-probe counters summed over CPUs; a probe's drops include its programs' recursion misses
+    /// as the watcher last read them (``MissWatcher``: at most 50 ms ago while attached, and after
+    /// detaching at each drop check).
     public func counters() -> [ProbeCounters] {
         var dropTimes = DropTimes(epochs: 0...0)  // (not needed here)
-        return counters(misses: recursionMisses(), dropTimes: &dropTimes)
+        let misses = missWatcher?.missesByProbe(probeCount: ProbeCatalog.count)
+            ?? Array(repeating: 0, count: ProbeCatalog.count)
+        return counters(misses: misses, dropTimes: &dropTimes)
     }
 
     /// When the drops of some drop epochs happened, over every probe and CPU: the first and the
@@ -382,16 +386,6 @@ public final class Tracer {
         }
     }
 
-    /// Events each probe's programs missed through the kernel's recursion
-    /// guard (`bpf_prog_info.recursion_misses`), by probe id: read now.
-    private func recursionMisses() -> [UInt64] {
-        var out = [UInt64](repeating: 0, count: ProbeCatalog.all.count)
-        for p in attachedPrograms where p.probe < out.count {
-            out[p.probe] &+= MissWatcher.misses(fd: p.fd) ?? 0
-        }
-        return out
-    }
-
     /// Total records handed out so far (including synthetic ones).
     public var recordsDelivered: UInt64 { batch.delivered }
 
@@ -406,7 +400,7 @@ public final class Tracer {
     ///   its start) to the last. A CPU whose drops moved on to the new epoch has overwritten the
     ///   old epoch's first time, so the window then starts at the last check.
     /// - **The kernel's recursion guard skipped a program** (``RecursionMissWatch``, read by
-    ///   ``MissWatcher``'s thread every 2 or 20 ms, and here).
+    ///   ``MissWatcher``'s thread every 2 or 50 ms, and here once it has stopped).
     /// Each kind goes in its own record, so that a precise window stays apart from a wide one.
     private func checkDrops(now: UInt64) {
         // the epoch the drops since the last check were noted in, and the one from now on
@@ -415,19 +409,17 @@ public final class Tracer {
         var key: UInt32 = 0, next = dropEpoch
         let bumped = dropEpochMap.map { bpf_map__update_elem($0, &key, 4, &next, 8, 0) == 0 } ?? false
         var times = DropTimes(epochs: closing...dropEpoch)
-        // every program's misses now, reported as such (the counters add them to each probe's
-        // drops: the ring's are what is left)
-        missWatcher?.read(now: now)
+        // the misses, reported as such: the watcher's thread reads them, and once it has stopped
+        // (detached: a program may have missed since its last reading) the checks do
+        missWatcher?.readUnlessWatching(now: now)
         reportMisses(at: now)
-        let misses = missWatcher?.missesByProbe(probeCount: reportedDrops.count)
-            ?? Array(repeating: 0, count: reportedDrops.count)
-        let counts = counters(misses: misses, dropTimes: &times)
+        // the ring's drops alone (the misses left out)
+        let counts = counters(misses: Array(repeating: 0, count: reportedDrops.count), dropTimes: &times)
         let readEnd = monotonicNow()
         var ring = LostTally()
-        for c in counts where c.dropped &- misses[c.probe.id] > reportedDrops[c.probe.id] {
-            let total = c.dropped &- misses[c.probe.id]
-            ring.add(total &- reportedDrops[c.probe.id], probe: c.probe.id)
-            reportedDrops[c.probe.id] = total
+        for c in counts where c.dropped > reportedDrops[c.probe.id] {
+            ring.add(c.dropped &- reportedDrops[c.probe.id], probe: c.probe.id)
+            reportedDrops[c.probe.id] = c.dropped
         }
         // (the counted drops came after the last check's read, so after lastDropCheckNs; one
         // between this check's `now` and its read ends the window after `now`)

@@ -226,10 +226,10 @@ final class AnalysisEngine {
     /// Applies `tid`'s pending FIFO reap, after the earlier pending reaps of other threads of its
     /// process: the FIFO rule takes the oldest posted completions, so reaps go in the order their
     /// calls returned. A thread whose last call reaped (fio's last io_getevents before the thread
-    /// ends) has no next system call; and an aio context's address can be the next thread's too
-    /// (io_destroy unmaps the ring, the next io_setup maps it again at the same address): a later
-    /// thread's reap of "its" context took the earlier thread's completions, and the earlier
-    /// thread's reap, applied at the end of the trace, the later thread's (a live capture of two
+    /// ends) has no next system call, only its exit; and an aio context's address can be the next
+    /// thread's too (io_destroy unmaps the ring, the next io_setup maps it again at the same
+    /// address): a later thread's reap of "its" context took the earlier thread's completions, and
+    /// the earlier thread's reap, applied at its exit, the later thread's (a live capture of two
     /// fio threads: 14 of 128 writes reaped by the other thread, 7 false findings).
     private func applyPendingReap(tid: UInt32) {
         guard let p = pendingFIFOReap.removeValue(forKey: tid), p.n > 0 else { return }
@@ -248,7 +248,7 @@ final class AnalysisEngine {
         // 0.6 % of the analysis (callgrind).
         if !pendingFIFOReap.isEmpty {
             switch e.payload {
-            case .sysEnter, .sysExit, .taskExit: applyPendingReap(tid: e.tid)
+            case .sysEnter, .sysExit: applyPendingReap(tid: e.tid)
             default: break
             }
         }
@@ -1016,10 +1016,7 @@ final class AnalysisEngine {
         case .libaio, .asyncOther:
             io.t.postedAt = e.timestamp
             io.add(entry(e, .posted, value: p.ret, note: io.t.api == .libaio ? TimelineNote.aioRing : 0))
-            if io.t.api == .libaio {
-                aioPosted.update(io.t.tgid, orInsert: { [] }) { $0.append(io) }
-                io.postedListings &+= 1
-            }
+            if io.t.api == .libaio { listPosted(io) }
         case .ioUring:
             if io.kiocb != 0 { uringByReq[io.kiocb] = io }
             uringWaiting.update(io.t.tgid, orInsert: { [] }) { $0.append(io) }
@@ -1396,6 +1393,16 @@ final class AnalysisEngine {
         io.t.postedAt = at
         io.add(TimelineEntry(timestamp: at, step: .posted, tid: io.t.tid, value: 0, noteID: TimelineNote.aioRing))
         io.log.sortByTimestampStable()
+        listPosted(io)
+    }
+
+    /// Lists a libaio I/O whose completion was posted (`postedAt` set) among its process's posted,
+    /// unreaped ones, in posting order: the FIFO rule (`reapFIFO`) takes the oldest. A completion
+    /// is listed when its record is handled, in time order, so this appends; a read at the end of
+    /// the file (``postReadAtEOF(_:)``) is posted at its begin but known only when its io_submit
+    /// returns, after completions posted in between.
+    private func listPosted(_ io: LiveIO) {
+        let at = io.t.postedAt ?? 0
         aioPosted.update(io.t.tgid, orInsert: { [] }) { list in
             var i = list.endIndex
             while i > list.startIndex, (list[i - 1].t.postedAt ?? 0) > at { i -= 1 }
