@@ -71,7 +71,7 @@ static const struct dsc_abi_field fields[] = {
 	OFF(sys_call_reap, nr), OFF(sys_call_reap, ctx), OFF(sys_call_reap, data),
 	OFF(sys_call_reap, obj), OFF(sys_call_reap, res), OFF(sys_call_reap, comm),
 	OFF(task_exit, exit_code), OFF(task_exit, group_dead),
-	OFF(lost, dropped), OFF(lost, since_ns), OFF(lost, probe), OFF(lost, until_ns),
+	OFF(lost, dropped), OFF(lost, since_ns), OFF(lost, probe), OFF(lost, flags), OFF(lost, until_ns),
 };
 
 size_t dsc_abi_field_count(void)

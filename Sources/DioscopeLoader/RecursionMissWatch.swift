@@ -69,6 +69,8 @@ struct RecursionMissWatch {
     /// window starts where the last reading of its programs that the kernel answered began.
     mutating func apply(_ reading: Reading, start: UInt64, read: (Int) -> UInt64?, end: () -> UInt64) -> [LostTally] {
         var hot = LostTally(), cold = LostTally()
+        hot.recursion = true
+        cold.recursion = true
         var hotSince = UInt64.max, coldSince = UInt64.max
         func take(_ i: Int, into tally: inout LostTally, since: inout UInt64) {
             guard let n = read(i) else { return }
@@ -123,15 +125,25 @@ struct LostTally: Equatable {
     var probe = UInt32.max
     var since: UInt64 = 0
     var until: UInt64 = 0
+    /// The drops are recursion misses (``RecursionMissWatch``), not records the ring refused.
+    var recursion = false
     private var worst: UInt64 = 0
+    /// Drops of more than one probe were added.
+    private(set) var mixed = false
+
+    /// Every drop is a recursion miss of `probe`: the record says so (`DSC_LOST_F_RECURSION`),
+    /// and the analyzer then looks only for I/Os missing that probe's events.
+    var onlyMissesOfProbe: Bool { recursion && !mixed && dropped > 0 }
 
     /// (What a record reports: `worst` is only how `probe` was chosen.)
     static func == (a: LostTally, b: LostTally) -> Bool {
         a.dropped == b.dropped && a.probe == b.probe && a.since == b.since && a.until == b.until
+            && a.onlyMissesOfProbe == b.onlyMissesOfProbe
     }
 
     mutating func add(_ n: UInt64, probe id: Int) {
         guard n > 0 else { return }
+        if dropped > 0 && probe != UInt32(id) { mixed = true }
         dropped &+= n
         if n > worst {
             worst = n

@@ -452,6 +452,7 @@ public final class Tracer {
         e.lost.since_ns = tally.since
         e.lost.until_ns = tally.until
         e.lost.probe = tally.probe
+        e.lost.flags = tally.onlyMissesOfProbe ? DSC_LOST_F_RECURSION.rawValue : 0
         batch.add(event: &e)
     }
 

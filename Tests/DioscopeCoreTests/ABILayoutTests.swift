@@ -8,6 +8,11 @@ import Testing
         #expect(UInt32(dsc_abi_version()) == RecordLayout.abiVersion)
     }
 
+    @Test func theLostRecordsFlagAndProbeIdMatchTheCHeader() {
+        #expect(DSC_LOST_F_RECURSION.rawValue == RecordLayout.lostFlagRecursion)
+        #expect(DSC_P_DIO_COMPLETE.rawValue == Lost.dioCompleteProbe)
+    }
+
     @Test func everyCFieldHasTheSameOffsetAndSizeInSwift() throws {
         let n = dsc_abi_field_count()
         #expect(n > 50)

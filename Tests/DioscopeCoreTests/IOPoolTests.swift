@@ -103,6 +103,7 @@ import Testing
             used.firstBioAt = 7
             used.lastBioDoneAt = 9
             used.lost = true
+            used.suspect = true
             used.settled = true
             used.noSyscall = true
             used.ownerExited = true

@@ -83,6 +83,25 @@ struct RecursionMissWatchTests {
                          tally(dropped: 5, probe: 2, since: 20 * Self.ms, until: 41 * Self.ms)])
         #expect(watch.watched == [2, 0, 1])
         #expect(watch.missesByProbe(probeCount: 8) == [0, 0, 5, 0, 0, 0, 0, 2])
+        // each window holds the misses of one probe (two programs of probe 2 in the second): the
+        // records say so, and the analyzer looks only for I/Os missing that probe's events
+        #expect(lost.count == 2 && lost.allSatisfy { $0.onlyMissesOfProbe })
+    }
+
+    @Test("new misses of two probes in one reading: one window, not said to be one probe's")
+    func twoProbesOneWindow() {
+        var watch = RecursionMissWatch(probes: [2, 2, 7], now: 0)
+        var k = Kernel()
+        k.counts = [1, 0, 3]
+        let lost = watch.apply(.all, start: 20 * Self.ms, read: { k.read($0) }, end: { 21 * Self.ms })
+        #expect(lost.count == 1)
+        #expect(lost.first?.dropped == 4)
+        #expect(lost.first?.probe == 7)
+        #expect(lost.first?.onlyMissesOfProbe == false)
+        // ring-full drops are never said to be misses, whichever probe lost them
+        var ring = LostTally()
+        ring.add(3, probe: 2)
+        #expect(!ring.onlyMissesOfProbe)
     }
 
     @Test("a program the kernel does not answer for keeps its count; its misses come with a later reading")
@@ -103,6 +122,7 @@ struct RecursionMissWatchTests {
 
     func tally(dropped: UInt64, probe: Int, since: UInt64, until: UInt64) -> LostTally {
         var t = LostTally()
+        t.recursion = true
         t.add(dropped, probe: probe)
         t.since = since
         t.until = until

@@ -464,11 +464,19 @@ struct dsc_task_exit {
 };
 
 /* DSC_EV_LOST: synthetic, inserted by the consumer when drops were seen. */
+enum dsc_lost_flags {
+	/*
+	 * Every drop is a recursion miss of program @probe: a hit the kernel
+	 * skipped because that program was already running on the CPU. Only
+	 * that program's record of the hit is missing, not any ring record.
+	 */
+	DSC_LOST_F_RECURSION = 0x1,
+};
 struct dsc_lost {
 	__u64 dropped;     /* records lost since the previous DSC_EV_LOST */
 	__u64 since_ns;    /* drops happened in (since_ns, until_ns] */
 	__u32 probe;       /* probe id with the most drops, or 0xffffffff */
-	__u32 _pad0;
+	__u32 flags;       /* DSC_LOST_F_*; 0 in records before session 19 */
 	__u64 until_ns;    /* the last drop; 0: unknown, hdr.ts_ns (until session 17) */
 	__u64 _rsvd0[4];
 };

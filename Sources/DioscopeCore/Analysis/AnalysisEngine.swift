@@ -60,6 +60,14 @@ final class AnalysisEngine {
     @exclusivity(unchecked) var pendingShorts: [PendingShort] = []
     @exclusivity(unchecked) var pendingSizeRaces: [PendingSizeRace] = []
     @exclusivity(unchecked) var lostWindows = LostWindowIndex()
+    /// Windows in which only `iomap_dio_complete`'s program missed hits (recursion misses): they
+    /// mark only the I/Os left with an attempt that has no completion (``confirmMiss(_:)``), not
+    /// every I/O in the window as ``lostWindows`` do.
+    @exclusivity(unchecked) var missWindows: [LostWindow] = []
+    /// I/Os a miss window marked lost (their findings are unproven, as in ``lostWindows``).
+    @exclusivity(unchecked) var missVictims: Set<UInt64> = []
+    /// Whether events were lost at all (a window of either kind).
+    var sawLostEvents: Bool { !lostWindows.isEmpty || !missWindows.isEmpty }
     /// Compact record of recently emitted I/Os (id, start, end) for the final lost-window check.
     /// Bounded: spans older than ``spanHorizonNs`` before the newest event are judged against the
     /// lost windows known by then and folded into the counters below (a LOST record arrives well
@@ -255,7 +263,7 @@ final class AnalysisEngine {
         eventsAnalyzed += 1
         if firstTs == nil { firstTs = e.timestamp }
         if e.timestamp > lastTs { lastTs = e.timestamp }
-        if !lostWindows.isEmpty && lastTs >= nextStaleCheck {
+        if sawLostEvents && lastTs >= nextStaleCheck {
             evictStaleLost()
             nextStaleCheck = lastTs + Self.staleCheckIntervalNs
         }
@@ -1242,7 +1250,12 @@ final class AnalysisEngine {
         // `since`, or more than a second after the record: the consumer stamps the record at its
         // drop check and reads the drop times right after), the window ends at the record's time
         let trusted = p.untilNs > p.sinceNs && p.untilNs <= e.timestamp &+ 1_000_000_000
-        let w = LostWindow(since: p.sinceNs, until: trusted ? p.untilNs : e.timestamp, dropped: p.dropped)
+        let until = trusted ? p.untilNs : e.timestamp
+        if p.recursionMiss && p.probe == Lost.dioCompleteProbe {
+            missedCompletions(LostWindow(since: p.sinceNs, until: until, dropped: p.dropped, missesOf: "iomap_dio_complete"))
+            return
+        }
+        let w = LostWindow(since: p.sinceNs, until: until, dropped: p.dropped)
         lostWindows.append(w)
         for (_, s) in inodes {
             // An I/O still in flight overlaps every window after its start: its next event may be
@@ -1250,6 +1263,40 @@ final class AnalysisEngine {
             for io in s.inflight where io.t.submittedAt <= w.until { markLost(io, w) }
             for io in s.history where io.endedAt >= w.since && io.t.submittedAt <= w.until { markLost(io, w) }
         }
+    }
+
+    /// Window `w` lost only hits of `iomap_dio_complete` that its program missed (the kernel skips
+    /// a program that fires while it already runs on the CPU: an I/O completed in an interrupt
+    /// while the program handled another's completion). Every missed hit is some attempt's
+    /// completion, and the program writes nothing else (the steps it emits first are those of the
+    /// same kiocb), so only an I/O that ends up with an attempt without a completion can have
+    /// lost anything: the I/Os in flight are suspects, judged when they settle, and a settled one
+    /// is judged now. Marking every I/O in the window instead made hundreds inconclusive per miss
+    /// (thousands for a first miss's 50 ms window) and dropped the findings of I/Os that had
+    /// lost nothing.
+    private func missedCompletions(_ w: LostWindow) {
+        missWindows.append(w)
+        for (_, s) in inodes {
+            for io in s.inflight where io.t.submittedAt <= w.until { io.suspect = true }
+            for io in s.history where io.endedAt >= w.since && io.t.submittedAt <= w.until {
+                io.suspect = true
+                confirmMiss(io)
+            }
+        }
+    }
+
+    /// An I/O emitted before a miss window that covers it was reported, without a completion (so
+    /// inconclusive already): its findings are unproven too.
+    private func isMissVictim(_ span: (id: UInt64, start: UInt64, end: UInt64, status: IOStatus)) -> Bool {
+        span.status != .complete && missWindows.contains { span.end >= $0.since && span.start <= $0.until }
+    }
+
+    /// Marks suspect `io` lost if one of its attempts has no completion (``missedCompletions(_:)``).
+    private func confirmMiss(_ io: LiveIO) {
+        guard io.suspect, !io.lost, !io.attemptsAllCompleted else { return }
+        let w = missWindows.first { $0.until >= io.t.submittedAt } ?? missWindows[missWindows.count - 1]
+        markLost(io, w)
+        missVictims.insert(io.t.id)
     }
 
     /// An I/O marked lost that has shown no progress for this long (trace time) is settled
@@ -1270,7 +1317,8 @@ final class AnalysisEngine {
         let limit = lastTs - Self.staleLostNs
         for (_, s) in inodes where !s.inflight.isEmpty {
             let stale = s.inflight.filter { io in
-                io.lost && !io.settled && (io.log.isEmpty ? io.t.submittedAt : io.log.lastTimestamp) < limit
+                (io.lost || (io.suspect && !io.attemptsAllCompleted)) && !io.settled
+                    && (io.log.isEmpty ? io.t.submittedAt : io.log.lastTimestamp) < limit
             }
             defer { if !stale.isEmpty && !s.quiescent { partialFlush(s) } }
             for io in stale {
@@ -1421,6 +1469,7 @@ final class AnalysisEngine {
     }
 
     private func settle(_ io: LiveIO) {
+        if io.suspect { confirmMiss(io) }
         io.settled = true
         let s = io.file
         s.removeInflight(io)
@@ -1717,6 +1766,7 @@ final class AnalysisEngine {
             }
             let lost = lostWindows.overlaps(start: span.start, end: span.end)
             if lost && findingIOs.contains(span.id) { foldedLostIDs.insert(span.id) }
+            if isMissVictim(span), findingIOs.contains(span.id) { foldedLostIDs.insert(span.id) }
             // kept timelines are judged from `timelines` itself at the end
             guard span.status == .complete, !kept, !findingIOs.contains(span.id) else { continue }
             if lost { foldedLost += 1 } else { foldedClean += 1 }
@@ -1732,11 +1782,12 @@ final class AnalysisEngine {
     func finish(summary: SourceSummary?) -> AnalysisResult {
         for tid in pendingFIFOReap.keysArray { applyPendingReap(tid: tid) }
         finishing = true
-        let complete = (summary?.isComplete ?? true) && lostWindows.isEmpty
+        let complete = (summary?.isComplete ?? true) && !sawLostEvents
         traceComplete = complete
         // I/Os still open at the end were cut off (or never finished).
         for (_, s) in inodes {
             for io in s.inflight {
+                if io.suspect { confirmMiss(io) }
                 let reason: InconclusiveCause?
                 if io.awaitingRetry {
                     reason = .cutOffRefused
@@ -1784,7 +1835,8 @@ final class AnalysisEngine {
         }
         apiOpCounts = [UInt64](repeating: 0, count: 8)
         // Lost windows reported late can cover I/Os already emitted: re-mark them.
-        var lostIDs = foldedLostIDs
+        var lostIDs = foldedLostIDs.union(missVictims)
+        for span in emittedSpans where isMissVictim(span) { lostIDs.insert(span.id) }
         if !lostWindows.isEmpty {
             for span in emittedSpans where lostWindows.overlaps(start: span.start, end: span.end) { lostIDs.insert(span.id) }
             for t in timelines where lostWindows.overlaps(start: t.submittedAt, end: t.endedAt) { lostIDs.insert(t.id) }
@@ -1797,7 +1849,7 @@ final class AnalysisEngine {
         let sourceIncomplete = !(summary?.isComplete ?? true)
         let incompleteReason: String? = {
             guard let summary, sourceIncomplete else { return nil }
-            if summary.dropped > 0 && lostWindows.isEmpty { return "the source dropped \(summary.dropped) events" }
+            if summary.dropped > 0 && !sawLostEvents { return "the source dropped \(summary.dropped) events" }
             if summary.damaged { return "the input is damaged" }
             return nil  // truncated: only I/Os cut off at the end are affected (already marked)
         }()
@@ -1831,13 +1883,19 @@ final class AnalysisEngine {
             } + (otherProcesses.ios > 0 ? [otherProcesses.table()] : []),
             byInode: byInode.sorted { ($0.key.dev, $0.key.ino) < ($1.key.dev, $1.key.ino) }.map { $0.value.table() }
                 + (otherFiles.ios > 0 ? [otherFiles.table()] : []))
+        // Both kinds of window, in the order they were reported.
+        var windows = lostWindows.windows
+        if !missWindows.isEmpty {
+            windows += missWindows
+            windows.sort { ($0.until, $0.since) < ($1.until, $1.since) }
+        }
         let verdict: Verdict = !findings.isEmpty ? .findings
-            : (counts.inconclusive > 0 || sourceIncomplete || !lostWindows.isEmpty ? .inconclusive : .clean)
+            : (counts.inconclusive > 0 || sourceIncomplete || sawLostEvents ? .inconclusive : .clean)
         return AnalysisResult(
             sourceFormat: summary?.format ?? "events", eventsRead: summary?.eventsRead ?? eventsAnalyzed,
-            eventsAnalyzed: eventsAnalyzed, sourceComplete: !sourceIncomplete && lostWindows.isEmpty,
-            sourceProblems: problems, eventsDropped: max(summary?.dropped ?? 0, lostWindows.windows.reduce(0) { $0 + $1.dropped }),
-            lostWindows: lostWindows.windows, counts: counts, timelines: timelines, findings: findings, phaseTables: tables,
+            eventsAnalyzed: eventsAnalyzed, sourceComplete: !sourceIncomplete && !sawLostEvents,
+            sourceProblems: problems, eventsDropped: max(summary?.dropped ?? 0, windows.reduce(0) { $0 + $1.dropped }),
+            lostWindows: windows, counts: counts, timelines: timelines, findings: findings, phaseTables: tables,
             unmatched: unmatched, verdict: verdict)
     }
 }

@@ -32,7 +32,9 @@ public enum AnalysisReport {
             var why: [String] = []
             if r.eventsDropped > 0 { why.append("\(r.eventsDropped) events dropped") }
             if !r.lostWindows.isEmpty {
-                var lost = r.lostWindows.prefix(10).map { "lost \(formatSeconds($0.since))..\(formatSeconds($0.until))" }
+                var lost = r.lostWindows.prefix(10).map { w in
+                    "lost \(formatSeconds(w.since))..\(formatSeconds(w.until))" + (w.missesOf.map { " (misses of \($0))" } ?? "")
+                }
                 if r.lostWindows.count > 10 { lost.append("\(r.lostWindows.count - 10) more lost windows") }
                 why.append(lost.joined(separator: ", "))
             }

@@ -75,10 +75,15 @@ public struct LostWindow: Sendable, Codable, Equatable {
     public var since: UInt64
     public var until: UInt64
     public var dropped: UInt64
-    public init(since: UInt64, until: UInt64, dropped: UInt64) {
+    /// The tracepoint whose program missed every hit of the window (recursion misses,
+    /// ``Lost/recursionMiss``), when the analyzer marked only the I/Os missing its events; nil
+    /// for drops that may have been any record (every I/O in the window is marked).
+    public var missesOf: String?
+    public init(since: UInt64, until: UInt64, dropped: UInt64, missesOf: String? = nil) {
         self.since = since
         self.until = until
         self.dropped = dropped
+        self.missesOf = missesOf
     }
 }
 

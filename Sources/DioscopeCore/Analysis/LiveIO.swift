@@ -50,6 +50,10 @@ final class LiveIO {
     @exclusivity(unchecked) var cqeSeen = false
     /// Overlaps a window of lost events.
     @exclusivity(unchecked) var lost = false
+    /// Was in flight during a window in which only `iomap_dio_complete`'s program missed hits
+    /// (``Lost/recursionMiss``): lost only if one of its attempts ends up with no completion
+    /// (``AnalysisEngine``'s `confirmMiss`).
+    @exclusivity(unchecked) var suspect = false
     @exclusivity(unchecked) var settled = false
     /// Begun outside any traced system call of its task.
     @exclusivity(unchecked) var noSyscall = false
@@ -101,6 +105,7 @@ final class LiveIO {
         firstBioAt = nil
         lastBioDoneAt = nil
         lost = false
+        suspect = false
         settled = false
         noSyscall = false
         ownerExited = false
@@ -121,6 +126,15 @@ final class LiveIO {
 
     /// First DIO_BEGIN.
     var beganAt: UInt64 { t.attempts.first?.beganAt ?? t.submittedAt }
+
+    /// Every attempt has its completion (`iomap_dio_complete`'s record): a hit of that tracepoint
+    /// its program missed was not one of this I/O's.
+    var attemptsAllCompleted: Bool {
+        let n = t.attempts.count
+        guard n > 0 else { return false }
+        for i in 0..<n where t.attempts[i].completedAt == nil { return false }
+        return true
+    }
 
     /// Whether all bytes needing conversion are covered by conversion events.
     var fullyConverted: Bool {

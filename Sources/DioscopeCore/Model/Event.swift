@@ -458,11 +458,20 @@ public struct Lost: Sendable, Equatable {
     public var probe: UInt32
     /// The last drop (0: unknown).
     public var untilNs: UInt64
+    /// Every drop was a recursion miss of program `probe` (`DSC_LOST_F_RECURSION`): a hit the
+    /// kernel skipped because that program was already running on the CPU. Only that program's
+    /// records of those hits are missing; the ring buffer lost nothing. Written since session 19.
+    public var recursionMiss: Bool
 
-    public init(dropped: UInt64, sinceNs: UInt64, probe: UInt32 = UInt32.max, untilNs: UInt64 = 0) {
+    /// `DSC_P_DIO_COMPLETE`: the probe id of `iomap_dio_complete`'s program.
+    public static let dioCompleteProbe: UInt32 = 2
+
+    public init(dropped: UInt64, sinceNs: UInt64, probe: UInt32 = UInt32.max, untilNs: UInt64 = 0,
+                recursionMiss: Bool = false) {
         self.dropped = dropped
         self.sinceNs = sinceNs
         self.probe = probe
         self.untilNs = untilNs
+        self.recursionMiss = recursionMiss
     }
 }

@@ -171,8 +171,10 @@ public enum RecordCodec {
             }
             payload = .taskExit(TaskExit(exitCode: i32(L.teExitCode), groupDead: u8(L.teGroupDead) == 1))
         case EventType.lost.rawValue:
+            // (bits this version does not know are left alone: records before session 19 have 0)
+            let flags = u32(L.lsFlags)
             payload = .lost(Lost(dropped: u64(L.lsDropped), sinceNs: u64(L.lsSince), probe: u32(L.lsProbe),
-                                 untilNs: u64(L.lsUntil)))
+                                 untilNs: u64(L.lsUntil), recursionMiss: flags & L.lostFlagRecursion != 0))
         case L.sysCallType:
             // The enter comes first, at its own time; secondEvent gives the exit.
             guard let s = Syscall(rawValue: u16(L.scSysno)) else {
@@ -420,6 +422,7 @@ public enum RecordCodec {
             put(L.teExitCode, p.exitCode ?? 0); put(L.teGroupDead, UInt8(p.groupDead ? 1 : 0))
         case .lost(let p):
             put(L.lsDropped, p.dropped); put(L.lsSince, p.sinceNs); put(L.lsProbe, p.probe); put(L.lsUntil, p.untilNs)
+            put(L.lsFlags, p.recursionMiss ? L.lostFlagRecursion : 0)
         }
     }
 

@@ -64,7 +64,9 @@ public enum RecordLayout {
     // task_exit (ABI 5)
     public static let teExitCode = 32, teGroupDead = 36
     // lost
-    public static let lsDropped = 32, lsSince = 40, lsProbe = 48, lsUntil = 56
+    public static let lsDropped = 32, lsSince = 40, lsProbe = 48, lsFlags = 52, lsUntil = 56
+    /// `lost.flags`: every drop is a recursion miss of `lost.probe` (`DSC_LOST_F_RECURSION`).
+    public static let lostFlagRecursion: UInt32 = 0x1
 
     /// Every field as "payload.field" → (offset, size), named as in the C header.
     public static let fields: [String: (offset: Int, size: Int)] = [
@@ -115,6 +117,6 @@ public enum RecordLayout {
         "sys_call_reap.comm": (crComm, 16),
         "task_exit.exit_code": (teExitCode, 4), "task_exit.group_dead": (teGroupDead, 1),
         "lost.dropped": (lsDropped, 8), "lost.since_ns": (lsSince, 8), "lost.probe": (lsProbe, 4),
-        "lost.until_ns": (lsUntil, 8),
+        "lost.flags": (lsFlags, 4), "lost.until_ns": (lsUntil, 8),
     ]
 }

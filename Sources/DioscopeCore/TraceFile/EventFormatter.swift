@@ -120,6 +120,7 @@ public struct EventFormatter {
             if p.untilNs != 0 { raw(" until "); timestamp(p.untilNs) }
             raw(" probe ")
             if p.probe == UInt32.max { raw("any") } else { dec(UInt64(p.probe)) }
+            if p.recursionMiss { raw(" recursion_misses") }
         }
     }
 
@@ -206,6 +207,7 @@ public struct EventFormatter {
             ju("dropped", p.dropped); ju("since_ns", p.sinceNs)
             if p.untilNs != 0 { ju("until_ns", p.untilNs) }
             if p.probe == UInt32.max { raw(",\"probe\":null") } else { ju("probe", UInt64(p.probe)) }
+            if p.recursionMiss { raw(",\"recursion_misses\":true") }
         }
         raw("}")
     }
