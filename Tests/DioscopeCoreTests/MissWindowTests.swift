@@ -103,6 +103,26 @@ import Testing
         #expect(other.status == .complete, "begun after the window")
     }
 
+    /// An io_uring write whose iomap_dio_complete was never recorded (the kernel skips the
+    /// program, uncounted, when the completion runs in a softirq on top of some other tasks): its
+    /// CQE, by user_data, settles it as inconclusive there, instead of leaving it in flight until
+    /// the trace ends and calling it cut off.
+    @Test func aCQEForAnIOWithoutItsCompletionSettlesIt() throws {
+        let events = AnalysisScenarios.correctXFSUringNowaitRetry().events(.identity)
+        let lastComplete = try #require(events.lastIndex { if case .dioComplete = $0.payload { true } else { false } })
+        var kept = events
+        kept.remove(at: lastComplete)
+        let cqe = try #require(kept.first { if case .ioUringComplete = $0.payload { true } else { false } }).timestamp
+        let r = Analyzer.analyze(events: kept)
+        let w = try #require(r.timelines.first)
+        #expect(r.timelines.count == 1)
+        #expect(w.status == .inconclusive)
+        #expect(w.inconclusiveReason == InconclusiveCause.resultWithoutCompletion.text)
+        #expect(w.postedAt == cqe, "the CQE is its own")
+        #expect(w.attempts.count == 2, "the refused attempt and its retry stay one I/O")
+        #expect(r.verdict == .inconclusive)
+    }
+
     @Test func theFlagRoundTripsThroughARecord() throws {
         let e = Event(timestamp: 5_000_000, payload: .lost(Self.miss(since: 100, until: 150)))
         let bytes = RecordCodec.encode(e)

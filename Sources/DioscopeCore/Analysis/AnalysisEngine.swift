@@ -1057,6 +1057,15 @@ final class AnalysisEngine {
            u.completed || (p.res == 0 && u.isReadAtEOF), !u.cqeSeen {
             io = u
         }
+        // An I/O whose completion was never recorded: io_uring posts a CQE once iomap_dio_complete
+        // has returned, so one for the request (its kiocb) still in flight, not refused, with the
+        // same user_data, is its own. It is then settled as inconclusive instead of waiting, cut
+        // off, for the end of the trace: the kernel skips iomap_dio_complete's program, uncounted,
+        // when the completion runs in a softirq on top of some other tasks (issue #5, session 19).
+        if io == nil, p.req != 0, let k = byKiocb[p.req], k.t.api == .ioUring, !k.completed, !k.awaitingRetry,
+           !k.cqeSeen, p.userData == 0 || k.userRef == 0 || k.userRef == p.userData {
+            io = k
+        }
         // By process and result: only an I/O whose user_data is unknown, or is this CQE's (an I/O
         // known by another one gets its own CQE; ftrace imports know it for the I/Os begun right
         // after their submission, not for those io_uring punted to a worker, whose CQEs took the
