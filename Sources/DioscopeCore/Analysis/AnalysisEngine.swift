@@ -1024,7 +1024,7 @@ final class AnalysisEngine {
         case .libaio, .asyncOther:
             io.t.postedAt = e.timestamp
             io.add(entry(e, .posted, value: p.ret, note: io.t.api == .libaio ? TimelineNote.aioRing : 0))
-            if io.t.api == .libaio { listPosted(io) }
+            if io.t.api == .libaio { listPosted(io, last: true) }
         case .ioUring:
             if io.kiocb != 0 { uringByReq[io.kiocb] = io }
             uringWaiting.update(io.t.tgid, orInsert: { [] }) { $0.append(io) }
@@ -1450,20 +1450,29 @@ final class AnalysisEngine {
         io.t.postedAt = at
         io.add(TimelineEntry(timestamp: at, step: .posted, tid: io.t.tid, value: 0, noteID: TimelineNote.aioRing))
         io.log.sortByTimestampStable()
-        listPosted(io)
+        listPosted(io, last: false)
     }
 
     /// Lists a libaio I/O whose completion was posted (`postedAt` set) among its process's posted,
     /// unreaped ones, in posting order: the FIFO rule (`reapFIFO`) takes the oldest. A completion
-    /// is listed when its record is handled, in time order, so this appends; a read at the end of
+    /// is listed when its record is handled, in time order, so it goes `last`; a read at the end of
     /// the file (``postReadAtEOF(_:)``) is posted at its begin but known only when its io_submit
-    /// returns, after completions posted in between.
-    private func listPosted(_ io: LiveIO) {
-        let at = io.t.postedAt ?? 0
-        aioPosted.update(io.t.tgid, orInsert: { [] }) { list in
-            var i = list.endIndex
-            while i > list.startIndex, (list[i - 1].t.postedAt ?? 0) > at { i -= 1 }
-            list.insert(io, at: i)
+    /// returns, after completions posted in between, so it is inserted in order.
+    ///
+    /// Inlined, and the completion's append not behind the look for its place: as one function
+    /// that looked (reading the last I/O's time) and inserted, the analysis counted 1.9 % more
+    /// instructions than with the append written at the completion (callgrind, session 19).
+    @inline(__always)
+    private func listPosted(_ io: LiveIO, last: Bool) {
+        if last {
+            aioPosted.update(io.t.tgid, orInsert: { [] }) { $0.append(io) }
+        } else {
+            let at = io.t.postedAt ?? 0
+            aioPosted.update(io.t.tgid, orInsert: { [] }) { list in
+                var i = list.endIndex
+                while i > list.startIndex, (list[i - 1].t.postedAt ?? 0) > at { i -= 1 }
+                list.insert(io, at: i)
+            }
         }
         io.postedListings &+= 1
     }
