@@ -121,6 +121,10 @@ import Testing
         #expect(w.postedAt == cqe, "the CQE is its own")
         #expect(w.attempts.count == 2, "the refused attempt and its retry stay one I/O")
         #expect(r.verdict == .inconclusive)
+        // the summary says so at the top, not only in the I/O's line
+        var text = ""
+        try AnalysisReport.write(r) { text += $0 }
+        #expect(text.contains("1 INCONCLUSIVE, 1 with a result but no iomap_dio_complete record"))
     }
 
     @Test func theFlagRoundTripsThroughARecord() throws {

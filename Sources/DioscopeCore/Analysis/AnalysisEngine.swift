@@ -1413,7 +1413,7 @@ final class AnalysisEngine {
             }
             io.t.status = .inconclusive
             io.t.inconclusiveCause = .resultWithoutCompletion
-            count("result without iomap_dio_complete")
+            count(AnalysisResult.resultWithoutCompletion)
             settle(io)
             return
         }

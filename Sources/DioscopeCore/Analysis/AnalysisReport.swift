@@ -53,6 +53,10 @@ public enum AnalysisReport {
         if let n = r.unmatched[AnalysisResult.unreapedAtExit], n > 0 {
             out += ", \(n) completed but never reaped (their process exited)"
         }
+        if let n = r.unmatched[AnalysisResult.resultWithoutCompletion], n > 0 {
+            // (a lost window's, or the kernel skipped the program without counting it: README)
+            out += ", \(n) with a result but no iomap_dio_complete record"
+        }
         out += "\n"
         for (k, v) in c.byAPI.sorted(by: { $0.key < $1.key }) {
             out += "  " + pad(k, 16) + " \(v)\n"

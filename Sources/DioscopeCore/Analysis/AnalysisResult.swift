@@ -28,6 +28,9 @@ public struct AnalysisResult: Sendable, Codable, Equatable {
     /// their process exited first (record ABI 5 traces): their I/Os are complete, their timelines
     /// end with a `process-exited` entry.
     public static let unreapedAtExit = "libaio completion not reaped: its process exited"
+    /// `unmatched` key: I/Os whose user got the result with no `iomap_dio_complete` recorded (a
+    /// lost window's, or one the kernel skipped without counting it).
+    public static let resultWithoutCompletion = "result without iomap_dio_complete"
     public var verdict: Verdict
 
     public init(sourceFormat: String, eventsRead: UInt64, eventsAnalyzed: UInt64, sourceComplete: Bool,
