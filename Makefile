@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live bench bench-live bench-syscalls fuzz clean
+.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live bench bench-live bench-syscalls check-lost-completions fuzz clean
 
 all: build
 
@@ -42,6 +42,11 @@ bench-live: build
 # and off), median of ROUNDS: scripts/bench-syscalls.sh.
 bench-syscalls: build
 	scripts/bench-syscalls.sh $(ROUNDS)
+
+# Which iomap_dio_complete hits a recording of a mixed load lacks, counted as drops or not
+# (a tracefs instance beside dioscope record): scripts/check-lost-completions.sh.
+check-lost-completions: build
+	scripts/check-lost-completions.sh
 
 # Every figure of BENCHMARKS.md from one run (live overhead, offline analyze and
 # ftrace import, memory per I/O and a 10-minute live run): scripts/bench.sh.
