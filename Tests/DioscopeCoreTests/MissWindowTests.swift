@@ -45,6 +45,22 @@ import Testing
         #expect(text.contains("(misses of iomap_dio_complete)"))
     }
 
+    /// An I/O that had already settled without its completion when the window was reported (its
+    /// file held it: another I/O of the file was in flight) is judged at once.
+    @Test func aSettledIOWithoutItsCompletionIsJudgedWhenTheWindowComes() throws {
+        let c = LostWindowTests.write(tid: 12, offset: 16384, begin: 500_000, end: 2_500_000)
+            .filter { if case .dioComplete = $0.payload { false } else { true } }
+        let events = (LostWindowTests.write(tid: 10, offset: 0, begin: 1_000_000, end: 9_000_000) + c
+            + [Event(timestamp: 5_000_000, payload: .lost(Self.miss(since: 2_000_000, until: 4_000_000)))])
+            .sorted { $0.timestamp < $1.timestamp }
+        let r = Analyzer.analyze(events: events)
+        let settled = try #require(r.timelines.first { $0.offset == 16384 })
+        let a = try #require(r.timelines.first { $0.offset == 0 })
+        #expect(settled.status == .inconclusive)
+        #expect(settled.entries.contains { $0.step == .lost }, "marked by the window, not only for its missing completion")
+        #expect(a.status == .complete)
+    }
+
     /// The same drops not said to be misses of that program (a ring-full drop, another probe's
     /// misses, or several probes' in one record) mark every I/O in flight in the window.
     @Test func otherDropsStillMarkEveryIOInTheWindow() throws {
