@@ -125,8 +125,10 @@ final class TraceSession {
     /// What to tell the user about lost events.
     static func dropSentence(_ n: UInt64) -> String {
         "\(n) events were lost (ring buffer full, or an event the kernel skipped because the same probe was "
-            + "already running on that CPU); the I/Os in those windows are inconclusive, never clean "
-            + "(`dioscope dump --type lost` shows the windows; a larger --ringbuf-mb helps the first cause only)"
+            + "already running on that CPU); the I/Os they may have belonged to are inconclusive, never clean: "
+            + "every I/O in the window of a ring-full drop, the I/Os left without a completion for "
+            + "iomap_dio_complete's skipped events (`dioscope dump --type lost` shows the windows; a larger "
+            + "--ringbuf-mb helps the first cause only)"
     }
 
     func close() { tracer.close() }
