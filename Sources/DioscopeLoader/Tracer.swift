@@ -392,7 +392,9 @@ public final class Tracer {
     /// Reports the drops since the last check as `DSC_EV_LOST` records, each window (since, until]
     /// spanning the drops it counts.
     ///
-    /// Every I/O in flight in a lost window is inconclusive. Two kinds of drops, timed two ways:
+    /// The analyzer marks the I/Os a lost window may have touched: every I/O in flight in it, or,
+    /// for a window of `iomap_dio_complete`'s recursion misses alone (`DSC_LOST_F_RECURSION`), the
+    /// I/Os left without a completion. Two kinds of drops, timed two ways:
     /// - **The ring buffer was full.** The programs note, per probe and CPU, when their first and
     ///   last drop of the current epoch happened; the check bumps the epoch first, then reads
     ///   them: the drops it counts happened in the old epoch, or in the new one after the bump.

@@ -63,7 +63,7 @@ final class AnalysisEngine {
     /// Windows in which only `iomap_dio_complete`'s program missed hits (recursion misses): they
     /// mark only the I/Os left with an attempt that has no completion (``confirmMiss(_:)``), not
     /// every I/O in the window as ``lostWindows`` do.
-    @exclusivity(unchecked) var missWindows: [LostWindow] = []
+    @exclusivity(unchecked) var missWindows = LostWindowIndex()
     /// I/Os a miss window marked lost (their findings are unproven, as in ``lostWindows``).
     @exclusivity(unchecked) var missVictims: Set<UInt64> = []
     /// Whether events were lost at all (a window of either kind).
@@ -1297,13 +1297,14 @@ final class AnalysisEngine {
     /// An I/O emitted before a miss window that covers it was reported, without a completion (so
     /// inconclusive already): its findings are unproven too.
     private func isMissVictim(_ span: (id: UInt64, start: UInt64, end: UInt64, status: IOStatus)) -> Bool {
-        span.status != .complete && missWindows.contains { span.end >= $0.since && span.start <= $0.until }
+        span.status != .complete && missWindows.overlaps(start: span.start, end: span.end)
     }
 
     /// Marks suspect `io` lost if one of its attempts has no completion (``missedCompletions(_:)``).
     private func confirmMiss(_ io: LiveIO) {
         guard io.suspect, !io.lost, !io.attemptsAllCompleted else { return }
-        let w = missWindows.first { $0.until >= io.t.submittedAt } ?? missWindows[missWindows.count - 1]
+        let windows = missWindows.windows
+        let w = windows.first { $0.until >= io.t.submittedAt } ?? windows[windows.count - 1]
         markLost(io, w)
         missVictims.insert(io.t.id)
     }
@@ -1904,7 +1905,7 @@ final class AnalysisEngine {
         // Both kinds of window, in the order they were reported.
         var windows = lostWindows.windows
         if !missWindows.isEmpty {
-            windows += missWindows
+            windows += missWindows.windows
             windows.sort { ($0.until, $0.since) < ($1.until, $1.since) }
         }
         let verdict: Verdict = !findings.isEmpty ? .findings
