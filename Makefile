@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live bench bench-live bench-syscalls check-lost-completions fuzz clean
+.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live bench bench-live bench-syscalls check-lost-completions check-bpf-blind-tasks fuzz clean
 
 all: build
 
@@ -47,6 +47,11 @@ bench-syscalls: build
 # (a tracefs instance beside dioscope record): scripts/check-lost-completions.sh.
 check-lost-completions: build
 	scripts/check-lost-completions.sh
+
+# Which tasks BPF programs never run on top of (interrupts tracefs records and bpftrace does not
+# see): the cause of the uncounted losses above. scripts/check-bpf-blind-tasks.sh; needs bpftrace.
+check-bpf-blind-tasks:
+	scripts/check-bpf-blind-tasks.sh
 
 # Every figure of BENCHMARKS.md from one run (live overhead, offline analyze and
 # ftrace import, memory per I/O and a 10-minute live run): scripts/bench.sh.
