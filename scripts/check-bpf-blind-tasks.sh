@@ -17,7 +17,7 @@
 # On the VMs this project was built on, the VM agent's threads
 # (`tokio-rt-worker`) are such tasks: tracefs shows interrupts on top of
 # them, and neither dioscope's tp_btf programs nor bpftrace's perf
-# tracepoint programs ever run there (README, "When things go wrong").
+# tracepoint programs ever run there (README, "Robustness").
 # Needs root and bpftrace. Exit 0 none found, 1 blind tasks found, 2 error.
 set -euo pipefail
 cd "$(dirname "$0")/.."

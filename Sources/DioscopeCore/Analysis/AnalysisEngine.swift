@@ -802,7 +802,8 @@ final class AnalysisEngine {
         }
         // A bio whose I/O the kernel already completed (iomap_dio_complete, which runs only after
         // every bio of the dio ended) or that settled cannot be in this request: its own request's
-        // completion was not traced (the kernel fired no block_rq_complete for it). Left pending,
+        // completion was not traced (block_rq_complete fired, but in a softirq on top of a task
+        // the kernel runs no BPF program for: README, "Robustness"). Left pending,
         // such a bio took the completion of the next request on the same sectors (FIFO below
         // prefers the older issue), leaving that I/O without a device phase, and so on down the
         // chain of later writes to those sectors. Tested only on contained bios (already a match
