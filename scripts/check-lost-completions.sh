@@ -11,7 +11,9 @@
 # prints the hits the tracefs instance has and the recording lacks (same end
 # offset, within 0.5 ms), grouped by the task and context ftrace shows them
 # in, and the recording's counted drops. A lacking hit inside a window of
-# counted drops was counted; one outside every window was lost uncounted.
+# counted drops was counted; one outside every window was lost uncounted: on
+# the VMs this was built on, every such hit ran on top of a task the kernel
+# runs no BPF program for (scripts/check-bpf-blind-tasks.sh lists them).
 # Outputs stay in $OUT (default out/lost-completions). Needs root, fio, xfs_io.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1569,6 +1569,9 @@ final class AnalysisEngine {
 
     private func emitSettled(_ io: LiveIO, _ s: InodeState) {
         let phases = computePhases(io)
+        if io.lastBioDoneAt == nil, io.completed, !io.t.bios.isEmpty {
+            unmatched[AnalysisResult.noDeviceCompletion, default: 0] += 1
+        }
         if io.lost, io.t.status == .complete {
             io.t.status = .inconclusive
             io.t.inconclusiveCause = .lostInFlight

@@ -57,6 +57,10 @@ public enum AnalysisReport {
             // (a lost window's, or the kernel skipped the program without counting it: README)
             out += ", \(n) with a result but no iomap_dio_complete record"
         }
+        if let n = r.unmatched[AnalysisResult.noDeviceCompletion], n > 0 {
+            // (block_rq_complete not recorded: no device phase; README, "Robustness")
+            out += ", \(n) without a recorded request completion"
+        }
         out += "\n"
         for (k, v) in c.byAPI.sorted(by: { $0.key < $1.key }) {
             out += "  " + pad(k, 16) + " \(v)\n"

@@ -31,6 +31,11 @@ public struct AnalysisResult: Sendable, Codable, Equatable {
     /// `unmatched` key: I/Os whose user got the result with no `iomap_dio_complete` recorded (a
     /// lost window's, or one the kernel skipped without counting it).
     public static let resultWithoutCompletion = "result without iomap_dio_complete"
+    /// `unmatched` key: I/Os that completed with bios of which no request completion was
+    /// recorded (the device phase is missing): `block_rq_complete` fired where no BPF program ran
+    /// (a softirq on top of a task the kernel hides from BPF: README, "Robustness") or in a lost
+    /// window. The I/O's completion itself was recorded, so nothing the detectors read is missing.
+    public static let noDeviceCompletion = "I/O without a recorded request completion"
     public var verdict: Verdict
 
     public init(sourceFormat: String, eventsRead: UInt64, eventsAnalyzed: UInt64, sourceComplete: Bool,
