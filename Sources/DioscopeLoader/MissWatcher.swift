@@ -1,4 +1,5 @@
 import CLibbpf
+import DioscopeCore
 import Glibc
 
 /// Reads the attached programs' recursion misses on a thread of its own, on
@@ -57,18 +58,7 @@ final class MissWatcher: @unchecked Sendable {
     /// every program (``readUnlessWatching(now:)``), at their own pace.
     func start() {
         guard thread == nil, !programs.isEmpty else { return }
-        var t = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&t, nil, { context in
-            let watcher = Unmanaged<MissWatcher>.fromOpaque(context!).takeRetainedValue()
-            watcher.loop()
-            return nil
-        }, context)
-        if rc == 0 {
-            thread = t
-        } else {
-            Unmanaged<MissWatcher>.fromOpaque(context).release()
-        }
+        thread = startJoinableThread { self.loop() }
     }
 
     /// Stops and joins the thread. Safe to call more than once.

@@ -1061,8 +1061,8 @@ final class AnalysisEngine {
         // An I/O whose completion was never recorded: io_uring posts a CQE once iomap_dio_complete
         // has returned, so one for the request (its kiocb) still in flight, not refused, with the
         // same user_data, is its own. It is then settled as inconclusive instead of waiting, cut
-        // off, for the end of the trace: the kernel skips iomap_dio_complete's program, uncounted,
-        // when the completion runs in a softirq on top of some other tasks (issue #5, session 19).
+        // off, for the end of the trace: the kernel runs no program, and counts nothing, for a
+        // completion in a softirq on top of a task it hides from BPF (README, "Robustness").
         if io == nil, p.req != 0, let k = byKiocb[p.req], k.t.api == .ioUring, !k.completed, !k.awaitingRetry,
            !k.cqeSeen, p.userData == 0 || k.userRef == 0 || k.userRef == p.userData {
             io = k

@@ -118,18 +118,7 @@ final class EventPipe: @unchecked Sendable {
 
     /// Starts the producer thread (nil if that fails); the caller must join it.
     fileprivate func start() -> pthread_t? {
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { context in
-            let pipe = Unmanaged<EventPipe>.fromOpaque(context!).takeRetainedValue()
-            pipe.produce()
-            return nil
-        }, context)
-        if rc != 0 {
-            Unmanaged<EventPipe>.fromOpaque(context).release()
-            return nil
-        }
-        return thread
+        startJoinableThread { self.produce() }
     }
 
     // MARK: Producer
