@@ -22,11 +22,13 @@
 #   offline  `dioscope analyze` on a recorded fio trace: events/s, I/Os/s, MB/s, peak RSS, and as
 #            a fraction of a plain scan of the same file's records (dioscope-bench scan); the
 #            trace recorded step by step (--no-assemble, the most events per I/O), and again
-#            with in-kernel assembly
+#            with in-kernel assembly; beside each, the analysis alone (dioscope-bench engine) and
+#            the floor of a slot layout on the same events (dioscope-bench bound)
 #   exports  analyze --format json, analyze --timelines and export --perfetto of the step-by-step
 #            recording (every timeline): seconds, timelines/s, output size, peak RSS
 #   ftrace   ftrace text import lines/s on a capture of the same workload
-#   memory   analyzer bytes per I/O in flight (dioscope-bench inflight), bytes kept per
+#   memory   analyzer bytes per I/O in flight (dioscope-bench inflight; the slot layout's floor,
+#            bound-inflight), bytes kept per
 #            short-lived process with and without exit records (dioscope-bench processes), and
 #            RSS at start and end of a BENCH_SOAK_SECONDS live run beside fio (scripts/soak.sh)
 # Needs root (tracing, loop devices). Leaves nothing mounted or attached.
@@ -84,6 +86,9 @@ offline_case() {
 	"$bench" scan "$big" >"$out/scan-$name.json"
 	# the analysis alone, its events decoded into memory first (the analyzing thread's ceiling)
 	"$bench" engine "$big" 3 >"$out/engine-$name.json"
+	# the floor of a slot layout on the same events (Sources/dioscope-bench/Bound.swift): the
+	# joins and phase table alone, checked equal to the analyzer's (exit 1 if not)
+	"$bench" bound "$big" 3 >"$out/bound-$name.json" 2>"$out/bound-$name.err" || true
 	# analyze once to warm the page cache, then three timed runs (median reported; the decoder
 	# runs on a second thread, so CPU time is reported beside wall time)
 	"$bin" analyze "$big" >/dev/null 2>&1 || true
@@ -112,7 +117,14 @@ r = {"events": ev, "records": recs, "ios": ios, "events_per_io": ev / ios, "reco
      "analyze_peak_rss_mb": int(rss_kb) / 1024,
      "scan_records_per_s": scan["raw_records_per_s"], "decode_events_per_s": scan["decode_events_per_s"],
      "engine_events_per_s": json.load(open(f"{out}/engine-{name}.json"))["best_events_per_s"],
+     "engine_ns_per_io": json.load(open(f"{out}/engine-{name}.json"))["best_ns_per_io"],
      "analyze_fraction_of_scan": (recs / secs) / scan["raw_records_per_s"]}
+try:
+    b = json.load(open(f"{out}/bound-{name}.json"))
+    r.update({"bound_events_per_s": b["best_events_per_s"], "bound_ns_per_io": b["best_ns_per_io"],
+              "bound_matches_analyzer": b["matches_analyzer"]})
+except Exception:
+    pass
 json.dump(r, open(f"{out}/offline-{name}.json", "w"), indent=1)
 EOF
 }
@@ -169,6 +181,7 @@ trap - EXIT
 # ---- memory ----------------------------------------------------------------------------------
 echo "== memory: bytes per I/O in flight; ${soak_secs}s live run" >&2
 "$bench" inflight 10000 >"$out/inflight.json"
+"$bench" bound-inflight 10000 >"$out/bound-inflight.json"
 "$bench" processes 200000 >"$out/processes.json"
 "$bench" processes 200000 --no-exits >"$out/processes-no-exits.json"
 if ((soak_secs > 0)); then
@@ -178,7 +191,8 @@ python3 - "$out" "$soak_secs" <<'EOF'
 import json, sys, os
 out, soak = sys.argv[1], int(sys.argv[2])
 m = json.load(open(f"{out}/inflight.json"))
-r = {"bytes_per_io_in_flight": m["bytes_per_io_in_flight"], "ios_in_flight": m["ios_in_flight"]}
+r = {"bytes_per_io_in_flight": m["bytes_per_io_in_flight"], "ios_in_flight": m["ios_in_flight"],
+     "bound_bytes_per_io_in_flight": json.load(open(f"{out}/bound-inflight.json"))["bytes_per_io_in_flight"]}
 p, q = json.load(open(f"{out}/processes.json")), json.load(open(f"{out}/processes-no-exits.json"))
 r.update({"processes": p["processes"], "bytes_per_process": p["bytes_per_process"],
           "bytes_per_process_no_exits": q["bytes_per_process"]})
@@ -237,7 +251,12 @@ print(f"  analyze          {O['analyze_events_per_s']/1e6:8.2f} M events/s  {O['
 print(f"                   median of 3; best {O['analyze_events_per_s_best']/1e6:.2f} M/s; "
       f"{O['analyze_events_per_cpu_s']/1e6:.2f} M events per CPU-second")
 print(f"  plain scan       {O['scan_records_per_s']/1e6:8.2f} M records/s (decoded: {O['decode_events_per_s']/1e6:.2f} M/s)")
-print(f"  engine alone     {O['engine_events_per_s']/1e6:8.2f} M events/s (events decoded into memory first; best of 3)")
+print(f"  engine alone     {O['engine_events_per_s']/1e6:8.2f} M events/s, {O['engine_ns_per_io']:.0f} ns per I/O "
+      f"(events decoded into memory first; best of 3)")
+if "bound_events_per_s" in O:
+    same = O["bound_matches_analyzer"]
+    print(f"  slot-layout floor{O['bound_events_per_s']/1e6:8.2f} M events/s, {O['bound_ns_per_io']:.0f} ns per I/O "
+          f"(joins and phase table only; " + ("same phase table as the analyzer)" if same else "NOT the analyzer's phase table: no bound)"))
 print(f"  analyze / scan   {O['analyze_fraction_of_scan']:8.3f}; {O['analyze_ios_per_s']/1e3:.0f} k I/Os/s")
 A = json.load(open(f"{out}/offline-assembled.json"))
 print(f"  assembled trace  {A['analyze_events_per_s']/1e6:8.2f} M events/s, {A['analyze_ios_per_s']/1e3:.0f} k I/Os/s "
@@ -255,7 +274,8 @@ print(f"ftrace import: {F['lines']/1e6:.2f} M lines: {F['lines_per_s']/1e6:.2f} 
 print(f"  median of {F['runs']}; best {F['lines_per_s_best']/1e6:.2f} M lines/s; "
       f"{F['lines_per_cpu_s']/1e6:.2f} M lines per CPU-second")
 print()
-print(f"memory: {Y['bytes_per_io_in_flight']:.0f} bytes per I/O in flight ({Y['ios_in_flight']} in flight; target <= 256)")
+print(f"memory: {Y['bytes_per_io_in_flight']:.0f} bytes per I/O in flight ({Y['ios_in_flight']} in flight; target <= 256); "
+      f"slot-layout floor {Y['bound_bytes_per_io_in_flight']:.0f}")
 print(f"  {Y['processes']} short-lived processes: {Y['bytes_per_process']:.1f} bytes kept per process with exit records, "
       f"{Y['bytes_per_process_no_exits']:.0f} without (traces before record ABI 5)")
 if "soak_seconds" in Y:

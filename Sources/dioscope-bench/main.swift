@@ -153,32 +153,36 @@ func residentBytes() -> Int {
 /// mapped, bio queued, -EIOCBQUEUED returned; completion not yet seen. Measured as the
 /// growth of resident memory over N such I/Os (distinct ranges of one file): freshly
 /// allocated heap is touched at once, so the growth is what the analyzer keeps.
+/// The events of libaio write `i` of `inflight`: submitted, mapped, bio queued and -EIOCBQUEUED
+/// returned, never completed.
+func inflightEvents(_ i: Int) -> [Event] {
+    let dev = DeviceNumber(major: 7, minor: 0)
+    let tgid: UInt32 = 4242
+    let t0 = 1_000_000_000 + UInt64(i) * 10_000
+    let kiocb = 0xffff_8880_0000_0000 + UInt64(i) * 0x100
+    let off = Int64(i) * 4096
+    let sector = UInt64(0x10000) + UInt64(i) * 8
+    func ev(_ dt: UInt64, _ p: Event.Payload, ino: UInt64 = 0x83) -> Event {
+        Event(timestamp: t0 + dt, tgid: tgid, tid: tgid, cpu: 0, dev: dev, ino: ino, payload: p)
+    }
+    return [
+        ev(0, .sysEnter(SysEnter(sysno: .ioSubmit, args: (1, 1, 0)))),
+        ev(1000, .dioBegin(DIOBegin(kiocb: kiocb, pos: off, count: 4096, isize: 1 << 40, userRef: UInt64(i) + 1,
+                                    kiFlags: [.direct, .write], api: .libaio, blkbits: 12))),
+        ev(2000, .iomapDstmap(IomapMapping(addr: sector << 9, offset: off, length: 4096, type: .mapped, flags: [],
+                                           bdev: dev, blkbits: 12))),
+        ev(3000, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, ptr: kiocb, kiocb: kiocb,
+                                           flags: [.sync, .iomapDIO], op: .write)), ino: 0),
+        ev(4000, .dioQueued(DIOQueued(offset: off + 4096, length: 0, isize: 1 << 40))),
+        ev(5000, .sysExit(SysExit(sysno: .ioSubmit, ret: 1)), ino: 0),
+    ]
+}
+
 func inflight(_ n: Int) {
     var options = AnalysisOptions()
     options.keepAllTimelines = false
     let analyzer = Analyzer(options: options)
-    let dev = DeviceNumber(major: 7, minor: 0)
-    let tgid: UInt32 = 4242
-    func feed(_ i: Int) {
-        let t0 = 1_000_000_000 + UInt64(i) * 10_000
-        let kiocb = 0xffff_8880_0000_0000 + UInt64(i) * 0x100
-        let off = Int64(i) * 4096
-        let sector = UInt64(0x10000) + UInt64(i) * 8
-        func ev(_ dt: UInt64, _ p: Event.Payload, ino: UInt64 = 0x83) -> Event {
-            Event(timestamp: t0 + dt, tgid: tgid, tid: tgid, cpu: 0, dev: dev, ino: ino, payload: p)
-        }
-        for e in [
-            ev(0, .sysEnter(SysEnter(sysno: .ioSubmit, args: (1, 1, 0)))),
-            ev(1000, .dioBegin(DIOBegin(kiocb: kiocb, pos: off, count: 4096, isize: 1 << 40, userRef: UInt64(i) + 1,
-                                        kiFlags: [.direct, .write], api: .libaio, blkbits: 12))),
-            ev(2000, .iomapDstmap(IomapMapping(addr: sector << 9, offset: off, length: 4096, type: .mapped, flags: [],
-                                               bdev: dev, blkbits: 12))),
-            ev(3000, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, ptr: kiocb, kiocb: kiocb,
-                                               flags: [.sync, .iomapDIO], op: .write)), ino: 0),
-            ev(4000, .dioQueued(DIOQueued(offset: off + 4096, length: 0, isize: 1 << 40))),
-            ev(5000, .sysExit(SysExit(sysno: .ioSubmit, ret: 1)), ino: 0),
-        ] { analyzer.consume(e) }
-    }
+    func feed(_ i: Int) { for e in inflightEvents(i) { analyzer.consume(e) } }
     // warm up the collections' first growth, then measure
     for i in 0..<1000 { feed(i) }
     analyzer.advance(to: .max)
@@ -329,7 +333,7 @@ func engine(_ path: String, runs: Int) throws {
 }
 
 let args = CommandLine.arguments
-let usage = "usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | groups FILES PER-FILE | processes N [--no-exits] | engine FILE [N]"
+let usage = "usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | groups FILES PER-FILE | processes N [--no-exits] | engine FILE [N] | bound FILE [N] | bound-inflight [N]"
 guard args.count >= 2 else { fail(usage) }
 do {
     switch args[1] {
@@ -344,6 +348,9 @@ do {
         processes(n, exits: args.count == 3)
     case "engine" where args.count == 3 || args.count == 4:
         try engine(args[2], runs: args.count == 4 ? Int(args[3]) ?? 7 : 7)
+    case "bound-inflight": boundInflight(args.count >= 3 ? Int(args[2]) ?? 100_000 : 100_000)
+    case "bound" where args.count == 3 || args.count == 4:
+        try bound(args[2], runs: args.count == 4 ? Int(args[3]) ?? 7 : 7)
     default: fail(usage)
     }
 } catch {
