@@ -1,31 +1,38 @@
 // `dioscope-bench bound FILE [N]`: how fast the analysis could go at best on this machine.
 //
-// Issue #5 asks for 30 M events/s from `analyze`. The engine's profile is flat, and the
-// remaining route named in BENCHMARKS.md is a different data layout: fixed-size per-I/O structs
-// in a slab, indexes holding slot numbers, per-step times instead of encoded entries. This mode
-// measures that layout's floor: the joins and the per-I/O state a libaio DIO trace needs to
-// give `analyze`'s summary (its I/O count and its phase table), with nothing else. Each I/O is
-// a 128-byte struct in an array; the kiocb, user-iocb, request and file-offset indexes are
-// open-addressing tables of 4-byte slot numbers; no object, no reference counting, no
-// allocation per event. What it leaves out is everything else the engine does per I/O:
-// timelines (their entries), the detectors' inputs and checks, retries, lost windows,
-// per-process and per-file tables, the many other join paths (ftrace, io_uring, sync calls,
-// split bios, orphans). So it is an upper bound for any analyzer of these events, not an
-// analyzer: it handles libaio DIO and prints `unsupported` for a trace with anything else.
+// Issue #5 asks for 30 M events/s from `analyze` and at most 256 bytes per I/O in flight. The
+// engine's profile is flat, and the route BENCHMARKS.md names is a different data layout:
+// fixed-size per-I/O structs in a slab, indexes holding slot numbers, per-step times instead of
+// encoded entries. This mode measures that layout's floor: the joins and the per-I/O state a
+// libaio DIO trace needs to give `analyze`'s summary (its I/O count and its phase table), with
+// nothing else.
+// - Each I/O is a 120-byte struct in chunks of 4 096 that never move.
+// - The kiocb, user-iocb, request-sector and file-offset indexes are open-addressing tables of
+//   4-byte slot numbers that compare the key the slot holds (no key stored twice).
+// - No object, no reference counting, no allocation per event.
+// It leaves out everything else the engine does per I/O: timelines (their entries), the
+// detectors' inputs and checks, retries, lost windows, per-process and per-file tables, and the
+// other join paths (ftrace, io_uring, sync calls, split bios, orphans). So it is an upper bound
+// for any analyzer of these events, not an analyzer. It joins libaio DIO only, and counts what
+// it does not join (`unsupported`, by event type).
 //
-// Its result is checked against the analyzer's: the same events give the same number of
-// complete I/Os and the same min/avg/max of every phase (`matches_analyzer`), or the bound is
-// measuring less work than the analysis does and is not reported as one.
+// Its result is checked against the analyzer's: the same events must give the same number of
+// complete I/Os and the same count, min, avg and max of every phase (`matches_analyzer`).
+// Otherwise the bound measures less work than the analysis does: it prints both tables and
+// exits 1.
 
 import DioscopeCore
 import Foundation
 
-/// One I/O in flight: every time its phases need (0: not seen).
+/// One I/O in flight: every time its phases need (0: not seen), and the keys its index entries
+/// are found by (an index holds only slot numbers and compares the key a slot gives).
 struct BoundIO {
     var kiocb: UInt64 = 0
     var userRef: UInt64 = 0
     var ino: UInt64 = 0
     var offset: Int64 = 0
+    /// The key of its bio in `bySector` while the bio awaits its request's completion (0: none).
+    var pendingSector: UInt64 = 0
     var submitted: UInt64 = 0
     var firstBio: UInt64 = 0
     var lastBioDone: UInt64 = 0
@@ -33,8 +40,6 @@ struct BoundIO {
     var completed: UInt64 = 0
     var posted: UInt64 = 0
     var reaped: UInt64 = 0
-    var returned: UInt64 = 0
-    var result: Int64 = 0
     var tgid: UInt32 = 0
     var tid: UInt32 = 0
     var bios: UInt32 = 0
@@ -43,20 +48,63 @@ struct BoundIO {
     var inUse = false
 }
 
-/// Open addressing, linear probing, keys nonzero (0 marks an empty slot), values slot numbers;
-/// deletion shifts the following run back (no tombstones). Capacity a power of two, at most half
-/// full.
-struct SlotTable {
-    private var keys: [UInt64]
-    private var values: [UInt32]
+/// The I/Os' structs, in chunks that never move (growing adds a chunk: no copy, and a slot's
+/// address stays valid), with a free list of slot numbers.
+final class BoundSlab {
+    static let chunkShift = 12
+    /// At most this many chunks (16 M I/Os in flight): the chunk table is allocated once, so
+    /// that reaching a slot is two loads with no array in between.
+    static let maxChunks = 1 << 12
+    private let chunks = UnsafeMutablePointer<UnsafeMutablePointer<BoundIO>?>.allocate(capacity: maxChunks)
+    // No run-time exclusivity checks (a class's stored properties get them, one per access):
+    // single-threaded, and no access overlaps another.
+    @exclusivity(unchecked) private var chunkCount = 0
+    @exclusivity(unchecked) private(set) var slots = 0
+    @exclusivity(unchecked) var free: [UInt32] = []
+
+    deinit {
+        for i in 0..<chunkCount { chunks[i]?.deallocate() }
+        chunks.deallocate()
+    }
+
+    @inline(__always)
+    subscript(_ i: UInt32) -> UnsafeMutablePointer<BoundIO> {
+        chunks[Int(i) >> Self.chunkShift].unsafelyUnwrapped + (Int(i) & ((1 << Self.chunkShift) - 1))
+    }
+
+    /// A slot for a new I/O, initialized to `io`.
+    func take(_ io: BoundIO) -> UInt32 {
+        if let f = free.popLast() {
+            self[f].pointee = io
+            return f
+        }
+        if slots == chunkCount << Self.chunkShift {
+            precondition(chunkCount < Self.maxChunks, "bound: more than 16 M I/Os in flight")
+            chunks[chunkCount] = .allocate(capacity: 1 << Self.chunkShift)
+            chunkCount += 1
+        }
+        let s = UInt32(slots)
+        slots += 1
+        self[s].initialize(to: io)
+        return s
+    }
+
+    var inUse: Int { slots - free.count }
+}
+
+/// Open addressing, linear probing, entries of 4 bytes: slot number + 1 (0 marks an empty
+/// entry). The key is not stored: `key` gives a slot's, and an I/O's index entries are removed
+/// before its slot is reused. Deletion shifts the following run back (no tombstones). Capacity a
+/// power of two, at most three quarters full.
+struct SlotIndex {
+    private var entries: [UInt32]
     private var mask: Int
     private(set) var count = 0
 
     init(capacity: Int = 1024) {
         var c = 16
-        while c < capacity * 2 { c <<= 1 }
-        keys = [UInt64](repeating: 0, count: c)
-        values = [UInt32](repeating: 0, count: c)
+        while c * 3 < capacity * 4 { c <<= 1 }
+        entries = [UInt32](repeating: 0, count: c)
         mask = c - 1
     }
 
@@ -64,79 +112,113 @@ struct SlotTable {
     private func home(_ k: UInt64) -> Int { Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
 
     @inline(__always)
-    func find(_ k: UInt64) -> UInt32? {
+    func find<K: SlotKey>(_ k: UInt64, _ key: K) -> UInt32? {
         if k == 0 { return nil }
         var i = home(k)
         while true {
-            let s = keys[i]
-            if s == k { return values[i] }
-            if s == 0 { return nil }
-            i = (i + 1) & mask
+            let v = entries[i]
+            if v == 0 { return nil }
+            if key.of(v &- 1) == k { return v &- 1 }
+            i = (i &+ 1) & mask
         }
     }
 
-    mutating func set(_ k: UInt64, _ v: UInt32) {
-        if (count + 1) * 2 > keys.count { grow() }
+    /// Makes `k` name `slot` (replacing the slot it named).
+    @inline(__always)
+    mutating func set<K: SlotKey>(_ k: UInt64, _ slot: UInt32, _ key: K) {
+        if (count + 1) * 4 > entries.count * 3 { grow(key) }
         var i = home(k)
-        while keys[i] != 0 && keys[i] != k { i = (i + 1) & mask }
-        if keys[i] == 0 { count += 1 }
-        keys[i] = k
-        values[i] = v
+        while entries[i] != 0 && key.of(entries[i] &- 1) != k { i = (i &+ 1) & mask }
+        if entries[i] == 0 { count += 1 }
+        entries[i] = slot &+ 1
     }
 
-    @discardableResult
-    mutating func remove(_ k: UInt64) -> UInt32? {
+    @discardableResult @inline(__always)
+    mutating func remove<K: SlotKey>(_ k: UInt64, _ key: K) -> UInt32? {
         if k == 0 { return nil }
         var i = home(k)
-        while keys[i] != k {
-            if keys[i] == 0 { return nil }
-            i = (i + 1) & mask
+        while true {
+            let v = entries[i]
+            if v == 0 { return nil }
+            if key.of(v &- 1) == k { break }
+            i = (i &+ 1) & mask
         }
-        let v = values[i]
-        // Backward shift: move later entries of the run into the hole when their home allows.
+        let found = entries[i] &- 1
         var hole = i
-        var j = (i + 1) & mask
-        while keys[j] != 0 {
-            let h = home(keys[j])
+        var j = (i &+ 1) & mask
+        while entries[j] != 0 {
+            let h = home(key.of(entries[j] &- 1))
             let between = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
             if !between {
-                keys[hole] = keys[j]
-                values[hole] = values[j]
+                entries[hole] = entries[j]
                 hole = j
             }
-            j = (j + 1) & mask
+            j = (j &+ 1) & mask
         }
-        keys[hole] = 0
+        entries[hole] = 0
         count -= 1
-        return v
+        return found
     }
 
-    private mutating func grow() {
-        let oldKeys = keys, oldValues = values
-        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
-        values = [UInt32](repeating: 0, count: oldKeys.count * 2)
-        mask = keys.count - 1
+    private mutating func grow<K: SlotKey>(_ key: K) {
+        let old = entries
+        entries = [UInt32](repeating: 0, count: old.count * 2)
+        mask = entries.count - 1
         count = 0
-        for (i, k) in oldKeys.enumerated() where k != 0 { set(k, oldValues[i]) }
+        for v in old where v != 0 { set(key.of(v &- 1), v &- 1, key) }
+    }
+}
+
+/// How an index gets the key of the slot an entry names (a generic parameter, so that each
+/// index's probe loop is specialized with its key's load inlined).
+protocol SlotKey {
+    func of(_ s: UInt32) -> UInt64
+}
+
+struct KiocbKey: SlotKey {
+    let slab: BoundSlab
+    @inline(__always) func of(_ s: UInt32) -> UInt64 { slab[s].pointee.kiocb }
+}
+
+struct UserRefKey: SlotKey {
+    let slab: BoundSlab
+    @inline(__always) func of(_ s: UInt32) -> UInt64 {
+        let io = slab[s]
+        return io.pointee.userRef == 0 ? 0 : BoundAnalysis.refKey(io.pointee.tgid, io.pointee.userRef)
+    }
+}
+
+struct SectorKey: SlotKey {
+    let slab: BoundSlab
+    @inline(__always) func of(_ s: UInt32) -> UInt64 { slab[s].pointee.pendingSector }
+}
+
+struct OffsetKey: SlotKey {
+    let slab: BoundSlab
+    @inline(__always) func of(_ s: UInt32) -> UInt64 {
+        let io = slab[s]
+        return BoundAnalysis.offsetKey(io.pointee.ino, io.pointee.offset)
     }
 }
 
 /// A thread's open io_submit and the I/O it is submitting.
 struct BoundTask {
+    var tid: UInt32 = 0
     var submitEnter: UInt64 = 0
     var current: UInt32 = .max
 }
 
 struct BoundAnalysis {
-    var ios: [BoundIO] = []
-    var free: [UInt32] = []
-    var byKiocb = SlotTable()
-    var byUserRef = SlotTable()
+    let slab = BoundSlab()
+    var byKiocb = SlotIndex()
+    var byUserRef = SlotIndex()
     /// Queued bios not yet completed, by device and first sector (the request's).
-    var bySector = SlotTable()
+    var bySector = SlotIndex()
     /// For xfs_end_io_direct_write, which names the file and offset only.
-    var byOffset = SlotTable()
-    var taskIndex = SlotTable()
+    var byOffset = SlotIndex()
+    /// Task number + 1 by thread id (0: none yet): thread ids are below pid_max (at most 2^22),
+    /// so a plain array indexed by them.
+    var taskIndex: [UInt32] = []
     var tasks: [BoundTask] = []
     var overall = PhaseAccumulator(group: "all")
     var total: UInt64 = 0
@@ -151,9 +233,11 @@ struct BoundAnalysis {
 
     @inline(__always)
     mutating func task(_ tid: UInt32) -> Int {
-        if let i = taskIndex.find(UInt64(tid) + 1) { return Int(i) }
-        tasks.append(BoundTask())
-        taskIndex.set(UInt64(tid) + 1, UInt32(tasks.count - 1))
+        let t = Int(tid)
+        if t < taskIndex.count, taskIndex[t] != 0 { return Int(taskIndex[t]) - 1 }
+        if t >= taskIndex.count { taskIndex += [UInt32](repeating: 0, count: max(t + 1 - taskIndex.count, taskIndex.count)) }
+        tasks.append(BoundTask(tid: tid))
+        taskIndex[t] = UInt32(tasks.count)
         return tasks.count - 1
     }
 
@@ -166,7 +250,13 @@ struct BoundAnalysis {
     @inline(__always)
     static func refKey(_ tgid: UInt32, _ ref: UInt64) -> UInt64 { ref ^ (UInt64(tgid) << 48) ^ 1 << 63 }
 
+    var kiocbOf: KiocbKey { KiocbKey(slab: slab) }
+    var refOf: UserRefKey { UserRefKey(slab: slab) }
+    var sectorOf: SectorKey { SectorKey(slab: slab) }
+    var offsetOf: OffsetKey { OffsetKey(slab: slab) }
+
     mutating func handle(_ e: Event) {
+        let slab = slab
         switch e.payload {
         case .sysEnter(let p):
             if p.sysno == .ioSubmit { tasks[task(e.tid)].submitEnter = e.timestamp }
@@ -174,45 +264,45 @@ struct BoundAnalysis {
             if p.sysno == .ioSubmit { tasks[task(e.tid)].submitEnter = 0 }
         case .dioBegin(let p):
             let t = task(e.tid)
-            let slot: UInt32
-            if let f = free.popLast() { slot = f } else { ios.append(BoundIO()); slot = UInt32(ios.count - 1) }
             let sub = tasks[t].submitEnter
-            ios.withUnsafeMutableBufferPointer { b in
-                b[Int(slot)] = BoundIO(kiocb: p.kiocb, userRef: p.userRef, ino: e.ino, offset: p.pos,
-                                       submitted: sub != 0 ? sub : e.timestamp, tgid: e.tgid, tid: e.tid, inUse: true)
-            }
-            if p.kiocb != 0 { byKiocb.set(p.kiocb, slot) }
-            if p.userRef != 0 { byUserRef.set(Self.refKey(e.tgid, p.userRef), slot) }
-            byOffset.set(Self.offsetKey(e.ino, p.pos), slot)
-            tasks[t].current = slot
+            let s = slab.take(BoundIO(kiocb: p.kiocb, userRef: p.userRef, ino: e.ino, offset: p.pos,
+                                      submitted: sub != 0 ? sub : e.timestamp, tgid: e.tgid, tid: e.tid, inUse: true))
+            if p.kiocb != 0 { byKiocb.set(p.kiocb, s, kiocbOf) }
+            if p.userRef != 0 { byUserRef.set(Self.refKey(e.tgid, p.userRef), s, refOf) }
+            byOffset.set(Self.offsetKey(e.ino, p.pos), s, offsetOf)
+            tasks[t].current = s
         case .iomapDstmap(let p):
-            let t = task(e.tid)
-            let s = tasks[t].current
+            let s = tasks[task(e.tid)].current
             guard s != .max else { skip(e); return }
-            if p.type == .unwritten { ios[Int(s)].needsConversion = true }
+            if p.type == .unwritten { slab[s].pointee.needsConversion = true }
         case .dioSteps(let p):
-            guard let s = byKiocb.find(p.kiocb) else { skip(e); return }
-            ios.withUnsafeMutableBufferPointer { b in
-                if let q = p.time(.bio, eventTime: e.timestamp), b[Int(s)].firstBio == 0 { b[Int(s)].firstBio = q }
-                b[Int(s)].bios += 1
-                if let d = p.time(.requestDone, eventTime: e.timestamp) {
-                    b[Int(s)].lastBioDone = max(b[Int(s)].lastBioDone, d)
-                    b[Int(s)].biosDone += 1
-                }
+            guard let s = byKiocb.find(p.kiocb, kiocbOf) else { skip(e); return }
+            let io = slab[s]
+            if let q = p.time(.bio, eventTime: e.timestamp), io.pointee.firstBio == 0 { io.pointee.firstBio = q }
+            io.pointee.bios += 1
+            if let d = p.time(.requestDone, eventTime: e.timestamp) {
+                io.pointee.lastBioDone = max(io.pointee.lastBioDone, d)
+                io.pointee.biosDone += 1
             }
         case .block(let kind, let p):
             switch kind {
             case .bioQueue:
-                guard let s = byKiocb.find(p.kiocb) else { skip(e); return }
-                if ios[Int(s)].firstBio == 0 { ios[Int(s)].firstBio = e.timestamp }
-                ios[Int(s)].bios += 1
-                bySector.set(Self.sectorKey(e.dev, p.sector), s)
+                guard let s = byKiocb.find(p.kiocb, kiocbOf) else { skip(e); return }
+                let io = slab[s]
+                if io.pointee.firstBio == 0 { io.pointee.firstBio = e.timestamp }
+                io.pointee.bios += 1
+                // (an I/O of several bios keeps the last one's: these traces have one per I/O)
+                if io.pointee.pendingSector != 0 { bySector.remove(io.pointee.pendingSector, sectorOf) }
+                io.pointee.pendingSector = Self.sectorKey(e.dev, p.sector)
+                bySector.set(io.pointee.pendingSector, s, sectorOf)
             case .rqIssue:
-                _ = bySector.find(Self.sectorKey(e.dev, p.sector))
+                _ = bySector.find(Self.sectorKey(e.dev, p.sector), sectorOf)
             case .rqComplete:
-                guard let s = bySector.remove(Self.sectorKey(e.dev, p.sector)) else { return }
-                ios[Int(s)].lastBioDone = max(ios[Int(s)].lastBioDone, e.timestamp)
-                ios[Int(s)].biosDone += 1
+                guard let s = bySector.remove(Self.sectorKey(e.dev, p.sector), sectorOf) else { return }
+                let io = slab[s]
+                io.pointee.pendingSector = 0
+                io.pointee.lastBioDone = max(io.pointee.lastBioDone, e.timestamp)
+                io.pointee.biosDone += 1
             default:
                 skip(e)
             }
@@ -220,40 +310,41 @@ struct BoundAnalysis {
             tasks[task(e.tid)].current = .max
         case .xfs(let kind, let p):
             guard kind == .endIoDirectWrite || kind == .unwrittenConvert else { return }
-            guard let s = byOffset.find(Self.offsetKey(e.ino, p.offset)), ios[Int(s)].ino == e.ino,
-                  ios[Int(s)].offset == p.offset else { skip(e); return }
-            if kind == .unwrittenConvert { ios[Int(s)].converted = e.timestamp }
+            guard let s = byOffset.find(Self.offsetKey(e.ino, p.offset), offsetOf), slab[s].pointee.ino == e.ino,
+                  slab[s].pointee.offset == p.offset else { skip(e); return }
+            if kind == .unwrittenConvert { slab[s].pointee.converted = e.timestamp }
         case .dioComplete(let p):
-            guard let s = byKiocb.remove(p.kiocb) else { skip(e); return }
-            ios[Int(s)].completed = e.timestamp
-            ios[Int(s)].posted = e.timestamp
-            ios[Int(s)].result = p.ret
+            guard let s = byKiocb.remove(p.kiocb, kiocbOf) else { skip(e); return }
+            slab[s].pointee.completed = e.timestamp
+            slab[s].pointee.posted = e.timestamp
         case .aioReap(let p):
-            guard let s = byUserRef.remove(Self.refKey(e.tgid, p.obj)) else { skip(e); return }
-            ios[Int(s)].reaped = e.timestamp
+            guard let s = byUserRef.remove(Self.refKey(e.tgid, p.obj), refOf) else { skip(e); return }
+            slab[s].pointee.reaped = e.timestamp
             settle(s)
         default:
             skip(e)
         }
     }
 
-    /// The I/O's phases, as ``AnalysisEngine``'s `computePhases` takes them, into the table.
+    /// The I/O's phases, as ``AnalysisEngine``'s `computePhases` takes them, into the table; its
+    /// index entries removed (an index finds entries by the key their slot gives), its slot freed.
     mutating func settle(_ s: UInt32) {
-        let io = ios[Int(s)]
-        byOffset.remove(Self.offsetKey(io.ino, io.offset))
+        let io = slab[s].pointee
+        if byKiocb.find(io.kiocb, kiocbOf) == s { byKiocb.remove(io.kiocb, kiocbOf) }
+        if io.pendingSector != 0, bySector.find(io.pendingSector, sectorOf) == s { bySector.remove(io.pendingSector, sectorOf) }
+        if byOffset.find(offsetOf.of(s), offsetOf) == s { byOffset.remove(offsetOf.of(s), offsetOf) }
         func d(_ a: UInt64, _ b: UInt64) -> UInt64? { a != 0 && b != 0 && b >= a ? b - a : nil }
         var p = PhaseLatencies()
         p.submitToFirstBio = d(io.submitted, io.firstBio)
         p.device = d(io.firstBio, io.lastBioDone)
         p.deviceToConversion = d(io.lastBioDone, io.converted)
-        let user = io.posted != 0 ? io.posted : io.returned
-        p.conversionToPosted = d(io.converted != 0 ? io.converted : io.lastBioDone, user)
+        p.conversionToPosted = d(io.converted != 0 ? io.converted : io.lastBioDone, io.posted)
         p.postedToReaped = d(io.posted, io.reaped)
         p.total = d(io.submitted, io.reaped)
         overall.add(p)
         total += 1
-        ios[Int(s)].inUse = false
-        free.append(s)
+        slab[s].pointee.inUse = false
+        slab.free.append(s)
     }
 }
 
@@ -308,10 +399,10 @@ func bound(_ path: String, runs: Int) throws {
 func boundInflight(_ n: Int) {
     var b = BoundAnalysis()
     for i in 0..<1000 { for e in inflightEvents(i) { b.handle(e) } }
-    let before = residentBytes(), heldBefore = b.ios.count - b.free.count
+    let before = residentBytes(), heldBefore = b.slab.inUse
     for i in 1000..<(1000 + n) { for e in inflightEvents(i) { b.handle(e) } }
     let grown = residentBytes() - before
-    let held = b.ios.count - b.free.count - heldBefore
+    let held = b.slab.inUse - heldBefore
     emit([("ios_begun", n), ("ios_in_flight", held), ("resident_growth_bytes", grown),
           ("bytes_per_io_in_flight", Double(grown) / Double(max(1, held))), ("slot_bytes", MemoryLayout<BoundIO>.stride),
           ("unsupported_events", b.unsupported)])
