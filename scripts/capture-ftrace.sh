@@ -16,7 +16,10 @@
 #   the loop device itself, so the backing file's writeback on the host fs
 #   is excluded); they are NOT pid-filtered: conversion and completion run
 #   in kworkers and irqs.
-#   syscall enter/exit and io_uring:io_uring_submit_req/_complete, filtered
+#   syscall enter/exit (read and write too: `dd oflag=direct` does its I/O
+#   with them; ftrace cannot tell an O_DIRECT file's, so the command's other
+#   reads and writes are recorded as calls without I/O) and
+#   io_uring:io_uring_submit_req/_complete, filtered
 #   by `comm ~ NAME` (the io_uring events also accept iou-* workers), less the
 #   tasks that had such a name before COMMAND started (`common_pid != T`
 #   each). COMMAND is started stopped, so the filter is in place before it
@@ -35,7 +38,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '2,34s/^# \{0,1\}//p' "$0" >&2
+	sed -n '2,37s/^# \{0,1\}//p' "$0" >&2
 	exit 64
 }
 
@@ -54,7 +57,7 @@ while (($#)); do
 	--mnt) mnt=${2:?}; shift 2 ;;
 	-b) kb=${2:?}; shift 2 ;;
 	--comm) comms+=("${2:?}"); shift 2 ;;
-	-h | --help) sed -n '2,34s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,37s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	--) shift; break ;;
 	*) usage ;;
 	esac
@@ -103,7 +106,7 @@ dev_events=(
 	ext4:ext4_fallocate_exit ext4:ext4_truncate_enter
 )
 task_events=()
-for sc in pread64 pwrite64 preadv2 pwritev2 io_submit io_getevents io_pgetevents io_uring_enter \
+for sc in read write pread64 pwrite64 preadv2 pwritev2 io_submit io_getevents io_pgetevents io_uring_enter \
 	fallocate ftruncate fsync fdatasync; do
 	task_events+=("syscalls:sys_enter_$sc" "syscalls:sys_exit_$sc")
 done

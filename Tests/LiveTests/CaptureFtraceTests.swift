@@ -120,4 +120,33 @@ struct CaptureFtraceTests {
         }
         #expect(r.findings.isEmpty && r.verdict == .clean, "\(r.findings.map(\.message))")
     }
+
+    /// `dd oflag=direct` writes with write(2): the capture records read(2)/write(2) too, so each
+    /// sync write has its system call (the enter the user's time starts at, the return it ends
+    /// at). Before they were recorded, dd's writes were I/Os without a system call: no
+    /// `syscall-enter`, no `returned`, settled at their kernel completion. dd's read(2)s of
+    /// /dev/zero are calls without I/O, which the analysis leaves alone.
+    @Test("dd oflag=direct captured as ftrace text: every write has its write(2)", arguments: [LoopFixture.FSType.xfs, .ext4])
+    func ddWrites(fs: LoopFixture.FSType) throws {
+        guard LiveEnvironment.require() else { return }
+        let fixture = try LoopFixture(fs)
+        defer { fixture.tearDown() }
+        let out = fixture.directory + "/capture.txt"
+        let script = LiveEnvironment.repositoryRoot.appendingPathComponent("scripts/capture-ftrace.sh").path
+        try Shell.run("/bin/bash", [script, "-o", out, "--mnt", fixture.mountPoint, "--", "/bin/dd", "if=/dev/zero",
+                                    "of=\(fixture.mountPoint)/f", "bs=64k", "count=16", "oflag=direct", "status=none"])
+        var input = try TraceInput(path: out)
+        var options = AnalysisOptions()
+        options.keepAllTimelines = true
+        let (r, summary) = try Analyzer.analyze(&input, options: options)
+        #expect(summary.problems.isEmpty && summary.isComplete, "\(summary.problems.prefix(3))")
+        let writes = r.timelines.filter { $0.api == .sync && $0.op == .write && $0.comm == "dd" }
+        #expect(writes.count == 16, "\(r.counts)")
+        for w in writes {
+            #expect(w.syscall == "write" && w.returnedAt != nil && w.result == 65536,
+                    "io#\(w.id): syscall \(w.syscall ?? "none"), returned \(w.returnedAt.map(String.init) ?? "never")")
+            #expect(w.entries.first?.step == .syscallEnter, "io#\(w.id) starts with \(w.entries.first.map { "\($0.step)" } ?? "nothing")")
+        }
+        #expect(r.findings.isEmpty && r.verdict == .clean, "\(r.findings.map(\.message))")
+    }
 }
