@@ -348,19 +348,10 @@ struct BoundAnalysis {
     }
 }
 
-/// FILE's events decoded and put in time order in memory first (as `engine` does), then the
-/// bound run `runs` times, and the analyzer once to compare the results.
+/// FILE's events decoded and put in time order in memory first (``orderedEvents(_:)``, as for
+/// `engine`), then the bound run `runs` times, and the analyzer once to compare the results.
 func bound(_ path: String, runs: Int) throws {
-    var reader = try TraceReader(path: path)
-    var events: [Event] = []
-    events.reserveCapacity(fileSize(path) / 96)
-    let options: AnalysisOptions = {
-        var o = AnalysisOptions()
-        o.keepAllTimelines = false
-        return o
-    }()
-    let (summary, _) = try reader.forEachEventInTimeOrder(windowNs: options.reorderWindowNs,
-                                                          maxEvents: options.reorderMaxEvents) { events.append($0) }
+    let (events, summary, options) = try orderedEvents(path)
     var times: [Double] = []
     var last = BoundAnalysis()
     for _ in 0..<max(1, runs) {
@@ -380,15 +371,17 @@ func bound(_ path: String, runs: Int) throws {
         return a?.count == b?.count && a?.min == b?.min && a?.avg == b?.avg && a?.max == b?.max
     }
     let best = times.min()!
+    let skipped = last.unsupportedTypes.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
     emit([("file", path), ("events", events.count), ("ios", last.total), ("analyzer_ios", result.counts.total),
-          ("unsupported_events", last.unsupported),
-          ("unsupported", "[" + last.unsupportedTypes.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ") + "]"), ("matches_analyzer", matches), ("runs", times.count),
-          ("seconds", "[" + times.map { String(format: "%.3f", $0) }.joined(separator: ",") + "]"),
-          ("best_events_per_s", Double(events.count) / best), ("best_ns_per_io", best * 1e9 / Double(max(1, last.total))),
-          ("slot_bytes", MemoryLayout<BoundIO>.stride)])
+          ("unsupported_events", last.unsupported), ("unsupported", "[\(skipped)]"), ("matches_analyzer", matches),
+          ("runs", times.count), ("seconds", "[" + times.map { String(format: "%.3f", $0) }.joined(separator: ",") + "]"),
+          ("best_events_per_s", Double(events.count) / best),
+          ("best_ns_per_io", best * 1e9 / Double(max(1, last.total))), ("slot_bytes", MemoryLayout<BoundIO>.stride)])
     if !matches {
         for ph in Phase.allCases {
-            FileHandle.standardError.write(Data("\(ph.rawValue): bound \(String(describing: mine.summary(ph))) analyzer \(String(describing: theirs.summary(ph)))\n".utf8))
+            let line = "\(ph.rawValue): bound \(mine.summary(ph).map { "\($0)" } ?? "none"), "
+                + "analyzer \(theirs.summary(ph).map { "\($0)" } ?? "none")\n"
+            FileHandle.standardError.write(Data(line.utf8))
         }
         exit(1)
     }

@@ -303,19 +303,23 @@ struct OrderedEvents: EventSource {
     }
 }
 
-/// The engine without the decoding: FILE's events decoded and put in time order in memory first
-/// (as `analyze`'s decoding thread does), then analyzed `runs` times.
-func engine(_ path: String, runs: Int) throws {
+/// FILE's events decoded and put in time order in memory (as `analyze`'s decoding thread hands
+/// them over), with the options `analyze` runs with (no timeline kept unless a finding names it).
+func orderedEvents(_ path: String) throws -> (events: [Event], summary: SourceSummary, options: AnalysisOptions) {
     var reader = try TraceReader(path: path)
     var events: [Event] = []
     events.reserveCapacity(fileSize(path) / 96)
-    let options: AnalysisOptions = {
-        var o = AnalysisOptions()
-        o.keepAllTimelines = false
-        return o
-    }()
+    var options = AnalysisOptions()
+    options.keepAllTimelines = false
     let (summary, _) = try reader.forEachEventInTimeOrder(windowNs: options.reorderWindowNs,
                                                           maxEvents: options.reorderMaxEvents) { events.append($0) }
+    return (events, summary, options)
+}
+
+/// The engine without the decoding: FILE's events decoded and put in time order in memory first
+/// (``orderedEvents(_:)``), then analyzed `runs` times.
+func engine(_ path: String, runs: Int) throws {
+    let (events, summary, options) = try orderedEvents(path)
     var times: [Double] = []
     var ios: UInt64 = 0
     for _ in 0..<max(1, runs) {
