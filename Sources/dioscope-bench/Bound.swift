@@ -6,8 +6,9 @@
 // encoded entries. This mode measures that layout's floor: the joins and the per-I/O state a
 // libaio DIO trace needs to give `analyze`'s summary (its I/O count and its phase table), with
 // nothing else.
-// - Each I/O is a 120-byte struct in chunks of 4 096 that never move.
-// - The kiocb, user-iocb, request-sector and file-offset indexes are open-addressing tables of
+// - Each I/O is a 120-byte struct in a `SlotSlab` (DioscopeCore): chunks of 4 096 that never
+//   move.
+// - The kiocb, user-iocb, request-sector and file-offset indexes are `SlotIndex` tables of
 //   4-byte slot numbers that compare the key the slot holds (no key stored twice).
 // - No object, no reference counting, no allocation per event.
 // It leaves out everything else the engine does per I/O: timelines (their entries), the
@@ -45,143 +46,15 @@ struct BoundIO {
     var bios: UInt32 = 0
     var biosDone: UInt32 = 0
     var needsConversion = false
-    var inUse = false
-}
-
-/// The I/Os' structs, in chunks that never move (growing adds a chunk: no copy, and a slot's
-/// address stays valid), with a free list of slot numbers.
-final class BoundSlab {
-    static let chunkShift = 12
-    /// At most this many chunks (16 M I/Os in flight): the chunk table is allocated once, so
-    /// that reaching a slot is two loads with no array in between.
-    static let maxChunks = 1 << 12
-    private let chunks = UnsafeMutablePointer<UnsafeMutablePointer<BoundIO>?>.allocate(capacity: maxChunks)
-    // No run-time exclusivity checks (a class's stored properties get them, one per access):
-    // single-threaded, and no access overlaps another.
-    @exclusivity(unchecked) private var chunkCount = 0
-    @exclusivity(unchecked) private(set) var slots = 0
-    @exclusivity(unchecked) var free: [UInt32] = []
-
-    deinit {
-        for i in 0..<chunkCount { chunks[i]?.deallocate() }
-        chunks.deallocate()
-    }
-
-    @inline(__always)
-    subscript(_ i: UInt32) -> UnsafeMutablePointer<BoundIO> {
-        chunks[Int(i) >> Self.chunkShift].unsafelyUnwrapped + (Int(i) & ((1 << Self.chunkShift) - 1))
-    }
-
-    /// A slot for a new I/O, initialized to `io`.
-    func take(_ io: BoundIO) -> UInt32 {
-        if let f = free.popLast() {
-            self[f].pointee = io
-            return f
-        }
-        if slots == chunkCount << Self.chunkShift {
-            precondition(chunkCount < Self.maxChunks, "bound: more than 16 M I/Os in flight")
-            chunks[chunkCount] = .allocate(capacity: 1 << Self.chunkShift)
-            chunkCount += 1
-        }
-        let s = UInt32(slots)
-        slots += 1
-        self[s].initialize(to: io)
-        return s
-    }
-
-    var inUse: Int { slots - free.count }
-}
-
-/// Open addressing, linear probing, entries of 4 bytes: slot number + 1 (0 marks an empty
-/// entry). The key is not stored: `key` gives a slot's, and an I/O's index entries are removed
-/// before its slot is reused. Deletion shifts the following run back (no tombstones). Capacity a
-/// power of two, at most three quarters full.
-struct SlotIndex {
-    private var entries: [UInt32]
-    private var mask: Int
-    private(set) var count = 0
-
-    init(capacity: Int = 1024) {
-        var c = 16
-        while c * 3 < capacity * 4 { c <<= 1 }
-        entries = [UInt32](repeating: 0, count: c)
-        mask = c - 1
-    }
-
-    @inline(__always)
-    private func home(_ k: UInt64) -> Int { Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
-
-    @inline(__always)
-    func find<K: SlotKey>(_ k: UInt64, _ key: K) -> UInt32? {
-        if k == 0 { return nil }
-        var i = home(k)
-        while true {
-            let v = entries[i]
-            if v == 0 { return nil }
-            if key.of(v &- 1) == k { return v &- 1 }
-            i = (i &+ 1) & mask
-        }
-    }
-
-    /// Makes `k` name `slot` (replacing the slot it named).
-    @inline(__always)
-    mutating func set<K: SlotKey>(_ k: UInt64, _ slot: UInt32, _ key: K) {
-        if (count + 1) * 4 > entries.count * 3 { grow(key) }
-        var i = home(k)
-        while entries[i] != 0 && key.of(entries[i] &- 1) != k { i = (i &+ 1) & mask }
-        if entries[i] == 0 { count += 1 }
-        entries[i] = slot &+ 1
-    }
-
-    @discardableResult @inline(__always)
-    mutating func remove<K: SlotKey>(_ k: UInt64, _ key: K) -> UInt32? {
-        if k == 0 { return nil }
-        var i = home(k)
-        while true {
-            let v = entries[i]
-            if v == 0 { return nil }
-            if key.of(v &- 1) == k { break }
-            i = (i &+ 1) & mask
-        }
-        let found = entries[i] &- 1
-        var hole = i
-        var j = (i &+ 1) & mask
-        while entries[j] != 0 {
-            let h = home(key.of(entries[j] &- 1))
-            let between = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
-            if !between {
-                entries[hole] = entries[j]
-                hole = j
-            }
-            j = (j &+ 1) & mask
-        }
-        entries[hole] = 0
-        count -= 1
-        return found
-    }
-
-    private mutating func grow<K: SlotKey>(_ key: K) {
-        let old = entries
-        entries = [UInt32](repeating: 0, count: old.count * 2)
-        mask = entries.count - 1
-        count = 0
-        for v in old where v != 0 { set(key.of(v &- 1), v &- 1, key) }
-    }
-}
-
-/// How an index gets the key of the slot an entry names (a generic parameter, so that each
-/// index's probe loop is specialized with its key's load inlined).
-protocol SlotKey {
-    func of(_ s: UInt32) -> UInt64
 }
 
 struct KiocbKey: SlotKey {
-    let slab: BoundSlab
+    let slab: SlotSlab<BoundIO>
     @inline(__always) func of(_ s: UInt32) -> UInt64 { slab[s].pointee.kiocb }
 }
 
 struct UserRefKey: SlotKey {
-    let slab: BoundSlab
+    let slab: SlotSlab<BoundIO>
     @inline(__always) func of(_ s: UInt32) -> UInt64 {
         let io = slab[s]
         return io.pointee.userRef == 0 ? 0 : BoundAnalysis.refKey(io.pointee.tgid, io.pointee.userRef)
@@ -189,12 +62,12 @@ struct UserRefKey: SlotKey {
 }
 
 struct SectorKey: SlotKey {
-    let slab: BoundSlab
+    let slab: SlotSlab<BoundIO>
     @inline(__always) func of(_ s: UInt32) -> UInt64 { slab[s].pointee.pendingSector }
 }
 
 struct OffsetKey: SlotKey {
-    let slab: BoundSlab
+    let slab: SlotSlab<BoundIO>
     @inline(__always) func of(_ s: UInt32) -> UInt64 {
         let io = slab[s]
         return BoundAnalysis.offsetKey(io.pointee.ino, io.pointee.offset)
@@ -209,7 +82,7 @@ struct BoundTask {
 }
 
 struct BoundAnalysis {
-    let slab = BoundSlab()
+    let slab = SlotSlab<BoundIO>()
     var byKiocb = SlotIndex()
     var byUserRef = SlotIndex()
     /// Queued bios not yet completed, by device and first sector (the request's).
@@ -265,8 +138,8 @@ struct BoundAnalysis {
         case .dioBegin(let p):
             let t = task(e.tid)
             let sub = tasks[t].submitEnter
-            let s = slab.take(BoundIO(kiocb: p.kiocb, userRef: p.userRef, ino: e.ino, offset: p.pos,
-                                      submitted: sub != 0 ? sub : e.timestamp, tgid: e.tgid, tid: e.tid, inUse: true))
+            let s = slab.insert(BoundIO(kiocb: p.kiocb, userRef: p.userRef, ino: e.ino, offset: p.pos,
+                                      submitted: sub != 0 ? sub : e.timestamp, tgid: e.tgid, tid: e.tid))
             if p.kiocb != 0 { byKiocb.set(p.kiocb, s, kiocbOf) }
             if p.userRef != 0 { byUserRef.set(Self.refKey(e.tgid, p.userRef), s, refOf) }
             byOffset.set(Self.offsetKey(e.ino, p.pos), s, offsetOf)
@@ -343,8 +216,7 @@ struct BoundAnalysis {
         p.total = d(io.submitted, io.reaped)
         overall.add(p)
         total += 1
-        slab[s].pointee.inUse = false
-        slab.free.append(s)
+        slab.remove(s)
     }
 }
 
@@ -392,10 +264,10 @@ func bound(_ path: String, runs: Int) throws {
 func boundInflight(_ n: Int) {
     var b = BoundAnalysis()
     for i in 0..<1000 { for e in inflightEvents(i) { b.handle(e) } }
-    let before = residentBytes(), heldBefore = b.slab.inUse
+    let before = residentBytes(), heldBefore = b.slab.count
     for i in 1000..<(1000 + n) { for e in inflightEvents(i) { b.handle(e) } }
     let grown = residentBytes() - before
-    let held = b.slab.inUse - heldBefore
+    let held = b.slab.count - heldBefore
     emit([("ios_begun", n), ("ios_in_flight", held), ("resident_growth_bytes", grown),
           ("bytes_per_io_in_flight", Double(grown) / Double(max(1, held))), ("slot_bytes", MemoryLayout<BoundIO>.stride),
           ("unsupported_events", b.unsupported)])
