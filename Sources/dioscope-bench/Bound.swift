@@ -26,7 +26,10 @@ import DioscopeCore
 import Foundation
 
 /// One I/O in flight: every time its phases need (0: not seen), and the keys its index entries
-/// are found by (an index holds only slot numbers and compares the key a slot gives).
+/// are found by (an index holds only slot numbers and compares the key a slot gives). The kernel
+/// completion time, the bio counts and `needsConversion` are kept although the phase table does
+/// not read them: an analyzer needs them (the detectors' ordering, I/Os of several bios), so the
+/// floor pays for storing them.
 struct BoundIO {
     var kiocb: UInt64 = 0
     var userRef: UInt64 = 0
