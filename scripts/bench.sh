@@ -257,6 +257,8 @@ if "bound_events_per_s" in O:
     same = O["bound_matches_analyzer"]
     print(f"  slot-layout floor{O['bound_events_per_s']/1e6:8.2f} M events/s, {O['bound_ns_per_io']:.0f} ns per I/O "
           f"(joins and phase table only; " + ("same phase table as the analyzer)" if same else "NOT the analyzer's phase table: no bound)"))
+else:
+    print(f"  slot-layout floor  not measured: dioscope-bench bound failed ({out}/bound-randwrite.err)")
 print(f"  analyze / scan   {O['analyze_fraction_of_scan']:8.3f}; {O['analyze_ios_per_s']/1e3:.0f} k I/Os/s")
 A = json.load(open(f"{out}/offline-assembled.json"))
 print(f"  assembled trace  {A['analyze_events_per_s']/1e6:8.2f} M events/s, {A['analyze_ios_per_s']/1e3:.0f} k I/Os/s "
