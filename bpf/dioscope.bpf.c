@@ -23,6 +23,7 @@
 #include "syscalls.bpf.h"
 #include "rawsys.bpf.h"
 #include "sched.bpf.h"
+#include "blind.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -71,3 +72,13 @@ DSC_TP(sched_process_fork, dsc_sched_fork)
 DSC_TP(sched_process_exit, dsc_sched_exit)
 DSC_TP(sys_enter, dsc_raw_sys_enter)
 DSC_TP(sys_exit, dsc_raw_sys_exit)
+
+/* The blind-task check's counters (blind.bpf.h): no arguments read, so the
+ * two variants are the same program. */
+static __always_inline int dsc_blind_irq(u64 *ctx, bool btf)
+{
+	return dsc_blind_count();
+}
+
+DSC_TP(softirq_entry, dsc_blind_irq)
+DSC_TP(irq_handler_entry, dsc_blind_irq)

@@ -18,6 +18,8 @@
 # (`tokio-rt-worker`) are such tasks: tracefs shows interrupts on top of
 # them, and neither dioscope's tp_btf programs nor bpftrace's perf
 # tracepoint programs ever run there (README, "Robustness").
+# `dioscope probes --blind-tasks SECS` does the same check with dioscope's own
+# BPF object (bpf/blind.bpf.h); this script is the independent one, with bpftrace.
 # Needs root and bpftrace. Exit 0 none found, 1 blind tasks found, 2 error.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -22,6 +22,17 @@ struct ProbesCommand: ParsableCommand {
     @Flag(help: "Only inspect BTF and tracefs; do not load anything.")
     var noVerify = false
 
+    @Option(name: .customLong("blind-tasks"), help: ArgumentHelp(
+        "Also count interrupts by the task they interrupted for SECONDS, with BPF and with tracefs, and list the tasks BPF programs never run on top of.",
+        valueName: "SECONDS"))
+    var blindTaskSeconds: Double?
+
+    func validate() throws {
+        if let s = blindTaskSeconds, !(s > 0 && s <= 600) {
+            throw ValidationError("--blind-tasks takes a number of seconds above 0 and at most 600.")
+        }
+    }
+
     func run() throws {
         let environment = TracingEnvironment()
         var report = FeatureProber(environment: environment).run()
@@ -42,9 +53,24 @@ struct ProbesCommand: ParsableCommand {
         }
         let detectors = DetectorSupport.evaluate(
             attached: { report.isAttached($0) }, ringBuffer: report.ringBuffer.available)
+        var blindCheck: BlindTasks.Result?
+        var blindError: String?
+        if let seconds = blindTaskSeconds {
+            do { blindCheck = try BlindTaskCheck.run(seconds: seconds, environment: environment) } catch {
+                blindError = error.description
+            }
+        }
         switch format {
-        case .text: printText(report, detectors, verified: verified, verifyError: verifyError)
-        case .json: try printJSON(report, detectors, verified: verified, verifyError: verifyError)
+        case .text:
+            printText(report, detectors, verified: verified, verifyError: verifyError)
+            if blindTaskSeconds != nil { printBlind(blindCheck, error: blindError) }
+        case .json:
+            try printJSON(report, detectors, verified: verified, verifyError: verifyError, blind: blindCheck,
+                          blindError: blindError)
+        }
+        if let blindError {
+            complain("the blind-task check could not run: \(blindError)")
+            throw ExitCode(DioscopeExitStatus.tracingUnavailable.rawValue)
         }
         if verifyError != nil || detectors.allSatisfy({ $0.level == .none }) {
             // one sentence on stderr: why nothing (or not everything) can be traced
@@ -90,6 +116,25 @@ struct ProbesCommand: ParsableCommand {
         print("A run is only clean if the recording also had zero ring-buffer drops.")
     }
 
+    private func printBlind(_ r: BlindTasks.Result?, error: String?) {
+        print("")
+        guard let r else {
+            print("blind-task check: could not run (\(error ?? "unknown error"))")
+            return
+        }
+        let seconds = r.seconds == r.seconds.rounded() ? String(Int(r.seconds)) : String(r.seconds)
+        print("blind-task check (\(seconds) s): interrupt entries tracefs \(r.tracefsTotal), BPF \(r.bpfTotal)"
+            + (r.tracefsLost > 0 ? " (tracefs lost \(r.tracefsLost): a blind task may be missed)" : ""))
+        if r.blind.isEmpty {
+            print("  no task that BPF programs cannot see")
+            return
+        }
+        for t in r.blind { print("  BLIND: \(t.comm)-\(t.tid): tracefs \(t.tracefs), BPF \(t.bpf)") }
+        print("The kernel runs no BPF program while these tasks are current: a direct I/O completed in an")
+        print("interrupt on top of one is invisible to dioscope and counted as no drop. The analysis still")
+        print("never calls such an I/O clean; an ftrace capture (scripts/capture-ftrace.sh) records it.")
+    }
+
     private struct JSONReport: Encodable {
         struct Probe: Encodable {
             var id: Int
@@ -102,6 +147,8 @@ struct ProbesCommand: ParsableCommand {
         var verified: Bool
         var verifyError: String?
         var detectors: [Detector]
+        var blindTasks: BlindTasks.Result?
+        var blindTasksError: String?
         struct Detector: Encodable {
             var name: String
             var support: String
@@ -110,7 +157,8 @@ struct ProbesCommand: ParsableCommand {
     }
 
     private func printJSON(
-        _ report: FeatureReport, _ detectors: [DetectorSupport], verified: Bool, verifyError: String?
+        _ report: FeatureReport, _ detectors: [DetectorSupport], verified: Bool, verifyError: String?,
+        blind: BlindTasks.Result?, blindError: String?
     ) throws {
         let out = JSONReport(
             probes: report.probes.map {
@@ -118,7 +166,8 @@ struct ProbesCommand: ParsableCommand {
             },
             optionalFeatures: [report.ringBuffer, report.fentry, report.kprobes],
             verified: verified, verifyError: verifyError,
-            detectors: detectors.map { .init(name: $0.detector, support: $0.level.rawValue, missing: $0.missing) })
+            detectors: detectors.map { .init(name: $0.detector, support: $0.level.rawValue, missing: $0.missing) },
+            blindTasks: blind, blindTasksError: blindError)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         print(String(decoding: try enc.encode(out), as: UTF8.self))
