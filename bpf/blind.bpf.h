@@ -11,9 +11,12 @@
 #ifndef DIOSCOPE_BLIND_BPF_H
 #define DIOSCOPE_BLIND_BPF_H
 
+/* Not preallocated: the object is loaded for every trace, and this map is
+ * used only by the check (an entry is made once per interrupted task). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 8192);
 	__type(key, u32);
 	__type(value, u64);
 } dsc_blind_counts SEC(".maps");
