@@ -1,5 +1,4 @@
 import CLibbpf
-import DioscopeBPFObject
 import DioscopeCore
 import Foundation
 import Glibc
@@ -24,49 +23,35 @@ public enum BlindTaskCheck {
         for e in events where !environment.hasEvent(e) { throw .tracepointMissing(e.replacingOccurrences(of: "/", with: ":")) }
 
         // the BPF side: load the object with only the counters, tp_btf first, raw_tp if it fails
-        var size = 0
-        guard let image = dioscope_bpf_object(&size), size > 0 else { throw .objectOpen(errno: ENOENT) }
         var lastError: LoaderError = .objectOpen(errno: ENOENT)
         for variant in ["_btf", "_raw"] {
-            guard let obj = bpf_object__open_mem(image, size, nil) else { throw .objectOpen(errno: errno) }
+            let obj = try EmbeddedObject.open()
             defer { bpf_object__close(obj) }
-            do {
+            do throws(LoaderError) {
                 let links = try loadAndAttach(obj, variant: variant)
                 defer { for l in links { bpf_link__destroy(l) } }
                 guard let map = bpf_object__find_map_by_name(obj, "dsc_blind_counts") else {
-                    throw LoaderError.map(what: "finding the blind-task counters", errno: ENOENT)
+                    throw .map(what: "finding the blind-task counters", errno: ENOENT)
                 }
                 let (text, lost) = try recordTracefs(seconds: seconds, environment: environment)
                 usleep(100_000)  // BPF counts a little longer than tracefs records
-                let bpf = try readCounts(map)
+                let bpf = readCounts(map)
                 let ft = BlindTasks.countTracefs(text[...])
                 return BlindTasks.Result(seconds: seconds, tracefsTotal: ft.values.reduce(0) { $0 + $1.count },
                                          bpfTotal: bpf.values.reduce(0, +), tracefsLost: lost,
                                          blind: BlindTasks.compare(tracefs: ft, bpf: bpf))
-            } catch let e as LoaderError {
-                if case .load = e { lastError = e; continue }  // try the other variant
-                throw e
             } catch {
-                throw .map(what: "the blind-task check", errno: EIO)
+                if case .load = error { lastError = error; continue }  // try the other variant
+                throw error
             }
         }
         throw lastError
     }
 
     private static func loadAndAttach(_ obj: OpaquePointer, variant: String) throws(LoaderError) -> [OpaquePointer] {
-        var prog = bpf_object__next_program(obj, nil)
-        while let p = prog {
-            bpf_program__set_autoload(p, false)
-            prog = bpf_object__next_program(obj, p)
-        }
-        var chosen: [OpaquePointer] = []
-        for name in programs {
-            guard let p = bpf_object__find_program_by_name(obj, name + variant) else {
-                throw .map(what: "finding program \(name + variant) in the BPF object", errno: ENOENT)
-            }
-            bpf_program__set_autoload(p, true)
-            chosen.append(p)
-        }
+        let names = programs.map { $0 + variant }
+        try EmbeddedObject.autoloadOnly(obj, names)
+        let chosen = names.compactMap { bpf_object__find_program_by_name(obj, $0) }
         // the tracing ring buffer is not used: the smallest one
         if let rb = bpf_object__find_map_by_name(obj, "dsc_events") { _ = bpf_map__set_max_entries(rb, 1 << 16) }
         LibbpfLog.reset()
@@ -137,7 +122,7 @@ public enum BlindTaskCheck {
         return value.withCString { Glibc.write(fd, $0, strlen($0)) } >= 0
     }
 
-    private static func readCounts(_ map: OpaquePointer) throws(LoaderError) -> [UInt32: UInt64] {
+    private static func readCounts(_ map: OpaquePointer) -> [UInt32: UInt64] {
         var out: [UInt32: UInt64] = [:]
         var key: UInt32 = 0, next: UInt32 = 0
         var first = true

@@ -142,31 +142,12 @@ public final class Tracer {
     // MARK: - Loading
 
     private func open(plan: [ProbeStatus]) throws(LoaderError) {
-        var size = 0
-        guard let image = dioscope_bpf_object(&size), size > 0 else { throw .objectOpen(errno: ENOENT) }
-        var opts = bpf_object_open_opts()
-        opts.sz = MemoryLayout<bpf_object_open_opts>.size
-        let obj: OpaquePointer? = "dioscope".withCString { name in
-            opts.object_name = name
-            return bpf_object__open_mem(image, size, &opts)
-        }
-        guard let obj else { throw .objectOpen(errno: errno) }
+        let obj = try EmbeddedObject.open()
         object = obj
-
         // Autoload exactly the chosen variant of each probe.
-        var prog = bpf_object__next_program(obj, nil)
-        while let p = prog {
-            bpf_program__set_autoload(p, false)
-            prog = bpf_object__next_program(obj, p)
-        }
-        for status in plan where status.method != .unavailable {
-            for name in status.probe.programNames(for: status.method) {
-                guard let p = bpf_object__find_program_by_name(obj, name) else {
-                    throw .map(what: "finding program \(name) in the BPF object", errno: ENOENT)
-                }
-                bpf_program__set_autoload(p, true)
-            }
-        }
+        try EmbeddedObject.autoloadOnly(obj, plan.filter { $0.method != .unavailable }.flatMap {
+            $0.probe.programNames(for: $0.method)
+        })
 
         guard let rb = bpf_object__find_map_by_name(obj, "dsc_events") else {
             throw .map(what: "finding the ring buffer map", errno: ENOENT)
