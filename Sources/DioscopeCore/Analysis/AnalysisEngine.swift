@@ -1788,8 +1788,7 @@ final class AnalysisEngine {
                 continue
             }
             let lost = lostWindows.overlaps(start: span.start, end: span.end)
-            if lost && findingIOs.contains(span.id) { foldedLostIDs.insert(span.id) }
-            if isMissVictim(span), findingIOs.contains(span.id) { foldedLostIDs.insert(span.id) }
+            if (lost || isMissVictim(span)) && findingIOs.contains(span.id) { foldedLostIDs.insert(span.id) }
             // kept timelines are judged from `timelines` itself at the end
             guard span.status == .complete, !kept, !findingIOs.contains(span.id) else { continue }
             if lost { foldedLost += 1 } else { foldedClean += 1 }
