@@ -145,6 +145,9 @@ import Testing
         // the I/O that never completes was evicted after ~2 s of trace time instead of pinning
         // every later I/O of its file in memory
         #expect(maxHeldIOs < 5000, "held \(maxHeldIOs) I/Os")
+        // and the slots of emitted I/Os were reused: two chunks at most, all free at the end
+        #expect(a.ioSlots <= 2 * IOSlab.chunkSize, "\(a.ioSlots) I/O slots for \(n) I/Os")
+        #expect(a.ioSlotsInUse == 0)
         #expect(r.unmatched["lost I/O evicted without completion"] == 1, "\(r.unmatched)")
         #expect(r.findings.isEmpty)
     }

@@ -20,26 +20,36 @@ import Testing
         #expect(t.isEmpty)
     }
 
-    @Test func removeOnlyTheIdenticalObject() {
-        final class Box { let n: Int; init(_ n: Int) { self.n = n } }
-        var t = OpenTable<UInt64, Box>()
-        let a = Box(1), twin = Box(1), b = Box(2)
-        t[5] = a
-        t[6] = b
-        weak let weakA = a
-        t.removeValue(forKey: 5, ifIdenticalTo: twin)  // equal contents, another object: kept
-        #expect(t[5] === a && t.count == 2)
-        t.removeValue(forKey: 7, ifIdenticalTo: a)  // absent key: nothing happens
+    @Test func removeOnlyTheIdenticalIOAndReplaceReturnsTheOldOne() {
+        let slab = IOSlab()
+        let file = InodeState(key: InodeKey(dev: IOSlabTests.dev, ino: 0x83))
+        func io(_ id: UInt64) -> LiveIO {
+            slab.make(t: IOSlabTests.timeline(id: id, offset: 0), file: file, kiocb: 1, userRef: 1)
+        }
+        var t = OpenTable<UInt64, LiveIO>()
+        let a = io(1), twin = io(1), b = io(2)
+        var replaced = t.updateValue(a, forKey: 5)
+        #expect(replaced == nil)
+        replaced = t.updateValue(b, forKey: 6)
+        #expect(replaced == nil)
+        var removed = t.removeValue(forKey: 5, ifIdenticalTo: twin)
+        #expect(!removed)  // equal contents, another slot: kept
+        #expect(t[5] == a && t.count == 2)
+        removed = t.removeValue(forKey: 7, ifIdenticalTo: a)
+        #expect(!removed)  // absent key: nothing happens
         #expect(t.count == 2)
-        t.removeValue(forKey: 6, ifIdenticalTo: a)  // another key's object: kept
-        #expect(t[6] === b && t.count == 2)
-        t.removeValue(forKey: 5, ifIdenticalTo: a)
-        #expect(t[5] == nil && t[6] === b && t.count == 1)
-        // the table let go of the object (a released reference, not a leaked one)
-        _ = consume a
-        #expect(weakA == nil)
-        t[5] = Box(3)  // the tombstone's slot is usable again
-        #expect(t[5]?.n == 3 && t.count == 2)
+        removed = t.removeValue(forKey: 6, ifIdenticalTo: a)
+        #expect(!removed)  // another key's I/O: kept
+        #expect(t[6] == b && t.count == 2)
+        removed = t.removeValue(forKey: 5, ifIdenticalTo: a)
+        #expect(removed)
+        #expect(t[5] == nil && t[6] == b && t.count == 1)
+        replaced = t.updateValue(twin, forKey: 6)
+        #expect(replaced == b, "the replaced I/O is returned")
+        #expect(t[6] == twin && t.count == 1)
+        replaced = t.updateValue(a, forKey: 5)
+        #expect(replaced == nil)  // the tombstone's slot is usable again
+        #expect(t[5] == a && t.count == 2)
     }
 
     @Test func growsAndSweepsTombstones() {

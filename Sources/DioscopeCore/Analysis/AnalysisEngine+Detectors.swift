@@ -53,7 +53,7 @@ extension AnalysisEngine {
         // random writes) has none, and the detectors' passes over its held I/Os were most of the
         // cost of a partial flush.
         let sizeOps = liveOps.contains { $0.op.kind == .fallocate || $0.op.kind == .ftruncate || $0.op.kind == .spaceOp }
-        guard sizeOps || ios.firstUnretained(where: { $0.t.needsConversion || $0.zeroes }) != nil else { return }
+        guard sizeOps || ios.first(where: { $0.t.needsConversion || $0.zeroes }) != nil else { return }
         let live = ios.filter { !$0.lost && $0.t.status == .complete }
         let ops = liveOps.map(\.op)
         completionBeforeConversion(s, live, ops)
@@ -132,7 +132,7 @@ extension AnalysisEngine {
             for z in a.t.bios where z.role == .subBlockZeroing {
                 for zr in z.zeroedRanges {
                     let blocks = zr.roundedOut(to: a.t.blockSize)
-                    for b in writes where b !== a {
+                    for b in writes where b != a {
                         // Both in flight at once.
                         guard a.beganAt < kernelEnd(b), b.beganAt < kernelEnd(a) else { continue }
                         for bb in b.t.bios {

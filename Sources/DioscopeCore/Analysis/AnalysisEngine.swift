@@ -107,6 +107,39 @@ final class AnalysisEngine {
         return t
     }
 
+    // MARK: - holders that may outlive an I/O's emission (see IOSlab)
+
+    /// The I/Os' slots.
+    @exclusivity(unchecked) private var slab = IOSlab()
+
+    /// `table[key] = io`, counting the hold (and dropping the one of the I/O it replaces).
+    @inline(__always)
+    private func index<K>(_ table: inout OpenTable<K, LiveIO>, _ key: K, _ io: LiveIO) {
+        slab.hold(io)
+        if let old = table.updateValue(io, forKey: key) { slab.drop(old) }
+    }
+
+    /// Removes `key` from `table` if it names `io`.
+    @inline(__always)
+    private func unindex<K>(_ table: inout OpenTable<K, LiveIO>, _ key: K, _ io: LiveIO) {
+        if table.removeValue(forKey: key, ifIdenticalTo: io) { slab.drop(io) }
+    }
+
+    /// Makes `io` the I/O `task` is submitting (nil: none).
+    @inline(__always)
+    private func setCurrent(_ task: TaskState, _ io: LiveIO?) {
+        if let io { slab.hold(io) }
+        if let old = task.current { slab.drop(old) }
+        task.current = io
+    }
+
+    /// Adds `io` to the I/Os `task`'s open call submitted.
+    @inline(__always)
+    private func addCallIO(_ task: TaskState, _ io: LiveIO) {
+        slab.hold(io)
+        task.callIOs.append(io)
+    }
+
     /// Task count at which idle tasks are dropped next.
     @exclusivity(unchecked) private var nextTaskSweep = AnalysisEngine.taskSweepMinimum
     static let taskSweepMinimum = 1024
@@ -288,6 +321,7 @@ final class AnalysisEngine {
         case .taskExit(let p): taskExit(e, p)
         case .lost(let p): lost(e, p)
         }
+        slab.drain()
     }
 
     // MARK: - exits
@@ -324,6 +358,7 @@ final class AnalysisEngine {
             count(AnalysisResult.unreapedAtExit)
             trySettle(io)
         }
+        for io in posted { slab.drop(io) }
     }
 
     /// Thread and process exits that emptied the engine's tables (``taskExit(_:_:)``).
@@ -391,8 +426,9 @@ final class AnalysisEngine {
         let task = task(e.tid)
         taskMovedOn(task)
         task.open = call
+        for io in task.callIOs { slab.drop(io) }
         task.callIOs.removeAllKeepingStorage()
-        task.current = nil
+        setCurrent(task, nil)
     }
 
     /// The fallocate/ftruncate/fsync a task is in.
@@ -409,12 +445,13 @@ final class AnalysisEngine {
             return
         }
         task.open = nil
-        task.current = nil
+        setCurrent(task, nil)
         // The call's I/Os are taken out (and the emptied buffer put back at the end) so that the
         // settling below cannot see them half processed and the buffer is not copied.
         var callIOs: [LiveIO] = []
         swap(&callIOs, &task.callIOs)
         defer {
+            for io in callIOs { slab.drop(io) }
             callIOs.removeAllKeepingStorage()
             if task.callIOs.isEmpty { swap(&callIOs, &task.callIOs) }
         }
@@ -425,7 +462,7 @@ final class AnalysisEngine {
         case .ioSubmit, .ioUringEnter:
             let returned = entry(e, .submitReturned, value: p.ret,
                                  note: p.sysno == .ioSubmit ? TimelineNote.ioSubmit : TimelineNote.ioUringEnter)
-            callIOs.forEachUnretained { io in
+            for io in callIOs {
                 io.t.submitReturnedAt = e.timestamp
                 io.add(returned)
                 if io.t.op == .read, io.t.api == .libaio, io.isReadAtEOF { postReadAtEOF(io) }
@@ -438,8 +475,8 @@ final class AnalysisEngine {
                 bufferedIO(e, call, ret: p.ret)
             } else {
                 // Several attempts of one user I/O are one LiveIO; distinct ones share the return.
-                var seen = Set<ObjectIdentifier>()
-                for io in callIOs where seen.insert(ObjectIdentifier(io)).inserted {
+                var seen = Set<UInt>()
+                for io in callIOs where seen.insert(io.identity).inserted {
                     io.t.returnedAt = e.timestamp
                     io.t.submitReturnedAt = e.timestamp
                     io.t.result = p.ret
@@ -574,10 +611,10 @@ final class AnalysisEngine {
             io.t.postedAt = nil
             io.t.result = nil
             io.kiocb = p.kiocb
-            if p.kiocb != 0 { byKiocb[p.kiocb] = io }
+            if p.kiocb != 0 { index(&byKiocb, p.kiocb, io) }
             io.add(entry(e, .retry, offset: p.pos, length: p.count, value: p.isize, note: TimelineNote.id(flags.joined(separator: "|"))))
-            task.current = io
-            if task.open != nil { task.callIOs.append(io) }
+            setCurrent(task, io)
+            if task.open != nil { addCallIO(task, io) }
             return
         }
 
@@ -596,20 +633,20 @@ final class AnalysisEngine {
             == true ? call!.enterTs : e.timestamp
         let comm = commString(tid: e.tid, tgid: e.tgid), blockSize = blockSize(s, hint: p.blkbits)
         let io: LiveIO
-        if let recycled = pool.take() {
+        if let recycled = slab.takeFreed() {
             // The emptied arrays of an emitted I/O: their storage is reused.
             recycled.t.restart(id: nextID, op: isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid, comm: comm,
                                dev: e.dev, ino: e.ino, offset: p.pos, length: p.count, requested: requested,
                                syscall: call?.sysno, isizeAtBegin: p.isize, blockSize: blockSize,
                                submittedAt: submitted)
-            recycled.reuse(file: s, kiocb: p.kiocb, userRef: p.userRef)
+            recycled.s.pointee.reuse(file: s, kiocb: p.kiocb, userRef: p.userRef)
             io = recycled
         } else {
             let t = IOState(id: nextID, op: isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid, comm: comm,
                                dev: e.dev, ino: e.ino, offset: p.pos, length: p.count, requested: requested,
                                syscall: call?.sysno, isizeAtBegin: p.isize, blockSize: blockSize,
                                submittedAt: submitted)
-            io = LiveIO(t: t, file: s, kiocb: p.kiocb, userRef: p.userRef)
+            io = slab.make(t: t, file: s, kiocb: p.kiocb, userRef: p.userRef)
             // One allocation for the usual dozen entries (about 122 bytes encoded), instead of
             // regrowing as they come.
             io.log.reserveCapacity(EntryLog.typicalBytes)
@@ -625,10 +662,10 @@ final class AnalysisEngine {
         io.add(entry(e, .begin, offset: p.pos, length: p.count, value: p.isize,
                      note: flags.isEmpty ? 0 : TimelineNote.id(flags.joined(separator: "|"))))
         s.addInflight(io)
-        if p.kiocb != 0 { byKiocb[p.kiocb] = io }
-        if p.userRef != 0 { byUserRef[UserRefKey(tgid: e.tgid, ref: p.userRef)] = io }
-        task.current = io
-        if task.open != nil { task.callIOs.append(io) }
+        if p.kiocb != 0 { index(&byKiocb, p.kiocb, io) }
+        if p.userRef != 0 { index(&byUserRef, UserRefKey(tgid: e.tgid, ref: p.userRef), io) }
+        setCurrent(task, io)
+        if task.open != nil { addCallIO(task, io) }
         if io.t.op == .write {
             resolveShortWrites(key: key, tgid: e.tgid, start: p.pos, at: e.timestamp, done: nil,
                                fallback: "io#\(io.t.id) \(api) write 0x\(String(p.pos, radix: 16))", fallbackIO: io)
@@ -722,6 +759,7 @@ final class AnalysisEngine {
         }
         guard let io else { count("block_bio_queue"); return }
         let bi = applyBio(io, p, dev: e.dev, at: e.timestamp, tid: e.tid, cpu: e.cpu, exact: exact)
+        slab.hold(io)
         pendingBios.update(e.dev, orInsert: { [] }) {
             $0.append(PendingBio(io: io, index: bi, sector: p.sector, nrSector: p.nrSector))
         }
@@ -846,7 +884,7 @@ final class AnalysisEngine {
             // Dropped here rather than left to the periodic sweep: they would take this completion.
             var j = 0
             while j < list.count {
-                if contained(j) && done(j) { list.remove(at: j) } else { j += 1 }
+                if contained(j) && done(j) { slab.drop(list.remove(at: j).io) } else { j += 1 }
             }
             unmatched[Self.bioWithoutCompletion, default: 0] += UInt64(stale)
         }
@@ -855,7 +893,7 @@ final class AnalysisEngine {
         while i < list.count {
             guard contained(i), issued == nil || list[i].issueSeq == issued else { i += 1; continue }
             bioCompleted(list[i].io, list[i].index, at: e.timestamp, tid: e.tid, cpu: e.cpu, error: p.error)
-            list.remove(at: i)
+            slab.drop(list.remove(at: i).io)
             matched = true
         }
         if !matched, let i = list.indices.first(where: splitPart) {
@@ -867,7 +905,7 @@ final class AnalysisEngine {
             list[i].doneSectors &+= p.nrSector
             if list[i].doneSectors >= list[i].nrSector {
                 bioCompleted(io, bi, at: e.timestamp, tid: e.tid, cpu: e.cpu, error: error, note: TimelineNote.splitBio)
-                list.remove(at: i)
+                slab.drop(list.remove(at: i).io)
             }
             matched = true
         }
@@ -905,7 +943,7 @@ final class AnalysisEngine {
         guard let io = submitting(e) else { count("iomap_dio_rw_queued"); return }
         io.t.queuedAt = e.timestamp
         io.add(entry(e, .queued, offset: p.offset, length: p.length))
-        tasks[e.tid]?.current = nil
+        if let task = tasks[e.tid] { setCurrent(task, nil) }
     }
 
     /// The steps the BPF side held back for a plain I/O (in-kernel assembly), applied as their
@@ -940,6 +978,7 @@ final class AnalysisEngine {
                 bioCompleted(io, bi, at: dt, tid: 0, cpu: 0, error: Int32(p.requestError))
             } else if p.partial {
                 // Its request events follow as their own events.
+                slab.hold(io)
                 pendingBios.update(p.bdev, orInsert: { [] }) {
                     $0.append(PendingBio(io: io, index: bi, issueSeq: seq, sector: bio.sector, nrSector: bio.nrSector))
                 }
@@ -990,12 +1029,12 @@ final class AnalysisEngine {
             a.ret = p.ret
             return a
         }
-        if tasks[e.tid]?.current === io { tasks[e.tid]?.current = nil }
+        if let task = tasks[e.tid], task.current == io { setCurrent(task, nil) }
         if (p.error == -11 || p.ret == -11) && (a.dioFlags.contains(.overwriteOnly) || a.nowait) {
             // Refused attempt: the kernel retries it (XFS force-wait, io_uring io-wq); nothing is posted.
             io.awaitingRetry = true
             io.add(entry(e, .completed, value: p.ret, note: TimelineNote.eagainRetry))
-            if io.kiocb != 0 { byKiocb.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
+            if io.kiocb != 0 { unindex(&byKiocb, io.kiocb, io) }
             return
         }
         io.t.completedAt = e.timestamp
@@ -1006,7 +1045,7 @@ final class AnalysisEngine {
             io.t.sizeUpdatedAt = e.timestamp
         }
         io.add(entry(e, .completed, offset: p.pos, value: p.ret, note: p.error != 0 ? TimelineNote.id("error \(p.error)") : 0))
-        if io.kiocb != 0 { byKiocb.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
+        if io.kiocb != 0 { unindex(&byKiocb, io.kiocb, io) }
         // What the write made need conversion: only bytes actually written.
         if io.t.op == .write {
             if p.ret > 0 {
@@ -1027,7 +1066,8 @@ final class AnalysisEngine {
             io.add(entry(e, .posted, value: p.ret, note: io.t.api == .libaio ? TimelineNote.aioRing : 0))
             if io.t.api == .libaio { listPosted(io, last: true) }
         case .ioUring:
-            if io.kiocb != 0 { uringByReq[io.kiocb] = io }
+            if io.kiocb != 0 { index(&uringByReq, io.kiocb, io) }
+            slab.hold(io)
             uringWaiting.update(io.t.tgid, orInsert: { [] }) { $0.append(io) }
         case .sync:
             break
@@ -1087,8 +1127,8 @@ final class AnalysisEngine {
         io.t.postedAt = e.timestamp
         io.t.result = Int64(p.res)
         io.add(entry(e, .posted, value: Int64(p.res), note: TimelineNote.cqe))
-        if io.kiocb != 0 { uringByReq.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
-        uringWaiting.modifyIfPresent(io.t.tgid) { $0.removeAllIdentical(to: io) }
+        if io.kiocb != 0 { unindex(&uringByReq, io.kiocb, io) }
+        for _ in 0..<(uringWaiting.modifyIfPresent(io.t.tgid) { $0.removeAll(of: io) } ?? 0) { slab.drop(io) }
         if io.awaitingRetry { io.awaitingRetry = false; io.t.completedAt = e.timestamp }
         trySettle(io)
     }
@@ -1118,11 +1158,11 @@ final class AnalysisEngine {
         io.add(TimelineEntry(timestamp: ts, step: .reaped, tid: tid, cpu: cpu, value: res ?? io.t.result))
         switch io.postedListings {
         case 0: break  // not listed: taken by the FIFO rule, or never posted
-        case 1: aioPosted.modifyIfPresent(io.t.tgid) { $0.removeFirstIdentical(to: io) }
-        default: aioPosted.modifyIfPresent(io.t.tgid) { $0.removeAllIdentical(to: io) }
+        case 1: if aioPosted.modifyIfPresent(io.t.tgid, { $0.removeFirst(of: io) }) == true { slab.drop(io) }
+        default: for _ in 0..<(aioPosted.modifyIfPresent(io.t.tgid) { $0.removeAll(of: io) } ?? 0) { slab.drop(io) }
         }
         io.postedListings = 0
-        if io.userRef != 0 { byUserRef.removeValue(forKey: UserRefKey(tgid: io.t.tgid, ref: io.userRef), ifIdenticalTo: io) }
+        if io.userRef != 0 { unindex(&byUserRef, UserRefKey(tgid: io.t.tgid, ref: io.userRef), io) }
         if io.awaitingRetry { io.awaitingRetry = false }
         trySettle(io)
     }
@@ -1157,6 +1197,7 @@ final class AnalysisEngine {
             }
             reap(io, ts: ts, tid: tid, cpu: 0, res: nil)
         }
+        for io in reaped { slab.drop(io) }
         if n > reaped.count { count("io_getevents beyond posted I/O") }
     }
 
@@ -1346,11 +1387,15 @@ final class AnalysisEngine {
         prunePendingBios(queuedBefore: limit)
         for (tgid, list) in aioPosted where list.contains(where: \.settled) {
             let kept = list.filter { !$0.settled }
-            for io in list where io.settled { io.postedListings = 0 }
+            for io in list where io.settled {
+                io.postedListings = 0
+                slab.drop(io)
+            }
             aioPosted[tgid] = kept.isEmpty ? nil : kept
         }
         for (tgid, list) in uringWaiting where list.contains(where: \.settled) {
             let kept = list.filter { !$0.settled }
+            for io in list where io.settled { slab.drop(io) }
             uringWaiting[tgid] = kept.isEmpty ? nil : kept
         }
     }
@@ -1377,6 +1422,7 @@ final class AnalysisEngine {
                 !((b.io.settled || b.io.completed) && b.io.t.bios[b.index].queuedAt < limit)
             }
             guard kept.count != list.count else { continue }
+            for b in list where (b.io.settled || b.io.completed) && b.io.t.bios[b.index].queuedAt < limit { slab.drop(b.io) }
             unmatched[Self.bioWithoutCompletion, default: 0] += UInt64(list.count - kept.count)
             pendingBios[dev] = kept.isEmpty ? nil : kept
         }
@@ -1438,7 +1484,7 @@ final class AnalysisEngine {
         io.add(TimelineEntry(timestamp: a.beganAt, step: .completed, tid: a.tid, offset: a.offset, value: 0,
                              noteID: TimelineNote.readAtEOF))
         io.log.sortByTimestampStable()  // (after a return or reap already logged)
-        if io.kiocb != 0 { byKiocb.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
+        if io.kiocb != 0 { unindex(&byKiocb, io.kiocb, io) }
     }
 
     /// A libaio read that io_submit began at or past the end of the file and that did nothing more
@@ -1477,13 +1523,14 @@ final class AnalysisEngine {
             }
         }
         io.postedListings &+= 1
+        slab.hold(io)
     }
 
     /// Task `task` went on to something else (a system call, a direct I/O, its exit): a read at the
     /// end of the file that its untraced call (read(2)) began has returned 0.
     private func taskMovedOn(_ task: TaskState) {
         guard let io = task.current, io.t.api == .sync, io.noSyscall, !io.settled, io.isReadAtEOF else { return }
-        task.current = nil
+        setCurrent(task, nil)
         endReadAtEOF(io)
         trySettle(io)
     }
@@ -1496,11 +1543,11 @@ final class AnalysisEngine {
         s.history.append(io)
         if io.inMappedList {
             io.inMappedList = false
-            mappedInflight.removeFirstIdentical(to: io)
+            _ = mappedInflight.removeFirst(of: io)
         }
-        if io.kiocb != 0 { byKiocb.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
-        if io.userRef != 0 { byUserRef.removeValue(forKey: UserRefKey(tgid: io.t.tgid, ref: io.userRef), ifIdenticalTo: io) }
-        if io.kiocb != 0 { uringByReq.removeValue(forKey: io.kiocb, ifIdenticalTo: io) }
+        if io.kiocb != 0 { unindex(&byKiocb, io.kiocb, io) }
+        if io.userRef != 0 { unindex(&byUserRef, UserRefKey(tgid: io.t.tgid, ref: io.userRef), io) }
+        if io.kiocb != 0 { unindex(&uringByReq, io.kiocb, io) }
         if io.t.op == .write { checkShortWrite(io) }
         checkFlush(s)
     }
@@ -1529,17 +1576,16 @@ final class AnalysisEngine {
     func flush(_ s: InodeState) {
         // Sorted in place: `sorted` copied the list, retaining and releasing every I/O in it.
         s.history.sort { $0.t.id < $1.t.id }
-        var ios = s.history
+        let ios = s.history
         runDetectors(s, ios: ios, ops: s.ops)
-        for io in ios { emitSettled(io, s) }
+        for io in ios {
+            emitSettled(io, s)
+            slab.emitted(io)
+        }
         s.history.removeAll()
         s.ops.removeAll()
         s.nextPartialFlush = InodeState.partialFlushMinimum
-        pool.recycle(&ios)
     }
-
-    /// Objects of emitted I/Os for the next ones (see ``IOPool``).
-    @exclusivity(unchecked) private var pool = IOPool()
 
     /// A file that never goes quiet (a long random-I/O run): detectors run over what settled, and
     /// what ended before anything still in flight began is emitted and dropped. Anything a race
@@ -1561,7 +1607,7 @@ final class AnalysisEngine {
         }
         s.history = kept
         ios = []
-        pool.recycle(&emitted)
+        for io in emitted { slab.emitted(io) }
         s.ops.removeAll { ($0.op.endedAt ?? UInt64.max) < horizon }
         // Next attempt when the held set has doubled: bounded work per settled I/O.
         s.nextPartialFlush = max(InodeState.partialFlushMinimum, 2 * (s.history.count + s.ops.count))
@@ -1752,6 +1798,7 @@ final class AnalysisEngine {
                 ("aioPosted", aioPosted.valuesArray.reduce(0) { $0 + $1.count }),
                 ("uringWaiting", uringWaiting.valuesArray.reduce(0) { $0 + $1.count }), ("byKiocb", byKiocb.count),
                 ("byUserRef", byUserRef.count), ("uringByReq", uringByReq.count), ("mappedInflight", mappedInflight.count),
+                ("ioSlots", slab.slots), ("ioSlotsInUse", slab.inUse),
                 ("tasks", tasks.count), ("tasksDropped", tasksDropped), ("filesDropped", filesDropped),
                 ("tasksExited", tasksExited), ("processesExited", processesExited), ("tidComm", tidComm.count),
                 ("tgidComm", tgidComm.count), ("tgidInode", tgidInode.count), ("fdsByProcess", fdsByProcess.count),
@@ -1847,8 +1894,39 @@ final class AnalysisEngine {
         }
         flushPendingShorts()
         flushSizeRaces()
-        return buildResult(summary: summary)
+        let result = buildResult(summary: summary)
+        releaseHolders()
+        return result
     }
+
+    /// Lets every holder go of the I/Os it names, once all are emitted: then no slot may be in
+    /// use (``ioSlotsInUse``), which tests check after each analysis (a hold without its drop
+    /// would leave its slot in use; a drop too many traps).
+    private func releaseHolders() {
+        for (_, list) in aioPosted { for io in list { slab.drop(io) } }
+        aioPosted.removeAll()
+        for (_, list) in uringWaiting { for io in list { slab.drop(io) } }
+        uringWaiting.removeAll()
+        for (_, list) in pendingBios { for b in list { slab.drop(b.io) } }
+        pendingBios.removeAll()
+        for (_, io) in byKiocb { slab.drop(io) }
+        byKiocb.removeAll()
+        for (_, io) in byUserRef { slab.drop(io) }
+        byUserRef.removeAll()
+        for (_, io) in uringByReq { slab.drop(io) }
+        uringByReq.removeAll()
+        for (_, task) in tasks {
+            for io in task.callIOs { slab.drop(io) }
+            task.callIOs.removeAll()
+            setCurrent(task, nil)
+        }
+        mappedInflight.removeAll()
+        slab.drain()
+    }
+
+    /// Slots holding an I/O (0 after ``finish(summary:)``), and slots ever made.
+    var ioSlotsInUse: Int { slab.inUse }
+    var ioSlots: Int { slab.slots }
 
     private func buildResult(summary: SourceSummary?) -> AnalysisResult {
         for (i, n) in apiOpCounts.enumerated() where n > 0 {

@@ -116,6 +116,9 @@ public final class Analyzer {
         return result
     }
 
+    /// The engine's I/O slots in use (0 after ``finish(summary:)``) and ever made (``IOSlab``).
+    var ioSlotsInUse: Int { engine.ioSlotsInUse }
+    var ioSlots: Int { engine.ioSlots }
     /// I/Os the analyzer holds right now (in flight or awaiting detection); for tests.
     var heldIOs: Int { engine.inodes.valuesArray.reduce(0) { $0 + $1.inflight.count + $1.history.count } }
 
@@ -129,6 +132,15 @@ public final class Analyzer {
                                                spill: TimelineSpill? = nil)
         throws -> (AnalysisResult, SourceSummary)
     {
+        let (result, summary, _) = try analyzeKeepingAnalyzer(&source, options: options, spill: spill)
+        return (result, summary)
+    }
+
+    /// ``analyze(_:options:spill:)``, also returning the analyzer, finished (tests look at its state).
+    static func analyzeKeepingAnalyzer<S: EventSource>(_ source: inout S, options: AnalysisOptions = AnalysisOptions(),
+                                                       spill: TimelineSpill? = nil)
+        throws -> (AnalysisResult, SourceSummary, Analyzer)
+    {
         var options = options
         if spill != nil { options.keepAllTimelines = false }
         let a = Analyzer(options: options)
@@ -138,7 +150,7 @@ public final class Analyzer {
         let engine = a.engine
         let (summary, late) = try source.forEachEventInTimeOrder(windowNs: options.reorderWindowNs,
                                                                  maxEvents: options.reorderMaxEvents) { engine.handle($0) }
-        return (a.finish(summary: summary, sourceLateEvents: late), summary)
+        return (a.finish(summary: summary, sourceLateEvents: late), summary, a)
     }
 
     /// Analyzes events already in memory (tests, constructed traces).

@@ -107,7 +107,7 @@ struct EntryLog {
         removeAllKeepingStorage()
     }
 
-    /// Empties the log and keeps its storage (``IOPool``).
+    /// Empties the log and keeps its storage (``IOSlab``).
     @inline(__always)
     mutating func removeAllKeepingStorage() {
         used = 0
@@ -287,7 +287,7 @@ extension TimelineStep {
 
 extension EntryLog: CustomDebugStringConvertible {
     /// The log's content, not where it lives or how much room it has (a reused I/O's log keeps
-    /// its memory; `IOPoolTests` compares it with a new one's by this text).
+    /// its memory; `IOSlabTests` compares it with a new one's by this text).
     var debugDescription: String {
         "EntryLog(count: \(count), sortedPrefix: \(sortedPrefix), lastTimestamp: \(lastTimestamp), "
             + "previousTimestamp: \(previousTimestamp), maxTimestamp: \(maxTimestamp), unordered: \(unordered), "

@@ -144,7 +144,7 @@ struct IOState {
     }
 
     /// Empties the record arrays (attempts, mappings, bios, conversions), keeping their storage
-    /// for the next I/O (``IOPool``).
+    /// for the next I/O (``IOSlab``).
     mutating func removeAllRecords() {
         attempts.removeAllKeepingStorage()
         mappings.removeAllKeepingStorage()
@@ -152,13 +152,13 @@ struct IOState {
         conversions.removeAllKeepingStorage()
     }
 
-    /// Makes this state, its record arrays already emptied (``IOPool``), what
+    /// Makes this state, its record arrays already emptied (``IOSlab``), what
     /// `IOState(id:op:...)` with the same arguments gives, in place and keeping the arrays'
     /// storage.
     ///
     /// In place because a new state could not be moved into the reused object: the inlined
     /// initializer built it in a temporary, then copied it (retaining its strings) and destroyed
-    /// the temporary, 3 % of `analyze`. `IOPoolTests` checks, field by field, that the result
+    /// the temporary, 3 % of `analyze`. `IOSlabTests` checks, field by field, that the result
     /// equals a new state.
     mutating func restart(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String,
                           dev: DeviceNumber, ino: UInt64, offset: Int64, length: UInt64, requested: UInt64?,

@@ -4,79 +4,40 @@ struct InodeKey: Hashable {
     var ino: UInt64
 }
 
-/// Analyzer state of one I/O while it is in flight or waiting for detection.
-/// A class so that the several indexes (kiocb, user_ref, task, inode, device
-/// bio lists, reap queues) share one object. Stored properties are
-/// `@exclusivity(unchecked)` (see AnalysisEngine: single-threaded, no
-/// overlapping accesses; the dynamic check was a large share of the run).
-final class LiveIO {
-    // Stored in this order so that the small fields fill the gaps the entry log leaves before
-    // the next 8-byte field (Swift lays a class's fields out in declaration order): the object
-    // asks for 533 bytes, which the allocator's 544-byte block holds (``IOState`` is 400 of them).
-    @exclusivity(unchecked) var t: IOState
+/// What the engine holds of one I/O while it is in flight or waiting for detection: the slot an
+/// ``IOSlab`` keeps it in. The engine reaches it through ``LiveIO`` handles.
+struct LiveIOStorage {
+    var t: IOState
     /// The file's state (lives as long as the engine): keeps its count of I/Os awaiting a retry.
-    @exclusivity(unchecked) private(set) var file: InodeState
-    /// kiocb of the current attempt (0 when unknown, e.g. ftrace imports).
-    @exclusivity(unchecked) var kiocb: UInt64
-    @exclusivity(unchecked) var userRef: UInt64
-    /// libaio: the aio context of the io_submit that began it (its first argument; 0 when no
-    /// io_submit was seen). io_getevents reaps from one context, and a process may have one per
-    /// thread: the FIFO rule (``AnalysisEngine``'s `reapFIFO`) takes only this context's I/Os.
-    @exclusivity(unchecked) var aioCtx: UInt64 = 0
-    /// Byte ranges written into UNWRITTEN extents (need conversion), and converted so far.
-    @exclusivity(unchecked) var needRanges: [FileRange] = []
-    @exclusivity(unchecked) var convertedRanges: [FileRange] = []
-    /// The timeline's entries, encoded (``EntryLog``), decoded when the timeline is emitted.
-    @exclusivity(unchecked) var log = EntryLog()
-    /// The last attempt was refused with -EAGAIN; a retry is expected.
-    @exclusivity(unchecked) var awaitingRetry = false {
-        didSet { if awaitingRetry != oldValue { file.awaitingRetry += awaitingRetry ? 1 : -1 } }
-    }
-    /// One of its bios zeroes part of a block around the data (sub-block zeroing).
-    @exclusivity(unchecked) var zeroes = false
-    /// In the engine's list of I/Os with disk mappings (``AnalysisEngine``'s `mappedInflight`).
-    @exclusivity(unchecked) var inMappedList = false
-    /// How many times the I/O is in its process's list of posted, unreaped libaio I/Os
-    /// (``AnalysisEngine``'s `aioPosted`): 0 or 1, more only if its completion was seen again.
-    /// A reap then takes it out of the list at its first occurrence without scanning the rest of
-    /// the list for copies (the list holds every posted I/O, as many as the queue depth).
-    @exclusivity(unchecked) var postedListings: UInt32 = 0
-    // The two bio times packed (their Optional tags in `bioTimes`): with a tag each, each time
-    // took 16 bytes and the object the next allocator block.
-    @exclusivity(unchecked) private var firstBioAtBits: UInt64 = 0
-    @exclusivity(unchecked) private var lastBioDoneAtBits: UInt64 = 0
-    @exclusivity(unchecked) private var bioTimes = PresenceMask<UInt8>()
-    /// io_uring: the CQE was seen.
-    @exclusivity(unchecked) var cqeSeen = false
-    /// Overlaps a window of lost events.
-    @exclusivity(unchecked) var lost = false
-    /// Was in flight during a window in which only `iomap_dio_complete`'s program missed hits
-    /// (``Lost/recursionMiss``): lost only if one of its attempts ends up with no completion
-    /// (``AnalysisEngine``'s `confirmMiss`).
-    @exclusivity(unchecked) var suspect = false
-    @exclusivity(unchecked) var settled = false
-    /// Begun outside any traced system call of its task.
-    @exclusivity(unchecked) var noSyscall = false
-    /// libaio: its process exited with the completion posted and not reaped.
-    @exclusivity(unchecked) var ownerExited = false
-
-    /// The first bio queued.
-    var firstBioAt: UInt64? {
-        get { bioTimes.get(1, firstBioAtBits) }
-        set { bioTimes.set(1, newValue, in: &firstBioAtBits) }
-    }
-    /// The last bio completed by the device.
-    var lastBioDoneAt: UInt64? {
-        get { bioTimes.get(2, lastBioDoneAtBits) }
-        set { bioTimes.set(2, newValue, in: &lastBioDoneAtBits) }
-    }
-
-    /// The file's key (the file state's: not stored twice).
-    var key: InodeKey { file.key }
-    /// Kernel completion (final DIO_COMPLETE) seen.
-    var completed: Bool { t.completedAt != nil }
-
-    deinit { log.deallocate() }
+    var file: InodeState
+    var kiocb: UInt64
+    var userRef: UInt64
+    var aioCtx: UInt64 = 0
+    var needRanges: [FileRange] = []
+    var convertedRanges: [FileRange] = []
+    var log = EntryLog()
+    var awaitingRetry = false
+    var zeroes = false
+    var inMappedList = false
+    var cqeSeen = false
+    var lost = false
+    var suspect = false
+    var settled = false
+    var noSyscall = false
+    var ownerExited = false
+    /// Emitted (``IOSlab/emitted(_:)``): the slot is freed once no holder is left.
+    var emitted = false
+    var bioTimes = PresenceMask<UInt8>()
+    var postedListings: UInt32 = 0
+    /// How many of the engine's holders that may keep an I/O past its emission name it
+    /// (``IOSlab/hold(_:)``): the kiocb, user-ref and request indexes, the posted and waiting
+    /// lists, pending bios, a task's current I/O and call list.
+    var holds: UInt32 = 0
+    /// How many times the slot has been freed (a handle made before then is stale: checked in
+    /// debug builds).
+    var generation: UInt32 = 0
+    var firstBioAtBits: UInt64 = 0
+    var lastBioDoneAtBits: UInt64 = 0
 
     init(t: consuming IOState, file: InodeState, kiocb: UInt64, userRef: UInt64) {
         self.t = consume t
@@ -84,14 +45,18 @@ final class LiveIO {
         self.kiocb = kiocb
         self.userRef = userRef
     }
+}
 
-    /// Makes an emitted I/O's object a new I/O, every field but `t` as `init` sets it. The engine reuses
-    /// the objects of I/Os nothing refers to any more (``IOPool``): allocating and freeing the
-    /// object and its record arrays was about a tenth of `analyze`.
-    /// The state is restarted in place by the caller first (``IOState/restart``), keeping
-    /// the storage of its emptied record arrays.
-    func reuse(file: InodeState, kiocb: UInt64, userRef: UInt64) {
-        if awaitingRetry { awaitingRetry = false }  // (while `file` is still the old one)
+extension LiveIOStorage {
+    /// Makes an emitted I/O's slot a new I/O, every field but `t` as `init` sets it, keeping
+    /// the storage of its emptied arrays (allocating and freeing an I/O's object and record
+    /// arrays was about a tenth of `analyze`). The state is restarted in place by the caller
+    /// first (``IOState/restart``). Holds and generation are the slab's.
+    mutating func reuse(file: InodeState, kiocb: UInt64, userRef: UInt64) {
+        if awaitingRetry {  // (while `file` is still the old one)
+            awaitingRetry = false
+            self.file.awaitingRetry -= 1
+        }
         self.file = file
         self.kiocb = kiocb
         self.userRef = userRef
@@ -102,15 +67,176 @@ final class LiveIO {
         postedListings = 0
         needRanges.removeAllKeepingStorage()
         convertedRanges.removeAllKeepingStorage()
-        firstBioAt = nil
-        lastBioDoneAt = nil
+        bioTimes = PresenceMask()
+        firstBioAtBits = 0
+        lastBioDoneAtBits = 0
         lost = false
         suspect = false
         settled = false
         noSyscall = false
         ownerExited = false
+        emitted = false
         log.removeAllKeepingStorage()
     }
+}
+
+/// Analyzer state of one I/O while it is in flight or waiting for detection: a handle to its
+/// slot in the engine's ``IOSlab``. The several indexes (kiocb, user_ref, task, inode, device
+/// bio lists, reap queues) share the slot by holding copies of the handle, which are plain
+/// pointers: no reference counting (a class here cost 12 % of the analysis in retains and
+/// releases, and 3 % in the pool's uniqueness tests; callgrind, session 21). Properties read
+/// and change the slot in place (`_read` and `nonmutating _modify`), so `io.t.x = y` does not
+/// copy the state.
+///
+/// The slot lives until it is emitted and no holder that may outlive emission names it
+/// (``IOSlab``). In debug builds every access checks that the slot has not been freed since the
+/// handle was made.
+struct LiveIO: Equatable {
+    let slot: UnsafeMutablePointer<LiveIOStorage>
+    #if DEBUG
+    let generation: UInt32
+    #endif
+
+    init(_ slot: UnsafeMutablePointer<LiveIOStorage>) {
+        self.slot = slot
+        #if DEBUG
+        generation = slot.pointee.generation
+        #endif
+    }
+
+    static func == (a: LiveIO, b: LiveIO) -> Bool { a.slot == b.slot }
+
+    /// The slot, checked in debug builds.
+    var s: UnsafeMutablePointer<LiveIOStorage> {
+        @inline(__always) get {
+            #if DEBUG
+            precondition(slot.pointee.generation == generation, "stale I/O handle: its slot was freed")
+            #endif
+            return slot
+        }
+    }
+
+    /// The slot's address as a number (a set of I/Os without reference counting).
+    var identity: UInt { UInt(bitPattern: slot) }
+
+    var t: IOState {
+        @inline(__always) _read { yield s.pointee.t }
+        @inline(__always) nonmutating _modify { yield &s.pointee.t }
+    }
+    /// The file's state (lives as long as the engine): keeps its count of I/Os awaiting a retry.
+    var file: InodeState { s.pointee.file }
+    /// kiocb of the current attempt (0 when unknown, e.g. ftrace imports).
+    var kiocb: UInt64 {
+        @inline(__always) get { s.pointee.kiocb }
+        @inline(__always) nonmutating set { s.pointee.kiocb = newValue }
+    }
+    var userRef: UInt64 { s.pointee.userRef }
+    /// libaio: the aio context of the io_submit that began it (its first argument; 0 when no
+    /// io_submit was seen). io_getevents reaps from one context, and a process may have one per
+    /// thread: the FIFO rule (``AnalysisEngine``'s `reapFIFO`) takes only this context's I/Os.
+    var aioCtx: UInt64 {
+        @inline(__always) get { s.pointee.aioCtx }
+        @inline(__always) nonmutating set { s.pointee.aioCtx = newValue }
+    }
+    /// Byte ranges written into UNWRITTEN extents (need conversion), and converted so far.
+    var needRanges: [FileRange] {
+        @inline(__always) _read { yield s.pointee.needRanges }
+        @inline(__always) nonmutating _modify { yield &s.pointee.needRanges }
+    }
+    var convertedRanges: [FileRange] {
+        @inline(__always) _read { yield s.pointee.convertedRanges }
+        @inline(__always) nonmutating _modify { yield &s.pointee.convertedRanges }
+    }
+    /// The timeline's entries, encoded (``EntryLog``), decoded when the timeline is emitted.
+    var log: EntryLog {
+        @inline(__always) _read { yield s.pointee.log }
+        @inline(__always) nonmutating _modify { yield &s.pointee.log }
+    }
+    /// The last attempt was refused with -EAGAIN; a retry is expected. Kept in the file's count
+    /// of I/Os awaiting a retry.
+    var awaitingRetry: Bool {
+        @inline(__always) get { s.pointee.awaitingRetry }
+        nonmutating set {
+            let p = s
+            if newValue != p.pointee.awaitingRetry { p.pointee.file.awaitingRetry += newValue ? 1 : -1 }
+            p.pointee.awaitingRetry = newValue
+        }
+    }
+    /// One of its bios zeroes part of a block around the data (sub-block zeroing).
+    var zeroes: Bool {
+        @inline(__always) get { s.pointee.zeroes }
+        @inline(__always) nonmutating set { s.pointee.zeroes = newValue }
+    }
+    /// In the engine's list of I/Os with disk mappings (``AnalysisEngine``'s `mappedInflight`).
+    var inMappedList: Bool {
+        @inline(__always) get { s.pointee.inMappedList }
+        @inline(__always) nonmutating set { s.pointee.inMappedList = newValue }
+    }
+    /// How many times the I/O is in its process's list of posted, unreaped libaio I/Os
+    /// (``AnalysisEngine``'s `aioPosted`): 0 or 1, more only if its completion was seen again.
+    /// A reap then takes it out of the list at its first occurrence without scanning the rest of
+    /// the list for copies (the list holds every posted I/O, as many as the queue depth).
+    var postedListings: UInt32 {
+        @inline(__always) get { s.pointee.postedListings }
+        @inline(__always) nonmutating set { s.pointee.postedListings = newValue }
+    }
+    /// io_uring: the CQE was seen.
+    var cqeSeen: Bool {
+        @inline(__always) get { s.pointee.cqeSeen }
+        @inline(__always) nonmutating set { s.pointee.cqeSeen = newValue }
+    }
+    /// Overlaps a window of lost events.
+    var lost: Bool {
+        @inline(__always) get { s.pointee.lost }
+        @inline(__always) nonmutating set { s.pointee.lost = newValue }
+    }
+    /// Was in flight during a window in which only `iomap_dio_complete`'s program missed hits
+    /// (``Lost/recursionMiss``): lost only if one of its attempts ends up with no completion
+    /// (``AnalysisEngine``'s `confirmMiss`).
+    var suspect: Bool {
+        @inline(__always) get { s.pointee.suspect }
+        @inline(__always) nonmutating set { s.pointee.suspect = newValue }
+    }
+    var settled: Bool {
+        @inline(__always) get { s.pointee.settled }
+        @inline(__always) nonmutating set { s.pointee.settled = newValue }
+    }
+    /// Begun outside any traced system call of its task.
+    var noSyscall: Bool {
+        @inline(__always) get { s.pointee.noSyscall }
+        @inline(__always) nonmutating set { s.pointee.noSyscall = newValue }
+    }
+    /// libaio: its process exited with the completion posted and not reaped.
+    var ownerExited: Bool {
+        @inline(__always) get { s.pointee.ownerExited }
+        @inline(__always) nonmutating set { s.pointee.ownerExited = newValue }
+    }
+
+    /// The first bio queued.
+    var firstBioAt: UInt64? {
+        get { s.pointee.bioTimes.get(1, s.pointee.firstBioAtBits) }
+        nonmutating set {
+            let p = s
+            var bits = p.pointee.firstBioAtBits
+            p.pointee.bioTimes.set(1, newValue, in: &bits)
+            p.pointee.firstBioAtBits = bits
+        }
+    }
+    /// The last bio completed by the device.
+    var lastBioDoneAt: UInt64? {
+        get { s.pointee.bioTimes.get(2, s.pointee.lastBioDoneAtBits) }
+        nonmutating set {
+            let p = s
+            var bits = p.pointee.lastBioDoneAtBits
+            p.pointee.bioTimes.set(2, newValue, in: &bits)
+            p.pointee.lastBioDoneAtBits = bits
+        }
+    }
+
+    /// The file's key (the file state's: not stored twice).
+    var key: InodeKey { file.key }
+    /// Kernel completion (final DIO_COMPLETE) seen.
+    var completed: Bool { t.completedAt != nil }
 
     var range: FileRange { FileRange(start: t.offset, end: t.offset + Int64(t.length)) }
 
@@ -179,43 +305,6 @@ final class LiveIO {
             return log.isEmpty ? ended : max(ended, log.lastTimestamp)
         }
     }
-}
-
-/// Objects of emitted I/Os kept for reuse, with their record arrays emptied but not freed.
-/// Only an object nothing else refers to goes in (checked with `isKnownUniquelyReferenced`):
-/// a bio still pending for the I/O, or a task's current I/O, keeps its object out.
-struct IOPool {
-    private var free: [LiveIO] = []
-    /// Enough for the I/Os one partial flush of a busy file emits; bounded so that a burst does
-    /// not keep its memory.
-    static let capacity = 1024
-
-    /// The largest arrays a kept object may carry (capacity in elements): a large I/O's
-    /// hundreds of bios or a long retry history are freed, not kept, so the pool holds at most
-    /// `capacity` objects of at most about 4 KB each (the object 560 B, 512 bytes of encoded
-    /// entries, the arrays of records after each list's first 2.8 KB): 4 MB.
-    static let maxLogBytes = 512
-    static let maxRecords = 8
-
-    /// Whether `io`'s arrays are small enough to keep.
-    static func isSmall(_ io: LiveIO) -> Bool {
-        io.log.capacity <= maxLogBytes && io.t.attempts.spareCapacity <= maxRecords
-            && io.t.mappings.spareCapacity <= maxRecords && io.t.bios.spareCapacity <= maxRecords
-            && io.t.conversions.capacity <= maxRecords && io.needRanges.capacity <= maxRecords
-            && io.convertedRanges.capacity <= maxRecords
-    }
-
-    /// Takes each I/O out of `ios` (emptying it) and keeps those nothing else refers to.
-    mutating func recycle(_ ios: inout [LiveIO]) {
-        while var io = ios.popLast() {
-            guard free.count < Self.capacity, isKnownUniquelyReferenced(&io), Self.isSmall(io) else { continue }
-            io.t.removeAllRecords()
-            free.append(io)
-        }
-    }
-
-    /// An object to reuse (its record arrays empty), if one is kept.
-    mutating func take() -> LiveIO? { free.popLast() }
 }
 
 /// An open system call of a task. Plain data: the engine copies it out of its task on most
@@ -298,7 +387,7 @@ final class InodeState {
 
     /// Takes `io` out of the in-flight list (it is there at most once: only a new I/O is added).
     func removeInflight(_ io: LiveIO) {
-        guard let i = inflight.indexOfIdentical(io) else { return }
+        guard let i = inflight.firstIndex(of: io) else { return }
         inflight.remove(at: i)
         writeRanges.remove(at: i)
     }
@@ -310,14 +399,14 @@ final class InodeState {
 
     /// `io`'s direction changed (a read whose data bio showed it to be a write).
     func inflightDirectionChanged(_ io: LiveIO) {
-        if let i = inflight.indexOfIdentical(io) { writeRanges[i] = Self.writeRange(io) }
+        if let i = inflight.firstIndex(of: io) { writeRanges[i] = Self.writeRange(io) }
     }
 
     /// The oldest in-flight write overlapping `r` for which `pred` holds.
     func oldestInflightWrite(overlapping r: FileRange, where pred: (LiveIO) -> Bool) -> LiveIO? {
         writeRanges.withUnsafeBufferPointer { b in
             for i in b.indices where b[i].start < r.end && r.start < b[i].end {
-                if let io = inflight.firstUnretained(in: i..<(i + 1), where: pred) { return io }
+                if pred(inflight[i]) { return inflight[i] }
             }
             return nil
         }
@@ -391,7 +480,7 @@ struct UserRefKey: Hashable {
 
 extension Array {
     /// Empties the array and keeps its storage, like `removeAll(keepingCapacity: true)`, but
-    /// cheaper for the pool's arrays (``IOPool``), which usually hold none or one element (an
+    /// cheaper for the pool's arrays (``IOSlab``), which usually hold none or one element (an
     /// I/O's attempt, mapping and bio): on an empty array it does nothing (`removeAll` still
     /// went through its generic replacement), and a `removeLast` per element costs about a
     /// third of the generic `replaceSubrange` for up to three elements (callgrind: emptying
@@ -408,79 +497,25 @@ extension Array {
 
 extension Array where Element: AnyObject {
     /// Removes every element identical to `object`, keeping the order of the rest.
-    ///
-    /// Runs for every settled I/O on its file's in-flight list and the other short per-I/O
-    /// lists. The scan compares the stored reference bits through the array's bytes: reading the
-    /// elements as objects (`removeAll(where:)`, or even an index loop) retained and released
-    /// each one, which made this the largest source of reference counting in `analyze`.
     mutating func removeAllIdentical(to object: Element) {
-        let target = UInt(bitPattern: ObjectIdentifier(object))
-        var from = 0
-        while let i = identicalIndex(target, from: from) {
-            remove(at: i)
-            from = i
-        }
+        removeAll { $0 === object }
+    }
+}
+
+extension Array where Element == LiveIO {
+    /// Removes every occurrence of `io`, keeping the order of the rest; how many there were.
+    mutating func removeAll(of io: LiveIO) -> Int {
+        let before = count
+        removeAll { $0 == io }
+        return before - count
     }
 
-    /// The first element satisfying `predicate`, like `first(where:)`, without retaining and
-    /// releasing every element it looks at.
-    ///
-    /// The completion-side joins (end_io, conversion, size update) scan their file's in-flight
-    /// I/Os on every event; with `first(where:)` each I/O looked at was retained and released
-    /// around the predicate call (4 % of `analyze` on an XFS fio trace). Here each element is
-    /// lent to the predicate as a guaranteed reference read from the array's storage; only the
-    /// match is returned as a strong reference. The predicate must not mutate the array.
-    func firstUnretained(where predicate: (Element) -> Bool) -> Element? {
-        firstUnretained(in: indices, where: predicate)
-    }
-
-    /// ``firstUnretained(where:)`` over the elements at `range`.
-    func firstUnretained(in range: Range<Int>, where predicate: (Element) -> Bool) -> Element? {
-        withUnsafeBytes { raw in
-            precondition(range.lowerBound >= 0 && range.upperBound <= count)
-            for i in range {
-                let ref = Self.unretained(raw, i)
-                if ref._withUnsafeGuaranteedRef(predicate) { return ref.takeUnretainedValue() }
-            }
-            return nil
-        }
-    }
-
-    /// Calls `body` with each element, like `forEach`, without retaining and releasing each one
-    /// (see ``firstUnretained(where:)``); `body` must not mutate the array.
-    func forEachUnretained(_ body: (Element) -> Void) {
-        withUnsafeBytes { raw in
-            for i in 0..<count { Self.unretained(raw, i)._withUnsafeGuaranteedRef(body) }
-        }
-    }
-
-    /// Element `i` of an array's bytes `raw`, as a reference nothing retains.
-    @inline(__always)
-    private static func unretained(_ raw: UnsafeRawBufferPointer, _ i: Int) -> Unmanaged<Element> {
-        Unmanaged.fromOpaque(raw.load(fromByteOffset: i * MemoryLayout<Element>.stride, as: UnsafeRawPointer.self))
-    }
-
-    /// Removes the first element identical to `object`, keeping the order of the rest: for lists
-    /// that hold an object at most once (a file's in-flight I/Os, the mapped in-flight list). It
-    /// stops at the match, which is usually near the front (I/Os settle in about the order they
-    /// began), instead of scanning the whole list a second time as ``removeAllIdentical(to:)`` does.
-    mutating func removeFirstIdentical(to object: Element) {
-        if let i = indexOfIdentical(object) { remove(at: i) }
-    }
-
-    /// The index of the first element identical to `object`.
-    func indexOfIdentical(_ object: Element) -> Int? {
-        identicalIndex(UInt(bitPattern: ObjectIdentifier(object)), from: 0)
-    }
-
-    private func identicalIndex(_ target: UInt, from: Int) -> Int? {
-        withUnsafeBytes { raw in
-            var i = from
-            while i < count {
-                if raw.load(fromByteOffset: i * MemoryLayout<Element>.stride, as: UInt.self) == target { return i }
-                i += 1
-            }
-            return nil
-        }
+    /// Removes the first occurrence of `io`, keeping the order of the rest: for lists that hold
+    /// an I/O at most once, where the match is usually near the front (I/Os settle in about the
+    /// order they began). Whether it was there.
+    mutating func removeFirst(of io: LiveIO) -> Bool {
+        guard let i = firstIndex(of: io) else { return false }
+        remove(at: i)
+        return true
     }
 }

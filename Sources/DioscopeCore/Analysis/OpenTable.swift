@@ -179,6 +179,22 @@ struct OpenTable<Key: OpenTableKey, Value> {
         return try body(&values[i]!)
     }
 
+    /// `table[key] = value`, returning the value it replaced.
+    @inline(__always) @discardableResult
+    mutating func updateValue(_ value: Value, forKey key: Key) -> Value? {
+        reserveOne()
+        let (found, at) = find(key)
+        if found == nil {
+            if states[at] == Self.empty { used += 1 }
+            count += 1
+            states[at] = Self.full
+            keys[at] = key
+        }
+        let old = values[at].take()
+        values[at] = value
+        return old
+    }
+
     @discardableResult
     mutating func removeValue(forKey key: Key) -> Value? {
         guard let i = find(key).found else { return nil }
@@ -199,18 +215,13 @@ struct OpenTable<Key: OpenTableKey, Value> {
     var valuesArray: [Value] { map(\.value) }
 }
 
-extension OpenTable where Value: AnyObject {
-    /// Removes the entry for `key` if its value is `object` itself (one probe). Comparing with
-    /// `table[key] === object` and then removing probed twice and retained and released the
-    /// stored value to compare it; here the stored reference is compared by its bits.
+extension OpenTable where Value == LiveIO {
+    /// Removes the entry for `key` if it holds `io` itself (one probe); whether it did.
     @inline(__always)
-    mutating func removeValue(forKey key: Key, ifIdenticalTo object: Value) {
-        guard let i = find(key).found else { return }
-        let same = values.withUnsafeBufferPointer { b in
-            UnsafeRawPointer(b.baseAddress! + i).load(as: UInt.self) == UInt(bitPattern: ObjectIdentifier(object))
-        }
-        guard same else { return }
+    mutating func removeValue(forKey key: Key, ifIdenticalTo io: LiveIO) -> Bool {
+        guard let i = find(key).found, values[i] == io else { return false }
         _ = vacate(i)
+        return true
     }
 }
 

@@ -50,7 +50,7 @@ struct RecordList<Element>: RandomAccessCollection {
         return head
     }
 
-    /// Room the array of the records after the first has (``IOPool`` frees an object whose lists
+    /// Room the array of the records after the first has (``IOSlab`` frees an object whose lists
     /// grew large).
     var spareCapacity: Int { rest.capacity }
 
@@ -73,7 +73,7 @@ struct RecordList<Element>: RandomAccessCollection {
         return rest.isEmpty ? body(&head!) : body(&rest[rest.count - 1])
     }
 
-    /// Empties the list, keeping the array's storage for the next I/O (``IOPool``).
+    /// Empties the list, keeping the array's storage for the next I/O (``IOSlab``).
     @inline(__always)
     mutating func removeAllKeepingStorage() {
         head = nil

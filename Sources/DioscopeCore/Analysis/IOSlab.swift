@@ -1,0 +1,131 @@
+/// The slots of the engine's I/Os (``LiveIOStorage``), in chunks that never move, so that a
+/// ``LiveIO`` handle is a plain pointer (step 2 of `docs/slot-engine.md`).
+///
+/// **Lifetime.** A slot is freed when its I/O has been emitted (``emitted(_:)``) and none of the
+/// holders that may keep an I/O past its emission names it. Those holders count themselves in
+/// the slot (``hold(_:)`` and ``drop(_:)``): the kiocb, user-ref and io_uring request indexes,
+/// the posted and waiting lists, the pending bios, and a task's current I/O and call list. The
+/// other lists (a file's in-flight and held I/Os, the mapped in-flight list) let go of an I/O
+/// before it can be emitted, so they do not count. This is what reference counting gave the I/O
+/// objects before: a pending bio or a stale index entry kept the emitted I/O readable as it
+/// was, and a lookup through it saw a settled I/O.
+///
+/// Freed slots are reused in the order they were freed last-first, their record arrays emptied
+/// but kept (the object pool's job before): a slot whose arrays grew large (a large I/O's
+/// hundreds of bios) gets new empty ones instead, so the slab holds at most a few kilobytes per
+/// slot beyond the slots themselves.
+///
+/// **Frees wait for the end of the event** (``drain()``): a handler may still read, through a
+/// local handle, an I/O it has just caused to be emitted, as it could read the object before.
+/// In debug builds each handle checks its slot's generation on every access, so a handle kept
+/// across a free traps instead of reading another I/O.
+final class IOSlab {
+    static let chunkSize = 1024
+    /// The largest arrays a freed slot keeps (capacity in elements, bytes for the encoded
+    /// entries); larger ones are freed. What the object pool kept.
+    static let maxLogBytes = 512
+    static let maxRecords = 8
+
+    @exclusivity(unchecked) private var chunks: [UnsafeMutablePointer<LiveIOStorage>] = []
+    /// Slots of the last chunk initialized so far.
+    @exclusivity(unchecked) private var usedInLast = IOSlab.chunkSize
+    /// Freed slots, ready for the next I/Os.
+    @exclusivity(unchecked) private var free: [UnsafeMutablePointer<LiveIOStorage>] = []
+    /// Emitted slots nothing holds, freed at the end of the event.
+    @exclusivity(unchecked) private var pending: [UnsafeMutablePointer<LiveIOStorage>] = []
+
+    init() {}
+
+    deinit {
+        for (c, chunk) in chunks.enumerated() {
+            let n = c == chunks.count - 1 ? usedInLast : Self.chunkSize
+            for i in 0..<n { chunk[i].log.deallocate() }
+            chunk.deinitialize(count: n)
+            chunk.deallocate()
+        }
+    }
+
+    /// Slots ever initialized (in use or free).
+    var slots: Int { chunks.isEmpty ? 0 : (chunks.count - 1) * Self.chunkSize + usedInLast }
+    /// Slots holding an I/O (not free, not waiting to be).
+    var inUse: Int { slots - free.count - pending.count }
+
+    /// A freed slot to reuse, if there is one: its record arrays are empty, and the caller
+    /// restarts its state (``IOState/restart``) and the rest (``LiveIOStorage/reuse``).
+    @inline(__always)
+    func takeFreed() -> LiveIO? {
+        guard let p = free.popLast() else { return nil }
+        return LiveIO(p)
+    }
+
+    /// A new slot holding a new I/O.
+    func make(t: consuming IOState, file: InodeState, kiocb: UInt64, userRef: UInt64) -> LiveIO {
+        if usedInLast == Self.chunkSize {
+            chunks.append(.allocate(capacity: Self.chunkSize))
+            usedInLast = 0
+        }
+        let p = chunks[chunks.count - 1] + usedInLast
+        usedInLast += 1
+        p.initialize(to: LiveIOStorage(t: t, file: file, kiocb: kiocb, userRef: userRef))
+        return LiveIO(p)
+    }
+
+    /// A holder that may outlive the I/O's emission names it.
+    @inline(__always)
+    func hold(_ io: LiveIO) { io.s.pointee.holds &+= 1 }
+
+    /// Such a holder let go of it.
+    @inline(__always)
+    func drop(_ io: LiveIO) {
+        let p = io.s
+        precondition(p.pointee.holds > 0, "IOSlab: an I/O dropped more often than held")
+        p.pointee.holds &-= 1
+        if p.pointee.holds == 0 && p.pointee.emitted { pending.append(p) }
+    }
+
+    /// The I/O was emitted: its slot is freed once nothing holds it.
+    @inline(__always)
+    func emitted(_ io: LiveIO) {
+        let p = io.s
+        precondition(!p.pointee.emitted, "IOSlab: an I/O emitted twice")
+        p.pointee.emitted = true
+        if p.pointee.holds == 0 { pending.append(p) }
+    }
+
+    /// Frees the slots of the event's emitted, unheld I/Os (see the type's comment).
+    @inline(__always)
+    func drain() {
+        if !pending.isEmpty { freePending() }
+    }
+
+    private func freePending() {
+        for p in pending {
+            p.pointee.generation &+= 1
+            if Self.isSmall(p.pointee) {
+                p.pointee.t.removeAllRecords()
+            } else {
+                p.pointee.t.attempts = RecordList()
+                p.pointee.t.mappings = RecordList()
+                p.pointee.t.bios = RecordList()
+                p.pointee.t.conversions = []
+                p.pointee.needRanges = []
+                p.pointee.convertedRanges = []
+                if p.pointee.log.capacity > Self.maxLogBytes {
+                    p.pointee.log.deallocate()
+                    p.pointee.log = EntryLog()
+                    p.pointee.log.reserveCapacity(EntryLog.typicalBytes)
+                }
+            }
+            free.append(p)
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether a slot's arrays are small enough to keep for the next I/O.
+    static func isSmall(_ s: LiveIOStorage) -> Bool {
+        s.log.capacity <= maxLogBytes && s.t.attempts.spareCapacity <= maxRecords
+            && s.t.mappings.spareCapacity <= maxRecords && s.t.bios.spareCapacity <= maxRecords
+            && s.t.conversions.capacity <= maxRecords && s.needRanges.capacity <= maxRecords
+            && s.convertedRanges.capacity <= maxRecords
+    }
+}
