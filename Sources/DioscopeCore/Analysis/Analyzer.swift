@@ -88,6 +88,7 @@ public final class Analyzer {
     /// device's pending-bio entry.
     public static var perIOLayout: [(String, Int)] {
         [("timeline", MemoryLayout<IOTimeline>.stride), ("io_state", MemoryLayout<IOState>.stride),
+         ("io_slot", MemoryLayout<LiveIOStorage>.stride),
          ("entry", MemoryLayout<TimelineEntry>.stride),
          ("entry_log_reserved", EntryLog.typicalBytes),
          ("attempt", MemoryLayout<AttemptState>.stride), ("mapping", MemoryLayout<IOMappingRecord>.stride),
