@@ -195,5 +195,30 @@ import Testing
             #expect(sizes[table] == 0, "\(table): \(sizes[table] ?? -1)")
         }
         #expect(sizes["processesExited"] == 3_000)
+        // The exited tasks' slots were freed and reused: one task at a time needs one slot.
+        #expect(sizes["taskSlotsInUse"] == 0, "\(sizes["taskSlotsInUse"] ?? -1) task slots in use")
+        #expect((sizes["taskSlots"] ?? .max) <= 2, "\(sizes["taskSlots"] ?? -1) task slots for 3 000 tasks")
+    }
+
+    /// Without exit records (recordings before ABI 5), idle tasks are dropped when the task table
+    /// doubles, and their slots reused: 5 000 short-lived processes leave a bounded table and as
+    /// many task slots in use as it holds.
+    @Test func idleTasksWithoutExitsAreSweptAndTheirSlotsReused() throws {
+        var events: [Event] = []
+        var t: UInt64 = 1_000_000_000
+        for p in 0..<5_000 as Range<UInt32> {
+            var w = Writer(tgid: 20_000 + p, comm: "job-\(p)", t: t)
+            w.submitAndComplete([UInt64(p) + 1], tid: 20_000 + p)
+            w.reap([UInt64(p) + 1], tid: 20_000 + p)
+            events += w.events
+            t = w.t
+        }
+        let (_, result, sizes) = Self.analyze(events)
+        #expect(result.counts.total == 5_000 && result.verdict == .clean)
+        let tasks = sizes["tasks"] ?? -1, dropped = sizes["tasksDropped"] ?? -1
+        #expect(dropped >= 3_000, "\(dropped) idle tasks dropped")
+        #expect(tasks + dropped == 5_000, "\(tasks) held + \(dropped) dropped")
+        #expect(sizes["taskSlotsInUse"] == tasks, "\(sizes["taskSlotsInUse"] ?? -1) slots in use for \(tasks) tasks")
+        #expect((sizes["taskSlots"] ?? .max) <= 2_048 + TaskSlab.chunkSize, "\(sizes["taskSlots"] ?? -1) task slots")
     }
 }

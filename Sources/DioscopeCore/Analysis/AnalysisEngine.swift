@@ -102,7 +102,7 @@ final class AnalysisEngine {
     func task(_ tid: UInt32) -> TaskState {
         if let t = tasks[tid] { return t }
         if tasks.count >= nextTaskSweep { dropIdleTasks() }
-        let t = TaskState()
+        let t = taskSlab.make()
         tasks[tid] = t
         return t
     }
@@ -111,6 +111,8 @@ final class AnalysisEngine {
 
     /// The I/Os' slots.
     @exclusivity(unchecked) private var slab = IOSlab()
+    /// The tasks' slots.
+    @exclusivity(unchecked) private var taskSlab = TaskSlab()
 
     /// `table[key] = io`, counting the hold (and dropping the one of the I/O it replaces).
     @inline(__always)
@@ -153,6 +155,7 @@ final class AnalysisEngine {
         for tid in tasks.keysArray {
             guard let t = tasks[tid], t.open == nil, t.current == nil, t.callIOs.isEmpty else { continue }
             tasks.removeValue(forKey: tid)
+            taskSlab.free(t)
             tasksDropped += 1
         }
         nextTaskSweep = max(Self.taskSweepMinimum, 2 * tasks.count)
@@ -322,6 +325,7 @@ final class AnalysisEngine {
         case .lost(let p): lost(e, p)
         }
         slab.drain()
+        taskSlab.drain()
     }
 
     // MARK: - exits
@@ -338,6 +342,7 @@ final class AnalysisEngine {
             taskMovedOn(t)
             if t.open == nil, t.current == nil, t.callIOs.isEmpty {
                 tasks.removeValue(forKey: e.tid)
+                taskSlab.free(t)
                 tasksExited += 1
             }
         }
@@ -1799,6 +1804,7 @@ final class AnalysisEngine {
                 ("uringWaiting", uringWaiting.valuesArray.reduce(0) { $0 + $1.count }), ("byKiocb", byKiocb.count),
                 ("byUserRef", byUserRef.count), ("uringByReq", uringByReq.count), ("mappedInflight", mappedInflight.count),
                 ("ioSlots", slab.slots), ("ioSlotsInUse", slab.inUse),
+                ("taskSlots", taskSlab.slots), ("taskSlotsInUse", taskSlab.inUse),
                 ("tasks", tasks.count), ("tasksDropped", tasksDropped), ("filesDropped", filesDropped),
                 ("tasksExited", tasksExited), ("processesExited", processesExited), ("tidComm", tidComm.count),
                 ("tgidComm", tgidComm.count), ("tgidInode", tgidInode.count), ("fdsByProcess", fdsByProcess.count),
@@ -1922,7 +1928,13 @@ final class AnalysisEngine {
         }
         mappedInflight.removeAll()
         slab.drain()
+        taskSlab.drain()
     }
+
+    /// Task slots holding a task (as many as the task table holds), and slots ever made.
+    var taskSlotsInUse: Int { taskSlab.inUse }
+    var taskSlots: Int { taskSlab.slots }
+    var taskCount: Int { tasks.count }
 
     /// Slots holding an I/O (0 after ``finish(summary:)``), and slots ever made.
     var ioSlotsInUse: Int { slab.inUse }

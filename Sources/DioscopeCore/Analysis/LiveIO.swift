@@ -80,6 +80,9 @@ extension LiveIOStorage {
     }
 }
 
+/// The address bits of a debug build's handle (``LiveIO``, ``TaskState``).
+let handleAddressMask: UInt = (1 << 48) - 1
+
 /// Analyzer state of one I/O while it is in flight or waiting for detection: a handle to its
 /// slot in the engine's ``IOSlab``. The several indexes (kiocb, user_ref, task, inode, device
 /// bio lists, reap queues) share the slot by holding copies of the handle, which are plain
@@ -92,29 +95,43 @@ extension LiveIOStorage {
 /// (``IOSlab``). In debug builds every access checks that the slot has not been freed since the
 /// handle was made.
 struct LiveIO: Equatable {
-    let slot: UnsafeMutablePointer<LiveIOStorage>
     #if DEBUG
-    let generation: UInt32
-    #endif
+    /// The slot's address, with the low 16 bits of its generation above bit 48 (user addresses
+    /// have 48 bits on x86-64 and arm64). One word, as in release builds: with the generation as a
+    /// second stored field, Swift 6.3.1 at -Onone misread `Optional<LiveIO>` nil through generic
+    /// containers (an optional chain called the getter on a null slot; reduced to a 20-line
+    /// program with a pointer plus any second field).
+    private let bits: UInt
+    var slot: UnsafeMutablePointer<LiveIOStorage> {
+        @inline(__always) get { UnsafeMutablePointer(bitPattern: bits & handleAddressMask).unsafelyUnwrapped }
+    }
 
     init(_ slot: UnsafeMutablePointer<LiveIOStorage>) {
-        self.slot = slot
-        #if DEBUG
-        generation = slot.pointee.generation
-        #endif
+        let address = UInt(bitPattern: slot)
+        precondition(address & ~handleAddressMask == 0, "a slot address above 48 bits")
+        bits = address | UInt(UInt16(truncatingIfNeeded: slot.pointee.generation)) << 48
     }
 
-    static func == (a: LiveIO, b: LiveIO) -> Bool { a.slot == b.slot }
-
-    /// The slot, checked in debug builds.
+    /// The slot, checked: it has not been freed since the handle was made (modulo 2^16 frees).
     var s: UnsafeMutablePointer<LiveIOStorage> {
         @inline(__always) get {
-            #if DEBUG
-            precondition(slot.pointee.generation == generation, "stale I/O handle: its slot was freed")
-            #endif
-            return slot
+            let p = slot
+            precondition(UInt16(truncatingIfNeeded: p.pointee.generation) == UInt16(truncatingIfNeeded: bits >> 48),
+                         "stale I/O handle: its slot was freed")
+            return p
         }
     }
+    #else
+    let slot: UnsafeMutablePointer<LiveIOStorage>
+
+    init(_ slot: UnsafeMutablePointer<LiveIOStorage>) { self.slot = slot }
+
+    var s: UnsafeMutablePointer<LiveIOStorage> {
+        @inline(__always) get { slot }
+    }
+    #endif
+
+    static func == (a: LiveIO, b: LiveIO) -> Bool { a.slot == b.slot }
 
     /// The slot's address as a number (a set of I/Os without reference counting).
     var identity: UInt { UInt(bitPattern: slot) }
@@ -319,17 +336,6 @@ struct OpenCall {
     /// Header dev/ino of the enter event (binary traces resolve the fd).
     var key: InodeKey?
     var reapsSeen: Int64 = 0
-}
-
-/// Per-task state. A class: the engine reads a task's call and current I/O on nearly every
-/// event, and copying a struct out of the table retained its call's I/O list and current I/O
-/// each time.
-final class TaskState {
-    @exclusivity(unchecked) var open: OpenCall?
-    /// The I/Os the open call submitted (empty while no call is open); the buffer is reused.
-    @exclusivity(unchecked) var callIOs: [LiveIO] = []
-    /// The I/O this task is submitting now (dstmap/bio/queued join here).
-    @exclusivity(unchecked) var current: LiveIO?
 }
 
 /// A non-DIO file operation being tracked.
