@@ -9,8 +9,9 @@
 /// (dev, ino, range) to the oldest I/O in flight.
 ///
 /// Indexes are open-addressing tables (OpenTable) keyed by UInt64/UInt32 and
-/// short arrays of objects shared between them; per-event work allocates only when an I/O
-/// grows its record arrays past the first record of each kind (``RecordList``).
+/// short arrays of I/O handles (``LiveIO``, slots of an ``IOSlab``) shared between them; per-event
+/// work allocates only when an I/O grows its record arrays past the first record of each kind
+/// (``RecordList``).
 ///
 /// Hot stored properties here and in LiveIO/InodeState are
 /// `@exclusivity(unchecked)`: the engine is single-threaded and never holds
@@ -568,8 +569,7 @@ final class AnalysisEngine {
         let s = inode(key)
         if p.blkbits != 0 { s.blkbits = p.blkbits }
         s.noteIsize(p.isize, at: e.timestamp)
-        // Every path below ends by making this the task's current I/O: one lookup (each retains
-        // and releases the task's state).
+        // Every path below ends by making this the task's current I/O: one lookup.
         let task = task(e.tid)
         taskMovedOn(task)
         let call = task.open
@@ -838,8 +838,8 @@ final class AnalysisEngine {
     private func match(request e: Event, _ kind: BlockEventKind, _ p: BlockIO, in list: inout [PendingBio]) -> Bool {
         // Saturating: a flush request carries sector (sector_t)-1 and no data.
         let rs = p.sector, re = p.sector.addingSaturating(UInt64(max(p.nrSector, 1)))
-        // The scans below read a pending bio's fields through its index: iterating the elements
-        // (or passing one to a function) copied each, retaining and releasing its I/O.
+        // The scans below read a pending bio's fields through its index, in place (when the I/O
+        // was an object, iterating the elements retained and released each).
         func contained(_ i: Int) -> Bool {
             list[i].sector >= rs && list[i].sector.addingSaturating(UInt64(list[i].nrSector)) <= re
         }
@@ -1579,7 +1579,7 @@ final class AnalysisEngine {
 
     /// Runs the detectors over a quiescent file's history, then emits and drops it.
     func flush(_ s: InodeState) {
-        // Sorted in place: `sorted` copied the list, retaining and releasing every I/O in it.
+        // Sorted in place: `sorted` copies the list.
         s.history.sort { $0.t.id < $1.t.id }
         let ios = s.history
         runDetectors(s, ios: ios, ops: s.ops)

@@ -156,7 +156,7 @@ struct IOState {
     /// `IOState(id:op:...)` with the same arguments gives, in place and keeping the arrays'
     /// storage.
     ///
-    /// In place because a new state could not be moved into the reused object: the inlined
+    /// In place because a new state could not be moved into the reused slot: the inlined
     /// initializer built it in a temporary, then copied it (retaining its strings) and destroyed
     /// the temporary, 3 % of `analyze`. `IOSlabTests` checks, field by field, that the result
     /// equals a new state.

@@ -486,7 +486,7 @@ struct UserRefKey: Hashable {
 
 extension Array {
     /// Empties the array and keeps its storage, like `removeAll(keepingCapacity: true)`, but
-    /// cheaper for the pool's arrays (``IOSlab``), which usually hold none or one element (an
+    /// cheaper for a freed slot's arrays (``IOSlab``), which usually hold none or one element (an
     /// I/O's attempt, mapping and bio): on an empty array it does nothing (`removeAll` still
     /// went through its generic replacement), and a `removeLast` per element costs about a
     /// third of the generic `replaceSubrange` for up to three elements (callgrind: emptying

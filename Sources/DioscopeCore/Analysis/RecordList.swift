@@ -50,8 +50,8 @@ struct RecordList<Element>: RandomAccessCollection {
         return head
     }
 
-    /// Room the array of the records after the first has (``IOSlab`` frees an object whose lists
-    /// grew large).
+    /// Room the array of the records after the first has (``IOSlab`` gives a slot whose lists grew
+    /// large new, empty ones).
     var spareCapacity: Int { rest.capacity }
 
     @inline(__always)
