@@ -26,9 +26,7 @@ final class IOSlab {
     static let maxLogBytes = 512
     static let maxRecords = 8
 
-    @exclusivity(unchecked) private var chunks: [UnsafeMutablePointer<LiveIOStorage>] = []
-    /// Slots of the last chunk initialized so far.
-    @exclusivity(unchecked) private var usedInLast = IOSlab.chunkSize
+    @exclusivity(unchecked) private var chunks = SlotChunks<LiveIOStorage>(chunkSize: IOSlab.chunkSize)
     /// Freed slots, ready for the next I/Os.
     @exclusivity(unchecked) private var free: [UnsafeMutablePointer<LiveIOStorage>] = []
     /// Emitted slots nothing holds, freed at the end of the event.
@@ -36,17 +34,10 @@ final class IOSlab {
 
     init() {}
 
-    deinit {
-        for (c, chunk) in chunks.enumerated() {
-            let n = c == chunks.count - 1 ? usedInLast : Self.chunkSize
-            for i in 0..<n { chunk[i].log.deallocate() }
-            chunk.deinitialize(count: n)
-            chunk.deallocate()
-        }
-    }
+    deinit { chunks.deallocateAll { $0.pointee.log.deallocate() } }
 
     /// Slots ever initialized (in use or free).
-    var slots: Int { chunks.isEmpty ? 0 : (chunks.count - 1) * Self.chunkSize + usedInLast }
+    var slots: Int { chunks.count }
     /// Slots holding an I/O (not free, not waiting to be).
     var inUse: Int { slots - free.count - pending.count }
 
@@ -60,14 +51,7 @@ final class IOSlab {
 
     /// A new slot holding a new I/O.
     func make(t: consuming IOState, file: InodeState, kiocb: UInt64, userRef: UInt64) -> LiveIO {
-        if usedInLast == Self.chunkSize {
-            chunks.append(.allocate(capacity: Self.chunkSize))
-            usedInLast = 0
-        }
-        let p = chunks[chunks.count - 1] + usedInLast
-        usedInLast += 1
-        p.initialize(to: LiveIOStorage(t: t, file: file, kiocb: kiocb, userRef: userRef))
-        return LiveIO(p)
+        LiveIO(chunks.append(LiveIOStorage(t: t, file: file, kiocb: kiocb, userRef: userRef)))
     }
 
     /// A holder that may outlive the I/O's emission names it.

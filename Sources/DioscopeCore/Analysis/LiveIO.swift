@@ -6,7 +6,7 @@ struct InodeKey: Hashable {
 
 /// What the engine holds of one I/O while it is in flight or waiting for detection: the slot an
 /// ``IOSlab`` keeps it in. The engine reaches it through ``LiveIO`` handles.
-struct LiveIOStorage {
+struct LiveIOStorage: GenerationCounted {
     var t: IOState
     /// The file's state (lives as long as the engine): keeps its count of I/Os awaiting a retry.
     var file: InodeState
@@ -80,9 +80,6 @@ extension LiveIOStorage {
     }
 }
 
-/// The address bits of a debug build's handle (``LiveIO``, ``TaskState``).
-let handleAddressMask: UInt = (1 << 48) - 1
-
 /// Analyzer state of one I/O while it is in flight or waiting for detection: a handle to its
 /// slot in the engine's ``IOSlab``. The several indexes (kiocb, user_ref, task, inode, device
 /// bio lists, reap queues) share the slot by holding copies of the handle, which are plain
@@ -95,43 +92,19 @@ let handleAddressMask: UInt = (1 << 48) - 1
 /// (``IOSlab``). In debug builds every access checks that the slot has not been freed since the
 /// handle was made.
 struct LiveIO: Equatable {
-    #if DEBUG
-    /// The slot's address, with the low 16 bits of its generation above bit 48 (user addresses
-    /// have 48 bits on x86-64 and arm64). One word, as in release builds: with the generation as a
-    /// second stored field, Swift 6.3.1 at -Onone misread `Optional<LiveIO>` nil through generic
-    /// containers (an optional chain called the getter on a null slot; reduced to a 20-line
-    /// program with a pointer plus any second field).
-    private let bits: UInt
+    private let handle: SlotHandle<LiveIOStorage>
+
+    @inline(__always)
+    init(_ slot: UnsafeMutablePointer<LiveIOStorage>) { handle = SlotHandle(slot) }
+
+    /// The slot (unchecked: for identity).
     var slot: UnsafeMutablePointer<LiveIOStorage> {
-        @inline(__always) get { UnsafeMutablePointer(bitPattern: bits & handleAddressMask).unsafelyUnwrapped }
+        @inline(__always) get { handle.slot }
     }
-
-    init(_ slot: UnsafeMutablePointer<LiveIOStorage>) {
-        let address = UInt(bitPattern: slot)
-        precondition(address & ~handleAddressMask == 0, "a slot address above 48 bits")
-        bits = address | UInt(UInt16(truncatingIfNeeded: slot.pointee.generation)) << 48
-    }
-
-    /// The slot, checked: it has not been freed since the handle was made (modulo 2^16 frees).
+    /// The slot, checked in debug builds (``SlotHandle``).
     var s: UnsafeMutablePointer<LiveIOStorage> {
-        @inline(__always) get {
-            let p = slot
-            precondition(UInt16(truncatingIfNeeded: p.pointee.generation) == UInt16(truncatingIfNeeded: bits >> 48),
-                         "stale I/O handle: its slot was freed")
-            return p
-        }
+        @inline(__always) get { handle.s }
     }
-    #else
-    let slot: UnsafeMutablePointer<LiveIOStorage>
-
-    init(_ slot: UnsafeMutablePointer<LiveIOStorage>) { self.slot = slot }
-
-    var s: UnsafeMutablePointer<LiveIOStorage> {
-        @inline(__always) get { slot }
-    }
-    #endif
-
-    static func == (a: LiveIO, b: LiveIO) -> Bool { a.slot == b.slot }
 
     /// The slot's address as a number (a set of I/Os without reference counting).
     var identity: UInt { UInt(bitPattern: slot) }

@@ -1,5 +1,5 @@
 /// What the engine holds of one task (thread): the slot a ``TaskSlab`` keeps it in.
-struct TaskData {
+struct TaskData: GenerationCounted {
     var open: OpenCall?
     /// The I/Os the open call submitted (empty while no call is open); the buffer is reused.
     var callIOs: [LiveIO] = []
@@ -15,39 +15,15 @@ struct TaskData {
 /// instructions, callgrind, session 22). The slot lives until the table lets the task go
 /// (its exit, or the idle sweep), at the end of that event.
 struct TaskState: Equatable {
-    #if DEBUG
-    /// The slot's address with the low 16 bits of its generation above bit 48 (see ``LiveIO``).
-    private let bits: UInt
-    var slot: UnsafeMutablePointer<TaskData> {
-        @inline(__always) get { UnsafeMutablePointer(bitPattern: bits & handleAddressMask).unsafelyUnwrapped }
-    }
+    private let handle: SlotHandle<TaskData>
 
-    init(_ slot: UnsafeMutablePointer<TaskData>) {
-        let address = UInt(bitPattern: slot)
-        precondition(address & ~handleAddressMask == 0, "a slot address above 48 bits")
-        bits = address | UInt(UInt16(truncatingIfNeeded: slot.pointee.generation)) << 48
-    }
+    @inline(__always)
+    init(_ slot: UnsafeMutablePointer<TaskData>) { handle = SlotHandle(slot) }
 
-    /// The slot, checked: it has not been freed since the handle was made (modulo 2^16 frees).
+    /// The slot, checked in debug builds (``SlotHandle``).
     var s: UnsafeMutablePointer<TaskData> {
-        @inline(__always) get {
-            let p = slot
-            precondition(UInt16(truncatingIfNeeded: p.pointee.generation) == UInt16(truncatingIfNeeded: bits >> 48),
-                         "stale task handle: its slot was freed")
-            return p
-        }
+        @inline(__always) get { handle.s }
     }
-    #else
-    let slot: UnsafeMutablePointer<TaskData>
-
-    init(_ slot: UnsafeMutablePointer<TaskData>) { self.slot = slot }
-
-    var s: UnsafeMutablePointer<TaskData> {
-        @inline(__always) get { slot }
-    }
-    #endif
-
-    static func == (a: TaskState, b: TaskState) -> Bool { a.slot == b.slot }
 
     var open: OpenCall? {
         @inline(__always) unsafeAddress { UnsafePointer(s.pointer(to: \.open)!) }
@@ -69,38 +45,23 @@ struct TaskState: Equatable {
 final class TaskSlab {
     static let chunkSize = 256
 
-    @exclusivity(unchecked) private var chunks: [UnsafeMutablePointer<TaskData>] = []
-    @exclusivity(unchecked) private var usedInLast = TaskSlab.chunkSize
+    @exclusivity(unchecked) private var chunks = SlotChunks<TaskData>(chunkSize: TaskSlab.chunkSize)
     @exclusivity(unchecked) private var freed: [UnsafeMutablePointer<TaskData>] = []
     @exclusivity(unchecked) private var pending: [UnsafeMutablePointer<TaskData>] = []
 
     init() {}
 
-    deinit {
-        for (c, chunk) in chunks.enumerated() {
-            let n = c == chunks.count - 1 ? usedInLast : Self.chunkSize
-            chunk.deinitialize(count: n)
-            chunk.deallocate()
-        }
-    }
+    deinit { chunks.deallocateAll { _ in } }
 
     /// Slots ever made, and those holding a task.
-    var slots: Int { chunks.isEmpty ? 0 : (chunks.count - 1) * Self.chunkSize + usedInLast }
+    var slots: Int { chunks.count }
     var inUse: Int { slots - freed.count - pending.count }
 
     /// A slot for a new task (no call, no I/O).
     func make() -> TaskState {
         if let p = freed.popLast() { return TaskState(p) }
-        if usedInLast == Self.chunkSize {
-            chunks.append(.allocate(capacity: Self.chunkSize))
-            usedInLast = 0
-        }
-        let p = chunks[chunks.count - 1] + usedInLast
-        usedInLast += 1
-        p.initialize(to: TaskData())
-        return TaskState(p)
+        return TaskState(chunks.append(TaskData()))
     }
-
     /// The engine let `task` go: it has no open call, no call list and no current I/O (so it
     /// holds no I/O); its slot is freed at the end of the event.
     func free(_ task: TaskState) {
