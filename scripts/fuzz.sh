@@ -57,7 +57,10 @@ build() {
 			Sources/DioscopeCRC/dioscope_crc.c -o "$OUT/crc/dioscope_crc.o"
 		# in $OUT: swiftc leaves module files in its working directory
 		# (tested in an if: under set -e a failed build would end the script without a word)
-		if ! (cd "$OUT" && "$SWIFTC" -sanitize="$FUZZ_SANITIZE" -parse-as-library -O -g -wmo -module-name DioscopeFuzz \
+		# -D DEBUG: the engine's slot handles check their slot's generation on every access
+		# (SlotHandle); ASan cannot see a stale handle, as slab memory stays allocated
+		if ! (cd "$OUT" && "$SWIFTC" -sanitize="$FUZZ_SANITIZE" -parse-as-library -O -g -wmo -D DEBUG \
+			-module-name DioscopeFuzz \
 			-I "$ROOT/$OUT/crc" -o "$ROOT/$bin" "${core[@]/#/$ROOT/}" "$ROOT/Fuzz/FuzzSupport.swift" "$ROOT/$src" \
 			"$ROOT/$OUT/crc/dioscope_crc.o") 2>&1 | { grep -v 'Cannot export local symbol' || true; } ||
 			[[ ! -x $bin ]]; then
