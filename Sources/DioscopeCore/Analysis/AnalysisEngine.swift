@@ -136,6 +136,13 @@ final class AnalysisEngine {
         task.current = io
     }
 
+    /// Adds `bio` to the bios of device `dev` waiting for their request events.
+    @inline(__always)
+    private func addPendingBio(_ bio: PendingBio, dev: DeviceNumber) {
+        slab.hold(bio.io)
+        pendingBios.update(dev, orInsert: { [] }) { $0.append(bio) }
+    }
+
     /// Adds `io` to the I/Os `task`'s open call submitted.
     @inline(__always)
     private func addCallIO(_ task: TaskState, _ io: LiveIO) {
@@ -764,10 +771,7 @@ final class AnalysisEngine {
         }
         guard let io else { count("block_bio_queue"); return }
         let bi = applyBio(io, p, dev: e.dev, at: e.timestamp, tid: e.tid, cpu: e.cpu, exact: exact)
-        slab.hold(io)
-        pendingBios.update(e.dev, orInsert: { [] }) {
-            $0.append(PendingBio(io: io, index: bi, sector: p.sector, nrSector: p.nrSector))
-        }
+        addPendingBio(PendingBio(io: io, index: bi, sector: p.sector, nrSector: p.nrSector), dev: e.dev)
     }
 
     /// A bio of `io` entered the block layer (its block_bio_queue event or its assembled steps):
@@ -983,10 +987,8 @@ final class AnalysisEngine {
                 bioCompleted(io, bi, at: dt, tid: 0, cpu: 0, error: Int32(p.requestError))
             } else if p.partial {
                 // Its request events follow as their own events.
-                slab.hold(io)
-                pendingBios.update(p.bdev, orInsert: { [] }) {
-                    $0.append(PendingBio(io: io, index: bi, issueSeq: seq, sector: bio.sector, nrSector: bio.nrSector))
-                }
+                addPendingBio(PendingBio(io: io, index: bi, issueSeq: seq, sector: bio.sector, nrSector: bio.nrSector),
+                              dev: p.bdev)
             } else {
                 count("dio_steps bio without request completion")
             }
@@ -1602,17 +1604,18 @@ final class AnalysisEngine {
         for op in s.openOps { horizon = min(horizon, op.op.startedAt) }
         for op in unresolvedOps { horizon = min(horizon, op.op.startedAt) }
         s.history.sort { $0.t.id < $1.t.id }
-        var ios = s.history
+        let ios = s.history
         runDetectors(s, ios: ios, ops: s.ops)
         var kept: [LiveIO] = []
-        var emitted: [LiveIO] = []
-        emitted.reserveCapacity(ios.count)
         for io in ios {
-            if io.endedAt < horizon { emitSettled(io, s); emitted.append(io) } else { kept.append(io) }
+            if io.endedAt < horizon {
+                emitSettled(io, s)
+                slab.emitted(io)
+            } else {
+                kept.append(io)
+            }
         }
         s.history = kept
-        ios = []
-        for io in emitted { slab.emitted(io) }
         s.ops.removeAll { ($0.op.endedAt ?? UInt64.max) < horizon }
         // Next attempt when the held set has doubled: bounded work per settled I/O.
         s.nextPartialFlush = max(InodeState.partialFlushMinimum, 2 * (s.history.count + s.ops.count))
