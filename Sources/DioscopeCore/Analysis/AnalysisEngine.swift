@@ -477,7 +477,8 @@ final class AnalysisEngine {
                                  note: p.sysno == .ioSubmit ? TimelineNote.ioSubmit : TimelineNote.ioUringEnter)
             for io in callIOs {
                 io.t.submitReturnedAt = e.timestamp
-                io.add(returned)
+                io.addStep(.submitReturned, value: p.ret, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: returned.noteID,
+                           returned)
                 if io.t.op == .read, io.t.api == .libaio, io.isReadAtEOF { postReadAtEOF(io) }
             }
         case .ioGetevents, .ioPgetevents:
@@ -494,7 +495,9 @@ final class AnalysisEngine {
                     io.t.submitReturnedAt = e.timestamp
                     io.t.result = p.ret
                     if p.ret < 0 { io.awaitingRetry = false }
-                    io.add(entry(e, .returned, value: p.ret, note: TimelineNote.syscall(p.sysno)))
+                    let note = TimelineNote.syscall(p.sysno)
+                    io.addStep(.returned, value: p.ret, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: note,
+                               entry(e, .returned, value: p.ret, note: note))
                     trySettle(io)
                 }
             }
@@ -661,18 +664,20 @@ final class AnalysisEngine {
             io = slab.make(t: t, file: s, kiocb: p.kiocb, userRef: p.userRef)
             // One allocation for the usual dozen entries (about 122 bytes encoded), instead of
             // regrowing as they come.
-            io.log.reserveCapacity(EntryLog.typicalBytes)
+            io.log.reserveCapacity(StepLog.typicalItems)
         }
         nextID += 1
         io.t.attempts.append(attempt)
         if let call, submitted == call.enterTs, call.enterTs != e.timestamp || call.sysno.isDataTransfer {
-            io.add(TimelineEntry(timestamp: call.enterTs, step: .syscallEnter, tid: e.tid,
-                                 value: requested.map { Int64($0) }, noteID: TimelineNote.syscall(call.sysno)))
+            let value = requested.map { Int64($0) }, note = TimelineNote.syscall(call.sysno)
+            io.addStep(.syscallEnter, value: value, at: call.enterTs, tid: e.tid, cpu: 0, note: note,
+                       TimelineEntry(timestamp: call.enterTs, step: .syscallEnter, tid: e.tid, value: value, noteID: note))
         }
         io.noSyscall = call == nil
         if let call, call.sysno == .ioSubmit { io.aioCtx = UInt64(bitPattern: call.args.0) }
-        io.add(entry(e, .begin, offset: p.pos, length: p.count, value: p.isize,
-                     note: flags.isEmpty ? 0 : TimelineNote.id(flags.joined(separator: "|"))))
+        let note = flags.isEmpty ? 0 : TimelineNote.id(flags.joined(separator: "|"))
+        io.addStep(.begin, record: io.t.attempts.count - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: note,
+                   entry(e, .begin, offset: p.pos, length: p.count, value: p.isize, note: note))
         s.addInflight(io)
         if p.kiocb != 0 { index(&byKiocb, p.kiocb, io) }
         if p.userRef != 0 { index(&byUserRef, UserRefKey(tgid: e.tgid, ref: p.userRef), io) }
@@ -723,8 +728,10 @@ final class AnalysisEngine {
                                              type: p.type, new: p.flags.contains(.new), bdev: p.bdev))
         // (`io.file` is the table's state for `io.key`; a lookup cost a retain and release per mapping.)
         if p.blkbits != 0 { io.file.blkbits = p.blkbits; io.t.blockSize = 1 << UInt64(p.blkbits) }
-        io.add(TimelineEntry(timestamp: ts, step: .mapping, tid: tid, cpu: cpu, offset: p.offset, length: p.length,
-                             noteID: TimelineNote.mapping(p.type, new: p.flags.contains(.new))))
+        let note = TimelineNote.mapping(p.type, new: p.flags.contains(.new))
+        io.addStep(.mapping, record: io.t.mappings.count - 1, at: ts, tid: tid, cpu: cpu, note: note,
+                   TimelineEntry(timestamp: ts, step: .mapping, tid: tid, cpu: cpu, offset: p.offset, length: p.length,
+                                 noteID: note))
         if io.t.op == .write, p.type == .unwritten, let a = io.t.attempts.last {
             let ar = FileRange(start: a.offset, end: a.offset + Int64(a.length))
             if let need = ar.intersection(FileRange(start: p.offset, end: p.offset + Int64(p.length))) {
@@ -820,9 +827,10 @@ final class AnalysisEngine {
                 io.file.inflightDirectionChanged(io)
             }
         }
-        io.add(TimelineEntry(timestamp: ts, step: .bioQueued, tid: tid, cpu: cpu, offset: fileOffset,
-                             length: UInt64(p.nrSector) * 512, value: Int64(p.sector),
-                             noteID: role == .subBlockZeroing ? TimelineNote.subBlockZeroing : 0))
+        let note = role == .subBlockZeroing ? TimelineNote.subBlockZeroing : 0
+        io.addStep(.bioQueued, record: io.t.bios.count - 1, at: ts, tid: tid, cpu: cpu, note: note,
+                   TimelineEntry(timestamp: ts, step: .bioQueued, tid: tid, cpu: cpu, offset: fileOffset,
+                                 length: UInt64(p.nrSector) * 512, value: Int64(p.sector), noteID: note))
         return io.t.bios.count - 1
     }
 
@@ -929,8 +937,9 @@ final class AnalysisEngine {
             b.issuedAt = ts
             return (b.fileOffset, b.nrSector, b.sector)
         }
-        io.add(TimelineEntry(timestamp: ts, step: .rqIssued, tid: tid, cpu: cpu, offset: fileOffset,
-                             length: UInt64(nrSector) * 512, value: Int64(sector), noteID: note))
+        io.addStep(.rqIssued, record: bi, at: ts, tid: tid, cpu: cpu, note: note,
+                   TimelineEntry(timestamp: ts, step: .rqIssued, tid: tid, cpu: cpu, offset: fileOffset,
+                                 length: UInt64(nrSector) * 512, value: Int64(sector), noteID: note))
     }
 
     /// Bio `bi` of `io` is done on the device (its request's block_rq_complete, or assembled
@@ -943,9 +952,10 @@ final class AnalysisEngine {
             return (b.fileOffset, b.nrSector, b.sector)
         }
         io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, ts)
-        io.add(TimelineEntry(timestamp: ts, step: .rqCompleted, tid: tid, cpu: cpu, offset: fileOffset,
-                             length: UInt64(nrSector) * 512, value: Int64(sector),
-                             noteID: error != 0 ? TimelineNote.id("error \(error)") : note))
+        let note = error != 0 ? TimelineNote.id("error \(error)") : note
+        io.addStep(.rqCompleted, record: bi, at: ts, tid: tid, cpu: cpu, note: note,
+                   TimelineEntry(timestamp: ts, step: .rqCompleted, tid: tid, cpu: cpu, offset: fileOffset,
+                                 length: UInt64(nrSector) * 512, value: Int64(sector), noteID: note))
     }
 
     private func dioQueued(_ e: Event, _ p: DIOQueued) {
@@ -993,7 +1003,7 @@ final class AnalysisEngine {
                 count("dio_steps bio without request completion")
             }
         }
-        io.log.sortByTimestampStable()
+        io.sortEntriesByTimestamp()
     }
 
     private func dioComplete(_ e: Event, _ p: DIOComplete) {
@@ -1040,7 +1050,8 @@ final class AnalysisEngine {
         if (p.error == -11 || p.ret == -11) && (a.dioFlags.contains(.overwriteOnly) || a.nowait) {
             // Refused attempt: the kernel retries it (XFS force-wait, io_uring io-wq); nothing is posted.
             io.awaitingRetry = true
-            io.add(entry(e, .completed, value: p.ret, note: TimelineNote.eagainRetry))
+            io.addStep(.completed, value: p.ret, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: TimelineNote.eagainRetry,
+                       entry(e, .completed, value: p.ret, note: TimelineNote.eagainRetry))
             if io.kiocb != 0 { unindex(&byKiocb, io.kiocb, io) }
             return
         }
@@ -1051,7 +1062,9 @@ final class AnalysisEngine {
         if io.t.op == .write, p.isize > io.t.isizeAtBegin, io.t.sizeUpdatedAt == nil {
             io.t.sizeUpdatedAt = e.timestamp
         }
-        io.add(entry(e, .completed, offset: p.pos, value: p.ret, note: p.error != 0 ? TimelineNote.id("error \(p.error)") : 0))
+        let note = p.error != 0 ? TimelineNote.id("error \(p.error)") : 0
+        io.addStep(.completed, value: p.ret, offset: p.pos, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: note,
+                   entry(e, .completed, offset: p.pos, value: p.ret, note: note))
         if io.kiocb != 0 { unindex(&byKiocb, io.kiocb, io) }
         // What the write made need conversion: only bytes actually written.
         if io.t.op == .write {
@@ -1070,7 +1083,9 @@ final class AnalysisEngine {
         switch io.t.api {
         case .libaio, .asyncOther:
             io.t.postedAt = e.timestamp
-            io.add(entry(e, .posted, value: p.ret, note: io.t.api == .libaio ? TimelineNote.aioRing : 0))
+            let note = io.t.api == .libaio ? TimelineNote.aioRing : 0
+            io.addStep(.posted, value: p.ret, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: note,
+                       entry(e, .posted, value: p.ret, note: note))
             if io.t.api == .libaio { listPosted(io, last: true) }
         case .ioUring:
             if io.kiocb != 0 { index(&uringByReq, io.kiocb, io) }
@@ -1133,7 +1148,8 @@ final class AnalysisEngine {
         io.cqeSeen = true
         io.t.postedAt = e.timestamp
         io.t.result = Int64(p.res)
-        io.add(entry(e, .posted, value: Int64(p.res), note: TimelineNote.cqe))
+        io.addStep(.posted, value: Int64(p.res), at: e.timestamp, tid: e.tid, cpu: e.cpu, note: TimelineNote.cqe,
+                   entry(e, .posted, value: Int64(p.res), note: TimelineNote.cqe))
         if io.kiocb != 0 { unindex(&uringByReq, io.kiocb, io) }
         for _ in 0..<(uringWaiting.modifyIfPresent(io.t.tgid) { $0.removeAll(of: io) } ?? 0) { slab.drop(io) }
         if io.awaitingRetry { io.awaitingRetry = false; io.t.completedAt = e.timestamp }
@@ -1162,7 +1178,9 @@ final class AnalysisEngine {
     private func reap(_ io: LiveIO, ts: UInt64, tid: UInt32, cpu: UInt16, res: Int64?) {
         io.t.reapedAt = ts
         if let res { io.t.result = res }
-        io.add(TimelineEntry(timestamp: ts, step: .reaped, tid: tid, cpu: cpu, value: res ?? io.t.result))
+        let value = res ?? io.t.result
+        io.addStep(.reaped, value: value, at: ts, tid: tid, cpu: cpu,
+                   TimelineEntry(timestamp: ts, step: .reaped, tid: tid, cpu: cpu, value: value))
         switch io.postedListings {
         case 0: break  // not listed: taken by the FIFO rule, or never posted
         case 1: if aioPosted.modifyIfPresent(io.t.tgid, { $0.removeFirst(of: io) }) == true { slab.drop(io) }
@@ -1227,7 +1245,9 @@ final class AnalysisEngine {
         io.convertedRanges.append(r)
         io.t.conversions.append(ConversionRecord(timestamp: e.timestamp, source: source, offset: r.start,
                                                  length: UInt64(r.end - r.start), tid: e.tid))
-        io.add(entry(e, .conversion, offset: r.start, length: UInt64(r.end - r.start), note: TimelineNote.id(source)))
+        let note = TimelineNote.id(source)
+        io.addStep(.conversion, record: io.t.conversions.count - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: note,
+                   entry(e, .conversion, offset: r.start, length: UInt64(r.end - r.start), note: note))
         if io.fullyConverted { io.t.convertedAt = e.timestamp }
         trySettle(io)
     }
@@ -1490,7 +1510,7 @@ final class AnalysisEngine {
         if io.t.result == nil { io.t.result = 0 }
         io.add(TimelineEntry(timestamp: a.beganAt, step: .completed, tid: a.tid, offset: a.offset, value: 0,
                              noteID: TimelineNote.readAtEOF))
-        io.log.sortByTimestampStable()  // (after a return or reap already logged)
+        io.sortEntriesByTimestamp()  // (after a return or reap already logged)
         if io.kiocb != 0 { unindex(&byKiocb, io.kiocb, io) }
     }
 
@@ -1504,7 +1524,7 @@ final class AnalysisEngine {
         let at = io.t.completedAt!
         io.t.postedAt = at
         io.add(TimelineEntry(timestamp: at, step: .posted, tid: io.t.tid, value: 0, noteID: TimelineNote.aioRing))
-        io.log.sortByTimestampStable()
+        io.sortEntriesByTimestamp()
         listPosted(io, last: false)
     }
 
@@ -1640,7 +1660,7 @@ final class AnalysisEngine {
         guard wantsTimeline(id: io.t.id, status: io.t.status) else { return }
         var t = io.t.timeline(entries: [], phases: phases)
         swap(&t.entries, &entryBuffer)
-        io.log.decode(into: &t.entries, base: io.logBase)
+        io.decodeEntries(into: &t.entries)
         deliver(&t)
         swap(&t.entries, &entryBuffer)
         // Emptied in place while nothing else holds it; a kept timeline (or an `onTimeline`

@@ -83,14 +83,14 @@ public final class Analyzer {
     /// Bytes of the fixed-size parts of one I/O's analyzer state (`dioscope-bench inflight` prints
     /// them beside the measured bytes per I/O): the public timeline as emitted, the in-flight state
     /// kept inline in the per-I/O object (``IOState``, with the first attempt, mapping and bio
-    /// record inside it), one timeline entry as emitted (held encoded in about 10 bytes until
-    /// then: ``EntryLog``, which reserves ``EntryLog/typicalBytes``), the three records, and a
-    /// device's pending-bio entry.
+    /// record inside it), one timeline entry as emitted (held as a 16-byte item until then:
+    /// ``StepLog``, which reserves room for ``StepLog/typicalItems``), the bytes that room takes,
+    /// the three records, and a device's pending-bio entry.
     public static var perIOLayout: [(String, Int)] {
         [("timeline", MemoryLayout<IOTimeline>.stride), ("io_state", MemoryLayout<IOState>.stride),
          ("io_slot", MemoryLayout<LiveIOStorage>.stride),
          ("entry", MemoryLayout<TimelineEntry>.stride),
-         ("entry_log_reserved", EntryLog.typicalBytes),
+         ("step_log_reserved", StepLog.typicalItems * MemoryLayout<StepLog.Item>.stride),
          ("attempt", MemoryLayout<AttemptState>.stride), ("mapping", MemoryLayout<IOMappingRecord>.stride),
          ("bio", MemoryLayout<BioState>.stride), ("pending_bio", MemoryLayout<PendingBio>.stride)]
     }

@@ -94,11 +94,7 @@ final class IOSlab {
                 p.pointee.t.conversions = []
                 p.pointee.needRanges = []
                 p.pointee.convertedRanges = []
-                if p.pointee.log.capacity > Self.maxLogBytes {
-                    p.pointee.log.deallocate()
-                    p.pointee.log = EntryLog()
-                    p.pointee.log.reserveCapacity(EntryLog.typicalBytes)
-                }
+                p.pointee.log.trim(maxBytes: Self.maxLogBytes)
             }
             free.append(p)
         }

@@ -15,7 +15,7 @@ struct LiveIOStorage: GenerationCounted {
     var aioCtx: UInt64 = 0
     var needRanges: [FileRange] = []
     var convertedRanges: [FileRange] = []
-    var log = EntryLog()
+    var log = StepLog()
     var awaitingRetry = false
     var zeroes = false
     var inMappedList = false
@@ -137,8 +137,8 @@ struct LiveIO: Equatable {
         @inline(__always) unsafeAddress { UnsafePointer(s.pointer(to: \.convertedRanges)!) }
         @inline(__always) nonmutating unsafeMutableAddress { s.pointer(to: \.convertedRanges)! }
     }
-    /// The timeline's entries, encoded (``EntryLog``), decoded when the timeline is emitted.
-    var log: EntryLog {
+    /// The timeline's entries (``StepLog``), rebuilt when the timeline is emitted.
+    var log: StepLog {
         @inline(__always) unsafeAddress { UnsafePointer(s.pointer(to: \.log)!) }
         @inline(__always) nonmutating unsafeMutableAddress { s.pointer(to: \.log)! }
     }
@@ -277,10 +277,52 @@ struct LiveIO: Equatable {
     /// Inlined at the engine's dozen call sites: as a call, the analysis cost 1.5 % more
     /// instructions (callgrind).
     @inline(__always)
-    func add(_ e: TimelineEntry) { log.append(e, base: logBase) }
+    func add(_ e: TimelineEntry) {
+        let p = s
+        p.pointer(to: \.log)!.pointee.append(e, base: logBase, state: UnsafePointer(p.pointer(to: \.t)!))
+    }
 
-    /// The timeline's entries so far, decoded (for evidence: a detector's finding cites them).
-    var entries: [TimelineEntry] { log.decoded(base: logBase) }
+    /// Adds the entry of `step` whose offset, length and value are those of its record: the
+    /// `record`th of the step's list (attempts for a begin, mappings, bios, conversions).
+    /// `expected` is that entry (built and compared in debug builds only: ``StepLog``).
+    @inline(__always)
+    func addStep(_ step: TimelineStep, record: Int, at ts: UInt64, tid: UInt32, cpu: UInt16, note: UInt32 = 0,
+                 _ expected: @autoclosure () -> TimelineEntry) {
+        let p = s
+        p.pointer(to: \.log)!.pointee.appendStep(step, form: StepLog.Form.record, aux: UInt32(truncatingIfNeeded: record),
+                                                 at: ts, tid: tid, cpu: cpu, note: note, base: logBase,
+                                                 state: UnsafePointer(p.pointer(to: \.t)!), expected)
+    }
+
+    /// Adds the entry of `step` with at most a `value`, and an `offset` only where it is the I/O's
+    /// offset plus the value when positive (a completion's position); kept whole otherwise.
+    @inline(__always)
+    func addStep(_ step: TimelineStep, value: Int64?, offset: Int64? = nil, at ts: UInt64, tid: UInt32, cpu: UInt16,
+                 note: UInt32 = 0, _ expected: @autoclosure () -> TimelineEntry) {
+        let p = s
+        var form: UInt8 = 0, aux: UInt32 = 0
+        if let value {
+            if let v = Int32(exactly: value) { aux = UInt32(bitPattern: v); form = StepLog.Form.value }
+            else { form = StepLog.Form.logged }
+        }
+        if let offset, form != StepLog.Form.logged {
+            form = offset == p.pointee.t.offset &+ max(value ?? 0, 0) ? form | StepLog.Form.offsetAfterValue
+                : StepLog.Form.logged
+        }
+        p.pointer(to: \.log)!.pointee.appendStep(step, form: form, aux: aux, at: ts, tid: tid, cpu: cpu, note: note,
+                                                 base: logBase, state: UnsafePointer(p.pointer(to: \.t)!), expected)
+    }
+
+    /// Puts the entries in timestamp order when they are rebuilt (``StepLog/sortByTimestampStable(base:)``).
+    func sortEntriesByTimestamp() { log.sortByTimestampStable(base: logBase) }
+
+    /// The timeline's entries so far, rebuilt (for evidence: a detector's finding cites them).
+    var entries: [TimelineEntry] { log.decoded(base: logBase, state: UnsafePointer(s.pointer(to: \.t)!)) }
+
+    /// Appends the timeline's entries, rebuilt, to `out`.
+    func decodeEntries(into out: inout [TimelineEntry]) {
+        log.decode(into: &out, base: logBase, state: UnsafePointer(s.pointer(to: \.t)!))
+    }
 
     /// The public timeline with its entries decoded: what emitting it now would give, with
     /// `phases` (none yet: what a detector's evidence cites before the I/O is emitted).
