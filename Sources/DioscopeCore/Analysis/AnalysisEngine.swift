@@ -930,6 +930,7 @@ final class AnalysisEngine {
     }
 
     /// Bio `bi` of `io` went to the device in a request (its block_rq_issue, or assembled steps).
+    @inline(__always)
     private func bioIssued(_ io: LiveIO, _ bi: Int, at ts: UInt64, tid: UInt32, cpu: UInt16, note: UInt32 = 0) {
         // The three fields read from the record lent in place: a copy of it retained its strings and
         // arrays.
@@ -944,6 +945,7 @@ final class AnalysisEngine {
 
     /// Bio `bi` of `io` is done on the device (its request's block_rq_complete, or assembled
     /// steps); `note` unless it failed.
+    @inline(__always)
     private func bioCompleted(_ io: LiveIO, _ bi: Int, at ts: UInt64, tid: UInt32, cpu: UInt16, error: Int32,
                               note: UInt32 = 0) {
         let (fileOffset, nrSector, sector) = io.t.bios.modify(bi) { b in
@@ -961,7 +963,14 @@ final class AnalysisEngine {
     private func dioQueued(_ e: Event, _ p: DIOQueued) {
         guard let io = submitting(e) else { count("iomap_dio_rw_queued"); return }
         io.t.queuedAt = e.timestamp
-        io.add(entry(e, .queued, offset: p.offset, length: p.length))
+        // iomap traces the queued dio with its position advanced past what it submitted and
+        // nothing left: the attempt's end and 0, named by the attempt (else kept whole).
+        if let a = io.t.attempts.last, p.offset == a.offset &+ Int64(a.length), p.length == 0 {
+            io.addStep(.queued, record: io.t.attempts.count - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu,
+                       entry(e, .queued, offset: p.offset, length: p.length))
+        } else {
+            io.add(entry(e, .queued, offset: p.offset, length: p.length))
+        }
         if let task = tasks[e.tid] { setCurrent(task, nil) }
     }
 
@@ -1264,7 +1273,13 @@ final class AnalysisEngine {
         case .endIoDirectWrite:
             guard p.count > 0, let file else { return }
             if let io = oldestWrite(file, r, where: { !$0.completed }) {
-                io.add(entry(e, .endIO, offset: p.offset, length: p.count, note: TimelineNote.xfsEndIO))
+                if let a = io.t.attempts.last, p.offset == a.offset, p.count == a.length {
+                    io.addStep(.endIO, record: io.t.attempts.count - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu,
+                               note: TimelineNote.xfsEndIO,
+                               entry(e, .endIO, offset: p.offset, length: p.count, note: TimelineNote.xfsEndIO))
+                } else {
+                    io.add(entry(e, .endIO, offset: p.offset, length: p.count, note: TimelineNote.xfsEndIO))
+                }
             }
         case .unwrittenConvert:
             guard p.count > 0 else { return }

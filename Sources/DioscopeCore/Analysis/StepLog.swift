@@ -233,7 +233,13 @@ struct StepLog {
     /// fewer than three are taken; nil when none is left.
     @inline(__always)
     private mutating func tidSlot(_ tid: UInt32, base: UInt32) -> UInt8? {
-        if tid == base { return 0 }
+        tid == base ? 0 : otherTidSlot(tid)
+    }
+
+    /// ``tidSlot(_:base:)`` of a task not the I/O's own (a call: the engine's dozen inlined
+    /// additions stay small).
+    @inline(never)
+    private mutating func otherTidSlot(_ tid: UInt32) -> UInt8? {
         if tidCount > 0 && tids.0 == tid { return 1 }
         if tidCount > 1 && tids.1 == tid { return 2 }
         if tidCount > 2 && tids.2 == tid { return 3 }
