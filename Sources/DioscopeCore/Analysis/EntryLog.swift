@@ -1,6 +1,11 @@
-/// The timeline entries of an I/O while the analyzer holds it, encoded in about 10 bytes each. They become ``TimelineEntry`` values (48 bytes each) only for a timeline something
-/// receives (kept, exported, or handed to `onTimeline`), or when a detector cites them as
-/// evidence.
+/// Timeline entries encoded in about 10 bytes each. They become ``TimelineEntry`` values (48 bytes
+/// each) only for a timeline something receives (kept, exported, or handed to `onTimeline`), or
+/// when a detector cites them as evidence.
+///
+/// **Since session 23** an I/O's entries are ``StepLog`` items that name its records, and this log
+/// holds only the entries no item can stand for (an I/O's first such entry makes it), and, in
+/// debug builds, a shadow copy of every entry that each rebuild is checked against. Until then
+/// it held every entry of every I/O, which is what the figures below describe.
 ///
 /// Why: the entries were the largest part of the memory an I/O in flight holds. An I/O reserved
 /// room for a dozen 48-byte entries when it began (608 bytes with the array's header, a third of
