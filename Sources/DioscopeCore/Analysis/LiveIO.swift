@@ -289,7 +289,9 @@ struct LiveIO: Equatable {
     func addStep(_ step: TimelineStep, record: Int, at ts: UInt64, tid: UInt32, cpu: UInt16, note: UInt32 = 0,
                  _ expected: @autoclosure () -> TimelineEntry) {
         let p = s
-        p.pointer(to: \.log)!.pointee.appendStep(step, form: StepLog.Form.record, aux: UInt32(truncatingIfNeeded: record),
+        // (No record, which no caller passes: kept whole rather than naming a record that is not there.)
+        p.pointer(to: \.log)!.pointee.appendStep(step, form: record >= 0 ? StepLog.Form.record : StepLog.Form.logged,
+                                                 aux: UInt32(truncatingIfNeeded: record),
                                                  at: ts, tid: tid, cpu: cpu, note: note, base: logBase,
                                                  state: UnsafePointer(p.pointer(to: \.t)!), expected)
     }
