@@ -662,7 +662,7 @@ final class AnalysisEngine {
                                syscall: call?.sysno, isizeAtBegin: p.isize, blockSize: blockSize,
                                submittedAt: submitted)
             io = slab.make(t: t, file: s, kiocb: p.kiocb, userRef: p.userRef)
-            // One allocation for the usual dozen entries (about 122 bytes encoded), instead of
+            // One allocation for the usual dozen entries (12-byte items: StepLog), instead of
             // regrowing as they come.
             io.log.reserveCapacity(StepLog.typicalItems)
         }

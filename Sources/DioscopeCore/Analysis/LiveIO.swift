@@ -274,8 +274,8 @@ struct LiveIO: Equatable {
     /// the I/O lives.
     var logBase: EntryLog.Base { EntryLog.Base(tid: t.tid, offset: t.offset, timestamp: t.submittedAt) }
 
-    /// Inlined at the engine's dozen call sites: as a call, the analysis cost 1.5 % more
-    /// instructions (callgrind).
+    /// Adds `e`: an item if one rebuilds it, else kept whole (``StepLog/append(_:base:state:)``).
+    /// The engine's unusual entries come this way; its usual steps through ``addStep``.
     @inline(__always)
     func add(_ e: TimelineEntry) {
         let p = s
