@@ -186,16 +186,8 @@ import Testing
     /// process exits, refused attempts, bios without completions): a hold without its drop leaves a
     /// slot in use, a drop too many traps.
     @Test func everySlotIsFreeAfterEachBundledTrace() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        var files: [URL] = []
-        for dir in ["traces", "Tests/DioscopeCoreTests/Fixtures"] {
-            let base = root.appendingPathComponent(dir)
-            guard let e = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { continue }
-            for case let u as URL in e where !["json", "md", "sh", "py", "keep", ""].contains(u.pathExtension) { files.append(u) }
-        }
         var analyzed = 0, maxSlots = 0
-        for url in files.sorted(by: { $0.path < $1.path }) {
+        for url in BundledTraceFiles.all() {
             guard var input = try? TraceInput(path: url.path) else { continue }
             guard let (_, _, a) = try? Analyzer.analyzeKeepingAnalyzer(&input) else { continue }
             #expect(a.ioSlotsInUse == 0, "\(url.lastPathComponent): \(a.ioSlotsInUse) slots still in use")

@@ -137,18 +137,10 @@ import Testing
         #if !DEBUG
         Issue.record("the comparison runs in debug builds only")
         #endif
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        var files: [URL] = []
-        for dir in ["traces", "Tests/DioscopeCoreTests/Fixtures"] {
-            let base = root.appendingPathComponent(dir)
-            guard let e = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { continue }
-            for case let u as URL in e where !["json", "md", "sh", "py", "keep", ""].contains(u.pathExtension) { files.append(u) }
-        }
         var analyzed = 0, entries = 0
         var options = AnalysisOptions()
         options.keepAllTimelines = true
-        for url in files.sorted(by: { $0.path < $1.path }) {
+        for url in BundledTraceFiles.all() {
             guard var input = try? TraceInput(path: url.path) else { continue }
             guard let (result, _) = try? Analyzer.analyze(&input, options: options) else { continue }
             entries += result.timelines.reduce(0) { $0 + $1.entries.count }
