@@ -181,6 +181,36 @@ import Testing
         }
     }
 
+    /// A freed slot whose entry log grew past ``IOSlab/maxLogBytes`` (a large I/O's hundreds of
+    /// entries, some kept whole) starts over with the usual room; one that stayed small keeps
+    /// its room as it is.
+    @Test func aLargeEntryLogIsTrimmedWhenItsSlotIsFreed() {
+        let slab = IOSlab()
+        let file = InodeState(key: InodeKey(dev: Self.dev, ino: 0x83))
+        let usual = StepLog.typicalItems * MemoryLayout<StepLog.Item>.stride
+        for entries in [4, 200] {
+            let io = slab.make(t: Self.timeline(id: 7, offset: 0), file: file, kiocb: 7, userRef: 7)
+            io.log.reserveCapacity(StepLog.typicalItems)
+            for k in 0..<entries {
+                // Every tenth carries a text note past the items' 255 notes: kept whole.
+                io.add(TimelineEntry(timestamp: io.t.submittedAt + UInt64(k), step: .reaped, tid: 11, value: Int64(k),
+                                     noteID: k % 10 == 0 ? 1000 : 0))
+            }
+            let grown = io.log.capacity
+            #expect((grown > IOSlab.maxLogBytes) == (entries == 200), "both sides of the limit are tried")
+            #expect(io.log.loggedCount == (entries + 9) / 10)
+            slab.emitted(io)
+            slab.drain()
+            guard let r = slab.takeFreed() else {
+                Issue.record("not freed")
+                continue
+            }
+            #expect(r.slot == io.slot)
+            #expect(r.log.capacity == (entries == 200 ? usual : grown), "\(entries) entries: room after the free")
+            #expect(entries == 4 || (r.log.isEmpty && r.log.loggedCount == 0), "a trimmed log starts empty")
+        }
+    }
+
     /// After an analysis every slot is free again: the engine's holders dropped every I/O they
     /// held. Run on every bundled trace and test fixture (libaio, io_uring, sync; lost windows,
     /// process exits, refused attempts, bios without completions): a hold without its drop leaves a
