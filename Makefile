@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live bench bench-live bench-syscalls check-lost-completions check-bpf-blind-tasks fuzz clean
+.PHONY: all deps build bpf bpf-check workloads demo test test-unit test-live bench bench-live bench-syscalls bench-compare check-lost-completions check-bpf-blind-tasks fuzz clean
 
 all: build
 
@@ -52,6 +52,11 @@ check-lost-completions: build
 # see): the cause of the uncounted losses above. scripts/check-bpf-blind-tasks.sh; needs bpftrace.
 check-bpf-blind-tasks:
 	scripts/check-bpf-blind-tasks.sh
+
+# The offline analysis of this tree against revision BASE on recording TRACE, in alternation
+# (BENCHMARKS.md's side-by-side figures): scripts/bench-compare.sh. ROUNDS defaults to 2 here.
+bench-compare:
+	ROUNDS=$(if $(filter command line,$(origin ROUNDS)),$(ROUNDS),2) scripts/bench-compare.sh $(BASE) $(TRACE)
 
 # Every figure of BENCHMARKS.md from one run (live overhead, offline analyze and
 # ftrace import, memory per I/O and a 10-minute live run): scripts/bench.sh.
