@@ -963,9 +963,8 @@ final class AnalysisEngine {
     private func dioQueued(_ e: Event, _ p: DIOQueued) {
         guard let io = submitting(e) else { count("iomap_dio_rw_queued"); return }
         io.t.queuedAt = e.timestamp
-        // iomap traces the queued dio with its position advanced past what it submitted and
-        // nothing left: the attempt's end and 0, named by the attempt (else kept whole).
-        if let a = io.t.attempts.last, p.offset == a.offset &+ Int64(a.length), p.length == 0 {
+        // Named by its attempt when its range is the attempt's queued range (else kept whole).
+        if let a = io.t.attempts.last, StepLog.attemptRange(.queued, a) == (p.offset, p.length) {
             io.addStep(.queued, record: io.t.attempts.count - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu,
                        entry(e, .queued, offset: p.offset, length: p.length))
         } else {
@@ -1273,7 +1272,7 @@ final class AnalysisEngine {
         case .endIoDirectWrite:
             guard p.count > 0, let file else { return }
             if let io = oldestWrite(file, r, where: { !$0.completed }) {
-                if let a = io.t.attempts.last, p.offset == a.offset, p.count == a.length {
+                if let a = io.t.attempts.last, StepLog.attemptRange(.endIO, a) == (p.offset, p.count) {
                     io.addStep(.endIO, record: io.t.attempts.count - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu,
                                note: TimelineNote.xfsEndIO,
                                entry(e, .endIO, offset: p.offset, length: p.count, note: TimelineNote.xfsEndIO))

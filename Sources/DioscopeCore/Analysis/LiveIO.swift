@@ -302,15 +302,7 @@ struct LiveIO: Equatable {
     func addStep(_ step: TimelineStep, value: Int64?, offset: Int64? = nil, at ts: UInt64, tid: UInt32, cpu: UInt16,
                  note: UInt32 = 0, _ expected: @autoclosure () -> TimelineEntry) {
         let p = s
-        var form: UInt8 = 0, aux: UInt32 = 0
-        if let value {
-            if let v = Int32(exactly: value) { aux = UInt32(bitPattern: v); form = StepLog.Form.value }
-            else { form = StepLog.Form.logged }
-        }
-        if let offset, form != StepLog.Form.logged {
-            form = offset == p.pointee.t.offset &+ max(value ?? 0, 0) ? form | StepLog.Form.offsetAfterValue
-                : StepLog.Form.logged
-        }
+        let (form, aux) = StepLog.valueForm(value: value, offset: offset, ioOffset: p.pointee.t.offset)
         p.pointer(to: \.log)!.pointee.appendStep(step, form: form, aux: aux, at: ts, tid: tid, cpu: cpu, note: note,
                                                  base: logBase, state: UnsafePointer(p.pointer(to: \.t)!), expected)
     }

@@ -141,8 +141,8 @@ struct StepLog {
         removeAllKeepingStorage()
     }
 
-    /// Empties the log and keeps its storage (``IOSlab``). A log that grew past `maxBytes` gives
-    /// its entry log's memory back.
+    /// Empties the log and keeps its storage (``IOSlab``; ``trim(maxBytes:)`` gives a large
+    /// log's memory back).
     @inline(__always)
     mutating func removeAllKeepingStorage() {
         count = 0
@@ -167,21 +167,20 @@ struct StepLog {
     /// Appends `e`, added to the I/O whose fields are `base` and whose records are `state`.
     @inline(__always)
     mutating func append(_ e: TimelineEntry, base: EntryLog.Base, state: UnsafePointer<IOState>) {
-        var item = Self.item(for: e, base: base, state: state)
         // Compared whole: this path takes the engine's unusual entries (and any step the callers
         // did not build from its record), so the check costs little.
-        if item.form != Form.logged, let slot = tidSlot(e.tid, base: base.tid),
-           case let candidate = Item(delta: item.delta, aux: item.aux, cpu: item.cpu, step: item.step, note: item.note,
-                                     form: item.form | slot &<< Form.tidShift),
-           expand(candidate, base: base, state: state) == e {
-            item = candidate
-            #if DEBUG
-            shadow.append(e, base: base)
-            #endif
-            push(item, timestamp: e.timestamp)
-        } else {
-            appendWhole(e, base: base)
+        var item = Self.item(for: e, base: base, state: state)
+        if item.form != Form.logged, let slot = tidSlot(e.tid, base: base.tid) {
+            item.form |= slot &<< Form.tidShift
+            if expand(item, base: base, state: state) == e {
+                #if DEBUG
+                shadow.append(e, base: base)
+                #endif
+                push(item, timestamp: e.timestamp)
+                return
+            }
         }
+        appendWhole(e, base: base)
     }
 
     /// Appends the entry of `step` at `ts` whose other fields `form` and `aux` give (see
@@ -194,10 +193,9 @@ struct StepLog {
     mutating func appendStep(_ step: TimelineStep, form: UInt8, aux: UInt32, at ts: UInt64, tid: UInt32, cpu: UInt16,
                              note: UInt32, base: EntryLog.Base, state: UnsafePointer<IOState>,
                              _ expected: () -> TimelineEntry) {
-        let delta = ts &- base.timestamp
-        if form != Form.logged && ts >= base.timestamp && delta < UInt64(UInt32.max) && cpu <= 255 && note <= 255,
+        if form != Form.logged, let delta = Self.delta(ts, from: base), cpu <= 255 && note <= 255,
            let slot = tidSlot(tid, base: base.tid) {
-            let item = Item(delta: UInt32(truncatingIfNeeded: delta), aux: aux, cpu: UInt8(truncatingIfNeeded: cpu),
+            let item = Item(delta: delta, aux: aux, cpu: UInt8(truncatingIfNeeded: cpu),
                             step: step.code, note: UInt8(truncatingIfNeeded: note),
                             form: form | slot &<< Form.tidShift)
             assert(expand(item, base: base, state: state) == expected(),
@@ -223,10 +221,44 @@ struct StepLog {
         shadow.append(e, base: base)
         #endif
         // The delta, where it fits, for the latest timestamp (``sortByTimestampStable()``).
-        let delta = e.timestamp &- base.timestamp
-        let fits = e.timestamp >= base.timestamp && delta < UInt64(UInt32.max)
-        let d = fits ? UInt32(truncatingIfNeeded: delta) : UInt32.max
-        push(Item(delta: d, aux: 0, cpu: 0, step: e.step.code, note: 0, form: Form.logged), timestamp: e.timestamp)
+        push(Item(delta: Self.delta(e.timestamp, from: base) ?? UInt32.max, aux: 0, cpu: 0, step: e.step.code, note: 0,
+                  form: Form.logged), timestamp: e.timestamp)
+    }
+
+    /// `ts` as an item's delta from the submission, if it is one: not before the submission, and
+    /// below `UInt32.max` (`maxDelta`'s mark of a whole entry out of range; 4.29 s).
+    @inline(__always)
+    private static func delta(_ ts: UInt64, from base: EntryLog.Base) -> UInt32? {
+        let delta = ts &- base.timestamp
+        return ts >= base.timestamp && delta < UInt64(UInt32.max) ? UInt32(truncatingIfNeeded: delta) : nil
+    }
+
+    /// The form and `aux` of an entry with at most a `value` and an `offset` (``Form/value``,
+    /// ``Form/offsetAfterValue``): ``Form/logged`` when the value does not fit 32 bits or the
+    /// offset is not `ioOffset` plus the value when positive. ``LiveIO``'s value additions and
+    /// ``append(_:base:state:)`` both decide this way.
+    @inline(__always)
+    static func valueForm(value: Int64?, offset: Int64?, ioOffset: Int64) -> (form: UInt8, aux: UInt32) {
+        var form: UInt8 = 0, aux: UInt32 = 0
+        if let value {
+            guard let v = Int32(exactly: value) else { return (Form.logged, 0) }
+            aux = UInt32(bitPattern: v)
+            form = Form.value
+        }
+        if let offset {
+            guard offset == ioOffset &+ max(value ?? 0, 0) else { return (Form.logged, 0) }
+            form |= Form.offsetAfterValue
+        }
+        return (form, aux)
+    }
+
+    /// The range an entry of `step` that names attempt `a` has: a begin's and XFS's end-io's are
+    /// the attempt's; a queued dio's is its end and nothing left (iomap traces the position
+    /// advanced past what it submitted). The engine adds such an entry by its attempt only when
+    /// its event says this range, and ``expand`` rebuilds it from here.
+    @inline(__always)
+    static func attemptRange(_ step: TimelineStep, _ a: AttemptState) -> (offset: Int64, length: UInt64) {
+        step == .queued ? (a.offset &+ Int64(a.length), 0) : (a.offset, a.length)
     }
 
     /// The slot of task `tid` in an item's form (0: the I/O's own task), taking a new one while
@@ -285,41 +317,22 @@ struct StepLog {
     @inline(__always)
     private static func item(for e: TimelineEntry, base: EntryLog.Base, state t: UnsafePointer<IOState>) -> Item {
         var item = Item(delta: 0, aux: 0, cpu: 0, step: e.step.code, note: 0, form: Form.logged)
-        let delta = e.timestamp &- base.timestamp
-        guard e.timestamp >= base.timestamp, delta < UInt64(UInt32.max), e.cpu <= UInt16(UInt8.max),
+        guard let delta = Self.delta(e.timestamp, from: base), e.cpu <= UInt16(UInt8.max),
               e.noteID <= UInt32(UInt8.max) else { return item }
-        item.delta = UInt32(truncatingIfNeeded: delta)
+        item.delta = delta
         item.cpu = UInt8(truncatingIfNeeded: e.cpu)
         item.note = UInt8(truncatingIfNeeded: e.noteID)
         let last: Int
         switch e.step {
-        case .begin, .mapping, .bioQueued, .conversion:
-            last = e.step == .begin ? t.pointee.attempts.count - 1
-                : e.step == .mapping ? t.pointee.mappings.count - 1
-                : e.step == .bioQueued ? t.pointee.bios.count - 1 : t.pointee.conversions.count - 1
+        case .begin, .queued, .endIO: last = t.pointee.attempts.count - 1
+        case .mapping: last = t.pointee.mappings.count - 1
+        case .bioQueued: last = t.pointee.bios.count - 1
+        case .conversion: last = t.pointee.conversions.count - 1
         case .rqIssued, .rqCompleted:
             return item  // (which bio: ``appendStep`` is told)
-        case .queued:
-            guard e.value == nil, let a = t.pointee.attempts.last, e.offset == a.offset &+ Int64(a.length),
-                  e.length == 0 else { return item }
-            last = t.pointee.attempts.count - 1
-        case .endIO:
-            guard e.value == nil, let a = t.pointee.attempts.last, e.offset == a.offset, e.length == a.length
-            else { return item }
-            last = t.pointee.attempts.count - 1
         default:
             guard e.length == nil else { return item }
-            var form: UInt8 = 0
-            if let v = e.value {
-                guard let v32 = Int32(exactly: v) else { return item }
-                item.aux = UInt32(bitPattern: v32)
-                form |= Form.value
-            }
-            if let offset = e.offset {
-                guard offset == base.offset &+ max(e.value ?? 0, 0) else { return item }
-                form |= Form.offsetAfterValue
-            }
-            item.form = form
+            (item.form, item.aux) = valueForm(value: e.value, offset: e.offset, ioOffset: base.offset)
             return item
         }
         guard last >= 0 else { return item }
@@ -338,14 +351,10 @@ struct StepLog {
             let i = Int(item.aux)
             switch step {
             case .begin:
-                let a = t.pointee.attempts[i]
-                (offset, length, value) = (a.offset, a.length, t.pointee.isizeAtBegin)
-            case .queued:
-                let a = t.pointee.attempts[i]
-                (offset, length) = (a.offset &+ Int64(a.length), 0)
-            case .endIO:
-                let a = t.pointee.attempts[i]
-                (offset, length) = (a.offset, a.length)
+                (offset, length) = Self.attemptRange(step, t.pointee.attempts[i])
+                value = t.pointee.isizeAtBegin
+            case .queued, .endIO:
+                (offset, length) = Self.attemptRange(step, t.pointee.attempts[i])
             case .mapping:
                 let m = t.pointee.mappings[i]
                 (offset, length) = (m.offset, m.length)
