@@ -1,0 +1,155 @@
+/// Which field of an I/O's slot an ``IOIndex`` is keyed by. The key is read from the slot, so
+/// the index need not store it.
+protocol IOIndexKind {
+    associatedtype Key: OpenTableKey
+    static func key(of slot: UnsafeMutablePointer<LiveIOStorage>) -> Key
+}
+
+/// The I/O's current kiocb (`byKiocb`), or the io_uring request it stands for (`uringByReq`).
+enum KiocbIndexKind: IOIndexKind {
+    @inline(__always)
+    static func key(of slot: UnsafeMutablePointer<LiveIOStorage>) -> UInt64 { slot.pointee.kiocb }
+}
+
+/// The process and the user's reference of the request (`byUserRef`).
+enum UserRefIndexKind: IOIndexKind {
+    @inline(__always)
+    static func key(of slot: UnsafeMutablePointer<LiveIOStorage>) -> UserRefKey {
+        UserRefKey(tgid: slot.pointee.t.tgid, ref: slot.pointee.userRef)
+    }
+}
+
+/// A hash index from a key to the in-flight I/O that holds it, 8 bytes an entry: the slot's
+/// address (48 bits) and 16 bits of the key's hash. The key itself is compared through the slot
+/// (``IOIndexKind``), which the engine keeps alive while an index names it (``IOSlab/hold(_:)``).
+///
+/// This replaced ``OpenTable`` for the kiocb, user-ref and io_uring request indexes, which hold
+/// every I/O in flight: a state byte, the key and the handle were 17 bytes an entry for a kiocb
+/// and 25 for a user ref, 2.6 entries per I/O at the table's usual load (`BENCHMARKS.md`,
+/// Memory). The 16 hash bits spare most probes the load of a slot whose key differs.
+///
+/// Open addressing with linear probing, capacity a power of two, at most three quarters full;
+/// removal shifts the rest of the run back into the hole, so there are no tombstones.
+///
+/// **The caller's rule:** an I/O's key must not change while the index names it under that key
+/// (the engine unindexes a retried I/O's old kiocb before it takes the new one).
+struct IOIndex<Kind: IOIndexKind> {
+    private static var addressBits: UInt64 { (1 << 48) - 1 }
+    private var entries: [UInt64]
+    private var mask: Int
+    /// Entries in use.
+    private(set) var count = 0
+
+    init() {
+        entries = [UInt64](repeating: 0, count: 16)
+        mask = 15
+    }
+
+    /// Entries allocated (tests; diagnostics).
+    var capacity: Int { entries.count }
+
+    /// The key's hash: the home from bits 16-47, the 16 bits kept in the entry from 48-63.
+    @inline(__always)
+    private static func hash(_ k: Kind.Key) -> UInt64 {
+        var x = k.tableBits
+        x ^= x >> 33
+        x &*= 0xFF51_AFD7_ED55_8CCD
+        x ^= x >> 33
+        return x
+    }
+
+    @inline(__always)
+    private func home(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> 16) & mask }
+
+    @inline(__always)
+    private static func slot(_ entry: UInt64) -> UnsafeMutablePointer<LiveIOStorage> {
+        UnsafeMutablePointer(bitPattern: UInt(entry & addressBits)).unsafelyUnwrapped
+    }
+
+    /// The position of `key`'s entry, if the index holds it.
+    @inline(__always)
+    private func find(_ key: Kind.Key, _ h: UInt64) -> Int? {
+        let tag = h & ~Self.addressBits
+        var i = home(h)
+        while true {
+            let v = entries[i]
+            if v == 0 { return nil }
+            if v & ~Self.addressBits == tag && Kind.key(of: Self.slot(v)) == key { return i }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    /// The I/O indexed under `key`.
+    subscript(key: Kind.Key) -> LiveIO? {
+        @inline(__always) get {
+            guard let i = find(key, Self.hash(key)) else { return nil }
+            return LiveIO(Self.slot(entries[i]))
+        }
+    }
+
+    /// Indexes `io` under `key`, which must be its key (``IOIndexKind``), returning the I/O it
+    /// replaced.
+    @inline(__always) @discardableResult
+    mutating func updateValue(_ io: LiveIO, forKey key: Kind.Key) -> LiveIO? {
+        assert(Kind.key(of: io.slot) == key, "IOIndex: an I/O indexed under a key it does not hold")
+        let address = UInt64(UInt(bitPattern: io.slot))
+        precondition(address & ~Self.addressBits == 0, "IOIndex: a slot address above 48 bits")
+        if (count + 1) * 4 > entries.count * 3 { grow() }
+        let h = Self.hash(key)
+        let entry = address | (h & ~Self.addressBits)
+        if let i = find(key, h) {
+            let old = LiveIO(Self.slot(entries[i]))
+            entries[i] = entry
+            return old
+        }
+        var i = home(h)
+        while entries[i] != 0 { i = (i &+ 1) & mask }
+        entries[i] = entry
+        count += 1
+        return nil
+    }
+
+    /// Removes the entry for `key` if it names `io` itself; whether it did.
+    @inline(__always)
+    mutating func removeValue(forKey key: Kind.Key, ifIdenticalTo io: LiveIO) -> Bool {
+        guard let i = find(key, Self.hash(key)), Self.slot(entries[i]) == io.slot else { return false }
+        vacate(i)
+        return true
+    }
+
+    /// Empties position `i` and moves the entries after it in its run back where their probes
+    /// will find them.
+    private mutating func vacate(_ i: Int) {
+        var hole = i
+        var j = (i &+ 1) & mask
+        while entries[j] != 0 {
+            // An entry may move back into the hole unless its home lies cyclically in (hole, j]:
+            // then the hole is not on its probe path.
+            let h = home(Self.hash(Kind.key(of: Self.slot(entries[j]))))
+            let stays = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
+            if !stays {
+                entries[hole] = entries[j]
+                hole = j
+            }
+            j = (j &+ 1) & mask
+        }
+        entries[hole] = 0
+        count -= 1
+    }
+
+    private mutating func grow() {
+        let old = entries
+        entries = [UInt64](repeating: 0, count: old.count * 2)
+        mask = entries.count - 1
+        for v in old where v != 0 {
+            var i = home(Self.hash(Kind.key(of: Self.slot(v))))
+            while entries[i] != 0 { i = (i &+ 1) & mask }
+            entries[i] = v
+        }
+    }
+
+    /// Every I/O indexed (in no particular order).
+    var ios: [LiveIO] { entries.filter { $0 != 0 }.map { LiveIO(Self.slot($0)) } }
+
+    mutating func removeAll() { self = IOIndex() }
+}
