@@ -108,6 +108,7 @@ import Testing
             used.noSyscall = true
             used.ownerExited = true
             used.aioCtx = 0x7f00_0000_1000
+            used.s.pointee.inflightPosition = 3
         }
         slab.emitted(used)
         let before = Self.fields(used), reference = Self.fields(fresh)

@@ -16,17 +16,9 @@ struct LiveIOStorage: GenerationCounted {
     var needRanges: [FileRange] = []
     var convertedRanges: [FileRange] = []
     var log = StepLog()
-    var awaitingRetry = false
-    var zeroes = false
-    var inMappedList = false
-    var cqeSeen = false
-    var lost = false
-    var suspect = false
-    var settled = false
-    var noSyscall = false
-    var ownerExited = false
-    /// Emitted (``IOSlab/emitted(_:)``): the slot is freed once no holder is left.
-    var emitted = false
+    /// The flags below, a bit each (10 `Bool`s took 10 bytes; two bytes leave room for
+    /// ``inflightPosition`` in the slot's 512).
+    private var flagBits: UInt16 = 0
     var bioTimes = PresenceMask<UInt8>()
     var postedListings: UInt32 = 0
     /// How many of the engine's holders that may keep an I/O past its emission name it
@@ -36,6 +28,9 @@ struct LiveIOStorage: GenerationCounted {
     /// How many times the slot has been freed (a handle made before then is stale: checked in
     /// debug builds).
     var generation: UInt32 = 0
+    /// Where the I/O is in its file's in-flight list (``InflightList``; checked there against the
+    /// I/O itself, so a stale value is harmless).
+    var inflightPosition: UInt32 = 0
     var firstBioAtBits: UInt64 = 0
     var lastBioDoneAtBits: UInt64 = 0
 
@@ -44,6 +39,64 @@ struct LiveIOStorage: GenerationCounted {
         self.file = file
         self.kiocb = kiocb
         self.userRef = userRef
+    }
+}
+
+extension LiveIOStorage {
+    @inline(__always)
+    private func flag(_ bit: UInt16) -> Bool { flagBits & bit != 0 }
+    @inline(__always)
+    private mutating func setFlag(_ bit: UInt16, _ on: Bool) { flagBits = on ? flagBits | bit : flagBits & ~bit }
+
+    /// (``LiveIO``'s `awaitingRetry`.)
+    var awaitingRetry: Bool {
+        @inline(__always) get { flag(1) }
+        @inline(__always) set { setFlag(1, newValue) }
+    }
+    /// (``LiveIO``'s `zeroes`.)
+    var zeroes: Bool {
+        @inline(__always) get { flag(2) }
+        @inline(__always) set { setFlag(2, newValue) }
+    }
+    /// (``LiveIO``'s `inMappedList`.)
+    var inMappedList: Bool {
+        @inline(__always) get { flag(4) }
+        @inline(__always) set { setFlag(4, newValue) }
+    }
+    /// (``LiveIO``'s `cqeSeen`.)
+    var cqeSeen: Bool {
+        @inline(__always) get { flag(8) }
+        @inline(__always) set { setFlag(8, newValue) }
+    }
+    /// (``LiveIO``'s `lost`.)
+    var lost: Bool {
+        @inline(__always) get { flag(16) }
+        @inline(__always) set { setFlag(16, newValue) }
+    }
+    /// (``LiveIO``'s `suspect`.)
+    var suspect: Bool {
+        @inline(__always) get { flag(32) }
+        @inline(__always) set { setFlag(32, newValue) }
+    }
+    /// (``LiveIO``'s `settled`.)
+    var settled: Bool {
+        @inline(__always) get { flag(64) }
+        @inline(__always) set { setFlag(64, newValue) }
+    }
+    /// (``LiveIO``'s `noSyscall`.)
+    var noSyscall: Bool {
+        @inline(__always) get { flag(128) }
+        @inline(__always) set { setFlag(128, newValue) }
+    }
+    /// (``LiveIO``'s `ownerExited`.)
+    var ownerExited: Bool {
+        @inline(__always) get { flag(256) }
+        @inline(__always) set { setFlag(256, newValue) }
+    }
+    /// Emitted (``IOSlab/emitted(_:)``): the slot is freed once no holder is left.
+    var emitted: Bool {
+        @inline(__always) get { flag(512) }
+        @inline(__always) set { setFlag(512, newValue) }
     }
 }
 
@@ -61,21 +114,14 @@ extension LiveIOStorage {
         self.kiocb = kiocb
         self.userRef = userRef
         aioCtx = 0
-        zeroes = false
-        inMappedList = false
-        cqeSeen = false
+        flagBits = 0
         postedListings = 0
+        inflightPosition = 0
         needRanges.removeAllKeepingStorage()
         convertedRanges.removeAllKeepingStorage()
         bioTimes = PresenceMask()
         firstBioAtBits = 0
         lastBioDoneAtBits = 0
-        lost = false
-        suspect = false
-        settled = false
-        noSyscall = false
-        ownerExited = false
-        emitted = false
         log.removeAllKeepingStorage()
     }
 }
@@ -363,16 +409,11 @@ final class LiveOp {
 /// operations on the file.
 final class InodeState {
     let key: InodeKey
-    /// Unsettled I/Os in order of begin. Changed only through ``addInflight(_:)``,
-    /// ``removeInflight(_:)`` and ``removeAllInflight()``, which keep ``writeRanges`` beside it.
-    @exclusivity(unchecked) private(set) var inflight: [LiveIO] = []
-    /// For each I/O of ``inflight`` (same index): its file range if it is a write, else a range
-    /// that overlaps nothing. The completion-side joins (XFS end_io and size update, unwritten
-    /// conversion) look for the oldest write overlapping a range on every such event; scanning
-    /// these ranges packed together, instead of each I/O's object, made that cost a few
-    /// instructions per I/O in flight rather than a pointer chase (at queue depth 128 the scan
-    /// through the objects was a fifth of `analyze`).
-    @exclusivity(unchecked) private(set) var writeRanges: [FileRange] = []
+    /// Unsettled I/Os in order of begin (``InflightList``). Changed only through
+    /// ``addInflight(_:)``, ``removeInflight(_:)``, ``removeAllInflight()`` and
+    /// ``inflightDirectionChanged(_:)``. The completion-side joins (XFS end_io and size update,
+    /// unwritten conversion) ask it for the oldest write overlapping a range on every such event.
+    @exclusivity(unchecked) private(set) var inflight = InflightList()
     @exclusivity(unchecked) var history: [LiveIO] = []
     @exclusivity(unchecked) var openOps: [LiveOp] = []
     @exclusivity(unchecked) var ops: [LiveOp] = []
@@ -390,41 +431,19 @@ final class InodeState {
 
     var quiescent: Bool { inflight.isEmpty && openOps.isEmpty }
 
-    /// The range ``writeRanges`` holds for `io`.
-    private static func writeRange(_ io: LiveIO) -> FileRange {
-        io.t.op == .write ? io.range : FileRange(start: .max, end: .min)
-    }
+    func addInflight(_ io: LiveIO) { inflight.append(io) }
 
-    func addInflight(_ io: LiveIO) {
-        inflight.append(io)
-        writeRanges.append(Self.writeRange(io))
-    }
+    /// Takes `io` out of the in-flight list, if it is there.
+    func removeInflight(_ io: LiveIO) { inflight.remove(io) }
 
-    /// Takes `io` out of the in-flight list (it is there at most once: only a new I/O is added).
-    func removeInflight(_ io: LiveIO) {
-        guard let i = inflight.firstIndex(of: io) else { return }
-        inflight.remove(at: i)
-        writeRanges.remove(at: i)
-    }
-
-    func removeAllInflight() {
-        inflight.removeAll()
-        writeRanges.removeAll()
-    }
+    func removeAllInflight() { inflight.removeAll() }
 
     /// `io`'s direction changed (a read whose data bio showed it to be a write).
-    func inflightDirectionChanged(_ io: LiveIO) {
-        if let i = inflight.firstIndex(of: io) { writeRanges[i] = Self.writeRange(io) }
-    }
+    func inflightDirectionChanged(_ io: LiveIO) { inflight.directionChanged(io) }
 
     /// The oldest in-flight write overlapping `r` for which `pred` holds.
     func oldestInflightWrite(overlapping r: FileRange, where pred: (LiveIO) -> Bool) -> LiveIO? {
-        writeRanges.withUnsafeBufferPointer { b in
-            for i in b.indices where b[i].start < r.end && r.start < b[i].end {
-                if pred(inflight[i]) { return inflight[i] }
-            }
-            return nil
-        }
+        inflight.oldestWrite(overlapping: r, where: pred)
     }
 
     func noteIsize(_ v: Int64, at ts: UInt64) {
