@@ -18,11 +18,12 @@ bench_layout() {
 		--ioengine=psync >/dev/null
 }
 
-# bench_randwrite_cmd FILE SECONDS: the timed fio run on FILE as the array BENCH_CMD
+# bench_randwrite_cmd FILE SECONDS: the timed fio run on FILE as the array BENCH_CMD (iodepth
+# BENCH_IODEPTH, 16 unless set)
 # (for a tracer to start: dioscope record -- "${BENCH_CMD[@]}").
 bench_randwrite_cmd() {
 	BENCH_CMD=(fio --name=bench --filename="$1" --size=256m --rw=randwrite --bs=4k --direct=1
-		--ioengine=libaio --iodepth=16 --time_based --runtime="$2")
+		--ioengine=libaio --iodepth="${BENCH_IODEPTH:-16}" --time_based --runtime="$2")
 }
 
 # bench_randwrite FILE SECONDS [FIO-ARGS...]: run it.

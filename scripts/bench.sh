@@ -154,6 +154,29 @@ EOF3
 offline_case assembled
 rm -f "$out/fio-assembled.dscope"
 
+# ---- the analysis by queue depth -------------------------------------------------------------
+# One file, fio iodepth 16, 128 and 1 024, recorded assembled for 5 s each; the analysis alone on
+# each (best of 3). A file's in-flight I/Os are what the completion-side joins search, so this
+# shows whether an I/O's cost grows with the number in flight (InflightList).
+for qd in 16 128 1024; do
+	BENCH_IODEPTH=$qd bench_randwrite_cmd "$MNT/f" 5
+	"$bin" record -o "$out/fio-qd$qd.dscope" -- "${BENCH_CMD[@]}" --output-format=terse >/dev/null \
+		2>"$out/record-qd$qd.err" || true
+	[[ -s $out/fio-qd$qd.dscope ]] || { echo "bench: recording at iodepth $qd failed:" >&2; cat "$out/record-qd$qd.err" >&2; exit 1; }
+	"$bench" engine "$out/fio-qd$qd.dscope" 3 >"$out/depth-$qd.json"
+	rm -f "$out/fio-qd$qd.dscope"
+done
+python3 - "$out" <<'EOF4'
+import json, sys
+out = sys.argv[1]
+r = {}
+for qd in (16, 128, 1024):
+    e = json.load(open(f"{out}/depth-{qd}.json"))
+    r[str(qd)] = {"events": e["events"], "ios": e["ios"], "engine_events_per_s": e["best_events_per_s"],
+                  "engine_ns_per_io": e["best_ns_per_io"]}
+json.dump(r, open(f"{out}/depth.json", "w"), indent=1)
+EOF4
+
 # ---- ftrace text import ----------------------------------------------------------------------
 echo "== ftrace: capturing 5s of the same fio as text" >&2
 rc=0
@@ -264,6 +287,9 @@ A = json.load(open(f"{out}/offline-assembled.json"))
 print(f"  assembled trace  {A['analyze_events_per_s']/1e6:8.2f} M events/s, {A['analyze_ios_per_s']/1e3:.0f} k I/Os/s "
       f"({A['events']/1e6:.1f} M events, {A['events_per_io']:.1f} per I/O, in "
       f"{A.get('records', A['events'])/1e6:.1f} M records, {A.get('records_per_io', A['events_per_io']):.1f} per I/O; median of 3)")
+D = json.load(open(f"{out}/depth.json"))
+print("  by fio iodepth   " + ", ".join(f"{qd}: {D[qd]['engine_ns_per_io']:.0f} ns per I/O ({D[qd]['engine_events_per_s']/1e6:.2f} M events/s)"
+                                        for qd in ("16", "128", "1024")) + " (engine alone, assembled, one file)")
 X = json.load(open(f"{out}/exports.json"))
 print(f"  exports of its {X['timelines']/1e3:.0f} k timelines (analysis included; output to a pipe):")
 for k, what in (("json", "analyze --format json"), ("text", "analyze --timelines"), ("perfetto", "export --perfetto")):
