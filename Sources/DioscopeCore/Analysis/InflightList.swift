@@ -27,6 +27,8 @@ struct InflightList: Sequence {
     private(set) var count = 0
     /// The writes by region, while the list is long.
     private var index: RegionIndex?
+    /// Scratch for ``compact()``: each old place's new one.
+    private var renumbered: [UInt32] = []
 
     /// The list indexes its writes once it holds more I/Os than this, and drops the index when
     /// it has been compacted below ``indexBelow``.
@@ -121,10 +123,17 @@ struct InflightList: Sequence {
         return nil
     }
 
-    /// Moves the I/Os together, in order and in place, and renumbers their places.
+    /// Moves the I/Os together, in order and in place, and renumbers their places (in the
+    /// index too: the new places keep the old ones' order, so its chains stay sorted).
     private mutating func compact() {
         var w = 0
+        let renumber = index != nil && count > Self.indexBelow
+        if renumber {
+            renumbered.removeAll(keepingCapacity: true)
+            renumbered.reserveCapacity(ios.count)
+        }
         for i in ios.indices {
+            if renumber { renumbered.append(UInt32(truncatingIfNeeded: w)) }
             guard let io = ios[i] else { continue }
             io.s.pointee.inflightPosition = UInt32(w)
             ios[w] = io
@@ -133,8 +142,8 @@ struct InflightList: Sequence {
         }
         ios.removeLast(ios.count - w)
         ranges.removeLast(ranges.count - w)
-        if count > Self.indexBelow {
-            buildIndex()
+        if renumber {
+            index!.renumber(renumbered)
         } else {
             index = nil
         }
@@ -276,6 +285,19 @@ struct RegionIndex {
             chains[region] = nil
         } else {
             chains[region] = c
+        }
+    }
+
+    /// Gives every place `p` the place `new[p]` (``InflightList``'s compaction: the new places
+    /// keep the old ones' order, so every chain and ``wide`` stay ascending).
+    mutating func renumber(_ new: [UInt32]) {
+        for i in wide.indices { wide[i] = new[Int(wide[i])] }
+        for (_, c) in chains {
+            var at = c.head
+            while at != Self.end {
+                nodes[Int(at)].place = new[Int(nodes[Int(at)].place)]
+                at = nodes[Int(at)].next
+            }
         }
     }
 

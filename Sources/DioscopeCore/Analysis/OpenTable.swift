@@ -35,9 +35,10 @@ extension UserRefKey: OpenTableKey {
 /// A hash table with open addressing (linear probing, power-of-two
 /// capacity, tombstones for deletion) for the analyzer's per-event lookups.
 ///
-/// The analyzer looks up kiocbs, tids, user refs and files several times per
+/// The analyzer looks up tids, files, devices and processes several times per
 /// event; `Dictionary` hashes every key with seeded SipHash, which was a
-/// tenth of `analyze`. Keys here are integers the kernel hands out, so a
+/// tenth of `analyze`. (The indexes of I/Os in flight by kiocb, user ref and
+/// io_uring request are ``IOIndex``es: 8 bytes an entry, the key read from the slot.) Keys here are integers the kernel hands out, so a
 /// multiply-xorshift mix is enough. The API is the part of `Dictionary` the
 /// engine uses (an optional subscript with in-place `_modify`, `update` for insert-or-change,
 /// `removeValue`, iteration over (key, value)); iteration order is the
