@@ -64,15 +64,15 @@ final class IOSlab {
         let p = io.s
         precondition(p.pointee.holds > 0, "IOSlab: an I/O dropped more often than held")
         p.pointee.holds &-= 1
-        if p.pointee.holds == 0 && p.pointee.emitted { pending.append(p) }
+        if p.pointee.holds == 0 && p.pointee.flags.contains(.emitted) { pending.append(p) }
     }
 
     /// The I/O was emitted: its slot is freed once nothing holds it.
     @inline(__always)
     func emitted(_ io: LiveIO) {
         let p = io.s
-        precondition(!p.pointee.emitted, "IOSlab: an I/O emitted twice")
-        p.pointee.emitted = true
+        precondition(!p.pointee.flags.contains(.emitted), "IOSlab: an I/O emitted twice")
+        p.pointee.flags.insert(.emitted)
         if p.pointee.holds == 0 { pending.append(p) }
     }
 

@@ -16,9 +16,8 @@ struct LiveIOStorage: GenerationCounted {
     var needRanges: [FileRange] = []
     var convertedRanges: [FileRange] = []
     var log = StepLog()
-    /// The flags below, a bit each (10 `Bool`s took 10 bytes; two bytes leave room for
-    /// ``inflightPosition`` in the slot's 512).
-    private var flagBits: UInt16 = 0
+    /// Two bytes for ten flags leave room for ``inflightPosition`` in the slot's 512.
+    var flags: IOFlags = []
     var bioTimes = PresenceMask<UInt8>()
     var postedListings: UInt32 = 0
     /// How many of the engine's holders that may keep an I/O past its emission name it
@@ -42,61 +41,24 @@ struct LiveIOStorage: GenerationCounted {
     }
 }
 
-extension LiveIOStorage {
-    @inline(__always)
-    private func flag(_ bit: UInt16) -> Bool { flagBits & bit != 0 }
-    @inline(__always)
-    private mutating func setFlag(_ bit: UInt16, _ on: Bool) { flagBits = on ? flagBits | bit : flagBits & ~bit }
-
-    /// (``LiveIO``'s `awaitingRetry`.)
-    var awaitingRetry: Bool {
-        @inline(__always) get { flag(1) }
-        @inline(__always) set { setFlag(1, newValue) }
-    }
-    /// (``LiveIO``'s `zeroes`.)
-    var zeroes: Bool {
-        @inline(__always) get { flag(2) }
-        @inline(__always) set { setFlag(2, newValue) }
-    }
-    /// (``LiveIO``'s `inMappedList`.)
-    var inMappedList: Bool {
-        @inline(__always) get { flag(4) }
-        @inline(__always) set { setFlag(4, newValue) }
-    }
-    /// (``LiveIO``'s `cqeSeen`.)
-    var cqeSeen: Bool {
-        @inline(__always) get { flag(8) }
-        @inline(__always) set { setFlag(8, newValue) }
-    }
-    /// (``LiveIO``'s `lost`.)
-    var lost: Bool {
-        @inline(__always) get { flag(16) }
-        @inline(__always) set { setFlag(16, newValue) }
-    }
-    /// (``LiveIO``'s `suspect`.)
-    var suspect: Bool {
-        @inline(__always) get { flag(32) }
-        @inline(__always) set { setFlag(32, newValue) }
-    }
-    /// (``LiveIO``'s `settled`.)
-    var settled: Bool {
-        @inline(__always) get { flag(64) }
-        @inline(__always) set { setFlag(64, newValue) }
-    }
-    /// (``LiveIO``'s `noSyscall`.)
-    var noSyscall: Bool {
-        @inline(__always) get { flag(128) }
-        @inline(__always) set { setFlag(128, newValue) }
-    }
-    /// (``LiveIO``'s `ownerExited`.)
-    var ownerExited: Bool {
-        @inline(__always) get { flag(256) }
-        @inline(__always) set { setFlag(256, newValue) }
-    }
+/// ``LiveIOStorage``'s flags, a bit each (ten `Bool`s took ten bytes).
+struct IOFlags: OptionSet {
+    let rawValue: UInt16
+    static let awaitingRetry = IOFlags(rawValue: 1 << 0)
+    static let zeroes = IOFlags(rawValue: 1 << 1)
+    static let inMappedList = IOFlags(rawValue: 1 << 2)
+    static let cqeSeen = IOFlags(rawValue: 1 << 3)
+    static let lost = IOFlags(rawValue: 1 << 4)
+    static let suspect = IOFlags(rawValue: 1 << 5)
+    static let settled = IOFlags(rawValue: 1 << 6)
+    static let noSyscall = IOFlags(rawValue: 1 << 7)
+    static let ownerExited = IOFlags(rawValue: 1 << 8)
     /// Emitted (``IOSlab/emitted(_:)``): the slot is freed once no holder is left.
-    var emitted: Bool {
-        @inline(__always) get { flag(512) }
-        @inline(__always) set { setFlag(512, newValue) }
+    static let emitted = IOFlags(rawValue: 1 << 9)
+
+    @inline(__always)
+    mutating func set(_ f: IOFlags, _ on: Bool) {
+        if on { formUnion(f) } else { subtract(f) }
     }
 }
 
@@ -106,15 +68,14 @@ extension LiveIOStorage {
     /// arrays was about a tenth of `analyze`). The state is restarted in place by the caller
     /// first (``IOState/restart``). Holds and generation are the slab's.
     mutating func reuse(file: InodeState, kiocb: UInt64, userRef: UInt64) {
-        if awaitingRetry {  // (while `file` is still the old one)
-            awaitingRetry = false
+        if flags.contains(.awaitingRetry) {  // (while `file` is still the old one)
             self.file.awaitingRetry -= 1
         }
         self.file = file
         self.kiocb = kiocb
         self.userRef = userRef
         aioCtx = 0
-        flagBits = 0
+        flags = []
         postedListings = 0
         inflightPosition = 0
         needRanges.removeAllKeepingStorage()
@@ -191,22 +152,22 @@ struct LiveIO: Equatable {
     /// The last attempt was refused with -EAGAIN; a retry is expected. Kept in the file's count
     /// of I/Os awaiting a retry.
     var awaitingRetry: Bool {
-        @inline(__always) get { s.pointee.awaitingRetry }
+        @inline(__always) get { s.pointee.flags.contains(.awaitingRetry) }
         nonmutating set {
             let p = s
-            if newValue != p.pointee.awaitingRetry { p.pointee.file.awaitingRetry += newValue ? 1 : -1 }
-            p.pointee.awaitingRetry = newValue
+            if newValue != p.pointee.flags.contains(.awaitingRetry) { p.pointee.file.awaitingRetry += newValue ? 1 : -1 }
+            p.pointee.flags.set(.awaitingRetry, newValue)
         }
     }
     /// One of its bios zeroes part of a block around the data (sub-block zeroing).
     var zeroes: Bool {
-        @inline(__always) get { s.pointee.zeroes }
-        @inline(__always) nonmutating set { s.pointee.zeroes = newValue }
+        @inline(__always) get { s.pointee.flags.contains(.zeroes) }
+        @inline(__always) nonmutating set { s.pointee.flags.set(.zeroes, newValue) }
     }
     /// In the engine's list of I/Os with disk mappings (``AnalysisEngine``'s `mappedInflight`).
     var inMappedList: Bool {
-        @inline(__always) get { s.pointee.inMappedList }
-        @inline(__always) nonmutating set { s.pointee.inMappedList = newValue }
+        @inline(__always) get { s.pointee.flags.contains(.inMappedList) }
+        @inline(__always) nonmutating set { s.pointee.flags.set(.inMappedList, newValue) }
     }
     /// How many times the I/O is in its process's list of posted, unreaped libaio I/Os
     /// (``AnalysisEngine``'s `aioPosted`): 0 or 1, more only if its completion was seen again.
@@ -218,34 +179,34 @@ struct LiveIO: Equatable {
     }
     /// io_uring: the CQE was seen.
     var cqeSeen: Bool {
-        @inline(__always) get { s.pointee.cqeSeen }
-        @inline(__always) nonmutating set { s.pointee.cqeSeen = newValue }
+        @inline(__always) get { s.pointee.flags.contains(.cqeSeen) }
+        @inline(__always) nonmutating set { s.pointee.flags.set(.cqeSeen, newValue) }
     }
     /// Overlaps a window of lost events.
     var lost: Bool {
-        @inline(__always) get { s.pointee.lost }
-        @inline(__always) nonmutating set { s.pointee.lost = newValue }
+        @inline(__always) get { s.pointee.flags.contains(.lost) }
+        @inline(__always) nonmutating set { s.pointee.flags.set(.lost, newValue) }
     }
     /// Was in flight during a window in which only `iomap_dio_complete`'s program missed hits
     /// (``Lost/recursionMiss``): lost only if one of its attempts ends up with no completion
     /// (``AnalysisEngine``'s `confirmMiss`).
     var suspect: Bool {
-        @inline(__always) get { s.pointee.suspect }
-        @inline(__always) nonmutating set { s.pointee.suspect = newValue }
+        @inline(__always) get { s.pointee.flags.contains(.suspect) }
+        @inline(__always) nonmutating set { s.pointee.flags.set(.suspect, newValue) }
     }
     var settled: Bool {
-        @inline(__always) get { s.pointee.settled }
-        @inline(__always) nonmutating set { s.pointee.settled = newValue }
+        @inline(__always) get { s.pointee.flags.contains(.settled) }
+        @inline(__always) nonmutating set { s.pointee.flags.set(.settled, newValue) }
     }
     /// Begun outside any traced system call of its task.
     var noSyscall: Bool {
-        @inline(__always) get { s.pointee.noSyscall }
-        @inline(__always) nonmutating set { s.pointee.noSyscall = newValue }
+        @inline(__always) get { s.pointee.flags.contains(.noSyscall) }
+        @inline(__always) nonmutating set { s.pointee.flags.set(.noSyscall, newValue) }
     }
     /// libaio: its process exited with the completion posted and not reaped.
     var ownerExited: Bool {
-        @inline(__always) get { s.pointee.ownerExited }
-        @inline(__always) nonmutating set { s.pointee.ownerExited = newValue }
+        @inline(__always) get { s.pointee.flags.contains(.ownerExited) }
+        @inline(__always) nonmutating set { s.pointee.flags.set(.ownerExited, newValue) }
     }
 
     /// The first bio queued.
