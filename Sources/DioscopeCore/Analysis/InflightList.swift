@@ -55,6 +55,7 @@ struct InflightList: Sequence {
         count += 1
         if index != nil {
             if r != Self.noRange { index!.insert(place, r) }
+            if index!.isCrowded { buildIndex() }
         } else if count > Self.indexAbove {
             buildIndex()
         }
@@ -149,10 +150,14 @@ struct InflightList: Sequence {
         }
     }
 
+    /// Indexes every write (again: the index's storage is kept when it has one).
     private mutating func buildIndex() {
-        var x = RegionIndex()
-        for i in ranges.indices where ranges[i] != Self.noRange { x.insert(i, ranges[i]) }
-        index = x
+        if index == nil {
+            index = RegionIndex(writes: count)
+        } else {
+            index!.reset(writes: count)
+        }
+        for i in ranges.indices where ranges[i] != Self.noRange { index!.insert(i, ranges[i]) }
     }
 
     struct Iterator: IteratorProtocol {
@@ -179,9 +184,13 @@ struct InflightList: Sequence {
     #endif
 }
 
-/// The places of an ``InflightList``'s writes by region of the file (1 MiB), each region's in
-/// ascending order (oldest first), as chains through one node array. A write spanning more than
-/// ``maxSpan`` regions is kept in ``wide`` instead, which every query reads.
+/// The places of an ``InflightList``'s writes by region of the file (1 MiB), as chains through
+/// one node array, each chain in ascending order (oldest first). The chains are buckets: a
+/// region's writes are in the chain its number hashes to, beside those of any other region that
+/// shares it, so a lookup is an array index rather than a hash-table probe (a table of regions
+/// was half of the index's upkeep, callgrind), and a query checks each write's range anyway. A
+/// write spanning more than ``maxSpan`` regions is kept in ``wide`` instead, which every query
+/// reads.
 struct RegionIndex {
     static let shift: Int64 = 20
     static let maxSpan: Int64 = 16
@@ -197,13 +206,49 @@ struct RegionIndex {
         var tail: UInt32
     }
     private static let end = UInt32.max
+    private static let empty = Chain(head: end, tail: end)
 
-    private var chains = OpenTable<UInt64, Chain>()
+    /// A power of two, at least the writes indexed when it was sized (``InflightList`` builds
+    /// the index again, larger, once ``isCrowded``).
+    private var buckets: [Chain]
+    private var bucketBits: Int
     private var nodes: [Node] = []
+    /// Nodes in chains.
+    private var linked = 0
     /// First free node (chained through `next`), `end` for none.
     private var free = RegionIndex.end
     /// Places of writes spanning more than ``maxSpan`` regions, ascending.
     private var wide: [UInt32] = []
+
+    /// An index sized for about `writes` writes: a bucket for every two (8 bytes each).
+    init(writes: Int) {
+        bucketBits = Self.bits(writes)
+        buckets = [Chain](repeating: Self.empty, count: 1 << bucketBits)
+    }
+
+    private static func bits(_ writes: Int) -> Int {
+        var bits = 5
+        while 2 << bits < writes { bits += 1 }
+        return bits
+    }
+
+    /// Empties the index and sizes it for about `writes` writes, keeping the nodes' storage.
+    mutating func reset(writes: Int) {
+        bucketBits = Self.bits(writes)
+        buckets = [Chain](repeating: Self.empty, count: 1 << bucketBits)
+        nodes.removeAll(keepingCapacity: true)
+        linked = 0
+        free = Self.end
+        wide.removeAll(keepingCapacity: true)
+    }
+
+    /// More than four writes a bucket on average: time to build a larger one.
+    var isCrowded: Bool { linked > 4 << bucketBits }
+
+    @inline(__always)
+    private func bucket(_ region: Int64) -> Int {
+        Int(truncatingIfNeeded: (UInt64(bitPattern: region) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bucketBits))
+    }
 
     /// The regions `r` touches (a range of no length: the region it lies in), nil past `limit`
     /// regions.
@@ -221,7 +266,7 @@ struct RegionIndex {
             wide.insert(p, at: at)
             return
         }
-        for region in regions { link(p, into: UInt64(bitPattern: region)) }
+        for region in regions { link(p, into: bucket(region)) }
     }
 
     mutating func remove(_ place: Int, _ r: FileRange) {
@@ -230,10 +275,11 @@ struct RegionIndex {
             if let at = wide.firstIndex(of: p) { wide.remove(at: at) }
             return
         }
-        for region in regions { unlink(p, from: UInt64(bitPattern: region)) }
+        for region in regions { unlink(p, from: bucket(region)) }
     }
 
     private mutating func newNode(_ place: UInt32) -> UInt32 {
+        linked += 1
         if free != Self.end {
             let n = free
             free = nodes[Int(n)].next
@@ -244,13 +290,12 @@ struct RegionIndex {
         return UInt32(nodes.count - 1)
     }
 
-    private mutating func link(_ place: UInt32, into region: UInt64) {
+    private mutating func link(_ place: UInt32, into b: Int) {
         let n = newNode(place)
-        guard var c = chains[region] else {
-            chains[region] = Chain(head: n, tail: n)
-            return
-        }
-        if nodes[Int(c.tail)].place < place {
+        var c = buckets[b]
+        if c.head == Self.end {
+            c = Chain(head: n, tail: n)
+        } else if nodes[Int(c.tail)].place < place {
             // the usual case: a new I/O is the latest
             nodes[Int(c.tail)].next = n
             c.tail = n
@@ -264,12 +309,13 @@ struct RegionIndex {
             }
             nodes[Int(n)].next = nodes[Int(at)].next
             nodes[Int(at)].next = n
+            if c.tail == at { c.tail = n }
         }
-        chains[region] = c
+        buckets[b] = c
     }
 
-    private mutating func unlink(_ place: UInt32, from region: UInt64) {
-        guard var c = chains[region] else { return }
+    private mutating func unlink(_ place: UInt32, from b: Int) {
+        var c = buckets[b]
         var prev = Self.end, at = c.head
         while at != Self.end && nodes[Int(at)].place != place {
             prev = at
@@ -281,18 +327,15 @@ struct RegionIndex {
         if c.tail == at { c.tail = prev }
         nodes[Int(at)].next = free
         free = at
-        if c.head == Self.end {
-            chains[region] = nil
-        } else {
-            chains[region] = c
-        }
+        linked -= 1
+        buckets[b] = c
     }
 
     /// Gives every place `p` the place `new[p]` (``InflightList``'s compaction: the new places
     /// keep the old ones' order, so every chain and ``wide`` stay ascending).
     mutating func renumber(_ new: [UInt32]) {
         for i in wide.indices { wide[i] = new[Int(wide[i])] }
-        for (_, c) in chains {
+        for c in buckets {
             var at = c.head
             while at != Self.end {
                 nodes[Int(at)].place = new[Int(nodes[Int(at)].place)]
@@ -312,8 +355,7 @@ struct RegionIndex {
             break
         }
         for region in regions {
-            guard let c = chains[UInt64(bitPattern: region)] else { continue }
-            var at = c.head
+            var at = buckets[bucket(region)].head
             // ascending: the chain's first match is its oldest
             while at != Self.end {
                 let i = Int(nodes[Int(at)].place)
