@@ -1466,12 +1466,15 @@ final class AnalysisEngine {
     /// the bios in flight (about the queue depth) plus these; a pass over them every
     /// ``staleCheckIntervalNs`` is a bounded cost per event.
     private func prunePendingBios(queuedBefore limit: UInt64) {
+        func prunable(_ b: PendingBio) -> Bool {
+            (b.io.settled || b.io.completed) && b.io.t.bios[b.index].queuedAt < limit
+        }
         for (dev, list) in pendingBios {
-            let kept = list.filter { b in
-                !((b.io.settled || b.io.completed) && b.io.t.bios[b.index].queuedAt < limit)
-            }
-            guard kept.count != list.count else { continue }
-            for b in list where (b.io.settled || b.io.completed) && b.io.t.bios[b.index].queuedAt < limit { slab.drop(b.io) }
+            // Looked for before copying: the copy of a device's whole list was made on every
+            // sweep, and with a deep queue it outweighed the list itself at the peak.
+            guard list.contains(where: prunable) else { continue }
+            let kept = list.filter { !prunable($0) }
+            for b in list where prunable(b) { slab.drop(b.io) }
             unmatched[Self.bioWithoutCompletion, default: 0] += UInt64(list.count - kept.count)
             pendingBios[dev] = kept.isEmpty ? nil : kept
         }
