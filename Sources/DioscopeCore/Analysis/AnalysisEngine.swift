@@ -972,8 +972,8 @@ final class AnalysisEngine {
         guard let io = submitting(e) else { count("iomap_dio_rw_queued"); return }
         io.t.queuedAt = e.timestamp
         // Named by its attempt when its range is the attempt's queued range (else kept whole).
-        if let a = io.t.attempts.last, StepLog.attemptRange(.queued, a) == (p.offset, p.length) {
-            io.addStep(.queued, record: io.t.attempts.count - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu,
+        if let a = io.attemptRecord(.queued, offset: p.offset, length: p.length) {
+            io.addStep(.queued, record: a, at: e.timestamp, tid: e.tid, cpu: e.cpu,
                        entry(e, .queued, offset: p.offset, length: p.length))
         } else {
             io.add(entry(e, .queued, offset: p.offset, length: p.length))
@@ -1280,9 +1280,8 @@ final class AnalysisEngine {
         case .endIoDirectWrite:
             guard p.count > 0, let file else { return }
             if let io = oldestWrite(file, r, where: { !$0.completed }) {
-                if let a = io.t.attempts.last, StepLog.attemptRange(.endIO, a) == (p.offset, p.count) {
-                    io.addStep(.endIO, record: io.t.attempts.count - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu,
-                               note: TimelineNote.xfsEndIO,
+                if let a = io.attemptRecord(.endIO, offset: p.offset, length: p.count) {
+                    io.addStep(.endIO, record: a, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: TimelineNote.xfsEndIO,
                                entry(e, .endIO, offset: p.offset, length: p.count, note: TimelineNote.xfsEndIO))
                 } else {
                     io.add(entry(e, .endIO, offset: p.offset, length: p.count, note: TimelineNote.xfsEndIO))
@@ -1473,8 +1472,11 @@ final class AnalysisEngine {
             // Looked for before copying: the copy of a device's whole list was made on every
             // sweep, and with a deep queue it outweighed the list itself at the peak.
             guard list.contains(where: prunable) else { continue }
-            let kept = list.filter { !prunable($0) }
-            for b in list where prunable(b) { slab.drop(b.io) }
+            var kept: [PendingBio] = []
+            kept.reserveCapacity(list.count)
+            for b in list {
+                if prunable(b) { slab.drop(b.io) } else { kept.append(b) }
+            }
             unmatched[Self.bioWithoutCompletion, default: 0] += UInt64(list.count - kept.count)
             pendingBios[dev] = kept.isEmpty ? nil : kept
         }

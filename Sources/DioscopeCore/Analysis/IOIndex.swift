@@ -66,17 +66,25 @@ struct IOIndex<Kind: IOIndexKind> {
         UnsafeMutablePointer(bitPattern: UInt(entry & addressBits)).unsafelyUnwrapped
     }
 
-    /// The position of `key`'s entry, if the index holds it.
+    /// Where the probe for `key` stops: its entry's position (`found`), or the empty position
+    /// ending its run, where an insertion goes.
     @inline(__always)
-    private func find(_ key: Kind.Key, _ h: UInt64) -> Int? {
+    private func probe(_ key: Kind.Key, _ h: UInt64) -> (at: Int, found: Bool) {
         let tag = h & ~Self.addressBits
         var i = home(h)
         while true {
             let v = entries[i]
-            if v == 0 { return nil }
-            if v & ~Self.addressBits == tag && Kind.key(of: Self.slot(v)) == key { return i }
+            if v == 0 { return (i, false) }
+            if v & ~Self.addressBits == tag && Kind.key(of: Self.slot(v)) == key { return (i, true) }
             i = (i &+ 1) & mask
         }
+    }
+
+    /// The position of `key`'s entry, if the index holds it.
+    @inline(__always)
+    private func find(_ key: Kind.Key, _ h: UInt64) -> Int? {
+        let (i, found) = probe(key, h)
+        return found ? i : nil
     }
 
     /// The I/O indexed under `key`.
@@ -97,16 +105,11 @@ struct IOIndex<Kind: IOIndexKind> {
         if (count + 1) * 4 > entries.count * 3 { grow() }
         let h = Self.hash(key)
         let entry = address | (h & ~Self.addressBits)
-        if let i = find(key, h) {
-            let old = LiveIO(Self.slot(entries[i]))
-            entries[i] = entry
-            return old
-        }
-        var i = home(h)
-        while entries[i] != 0 { i = (i &+ 1) & mask }
+        let (i, found) = probe(key, h)
+        let old = found ? LiveIO(Self.slot(entries[i])) : nil
         entries[i] = entry
-        count += 1
-        return nil
+        if !found { count += 1 }
+        return old
     }
 
     /// Removes the entry for `key` if it names `io` itself; whether it did.

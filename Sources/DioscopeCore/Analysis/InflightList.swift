@@ -101,10 +101,8 @@ struct InflightList: Sequence {
     /// The oldest write overlapping `r` for which `pred` holds (`pred` has no side effects: the
     /// index may ask it of younger writes first).
     func oldestWrite(overlapping r: FileRange, where pred: (LiveIO) -> Bool) -> LiveIO? {
-        if let index, let i = index.oldest(overlapping: r, ranges: ranges, where: { pred(ios[$0].unsafelyUnwrapped) }) {
-            return i < 0 ? scan(r, pred) : ios[i]
-        }
-        return index == nil ? scan(r, pred) : nil
+        guard let index, index.answers(r) else { return scan(r, pred) }
+        return index.oldest(overlapping: r, ranges: ranges, where: { pred(ios[$0].unsafelyUnwrapped) }).map { ios[$0]! }
     }
 
     private func scan(_ r: FileRange, _ pred: (LiveIO) -> Bool) -> LiveIO? {
@@ -222,8 +220,9 @@ struct RegionIndex {
 
     /// An index sized for about `writes` writes: a bucket for every two (8 bytes each).
     init(writes: Int) {
-        bucketBits = Self.bits(writes)
-        buckets = [Chain](repeating: Self.empty, count: 1 << bucketBits)
+        bucketBits = 0
+        buckets = []
+        reset(writes: writes)
     }
 
     private static func bits(_ writes: Int) -> Int {
@@ -232,7 +231,8 @@ struct RegionIndex {
         return bits
     }
 
-    /// Empties the index and sizes it for about `writes` writes, keeping the nodes' storage.
+    /// Empties the index and sizes it for about `writes` writes (a bucket for every two), keeping
+    /// the nodes' storage.
     mutating func reset(writes: Int) {
         bucketBits = Self.bits(writes)
         buckets = [Chain](repeating: Self.empty, count: 1 << bucketBits)
@@ -344,10 +344,16 @@ struct RegionIndex {
         }
     }
 
-    /// The smallest place whose range overlaps `r` and for which `pred` holds; -1 when `r`
-    /// touches too many regions to ask the index (the caller scans), nil when there is none.
+    /// Whether ``oldest(overlapping:ranges:where:)`` can be asked about `r`: no more than
+    /// ``maxQuerySpan`` regions (the caller scans the list for a wider range).
+    func answers(_ r: FileRange) -> Bool { Self.regions(r, limit: Self.maxQuerySpan) != nil }
+
+    /// The smallest place whose range overlaps `r` and for which `pred` holds, nil when there is
+    /// none. Only for a range the index ``answers(_:)``.
     func oldest(overlapping r: FileRange, ranges: [FileRange], where pred: (Int) -> Bool) -> Int? {
-        guard let regions = Self.regions(r, limit: Self.maxQuerySpan) else { return -1 }
+        guard let regions = Self.regions(r, limit: Self.maxQuerySpan) else {
+            preconditionFailure("RegionIndex: asked about a range wider than it answers")
+        }
         var best = Int.max
         func overlaps(_ i: Int) -> Bool { ranges[i].start < r.end && r.start < ranges[i].end }
         for p in wide where Int(p) < best && overlaps(Int(p)) && pred(Int(p)) {

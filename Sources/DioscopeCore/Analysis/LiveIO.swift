@@ -303,6 +303,15 @@ struct LiveIO: Equatable {
                                                  state: UnsafePointer(p.pointer(to: \.t)!), expected)
     }
 
+    /// The record a queued or end-io entry for `offset` and `length` is named by: the last
+    /// attempt, when that is the attempt's range for `step` (``StepLog/attemptRange(_:_:)``);
+    /// nil otherwise (the caller adds the entry through ``add(_:)``).
+    @inline(__always)
+    func attemptRecord(_ step: TimelineStep, offset: Int64, length: UInt64) -> Int? {
+        guard let a = t.attempts.last, StepLog.attemptRange(step, a) == (offset, length) else { return nil }
+        return t.attempts.count - 1
+    }
+
     /// Adds the entry of `step` with at most a `value`, and an `offset` only where it is the I/O's
     /// offset plus the value when positive (a completion's position); kept whole otherwise.
     @inline(__always)
