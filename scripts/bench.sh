@@ -75,14 +75,21 @@ echo "== offline: recording ${rec_secs}s of fio" >&2
 eval "$(scripts/loopfs.sh up xfs 2G)"
 trap 'scripts/loopfs.sh down "$MNT" >/dev/null 2>&1 || true' EXIT
 bench_layout "$MNT/f"
+# record_fio NAME [RECORD-ARGS...]: records BENCH_CMD to $out/fio-NAME.dscope (the recorder's
+# errors in $out/record-NAME.err, printed and the bench ended if nothing was recorded)
+record_fio() {
+	local name=$1 to=$out/fio-$1.dscope
+	shift
+	rm -f "$to"
+	"$bin" record "$@" -o "$to" -- "${BENCH_CMD[@]}" --output-format=terse >/dev/null 2>"$out/record-$name.err" || true
+	[[ -s $to ]] || { echo "bench: recording $name failed:" >&2; cat "$out/record-$name.err" >&2; exit 1; }
+}
 # offline_case NAME [RECORD-ARGS...]: record, scan, analyze 3 times -> $out/offline-NAME.json
 offline_case() {
 	local name=$1 big=$out/fio-$1.dscope
 	shift
-	rm -f "$big"
 	bench_randwrite_cmd "$MNT/f" "$rec_secs"
-	"$bin" record "$@" -o "$big" -- "${BENCH_CMD[@]}" --output-format=terse >/dev/null 2>"$out/record-$name.err" || true
-	[[ -s $big ]] || { echo "bench: recording failed:" >&2; cat "$out/record-$name.err" >&2; exit 1; }
+	record_fio "$name" "$@"
 	"$bench" scan "$big" >"$out/scan-$name.json"
 	# the analysis alone, its events decoded into memory first (the analyzing thread's ceiling)
 	"$bench" engine "$big" 3 >"$out/engine-$name.json"
@@ -160,9 +167,7 @@ rm -f "$out/fio-assembled.dscope"
 # shows whether an I/O's cost grows with the number in flight (InflightList).
 for qd in 16 128 1024; do
 	BENCH_IODEPTH=$qd bench_randwrite_cmd "$MNT/f" 5
-	"$bin" record -o "$out/fio-qd$qd.dscope" -- "${BENCH_CMD[@]}" --output-format=terse >/dev/null \
-		2>"$out/record-qd$qd.err" || true
-	[[ -s $out/fio-qd$qd.dscope ]] || { echo "bench: recording at iodepth $qd failed:" >&2; cat "$out/record-qd$qd.err" >&2; exit 1; }
+	record_fio "qd$qd"
 	"$bench" engine "$out/fio-qd$qd.dscope" 3 >"$out/depth-$qd.json"
 	rm -f "$out/fio-qd$qd.dscope"
 done
