@@ -35,7 +35,7 @@ final class AnalysisEngine {
     /// Last file a process did direct I/O on, and whether it used more than one.
     @exclusivity(unchecked) private var tgidInode = OpenTable<UInt32, (key: InodeKey, multi: Bool)>()
     /// libaio I/Os posted and not yet reaped, per process, in posting order.
-    @exclusivity(unchecked) private var aioPosted = OpenTable<UInt32, [LiveIO]>()
+    @exclusivity(unchecked) private var aioPosted = OpenTable<UInt32, PostedList>()
     /// io_uring I/Os completed in the kernel, waiting for their CQE, per process.
     @exclusivity(unchecked) private var uringWaiting = OpenTable<UInt32, [LiveIO]>()
     /// Bios queued but not completed, per block device: (io, bio index).
@@ -1215,15 +1215,12 @@ final class AnalysisEngine {
     /// user-visible before its own conversion and flagged it. An I/O or a call whose context is
     /// unknown (0: its io_submit or io_getevents enter was not seen) matches any.
     private func reapFIFO(tgid: UInt32, ctx: UInt64, tid: UInt32, ts: UInt64, n: Int) {
-        guard let list = aioPosted.removeValue(forKey: tgid), !list.isEmpty else {
+        guard var list = aioPosted.removeValue(forKey: tgid), !list.isEmpty else {
             count("io_getevents without posted I/O")
             return
         }
-        var reaped: [LiveIO] = [], rest: [LiveIO] = []
-        for io in list {
-            if reaped.count < n && (ctx == 0 || io.aioCtx == 0 || io.aioCtx == ctx) { reaped.append(io) } else { rest.append(io) }
-        }
-        aioPosted[tgid] = rest.isEmpty ? nil : rest
+        let reaped = list.takeOldest(n) { ctx == 0 || $0.aioCtx == 0 || $0.aioCtx == ctx }
+        if !list.isEmpty { aioPosted[tgid] = list }
         guard !reaped.isEmpty else {
             count("io_getevents without posted I/O")
             return
@@ -1434,12 +1431,11 @@ final class AnalysisEngine {
         // would otherwise be held (with their I/Os) for the rest of the run.
         prunePendingBios(queuedBefore: limit)
         for (tgid, list) in aioPosted where list.contains(where: \.settled) {
-            let kept = list.filter { !$0.settled }
-            for io in list where io.settled {
+            for io in aioPosted.modifyIfPresent(tgid, { $0.removeAll(where: \.settled) }) ?? [] {
                 io.postedListings = 0
                 slab.drop(io)
             }
-            aioPosted[tgid] = kept.isEmpty ? nil : kept
+            if aioPosted[tgid]?.isEmpty == true { aioPosted[tgid] = nil }
         }
         for (tgid, list) in uringWaiting where list.contains(where: \.settled) {
             let kept = list.filter { !$0.settled }
@@ -1567,14 +1563,10 @@ final class AnalysisEngine {
     @inline(__always)
     private func listPosted(_ io: LiveIO, last: Bool) {
         if last {
-            aioPosted.update(io.t.tgid, orInsert: { [] }) { $0.append(io) }
+            aioPosted.update(io.t.tgid, orInsert: { PostedList() }) { $0.append(io) }
         } else {
             let at = io.t.postedAt ?? 0
-            aioPosted.update(io.t.tgid, orInsert: { [] }) { list in
-                var i = list.endIndex
-                while i > list.startIndex, (list[i - 1].t.postedAt ?? 0) > at { i -= 1 }
-                list.insert(io, at: i)
-            }
+            aioPosted.update(io.t.tgid, orInsert: { PostedList() }) { $0.insert(io, at: at) { $0.t.postedAt ?? 0 } }
         }
         io.postedListings &+= 1
         slab.hold(io)
