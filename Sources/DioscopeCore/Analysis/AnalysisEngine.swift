@@ -35,14 +35,14 @@ final class AnalysisEngine {
     /// Last file a process did direct I/O on, and whether it used more than one.
     @exclusivity(unchecked) private var tgidInode = OpenTable<UInt32, (key: InodeKey, multi: Bool)>()
     /// libaio I/Os posted and not yet reaped, per process, in posting order.
-    @exclusivity(unchecked) private var aioPosted = OpenTable<UInt32, PostedList>()
+    @exclusivity(unchecked) private var aioPosted = OpenTable<UInt32, OrderedIOList>()
     /// io_uring I/Os completed in the kernel, waiting for their CQE, per process.
     @exclusivity(unchecked) private var uringWaiting = OpenTable<UInt32, [LiveIO]>()
     /// Bios queued but not completed, per block device: (io, bio index).
     @exclusivity(unchecked) private var pendingBios = OpenTable<DeviceNumber, [PendingBio]>()
     @exclusivity(unchecked) private var issueSeq: UInt64 = 0
     /// Unsettled I/Os that have mappings (for bio joins without kiocb).
-    @exclusivity(unchecked) private var mappedInflight: [LiveIO] = []
+    @exclusivity(unchecked) private var mappedInflight = OrderedIOList()
     @exclusivity(unchecked) var inodes = OpenTable<InodeKey, InodeState>()
     @exclusivity(unchecked) private var unresolvedOps: [LiveOp] = []
     @exclusivity(unchecked) private var deferredFlush: Set<InodeKey> = []
@@ -1563,10 +1563,10 @@ final class AnalysisEngine {
     @inline(__always)
     private func listPosted(_ io: LiveIO, last: Bool) {
         if last {
-            aioPosted.update(io.t.tgid, orInsert: { PostedList() }) { $0.append(io) }
+            aioPosted.update(io.t.tgid, orInsert: { OrderedIOList() }) { $0.append(io) }
         } else {
             let at = io.t.postedAt ?? 0
-            aioPosted.update(io.t.tgid, orInsert: { PostedList() }) { $0.insert(io, at: at) { $0.t.postedAt ?? 0 } }
+            aioPosted.update(io.t.tgid, orInsert: { OrderedIOList() }) { $0.insert(io, at: at) { $0.t.postedAt ?? 0 } }
         }
         io.postedListings &+= 1
         slab.hold(io)

@@ -513,13 +513,4 @@ extension Array where Element == LiveIO {
         removeAll { $0 == io }
         return before - count
     }
-
-    /// Removes the first occurrence of `io`, keeping the order of the rest: for lists that hold
-    /// an I/O at most once, where the match is usually near the front (I/Os settle in about the
-    /// order they began). Whether it was there.
-    mutating func removeFirst(of io: LiveIO) -> Bool {
-        guard let i = firstIndex(of: io) else { return false }
-        remove(at: i)
-        return true
-    }
 }

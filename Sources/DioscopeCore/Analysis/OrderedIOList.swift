@@ -1,16 +1,19 @@
-/// A process's libaio I/Os whose completion was posted to the ring and not yet reaped, in
-/// posting order (``AnalysisEngine``'s `aioPosted`). An I/O is listed once per posting (a
-/// completion seen twice lists it twice: ``LiveIOStorage/postedListings``).
+/// I/Os in the order they were listed, where taking one out leaves a hole: a process's libaio
+/// I/Os whose completion was posted to the ring and not yet reaped (``AnalysisEngine``'s
+/// `aioPosted`, in posting order; an I/O is listed once per posting, so a completion seen twice
+/// lists it twice: ``LiveIOStorage/postedListings``), and the unsettled I/Os with a mapping that
+/// a bio without identity may join (`mappedInflight`, in order of mapping).
 ///
-/// As an array, a reap took its I/O out with `remove(at:)`, which moved every I/O after it.
-/// I/Os are reaped in about the order they were posted, so that was nearly the whole list: at
-/// fio iodepth 1 024 it was 840 instructions per I/O, 9 % of the analysis (callgrind, session 25).
-/// Here a removal leaves a hole instead. Holes at the front are skipped by moving ``head``; the
-/// list is compacted once its holes outnumber its I/Os, so a removal costs amortized constant
-/// time besides the look for the I/O, which starts at the oldest.
+/// As arrays, both lists took an I/O out with `remove(at:)`, which moved every I/O after it.
+/// I/Os are reaped, and settle, in about the order they were listed, so that was nearly the
+/// whole list: at fio iodepth 1 024 on one file, 840 instructions per I/O for the reaps (9 % of
+/// the analysis) and as much again for the mapped list in a step-by-step recording (callgrind,
+/// session 25). Here a removal leaves a hole instead. Holes at the front are skipped by moving
+/// ``head``; the list is compacted once its holes outnumber its I/Os, so a removal costs
+/// amortized constant time besides the look for the I/O, which starts at the oldest.
 ///
-/// Iteration and every answer are in posting order, as the array's were.
-struct PostedList: Sequence {
+/// Iteration and every answer are in the order of listing, as the arrays' were.
+struct OrderedIOList: Sequence {
     /// The listings in posting order; nil where one was taken out (a hole). Places before
     /// `head` are all holes.
     private var places: [LiveIO?] = []
@@ -83,6 +86,13 @@ struct PostedList: Sequence {
         count -= taken.count
         tidy()
         return taken
+    }
+
+    /// Takes every listing out.
+    mutating func removeAll() {
+        places.removeAll()
+        head = 0
+        count = 0
     }
 
     /// Takes out every listing that `matches`; returns them in order.

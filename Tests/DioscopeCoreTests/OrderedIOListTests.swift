@@ -2,16 +2,17 @@ import Testing
 
 @testable import DioscopeCore
 
-/// `PostedList`, a process's posted, unreaped libaio I/Os: against a plain array, changed as the
-/// engine changed it before the list kept holes.
-@Suite struct PostedListTests {
+/// `OrderedIOList`, the engine's lists of I/Os in order (a process's posted, unreaped libaio
+/// I/Os; the mapped I/Os a bio without identity may join): against a plain array, changed as the
+/// engine changed the arrays before the lists kept holes.
+@Suite struct OrderedIOListTests {
     /// Random postings (appended, a few inserted by posting time, some of an I/O already listed),
     /// reaps of one I/O (mostly the oldest, as io_getevents goes, and anywhere), reaps of every
     /// listing of an I/O, FIFO reaps of the oldest matching ones, and prunes, with the list short
     /// and long: after every step the listings in order, and every answer, equal the array's.
     @Test func agreesWithAnArray() {
         let slab = IOSlab(), file = IOIndexTests.file()
-        var list = PostedList()
+        var list = OrderedIOList()
         var model: [LiveIO] = []
         var rng = SplitMix(seed: 25)
         var ios: [LiveIO] = []
@@ -100,11 +101,11 @@ import Testing
                 "every operation was tried: \(holes) \(inserts) \(fifo) \(pruned) \(missed)")
     }
 
-    /// Reaps in posting order (the usual case) leave no holes behind: the storage does not grow
-    /// with the number of I/Os ever posted.
-    @Test func reapsInOrderKeepTheListSmall() {
+    /// Removals in the order of listing (the usual case: reaps, settling) leave no holes behind:
+    /// the storage does not grow with the number of I/Os ever listed. `removeAll` empties it.
+    @Test func removalsInOrderKeepTheListSmall() {
         let slab = IOSlab(), file = IOIndexTests.file()
-        var list = PostedList()
+        var list = OrderedIOList()
         var ios: [LiveIO] = []
         for k in 0..<64 {
             let t = IOState(id: UInt64(k + 1), op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio",
@@ -121,5 +122,9 @@ import Testing
         }
         #expect(list.count == 16)
         #expect(list.storage <= 64, "places kept: \(list.storage)")
+        list.removeAll()
+        #expect(list.isEmpty && list.storage == 0 && Array(list).isEmpty)
+        list.append(ios[0])
+        #expect(Array(list) == [ios[0]])
     }
 }
