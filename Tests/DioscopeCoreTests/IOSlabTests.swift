@@ -100,7 +100,6 @@ import Testing
             used.postedListings = 1
             used.needRanges = [FileRange(start: 0, end: 4096)]
             used.convertedRanges = [FileRange(start: 0, end: 512)]
-            used.firstBioAt = 7
             used.lastBioDoneAt = 9
             used.lost = true
             used.suspect = true

@@ -827,9 +827,8 @@ final class AnalysisEngine {
         if role == .subBlockZeroing { io.zeroes = true }
         io.t.bios.append(BioState(queuedAt: ts, dev: dev, sector: p.sector, nrSector: p.nrSector, op: p.op, role: role,
                                   fileOffset: fileOffset, zeroedRanges: zeroed, exactJoin: exact))
-        if io.firstBioAt == nil {
-            io.firstBioAt = ts
-            // Direction unknown from flags and syscall (trace started mid-call): the data bio tells.
+        if io.t.bios.count == 1 {
+            // The I/O's first bio. Direction unknown from flags and syscall (trace started mid-call): the data bio tells.
             if io.t.op == .read, io.noSyscall, p.op == .write, io.t.api == .sync, role != .unknown {
                 io.t.op = .write
                 io.file.inflightDirectionChanged(io)

@@ -84,7 +84,9 @@ final class IOSlab {
 
     private func freePending() {
         for p in pending {
+            #if DEBUG
             p.pointee.generation &+= 1
+            #endif
             if Self.isSmall(p.pointee) {
                 p.pointee.t.removeAllRecords()
             } else {

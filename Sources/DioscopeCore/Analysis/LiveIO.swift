@@ -16,7 +16,7 @@ struct LiveIOStorage: GenerationCounted {
     var needRanges: [FileRange] = []
     var convertedRanges: [FileRange] = []
     var log = StepLog()
-    /// Two bytes for ten flags leave room for ``inflightPosition`` in the slot's 512.
+    /// Two bytes for ten flags (ten `Bool`s took ten): the slot is 504 bytes in release builds.
     var flags: IOFlags = []
     var bioTimes = PresenceMask<UInt8>()
     var postedListings: UInt32 = 0
@@ -24,13 +24,14 @@ struct LiveIOStorage: GenerationCounted {
     /// (``IOSlab/hold(_:)``): the kiocb, user-ref and request indexes, the posted and waiting
     /// lists, pending bios, a task's current I/O and call list.
     var holds: UInt32 = 0
+    #if DEBUG
     /// How many times the slot has been freed (a handle made before then is stale: checked in
-    /// debug builds).
+    /// debug builds, the only ones that keep it).
     var generation: UInt32 = 0
+    #endif
     /// Where the I/O is in its file's in-flight list (``InflightList``; checked there against the
     /// I/O itself, so a stale value is harmless).
     var inflightPosition: UInt32 = 0
-    var firstBioAtBits: UInt64 = 0
     var lastBioDoneAtBits: UInt64 = 0
 
     init(t: consuming IOState, file: InodeState, kiocb: UInt64, userRef: UInt64) {
@@ -81,7 +82,6 @@ extension LiveIOStorage {
         needRanges.removeAllKeepingStorage()
         convertedRanges.removeAllKeepingStorage()
         bioTimes = PresenceMask()
-        firstBioAtBits = 0
         lastBioDoneAtBits = 0
         log.removeAllKeepingStorage()
     }
@@ -209,15 +209,9 @@ struct LiveIO: Equatable {
         @inline(__always) nonmutating set { s.pointee.flags.set(.ownerExited, newValue) }
     }
 
-    /// The first bio queued.
+    /// The first bio queued (bios are only ever appended: the first record's time).
     var firstBioAt: UInt64? {
-        get { s.pointee.bioTimes.get(1, s.pointee.firstBioAtBits) }
-        nonmutating set {
-            let p = s
-            var bits = p.pointee.firstBioAtBits
-            p.pointee.bioTimes.set(1, newValue, in: &bits)
-            p.pointee.firstBioAtBits = bits
-        }
+        @inline(__always) get { t.bios.first?.queuedAt }
     }
     /// The last bio completed by the device.
     var lastBioDoneAt: UInt64? {

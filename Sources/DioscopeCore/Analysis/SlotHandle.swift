@@ -1,6 +1,8 @@
 /// A slot's storage that counts how many times the slot has been freed.
 protocol GenerationCounted {
+    #if DEBUG
     var generation: UInt32 { get }
+    #endif
 }
 
 /// The address bits of a debug build's handle.
