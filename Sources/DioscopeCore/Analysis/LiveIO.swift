@@ -16,9 +16,9 @@ struct LiveIOStorage: GenerationCounted {
     var needRanges: [FileRange] = []
     var convertedRanges: [FileRange] = []
     var log = StepLog()
-    /// Two bytes for ten flags (ten `Bool`s took ten): the slot is 504 bytes in release builds.
+    /// Two bytes for eleven flags (eleven `Bool`s took eleven, and a presence byte): the slot is
+    /// 496 bytes in release builds.
     var flags: IOFlags = []
-    var bioTimes = PresenceMask<UInt8>()
     var postedListings: UInt32 = 0
     /// How many of the engine's holders that may keep an I/O past its emission name it
     /// (``IOSlab/hold(_:)``): the kiocb, user-ref and request indexes, the posted and waiting
@@ -42,7 +42,7 @@ struct LiveIOStorage: GenerationCounted {
     }
 }
 
-/// ``LiveIOStorage``'s flags, a bit each (ten `Bool`s took ten bytes).
+/// ``LiveIOStorage``'s flags, a bit each (ten `Bool`s took ten bytes, and a presence mask one more).
 struct IOFlags: OptionSet {
     let rawValue: UInt16
     static let awaitingRetry = IOFlags(rawValue: 1 << 0)
@@ -56,6 +56,8 @@ struct IOFlags: OptionSet {
     static let ownerExited = IOFlags(rawValue: 1 << 8)
     /// Emitted (``IOSlab/emitted(_:)``): the slot is freed once no holder is left.
     static let emitted = IOFlags(rawValue: 1 << 9)
+    /// ``LiveIO/lastBioDoneAt`` is present.
+    static let bioDone = IOFlags(rawValue: 1 << 10)
 
     @inline(__always)
     mutating func set(_ f: IOFlags, _ on: Bool) {
@@ -81,7 +83,6 @@ extension LiveIOStorage {
         inflightPosition = 0
         needRanges.removeAllKeepingStorage()
         convertedRanges.removeAllKeepingStorage()
-        bioTimes = PresenceMask()
         lastBioDoneAtBits = 0
         log.removeAllKeepingStorage()
     }
@@ -215,12 +216,14 @@ struct LiveIO: Equatable {
     }
     /// The last bio completed by the device.
     var lastBioDoneAt: UInt64? {
-        get { s.pointee.bioTimes.get(2, s.pointee.lastBioDoneAtBits) }
-        nonmutating set {
+        @inline(__always) get {
             let p = s
-            var bits = p.pointee.lastBioDoneAtBits
-            p.pointee.bioTimes.set(2, newValue, in: &bits)
-            p.pointee.lastBioDoneAtBits = bits
+            return p.pointee.flags.contains(.bioDone) ? p.pointee.lastBioDoneAtBits : nil
+        }
+        @inline(__always) nonmutating set {
+            let p = s
+            p.pointee.lastBioDoneAtBits = newValue ?? 0
+            p.pointee.flags.set(.bioDone, newValue != nil)
         }
     }
 
