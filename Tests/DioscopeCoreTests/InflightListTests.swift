@@ -27,7 +27,7 @@ import Testing
             default: 4096
             }
             let t = IOState(id: nextID, op: op, api: .libaio, tgid: 10, tid: 11, comm: "fio", dev: IOSlabTests.dev,
-                            ino: 0x83, offset: offset, length: length, requested: nil, syscall: .ioSubmit,
+                            offset: offset, length: length, requested: nil, syscall: .ioSubmit,
                             isizeAtBegin: 1 << 40, blockSize: 4096, submittedAt: nextID)
             nextID += 1
             return slab.make(t: t, file: file, kiocb: nextID, userRef: 0)

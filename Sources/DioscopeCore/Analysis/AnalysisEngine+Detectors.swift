@@ -117,7 +117,7 @@ extension AnalysisEngine {
                 msg += "; \(reads.count + bufReads.count) read(s) of the range ran in that window and can return zeros"
             }
             let f = Finding(kind: .completionBeforeConversion, severity: severity,
-                            ios: [w.t.id] + reads.map(\.t.id), subjects: [IOSubject(w.t)] + reads.map { IOSubject($0.t) },
+                            ios: [w.t.id] + reads.map(\.t.id), subjects: [IOSubject(w)] + reads.map { IOSubject($0) },
                             operations: bufReads, message: msg, evidence: ev, dev: s.key.dev, ino: s.key.ino)
             addFinding(f, key: "cbc:\(w.t.id)")
         }
@@ -165,7 +165,7 @@ extension AnalysisEngine {
                                 + "sub-block zeroing of \(zr) hits block \(blocks) that io#\(b.t.id) \(what) (\(hit)): "
                                 + "the block can end up with zeros instead of data"
                             addFinding(Finding(kind: .subblockZeroingOverlap, severity: .error, ios: [a.t.id, b.t.id],
-                                               subjects: [IOSubject(a.t), IOSubject(b.t)], message: msg, evidence: ev,
+                                               subjects: [IOSubject(a), IOSubject(b)], message: msg, evidence: ev,
                                                dev: s.key.dev, ino: s.key.ino),
                                        key: "szo:\(lo):\(hi)")
                         }
@@ -221,12 +221,12 @@ extension AnalysisEngine {
                     // Zeroing over the write's range is an error whatever the final size: report it now
                     // (live use prints it as soon as the size change has been seen).
                     addFinding(Finding(kind: .sizeExtensionRace, severity: .error, ios: [w.t.id],
-                                       subjects: [IOSubject(w.t)], operations: [op], message: msg, evidence: ev,
+                                       subjects: [IOSubject(w)], operations: [op], message: msg, evidence: ev,
                                        dev: s.key.dev, ino: s.key.ino), key: key)
                     continue
                 }
                 // Otherwise the severity depends on the file's final size: judged at the end of the trace.
-                let f = Finding(kind: .sizeExtensionRace, severity: .warning, ios: [w.t.id], subjects: [IOSubject(w.t)],
+                let f = Finding(kind: .sizeExtensionRace, severity: .warning, ios: [w.t.id], subjects: [IOSubject(w)],
                                 operations: [op], message: msg, evidence: ev, dev: s.key.dev, ino: s.key.ino)
                 pendingSizeRaces.append(PendingSizeRace(finding: f, key: key,
                                                         inode: s.key, writeEnd: wEnd, deliberate: deliberate,
@@ -277,7 +277,7 @@ extension AnalysisEngine {
                 let msg = "\(op.kind.rawValue) returned while completed \(w.t.api) write io#\(w.t.id) "
                     + "(\(w.needRanges.map(\.description).joined(separator: ","))) still had unconverted extents: "
                     + "after a crash the range reads back as zeros"
-                addFinding(Finding(kind: .fsyncBeforeConversion, severity: .error, ios: [w.t.id], subjects: [IOSubject(w.t)],
+                addFinding(Finding(kind: .fsyncBeforeConversion, severity: .error, ios: [w.t.id], subjects: [IOSubject(w)],
                                    operations: [op], message: msg, evidence: ev, dev: s.key.dev, ino: s.key.ino),
                            key: "fbc:\(w.t.id):\(op.tid):\(op.startedAt)")
             }
@@ -361,7 +361,7 @@ extension AnalysisEngine {
         if postedEarly { msg += "; the async completion was posted before the rest of the data was written" }
         var ids = [t.id]
         var subjects = [IOSubject(t)]
-        if let f = fallbackIO { ids.append(f.t.id); subjects.append(IOSubject(f.t)) }
+        if let f = fallbackIO { ids.append(f.t.id); subjects.append(IOSubject(f)) }
         addFinding(Finding(kind: .shortDIOWrite, severity: severity, ios: ids, subjects: subjects, message: msg,
                            evidence: ev, dev: p.key.dev, ino: p.key.ino),
                    key: "short:\(t.id)")

@@ -4,7 +4,7 @@
 /// call and block size as the small values they are.
 ///
 /// Every I/O in flight holds one inside its ``LiveIO``, so its size is the analyzer's memory per
-/// I/O. ``timeline(entries:phases:)`` builds the public timeline when something receives it.
+/// I/O. ``timeline(ino:entries:phases:)`` builds the public timeline when something receives it.
 struct IOState {
     // Stored in this order: the 1-byte fields fill the 6 bytes after the packed times' mask.
     var times = TimelineTimes()
@@ -24,7 +24,7 @@ struct IOState {
     /// byte (in the 4 bytes before `comm`) instead of a 16-byte `String?`.
     var inconclusiveCause: InconclusiveCause?
     var comm: String
-    var ino: UInt64
+    // (No inode number: the I/O's file holds it, ``LiveIO/key``, and the timeline is given it.)
     var offset: Int64
     var length: UInt64
     var isizeAtBegin: Int64
@@ -35,7 +35,7 @@ struct IOState {
     var conversions: [ConversionRecord] = []
 
     init(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String, dev: DeviceNumber,
-         ino: UInt64, offset: Int64, length: UInt64, requested: UInt64?, syscall: Syscall?, isizeAtBegin: Int64,
+         offset: Int64, length: UInt64, requested: UInt64?, syscall: Syscall?, isizeAtBegin: Int64,
          blockSize: UInt64, submittedAt: UInt64) {
         precondition(blockSize.nonzeroBitCount == 1, "a block size is a power of two")
         self.id = id
@@ -45,7 +45,6 @@ struct IOState {
         self.tid = tid
         self.comm = comm
         self.dev = dev
-        self.ino = ino
         self.offset = offset
         self.length = length
         self.syscall = syscall
@@ -124,9 +123,9 @@ struct IOState {
     /// ``IOTimeline/isExtending``.
     var isExtending: Bool { op == .write && offset + Int64(length) > isizeAtBegin && isizeAtBegin >= 0 }
 
-    /// The public timeline of this state, with `entries` and `phases`. The conversions' array is
-    /// shared with this state until one of the two changes it.
-    func timeline(entries: [TimelineEntry], phases: PhaseLatencies) -> IOTimeline {
+    /// The public timeline of this state, with the file's inode number, `entries` and `phases`.
+    /// The conversions' array is shared with this state until one of the two changes it.
+    func timeline(ino: UInt64, entries: [TimelineEntry], phases: PhaseLatencies) -> IOTimeline {
         var t = IOTimeline(id: id, op: op, api: api, tgid: tgid, tid: tid, comm: comm, dev: dev, ino: ino,
                            offset: offset, length: length, requested: nil, syscall: syscall?.description,
                            isizeAtBegin: isizeAtBegin, blockSize: blockSize, submittedAt: submittedAt)
@@ -161,7 +160,7 @@ struct IOState {
     /// the temporary, 3 % of `analyze`. `IOSlabTests` checks, field by field, that the result
     /// equals a new state.
     mutating func restart(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String,
-                          dev: DeviceNumber, ino: UInt64, offset: Int64, length: UInt64, requested: UInt64?,
+                          dev: DeviceNumber, offset: Int64, length: UInt64, requested: UInt64?,
                           syscall: Syscall?, isizeAtBegin: Int64, blockSize: UInt64, submittedAt: UInt64) {
         assert(attempts.isEmpty && mappings.isEmpty && bios.isEmpty && conversions.isEmpty)
         self.id = id
@@ -171,7 +170,6 @@ struct IOState {
         self.tid = tid
         self.comm = comm
         self.dev = dev
-        self.ino = ino
         self.offset = offset
         self.length = length
         self.syscall = syscall
@@ -188,8 +186,9 @@ struct IOState {
 
 extension IOSubject {
     /// The subject of an I/O the analyzer holds (the fields ``init(_:)`` reads of its timeline).
-    init(_ s: IOState) {
-        self.init(op: s.op, api: s.api, tgid: s.tgid, tid: s.tid, ino: s.ino, offset: s.offset, length: s.length)
+    init(_ io: LiveIO) {
+        let s = io.t
+        self.init(op: s.op, api: s.api, tgid: s.tgid, tid: s.tid, ino: io.key.ino, offset: s.offset, length: s.length)
     }
 }
 
