@@ -2,13 +2,14 @@ import Testing
 @testable import DioscopeCore
 
 /// The in-flight state of an I/O (``IOState``) becomes the public timeline only when something
-/// receives it (``IOState/timeline(ino:entries:phases:)``): every field must arrive.
+/// receives it (``IOState/timeline(key:entries:phases:)``): every field must arrive.
 @Suite struct IOStateTests {
     static let dev = DeviceNumber(major: 7, minor: 0)
+    static let key1 = InodeKey(dev: dev, ino: 1)
 
     /// A state with every field changed from what `init` leaves.
     static func fullState() -> IOState {
-        var s = IOState(id: 7, op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio", dev: dev, offset: 8192,
+        var s = IOState(id: 7, op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio", offset: 8192,
                         length: 4096, requested: 4096, syscall: .ioSubmit, isizeAtBegin: 1 << 20,
                         blockSize: 1024, submittedAt: 1_000)
         s.queuedAt = 1_001
@@ -97,18 +98,21 @@ import Testing
         let entries = [TimelineEntry(timestamp: 1_000, step: .begin, tid: 11)]
         var phases = PhaseLatencies()
         phases.total = 8
-        let t = s.timeline(ino: 0x83, entries: entries, phases: phases)
+        let t = s.timeline(key: InodeKey(dev: Self.dev, ino: 0x83), entries: entries, phases: phases)
 
         let state = Self.fields(s), timeline = Self.fields(t)
         // What the timeline has and the state keeps in another form or not at all.
         let special: Set = ["syscall", "blockSize", "inconclusiveReason", "entries", "phases", "attempts", "mappings",
-                            "bios", "ino"]
+                            "bios", "dev", "ino", "status", "needsConversion"]
         for (name, value) in timeline where !special.contains(name) {
             #expect(state[name] == value, "\(name): the timeline has \(value), the state \(state[name] ?? "nothing")")
         }
         // What the state has beyond the timeline's fields: the block size's log and the reason's cause.
-        #expect(Set(state.keys).subtracting(timeline.keys) == ["blockBits", "inconclusiveCause"])
-        #expect(t.syscall == "io_submit" && t.blockSize == 1024 && t.ino == 0x83, "the inode number is the file's, given")
+        #expect(Set(state.keys).subtracting(timeline.keys) == ["blockBits", "inconclusiveCause", "statusBits"])
+        #expect(t.syscall == "io_submit" && t.blockSize == 1024)
+        #expect(t.dev == Self.dev && t.ino == 0x83, "the device and inode numbers are the file's, given")
+        #expect(t.status == s.status && t.status == .inconclusive && t.needsConversion == s.needsConversion
+                && t.needsConversion, "status and needsConversion share a byte")
         #expect(t.inconclusiveReason == "events lost while the I/O was in flight")
         #expect(t.attempts == s.attempts.map(\.record) && t.mappings == s.mappings.array && t.bios == s.bios.map(\.record))
         #expect(t.attempts.count == 1 && t.mappings.count == 1 && t.bios.count == 1)
@@ -130,7 +134,7 @@ import Testing
 
     /// The state's end counts every time it holds, as the timeline's does without entries.
     @Test func endedAtIsTheLatestTime() {
-        var s = IOState(id: 1, op: .read, api: .sync, tgid: 1, tid: 1, comm: "dd", dev: Self.dev, offset: 0,
+        var s = IOState(id: 1, op: .read, api: .sync, tgid: 1, tid: 1, comm: "dd", offset: 0,
                         length: 512, requested: nil, syscall: nil, isizeAtBegin: 0, blockSize: 4096,
                         submittedAt: 50)
         #expect(s.endedAt == 50)
@@ -138,8 +142,8 @@ import Testing
         s.queuedAt = 60
         #expect(s.endedAt == 70)
         s.returnedAt = 90
-        #expect(s.endedAt == 90 && s.timeline(ino: 1, entries: [], phases: PhaseLatencies()).endedAt == 90)
-        #expect(s.timeline(ino: 1, entries: [TimelineEntry(timestamp: 95, step: .returned, tid: 1)],
+        #expect(s.endedAt == 90 && s.timeline(key: Self.key1, entries: [], phases: PhaseLatencies()).endedAt == 90)
+        #expect(s.timeline(key: Self.key1, entries: [TimelineEntry(timestamp: 95, step: .returned, tid: 1)],
                            phases: PhaseLatencies()).endedAt == 95)
     }
 }
@@ -155,7 +159,7 @@ extension IOStateTests {
         var s = IOStateTests.fullState()
         for c in all {
             s.inconclusiveCause = c
-            #expect(s.timeline(ino: 1, entries: [], phases: PhaseLatencies()).inconclusiveReason == c.text)
+            #expect(s.timeline(key: Self.key1, entries: [], phases: PhaseLatencies()).inconclusiveReason == c.text)
         }
     }
 }

@@ -20,7 +20,7 @@ import Testing
         var clock: UInt64 = 1_000
         for k in 0..<400 {
             let t = IOState(id: UInt64(k + 1), op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio",
-                            dev: IOSlabTests.dev, offset: Int64(k) * 4096, length: 4096, requested: nil,
+                            offset: Int64(k) * 4096, length: 4096, requested: nil,
                             syscall: .ioSubmit, isizeAtBegin: 1 << 40, blockSize: 4096, submittedAt: 1)
             ios.append(slab.make(t: t, file: file, kiocb: UInt64(k + 1), userRef: 0))
         }
@@ -109,7 +109,7 @@ import Testing
         var ios: [LiveIO] = []
         for k in 0..<64 {
             let t = IOState(id: UInt64(k + 1), op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio",
-                            dev: IOSlabTests.dev, offset: Int64(k) * 4096, length: 4096, requested: nil,
+                            offset: Int64(k) * 4096, length: 4096, requested: nil,
                             syscall: .ioSubmit, isizeAtBegin: 1 << 40, blockSize: 4096, submittedAt: 1)
             ios.append(slab.make(t: t, file: file, kiocb: UInt64(k + 1), userRef: 0))
         }

@@ -6,19 +6,20 @@ import Testing
 /// them must give back exactly the entries added, in the order the engine added them.
 @Suite struct StepLogTests {
     static let base = EntryLog.Base(tid: 4242, offset: 1 << 30, timestamp: 5_000_000_000)
+    static let dev = DeviceNumber(major: 7, minor: 0)
 
     /// A state with one attempt, mapping, two bios and a conversion, as the engine records them.
     static func state() -> IOState {
         var t = IOState(id: 1, op: .write, api: .libaio, tgid: 4242, tid: base.tid, comm: "fio",
-                        dev: DeviceNumber(major: 7, minor: 0), offset: base.offset, length: 8192,
+                        offset: base.offset, length: 8192,
                         requested: nil, syscall: .ioSubmit, isizeAtBegin: 1 << 31, blockSize: 4096,
                         submittedAt: base.timestamp)
         t.attempts.append(AttemptState(beganAt: base.timestamp + 10, tid: base.tid, kiocb: 0xbeef, offset: base.offset,
                                        length: 8192, dioFlags: [], nowait: false))
         t.mappings.append(IOMappingRecord(timestamp: base.timestamp + 20, offset: base.offset, length: 8192,
-                                          addr: 1 << 20, type: .unwritten, new: true, bdev: t.dev))
+                                          addr: 1 << 20, type: .unwritten, new: true, bdev: dev))
         for k: UInt64 in 0..<2 {
-            t.bios.append(BioState(queuedAt: base.timestamp + 30, dev: t.dev, sector: 2048 + 8 * k, nrSector: 8,
+            t.bios.append(BioState(queuedAt: base.timestamp + 30, dev: dev, sector: 2048 + 8 * k, nrSector: 8,
                                    op: .write, role: .data, fileOffset: base.offset + Int64(4096 * k),
                                    zeroedRanges: [], exactJoin: true))
         }

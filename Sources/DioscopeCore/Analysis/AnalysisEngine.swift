@@ -659,14 +659,14 @@ final class AnalysisEngine {
         if let recycled = slab.takeFreed() {
             // The emptied arrays of an emitted I/O: their storage is reused.
             recycled.t.restart(id: nextID, op: isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid, comm: comm,
-                               dev: e.dev, offset: p.pos, length: p.count, requested: requested,
+                               offset: p.pos, length: p.count, requested: requested,
                                syscall: call?.sysno, isizeAtBegin: p.isize, blockSize: blockSize,
                                submittedAt: submitted)
             recycled.s.pointee.reuse(file: s, kiocb: p.kiocb, userRef: p.userRef)
             io = recycled
         } else {
             let t = IOState(id: nextID, op: isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid, comm: comm,
-                               dev: e.dev, offset: p.pos, length: p.count, requested: requested,
+                               offset: p.pos, length: p.count, requested: requested,
                                syscall: call?.sysno, isizeAtBegin: p.isize, blockSize: blockSize,
                                submittedAt: submitted)
             io = slab.make(t: t, file: s, kiocb: p.kiocb, userRef: p.userRef)
@@ -1676,7 +1676,7 @@ final class AnalysisEngine {
         // buffer the engine reuses (swapped in and out of the timeline), not into an array of the
         // I/O's own, so that an I/O in flight carries no room for them (see EntryLog).
         guard wantsTimeline(id: io.t.id, status: io.t.status) else { return }
-        var t = io.t.timeline(ino: io.key.ino, entries: [], phases: phases)
+        var t = io.t.timeline(key: io.key, entries: [], phases: phases)
         swap(&t.entries, &entryBuffer)
         io.decodeEntries(into: &t.entries)
         deliver(&t)

@@ -4,27 +4,26 @@
 /// call and block size as the small values they are.
 ///
 /// Every I/O in flight holds one inside its ``LiveIO``, so its size is the analyzer's memory per
-/// I/O. ``timeline(ino:entries:phases:)`` builds the public timeline when something receives it.
+/// I/O. ``timeline(key:entries:phases:)`` builds the public timeline when something receives it.
 struct IOState {
-    // Stored in this order: the 1-byte fields fill the 6 bytes after the packed times' mask.
+    // Stored in this order: the 1-byte fields fill the 6 bytes after the packed times' mask,
+    // and `comm` follows the two 4-byte ids with no padding. No device and inode numbers: the
+    // I/O's file holds them (``LiveIO/key``), and the timeline is given them.
     var times = TimelineTimes()
     var op: IOOperation
     var api: IOAPI
-    var status: IOStatus = .complete
-    /// The write needed unwritten-extent conversion (``IOTimeline/needsConversion``).
-    var needsConversion = false
+    /// ``status`` (bit 0: inconclusive) and ``needsConversion`` (bit 1), one byte for both.
+    private var statusBits: UInt8 = 0
     var syscall: Syscall?
     /// log2 of ``blockSize``: every block size the engine uses is a power of two.
     private var blockBits: UInt8
+    /// Why the I/O is inconclusive, if it is: one of the engine's few reasons, held as one
+    /// byte instead of a 16-byte `String?`.
+    var inconclusiveCause: InconclusiveCause?
     var id: UInt64
     var tgid: UInt32
     var tid: UInt32
-    var dev: DeviceNumber
-    /// Why the I/O is inconclusive, if it is: one of the engine's few reasons, held as one
-    /// byte (in the 4 bytes before `comm`) instead of a 16-byte `String?`.
-    var inconclusiveCause: InconclusiveCause?
     var comm: String
-    // (No inode number: the I/O's file holds it, ``LiveIO/key``, and the timeline is given it.)
     var offset: Int64
     var length: UInt64
     var isizeAtBegin: Int64
@@ -34,7 +33,7 @@ struct IOState {
     var bios = RecordList<BioState>()
     var conversions: [ConversionRecord] = []
 
-    init(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String, dev: DeviceNumber,
+    init(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String,
          offset: Int64, length: UInt64, requested: UInt64?, syscall: Syscall?, isizeAtBegin: Int64,
          blockSize: UInt64, submittedAt: UInt64) {
         precondition(blockSize.nonzeroBitCount == 1, "a block size is a power of two")
@@ -44,7 +43,6 @@ struct IOState {
         self.tgid = tgid
         self.tid = tid
         self.comm = comm
-        self.dev = dev
         self.offset = offset
         self.length = length
         self.syscall = syscall
@@ -52,6 +50,17 @@ struct IOState {
         blockBits = UInt8(blockSize.trailingZeroBitCount)
         self.submittedAt = submittedAt
         times.requested = requested
+    }
+
+    /// ``IOTimeline/status``.
+    var status: IOStatus {
+        @inline(__always) get { statusBits & 1 != 0 ? .inconclusive : .complete }
+        @inline(__always) set { statusBits = newValue == .inconclusive ? statusBits | 1 : statusBits & ~1 }
+    }
+    /// The write needed unwritten-extent conversion (``IOTimeline/needsConversion``).
+    var needsConversion: Bool {
+        @inline(__always) get { statusBits & 2 != 0 }
+        @inline(__always) set { statusBits = newValue ? statusBits | 2 : statusBits & ~2 }
     }
 
     /// Filesystem block size used for block-level reasoning (a power of two).
@@ -123,10 +132,11 @@ struct IOState {
     /// ``IOTimeline/isExtending``.
     var isExtending: Bool { op == .write && offset + Int64(length) > isizeAtBegin && isizeAtBegin >= 0 }
 
-    /// The public timeline of this state, with the file's inode number, `entries` and `phases`.
-    /// The conversions' array is shared with this state until one of the two changes it.
-    func timeline(ino: UInt64, entries: [TimelineEntry], phases: PhaseLatencies) -> IOTimeline {
-        var t = IOTimeline(id: id, op: op, api: api, tgid: tgid, tid: tid, comm: comm, dev: dev, ino: ino,
+    /// The public timeline of this state, with its file's device and inode numbers (`key`),
+    /// `entries` and `phases`. The conversions' array is shared with this state until one of the
+    /// two changes it.
+    func timeline(key: InodeKey, entries: [TimelineEntry], phases: PhaseLatencies) -> IOTimeline {
+        var t = IOTimeline(id: id, op: op, api: api, tgid: tgid, tid: tid, comm: comm, dev: key.dev, ino: key.ino,
                            offset: offset, length: length, requested: nil, syscall: syscall?.description,
                            isizeAtBegin: isizeAtBegin, blockSize: blockSize, submittedAt: submittedAt)
         t.times = times
@@ -160,7 +170,7 @@ struct IOState {
     /// the temporary, 3 % of `analyze`. `IOSlabTests` checks, field by field, that the result
     /// equals a new state.
     mutating func restart(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String,
-                          dev: DeviceNumber, offset: Int64, length: UInt64, requested: UInt64?,
+                          offset: Int64, length: UInt64, requested: UInt64?,
                           syscall: Syscall?, isizeAtBegin: Int64, blockSize: UInt64, submittedAt: UInt64) {
         assert(attempts.isEmpty && mappings.isEmpty && bios.isEmpty && conversions.isEmpty)
         self.id = id
@@ -169,7 +179,6 @@ struct IOState {
         self.tgid = tgid
         self.tid = tid
         self.comm = comm
-        self.dev = dev
         self.offset = offset
         self.length = length
         self.syscall = syscall
@@ -178,8 +187,7 @@ struct IOState {
         self.submittedAt = submittedAt
         times = TimelineTimes()
         times.requested = requested
-        needsConversion = false
-        status = .complete
+        statusBits = 0
         inconclusiveCause = nil
     }
 }

@@ -334,7 +334,7 @@ struct LiveIO: Equatable {
     /// The public timeline with its entries decoded: what emitting it now would give, with
     /// `phases` (none yet: what a detector's evidence cites before the I/O is emitted).
     func timeline(phases: PhaseLatencies = PhaseLatencies()) -> IOTimeline {
-        t.timeline(ino: key.ino, entries: entries, phases: phases)
+        t.timeline(key: key, entries: entries, phases: phases)
     }
 
     /// ``IOTimeline/endedAt``, counting the encoded entries.
