@@ -6,24 +6,29 @@ import Testing
 /// I/Os; the mapped I/Os a bio without identity may join): against a plain array, changed as the
 /// engine changed the arrays before the lists kept holes.
 @Suite struct OrderedIOListTests {
+    /// `n` libaio writes of 4 KiB, one after the other on one file, in `slab`.
+    static func writes(_ n: Int, in slab: IOSlab) -> [LiveIO] {
+        let file = IOIndexTests.file()
+        return (0..<n).map { k in
+            let t = IOState(id: UInt64(k + 1), op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio",
+                            offset: Int64(k) * 4096, length: 4096, requested: nil,
+                            syscall: .ioSubmit, isizeAtBegin: 1 << 40, blockSize: 4096, submittedAt: 1)
+            return slab.make(t: t, file: file, kiocb: UInt64(k + 1), userRef: 0)
+        }
+    }
+
     /// Random postings (appended, a few inserted by posting time, some of an I/O already listed),
     /// reaps of one I/O (mostly the oldest, as io_getevents goes, and anywhere), reaps of every
     /// listing of an I/O, FIFO reaps of the oldest matching ones, and prunes, with the list short
     /// and long: after every step the listings in order, and every answer, equal the array's.
     @Test func agreesWithAnArray() {
-        let slab = IOSlab(), file = IOIndexTests.file()
+        let slab = IOSlab()
         var list = OrderedIOList()
         var model: [LiveIO] = []
         var rng = SplitMix(seed: 25)
-        var ios: [LiveIO] = []
+        let ios = Self.writes(400, in: slab)
         var postedAt: [UInt: UInt64] = [:]
         var clock: UInt64 = 1_000
-        for k in 0..<400 {
-            let t = IOState(id: UInt64(k + 1), op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio",
-                            offset: Int64(k) * 4096, length: 4096, requested: nil,
-                            syscall: .ioSubmit, isizeAtBegin: 1 << 40, blockSize: 4096, submittedAt: 1)
-            ios.append(slab.make(t: t, file: file, kiocb: UInt64(k + 1), userRef: 0))
-        }
         func time(_ io: LiveIO) -> UInt64 { postedAt[io.identity] ?? 0 }
         var holes = 0, inserts = 0, fifo = 0, pruned = 0, missed = 0
         for step in 0..<80_000 {
@@ -104,15 +109,9 @@ import Testing
     /// Removals in the order of listing (the usual case: reaps, settling) leave no holes behind:
     /// the storage does not grow with the number of I/Os ever listed. `removeAll` empties it.
     @Test func removalsInOrderKeepTheListSmall() {
-        let slab = IOSlab(), file = IOIndexTests.file()
+        let slab = IOSlab()
         var list = OrderedIOList()
-        var ios: [LiveIO] = []
-        for k in 0..<64 {
-            let t = IOState(id: UInt64(k + 1), op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio",
-                            offset: Int64(k) * 4096, length: 4096, requested: nil,
-                            syscall: .ioSubmit, isizeAtBegin: 1 << 40, blockSize: 4096, submittedAt: 1)
-            ios.append(slab.make(t: t, file: file, kiocb: UInt64(k + 1), userRef: 0))
-        }
+        let ios = Self.writes(64, in: slab)
         for round in 0..<10_000 {
             list.append(ios[round % 64])
             if round >= 16 {

@@ -37,7 +37,7 @@ final class AnalysisEngine {
     /// libaio I/Os posted and not yet reaped, per process, in posting order.
     @exclusivity(unchecked) private var aioPosted = OpenTable<UInt32, OrderedIOList>()
     /// io_uring I/Os completed in the kernel, waiting for their CQE, per process.
-    @exclusivity(unchecked) private var uringWaiting = OpenTable<UInt32, [LiveIO]>()
+    @exclusivity(unchecked) private var uringWaiting = OpenTable<UInt32, OrderedIOList>()
     /// Bios queued but not completed, per block device: (io, bio index).
     @exclusivity(unchecked) private var pendingBios = OpenTable<DeviceNumber, [PendingBio]>()
     @exclusivity(unchecked) private var issueSeq: UInt64 = 0
@@ -1105,7 +1105,7 @@ final class AnalysisEngine {
         case .ioUring:
             if io.kiocb != 0 { index(&uringByReq, io.kiocb, io) }
             slab.hold(io)
-            uringWaiting.update(io.t.tgid, orInsert: { [] }) { $0.append(io) }
+            uringWaiting.update(io.t.tgid, orInsert: { OrderedIOList() }) { $0.append(io) }
         case .sync:
             break
         }
@@ -1429,17 +1429,21 @@ final class AnalysisEngine {
         // Bios whose request events were dropped, and settled I/Os still waiting to be reaped,
         // would otherwise be held (with their I/Os) for the rest of the run.
         prunePendingBios(queuedBefore: limit)
-        for (tgid, list) in aioPosted where list.contains(where: \.settled) {
-            for io in aioPosted.modifyIfPresent(tgid, { $0.removeAll(where: \.settled) }) ?? [] {
-                io.postedListings = 0
-                slab.drop(io)
-            }
-            if aioPosted[tgid]?.isEmpty == true { aioPosted[tgid] = nil }
+        pruneSettled(&aioPosted) { io in
+            io.postedListings = 0
+            slab.drop(io)
         }
-        for (tgid, list) in uringWaiting where list.contains(where: \.settled) {
-            let kept = list.filter { !$0.settled }
-            for io in list where io.settled { slab.drop(io) }
-            uringWaiting[tgid] = kept.isEmpty ? nil : kept
+        pruneSettled(&uringWaiting) { slab.drop($0) }
+    }
+
+    /// Takes the settled I/Os out of each process's list in `table` (the posted or the waiting
+    /// I/Os), calling `taken` on every listing taken, and drops the lists that leaves empty. A
+    /// list keeps its place in the table: the CQE join's fallback walks the waiting lists in
+    /// table order.
+    private func pruneSettled(_ table: inout OpenTable<UInt32, OrderedIOList>, _ taken: (LiveIO) -> Void) {
+        for (tgid, list) in table where list.contains(where: \.settled) {
+            for io in table.modifyIfPresent(tgid, { $0.removeAll(where: \.settled) }) ?? [] { taken(io) }
+            if table[tgid]?.isEmpty == true { table[tgid] = nil }
         }
     }
 

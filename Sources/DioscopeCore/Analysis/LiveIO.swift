@@ -16,8 +16,8 @@ struct LiveIOStorage: GenerationCounted {
     var needRanges: [FileRange] = []
     var convertedRanges: [FileRange] = []
     var log = StepLog()
-    /// Two bytes for eleven flags (eleven `Bool`s took eleven, and a presence byte): the slot is
-    /// 496 bytes in release builds.
+    /// Two bytes for eleven flags (ten `Bool`s and a presence byte took eleven): the slot is 480
+    /// bytes in release builds.
     var flags: IOFlags = []
     var postedListings: UInt32 = 0
     /// How many of the engine's holders that may keep an I/O past its emission name it
@@ -43,6 +43,7 @@ struct LiveIOStorage: GenerationCounted {
 }
 
 /// ``LiveIOStorage``'s flags, a bit each (ten `Bool`s took ten bytes, and a presence mask one more).
+/// ``bioDone`` is the presence of ``LiveIO/lastBioDoneAt``.
 struct IOFlags: OptionSet {
     let rawValue: UInt16
     static let awaitingRetry = IOFlags(rawValue: 1 << 0)
@@ -500,14 +501,5 @@ extension Array where Element: AnyObject {
     /// Removes every element identical to `object`, keeping the order of the rest.
     mutating func removeAllIdentical(to object: Element) {
         removeAll { $0 === object }
-    }
-}
-
-extension Array where Element == LiveIO {
-    /// Removes every occurrence of `io`, keeping the order of the rest; how many there were.
-    mutating func removeAll(of io: LiveIO) -> Int {
-        let before = count
-        removeAll { $0 == io }
-        return before - count
     }
 }

@@ -38,8 +38,9 @@ extension UserRefKey: OpenTableKey {
 /// The analyzer looks up tids, files, devices and processes several times per
 /// event; `Dictionary` hashes every key with seeded SipHash, which was a
 /// tenth of `analyze`. (The indexes of I/Os in flight by kiocb, user ref and
-/// io_uring request are ``IOIndex``es: 8 bytes an entry, the key read from the slot.) Keys here are integers the kernel hands out, so a
-/// multiply-xorshift mix is enough. The API is the part of `Dictionary` the
+/// io_uring request are ``IOIndex``es: 8 bytes an entry, the key read from the
+/// slot.) Keys here are integers the kernel hands out, so a multiply-xorshift
+/// mix is enough. The API is the part of `Dictionary` the
 /// engine uses (an optional subscript with in-place `_modify`, `update` for insert-or-change,
 /// `removeValue`, iteration over (key, value)); iteration order is the
 /// slot order, which is deterministic but unspecified.

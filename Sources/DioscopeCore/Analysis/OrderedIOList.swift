@@ -1,8 +1,10 @@
 /// I/Os in the order they were listed, where taking one out leaves a hole: a process's libaio
 /// I/Os whose completion was posted to the ring and not yet reaped (``AnalysisEngine``'s
 /// `aioPosted`, in posting order; an I/O is listed once per posting, so a completion seen twice
-/// lists it twice: ``LiveIOStorage/postedListings``), and the unsettled I/Os with a mapping that
-/// a bio without identity may join (`mappedInflight`, in order of mapping).
+/// lists it twice: ``LiveIOStorage/postedListings``), a process's io_uring I/Os completed in the
+/// kernel and waiting for their CQE (`uringWaiting`, in order of completion), and the unsettled
+/// I/Os with a mapping that a bio without identity may join (`mappedInflight`, in order of
+/// mapping).
 ///
 /// As arrays, both lists took an I/O out with `remove(at:)`, which moved every I/O after it.
 /// I/Os are reaped, and settle, in about the order they were listed, so that was nearly the
