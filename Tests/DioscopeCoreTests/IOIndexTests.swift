@@ -5,7 +5,12 @@ import Testing
 /// `IOIndex`, the engine's kiocb, user-ref and io_uring request indexes, which store a slot's
 /// address and compare the key through the slot: against a `Dictionary`.
 @Suite struct IOIndexTests {
-    static func file() -> InodeState { InodeState(key: InodeKey(dev: IOSlabTests.dev, ino: 0x83)) }
+    /// A file of `slab`'s, held as the engine's file table holds it.
+    static func file(in slab: IOSlab, ino: UInt64 = 0x83) -> InodeState {
+        let file = slab.files.make(key: InodeKey(dev: IOSlabTests.dev, ino: ino))
+        slab.files.hold(file)
+        return file
+    }
 
     /// Random indexings (each replacing the I/O the key named), removals of the I/O a key names
     /// and removals of another I/O under that key (which must change nothing), over few keys: long
@@ -13,7 +18,7 @@ import Testing
     /// doublings. Checked against a Dictionary after every operation for the key touched and,
     /// every 1 000 operations, for every key and the count.
     @Test func agreesWithADictionary() {
-        let slab = IOSlab(), file = Self.file()
+        let slab = IOSlab(); let file = Self.file(in: slab)
         var index = IOIndex<KiocbIndexKind>()
         var model: [UInt64: LiveIO] = [:]
         var spare: [LiveIO] = []  // slots no index names: their key may change
@@ -69,7 +74,7 @@ import Testing
     /// A user-ref key is the process and the reference together: two processes' equal references
     /// are two entries, each found through its own slot's fields.
     @Test func userRefKeysTellProcessesApart() {
-        let slab = IOSlab(), file = Self.file()
+        let slab = IOSlab(); let file = Self.file(in: slab)
         var index = IOIndex<UserRefIndexKind>()
         var a = IOSlabTests.timeline(id: 1, offset: 0)
         a.tgid = 100

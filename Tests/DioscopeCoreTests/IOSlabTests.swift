@@ -34,11 +34,11 @@ import Testing
     }
 
     /// Restarts `io`'s timeline as `timeline(id: 2, offset: 8192)`, then reuses the object.
-    static func reuseAsSecond(_ io: LiveIO, file: InodeState) {
+    static func reuseAsSecond(_ io: LiveIO, file: InodeState, slab: IOSlab) {
         io.t.restart(id: 2, op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio", offset: 8192,
                      length: 4096, requested: nil, syscall: .ioSubmit, isizeAtBegin: 1 << 20,
                      blockSize: 4096, submittedAt: 1_002)
-        io.s.pointee.reuse(file: file, kiocb: 0xbeef, userRef: 0xcafe)
+        slab.reuse(io, file: file, kiocb: 0xbeef, userRef: 0xcafe)
     }
 
     /// An I/O with every field changed from what a new slot has, emitted, freed and reused: the
@@ -46,8 +46,8 @@ import Testing
     /// in `reuse` fails the first check until this test changes it too.
     @Test func reusedSlotEqualsANewOne() {
         let slab = IOSlab()
-        let oldFile = InodeState(key: InodeKey(dev: Self.dev, ino: 0x99))
-        let newFile = InodeState(key: InodeKey(dev: Self.dev, ino: 0x83))
+        let oldFile = IOIndexTests.file(in: slab, ino: 0x99)
+        let newFile = IOIndexTests.file(in: slab)
         let fresh = slab.make(t: Self.timeline(id: 2, offset: 8192), file: newFile, kiocb: 0xbeef, userRef: 0xcafe)
         let used = slab.make(t: Self.timeline(id: 1, offset: 0), file: oldFile, kiocb: 0x1111, userRef: 0x2222)
         let usedSlot = used.slot
@@ -123,7 +123,7 @@ import Testing
         }
         #expect(again.slot == usedSlot)
         #expect(again.t.attempts.isEmpty && again.t.attempts.spareCapacity >= 1, "the arrays are kept, emptied")
-        Self.reuseAsSecond(again, file: newFile)
+        Self.reuseAsSecond(again, file: newFile, slab: slab)
         #expect(again.t.bios.isEmpty && again.t.bios.spareCapacity >= 1, "the new state took over the storage")
         #expect(again.log.isEmpty && again.log.capacity >= 1,
                 "the entries' storage is kept, emptied")
@@ -139,7 +139,7 @@ import Testing
     /// event; a held one stays readable as it was.
     @Test func onlyEmittedUnheldSlotsAreFreed() {
         let slab = IOSlab()
-        let file = InodeState(key: InodeKey(dev: Self.dev, ino: 0x83))
+        let file = IOIndexTests.file(in: slab)
         let held = slab.make(t: Self.timeline(id: 1, offset: 0), file: file, kiocb: 1, userRef: 1)
         let other = slab.make(t: Self.timeline(id: 2, offset: 4096), file: file, kiocb: 2, userRef: 2)
         let inFlight = slab.make(t: Self.timeline(id: 3, offset: 8192), file: file, kiocb: 3, userRef: 3)
@@ -184,7 +184,7 @@ import Testing
     /// its room as it is.
     @Test func aLargeEntryLogIsTrimmedWhenItsSlotIsFreed() {
         let slab = IOSlab()
-        let file = InodeState(key: InodeKey(dev: Self.dev, ino: 0x83))
+        let file = IOIndexTests.file(in: slab)
         let usual = StepLog.typicalItems * MemoryLayout<StepLog.Item>.stride
         for entries in [4, 200] {
             let io = slab.make(t: Self.timeline(id: 7, offset: 0), file: file, kiocb: 7, userRef: 7)
@@ -209,8 +209,40 @@ import Testing
         }
     }
 
+    /// A file's slot lives while the file table or an I/O slot in use holds it: an emitted I/O
+    /// that a pending bio keeps still reads its file after the idle sweep dropped the file; the
+    /// slot is freed with the last hold, at the end of the event, and comes back as a new
+    /// file's state.
+    @Test func aFileSlotIsFreedWithItsLastHold() {
+        let slab = IOSlab()
+        let file = IOIndexTests.file(in: slab, ino: 0x99)
+        let io = slab.make(t: Self.timeline(id: 1, offset: 0), file: file, kiocb: 1, userRef: 1)
+        file.lastIsize = 4096
+        file.blkbits = 10
+        file.nextPartialFlush = 1000
+        file.ops.append(LiveOp(op: FileOperation(kind: .fsync, tgid: 10, tid: 11, dev: Self.dev, ino: 0x99, startedAt: 1), resolved: true))
+        file.history.append(io)
+        file.history.removeAll()
+        slab.hold(io)  // a pending bio
+        slab.emitted(io)
+        slab.files.drop(file)  // the idle sweep took it out of the table
+        slab.drain()
+        #expect(slab.files.inUse == 1, "the held I/O keeps its file")
+        #expect(io.key == InodeKey(dev: Self.dev, ino: 0x99) && io.file.lastIsize == 4096)
+        slab.drop(io)
+        #expect(slab.files.inUse == 1, "freed at the end of the event")
+        slab.drain()
+        #expect(slab.files.inUse == 0 && slab.files.slots == 1)
+        let next = slab.files.make(key: InodeKey(dev: Self.dev, ino: 0x83))
+        #expect(next == file, "the slot is reused")
+        #expect(next.key.ino == 0x83 && next.lastIsize == -1 && next.lastIsizeAt == 0 && next.blkbits == 0
+                && next.nextPartialFlush == InodeState.partialFlushMinimum && next.ops.isEmpty
+                && next.history.isEmpty && next.openOps.isEmpty && next.inflight.isEmpty
+                && next.awaitingRetry == 0 && next.s.pointee.holds == 0, "as a new file's state")
+    }
+
     /// After an analysis every slot is free again: the engine's holders dropped every I/O they
-    /// held. Run on every bundled trace and test fixture (libaio, io_uring, sync; lost windows,
+    /// held, and only the files the engine's table holds keep a slot. Run on every bundled trace and test fixture (libaio, io_uring, sync; lost windows,
     /// process exits, refused attempts, bios without completions): a hold without its drop leaves a
     /// slot in use, a drop too many traps.
     @Test func everySlotIsFreeAfterEachBundledTrace() throws {
@@ -219,6 +251,9 @@ import Testing
             guard var input = try? TraceInput(path: url.path) else { continue }
             guard let (_, _, a) = try? Analyzer.analyzeKeepingAnalyzer(&input) else { continue }
             #expect(a.ioSlotsInUse == 0, "\(url.lastPathComponent): \(a.ioSlotsInUse) slots still in use")
+            #expect(a.fileSlotsInUse == a.fileCount,
+                    "\(url.lastPathComponent): \(a.fileSlotsInUse) file slots in use for \(a.fileCount) files")
+            #expect(a.fileHoldsOfIOs == 0, "\(url.lastPathComponent): \(a.fileHoldsOfIOs) file holds of freed I/Os")
             maxSlots = max(maxSlots, a.ioSlots)
             analyzed += 1
         }

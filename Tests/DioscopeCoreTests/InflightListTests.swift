@@ -11,7 +11,7 @@ import Testing
     /// array's. Writes are 4 KiB to 40 MiB (past the index's widest span), some of no length;
     /// queries are 1 byte to 200 MiB (past the widest the index answers).
     @Test func agreesWithAnArrayScan() {
-        let slab = IOSlab(), file = IOIndexTests.file()
+        let slab = IOSlab(); let file = IOIndexTests.file(in: slab)
         var list = InflightList()
         var model: [LiveIO] = []
         var rng = SplitMix(seed: 11)
@@ -87,7 +87,7 @@ import Testing
     /// Removing the oldest I/O again and again (completions in order) keeps the list's storage
     /// bounded: the holes are compacted away.
     @Test func holesAreCompacted() {
-        let slab = IOSlab(), file = IOIndexTests.file()
+        let slab = IOSlab(); let file = IOIndexTests.file(in: slab)
         var list = InflightList()
         var queue: [LiveIO] = []
         for i in 0..<30_000 {

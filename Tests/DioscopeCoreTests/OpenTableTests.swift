@@ -22,7 +22,7 @@ import Testing
 
     @Test func removeOnlyTheIdenticalIOAndReplaceReturnsTheOldOne() {
         let slab = IOSlab()
-        let file = InodeState(key: InodeKey(dev: IOSlabTests.dev, ino: 0x83))
+        let file = IOIndexTests.file(in: slab)
         func io(_ id: UInt64) -> LiveIO {
             slab.make(t: IOSlabTests.timeline(id: id, offset: 0), file: file, kiocb: 1, userRef: 1)
         }

@@ -8,7 +8,7 @@ import Testing
 @Suite struct OrderedIOListTests {
     /// `n` libaio writes of 4 KiB, one after the other on one file, in `slab`.
     static func writes(_ n: Int, in slab: IOSlab) -> [LiveIO] {
-        let file = IOIndexTests.file()
+        let file = IOIndexTests.file(in: slab)
         return (0..<n).map { k in
             let t = IOState(id: UInt64(k + 1), op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio",
                             offset: Int64(k) * 4096, length: 4096, requested: nil,

@@ -113,7 +113,7 @@ final class AnalysisEngine {
     // MARK: - holders that may outlive an I/O's emission (see IOSlab)
 
     /// The I/Os' slots.
-    @exclusivity(unchecked) private var slab = IOSlab()
+    @exclusivity(unchecked) private var slab = IOSlab(files: FileSlab())
     /// The tasks' slots.
     @exclusivity(unchecked) private var taskSlab = TaskSlab()
 
@@ -176,7 +176,8 @@ final class AnalysisEngine {
 
     func inode(_ key: InodeKey) -> InodeState {
         if let s = inodes[key] { return s }
-        let s = InodeState(key: key)
+        let s = slab.files.make(key: key)
+        slab.files.hold(s)  // the table's
         inodes[key] = s
         return s
     }
@@ -217,8 +218,12 @@ final class AnalysisEngine {
                   s.blkbits == 0 || s.blkbits == options.defaultBlockBits,
                   !racing.contains(key), !deferredFlush.contains(key) else { continue }
             inodes.removeValue(forKey: key)
+            slab.files.drop(s)
             filesDropped += 1
         }
+        // Before the event's handler (``periodicSweep()``): no handle to a dropped file is held
+        // here, so the slots of those no I/O holds are freed now.
+        slab.files.drain()
         nextFileSweep = max(Self.fileSweepMinimum, 2 * inodes.count)
     }
 
@@ -615,7 +620,7 @@ final class AnalysisEngine {
         // retained and released every I/O in it, an eighth of `analyze`).
         let retried: LiveIO? = if s.awaitingRetry > 0 {
             s.inflight.first(where: isRetry(of:))
-        } else if p.kiocb != 0, let k = byKiocb[p.kiocb], k.file === s, !k.settled, isRetry(of: k) {
+        } else if p.kiocb != 0, let k = byKiocb[p.kiocb], k.file == s, !k.settled, isRetry(of: k) {
             k
         } else {
             nil
@@ -662,7 +667,7 @@ final class AnalysisEngine {
                                offset: p.pos, length: p.count, requested: requested,
                                syscall: call?.sysno, isizeAtBegin: p.isize, blockSize: blockSize,
                                submittedAt: submitted)
-            recycled.s.pointee.reuse(file: s, kiocb: p.kiocb, userRef: p.userRef)
+            slab.reuse(recycled, file: s, kiocb: p.kiocb, userRef: p.userRef)
             io = recycled
         } else {
             let t = IOState(id: nextID, op: isWrite ? .write : .read, api: api, tgid: e.tgid, tid: e.tid, comm: comm,
@@ -1850,6 +1855,7 @@ final class AnalysisEngine {
                 ("byUserRef", byUserRef.count), ("uringByReq", uringByReq.count), ("mappedInflight", mappedInflight.count),
                 ("ioSlots", slab.slots), ("ioSlotsInUse", slab.inUse),
                 ("taskSlots", taskSlab.slots), ("taskSlotsInUse", taskSlab.inUse),
+                ("fileSlots", slab.files.slots), ("fileSlotsInUse", slab.files.inUse),
                 ("tasks", tasks.count), ("tasksDropped", tasksDropped), ("filesDropped", filesDropped),
                 ("tasksExited", tasksExited), ("processesExited", processesExited), ("tidComm", tidComm.count),
                 ("tgidComm", tgidComm.count), ("tgidInode", tgidInode.count), ("fdsByProcess", fdsByProcess.count),
@@ -1984,6 +1990,11 @@ final class AnalysisEngine {
     /// Slots holding an I/O (0 after ``finish(summary:)``), and slots ever made.
     var ioSlotsInUse: Int { slab.inUse }
     var ioSlots: Int { slab.slots }
+    /// Slots holding a file (as many as the file table holds once no I/O slot is in use).
+    var fileSlotsInUse: Int { slab.files.inUse }
+    /// Holds on the table's files beyond the table's own: those of I/O slots in use (0 once none
+    /// is, after ``finish(summary:)``).
+    var fileHoldsOfIOs: Int { inodes.valuesArray.reduce(0) { $0 + Int($1.s.pointee.holds) - 1 } }
 
     private func buildResult(summary: SourceSummary?) -> AnalysisResult {
         for (i, n) in apiOpCounts.enumerated() where n > 0 {

@@ -120,6 +120,11 @@ public final class Analyzer {
     /// The engine's I/O slots in use (0 after ``finish(summary:)``) and ever made (``IOSlab``).
     var ioSlotsInUse: Int { engine.ioSlotsInUse }
     var ioSlots: Int { engine.ioSlots }
+    /// The engine's file slots in use (``FileSlab``) and the files its table holds.
+    var fileSlotsInUse: Int { engine.fileSlotsInUse }
+    var fileCount: Int { engine.inodes.count }
+    /// Holds I/O slots keep on the table's files (0 after ``finish(summary:)``).
+    var fileHoldsOfIOs: Int { engine.fileHoldsOfIOs }
     /// I/Os the analyzer holds right now (in flight or awaiting detection); for tests.
     var heldIOs: Int { engine.inodes.valuesArray.reduce(0) { $0 + $1.inflight.count + $1.history.count } }
 

@@ -31,8 +31,12 @@ final class IOSlab {
     @exclusivity(unchecked) private var free: [UnsafeMutablePointer<LiveIOStorage>] = []
     /// Emitted slots nothing holds, freed at the end of the event.
     @exclusivity(unchecked) private var pending: [UnsafeMutablePointer<LiveIOStorage>] = []
+    /// The files' slots: a slot in use holds its I/O's file (``FileSlab``). Only the frees
+    /// (``freePending()``) drop files: read on every event, this reference was retained and
+    /// released each time (callgrind), even as `unowned(unsafe)`.
+    let files: FileSlab
 
-    init() {}
+    init(files: FileSlab = FileSlab()) { self.files = files }
 
     deinit { chunks.deallocateAll { $0.pointee.log.deallocate() } }
 
@@ -42,7 +46,7 @@ final class IOSlab {
     var inUse: Int { slots - free.count - pending.count }
 
     /// A freed slot to reuse, if there is one: its record arrays are empty, and the caller
-    /// restarts its state (``IOState/restart``) and the rest (``LiveIOStorage/reuse``).
+    /// restarts its state (``IOState/restart``) and the rest (``reuse(_:file:kiocb:userRef:)``).
     @inline(__always)
     func takeFreed() -> LiveIO? {
         guard let p = free.popLast() else { return nil }
@@ -51,7 +55,16 @@ final class IOSlab {
 
     /// A new slot holding a new I/O.
     func make(t: consuming IOState, file: InodeState, kiocb: UInt64, userRef: UInt64) -> LiveIO {
-        LiveIO(chunks.append(LiveIOStorage(t: t, file: file, kiocb: kiocb, userRef: userRef)))
+        files.hold(file)
+        return LiveIO(chunks.append(LiveIOStorage(t: t, file: file, kiocb: kiocb, userRef: userRef)))
+    }
+
+    /// Makes a freed slot (``takeFreed()``), its state restarted, the I/O of `file`
+    /// (``LiveIOStorage/reuse(file:kiocb:userRef:)``).
+    @inline(__always)
+    func reuse(_ io: LiveIO, file: InodeState, kiocb: UInt64, userRef: UInt64) {
+        files.hold(file)
+        io.s.pointee.reuse(file: file, kiocb: kiocb, userRef: userRef)
     }
 
     /// A holder that may outlive the I/O's emission names it.
@@ -76,7 +89,8 @@ final class IOSlab {
         if p.pointee.holds == 0 { pending.append(p) }
     }
 
-    /// Frees the slots of the event's emitted, unheld I/Os (see the type's comment).
+    /// Frees the slots of the event's emitted, unheld I/Os (see the type's comment), then the
+    /// files whose last holder they were.
     @inline(__always)
     func drain() {
         if !pending.isEmpty { freePending() }
@@ -87,6 +101,10 @@ final class IOSlab {
             #if DEBUG
             p.pointee.generation &+= 1
             #endif
+            let file = p.pointee.file
+            if p.pointee.flags.contains(.awaitingRetry) { file.awaitingRetry -= 1 }
+            p.pointee.flags.remove(.awaitingRetry)
+            files.drop(file)
             if Self.isSmall(p.pointee) {
                 p.pointee.t.removeAllRecords()
             } else {
@@ -101,6 +119,7 @@ final class IOSlab {
             free.append(p)
         }
         pending.removeAll(keepingCapacity: true)
+        files.drain()
     }
 
     /// Whether a slot's arrays are small enough to keep for the next I/O.
