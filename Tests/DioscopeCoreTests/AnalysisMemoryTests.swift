@@ -55,16 +55,17 @@ import Testing
 
     @Test func histogramPercentilesAreWithinOneSubBucket() {
         var h = LatencyHistogram()
+        var counters = [UInt64](repeating: 0, count: LatencyHistogram.buckets)
         var exact: [UInt64] = []
         var x: UInt64 = 12345
         for _ in 0..<50000 {
             x = x &* 6364136223846793005 &+ 1442695040888963407
             let v = 1000 + (x >> 40) % 5_000_000  // 1 µs .. 5 ms
-            h.add(v)
+            counters.withUnsafeMutableBufferPointer { h.add(v, counters: $0.baseAddress!) }
             exact.append(v)
         }
         let s = PhaseAccumulator.summarize(exact)
-        let hs = h.summary()
+        let hs = h.summary(counters: counters[...])
         #expect(hs.count == s.count && hs.min == s.min && hs.max == s.max)
         for (a, e) in [(hs.p50, s.p50), (hs.p99, s.p99)] {
             #expect(a >= e && Double(a - e) <= Double(e) / 32 + 1, "histogram \(a) vs exact \(e)")
@@ -81,6 +82,62 @@ import Testing
         let total = acc.table().phases[Phase.total.rawValue]
         #expect(total?.count == UInt64(PhaseAccumulator.exactLimit * 3))
         #expect(total?.min == 1000 && total?.max == UInt64(1000 + PhaseAccumulator.exactLimit * 3 - 1))
+    }
+
+    /// The six series share one array of counters: each must count only its own samples, and
+    /// switch to the histogram at its own time. Random latencies per phase (each phase present
+    /// with its own probability, so the series pass the exact limit at different I/Os, and one
+    /// never does) against a reference that keeps each phase apart, exact up to the limit and
+    /// then in a histogram of its own.
+    @Test func accumulatorSeriesShareTheirCountersWithoutMixing() {
+        var acc = PhaseAccumulator(group: "t")
+        var reference: [Phase: (exact: [UInt64], hist: LatencyHistogram?, counters: [UInt64])] = [:]
+        var x: UInt64 = 0x9e37_79b9_7f4a_7c15
+        func next() -> UInt64 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            return x
+        }
+        let odds: [Phase: UInt64] = [.submitToFirstBio: 100, .device: 90, .deviceToConversion: 5,
+                                     .conversionToPosted: 60, .postedToReaped: 75, .total: 100]
+        for _ in 0..<(PhaseAccumulator.exactLimit * 2) {
+            var p = PhaseLatencies()
+            for phase in Phase.allCases where next() % 100 < odds[phase]! {
+                // Each phase in its own range, so a sample counted under another phase moves
+                // that phase's percentiles.
+                let v = UInt64(Phase.allCases.firstIndex(of: phase)! + 1) * 37_000 + next() % 200_000
+                switch phase {
+                case .submitToFirstBio: p.submitToFirstBio = v
+                case .device: p.device = v
+                case .deviceToConversion: p.deviceToConversion = v
+                case .conversionToPosted: p.conversionToPosted = v
+                case .postedToReaped: p.postedToReaped = v
+                case .total: p.total = v
+                }
+                var r = reference[phase] ?? ([], nil, [UInt64](repeating: 0, count: LatencyHistogram.buckets))
+                if r.hist == nil && r.exact.count < PhaseAccumulator.exactLimit {
+                    r.exact.append(v)
+                } else {
+                    var h = r.hist ?? LatencyHistogram()
+                    r.counters.withUnsafeMutableBufferPointer { c in
+                        for e in r.exact { h.add(e, counters: c.baseAddress!) }
+                        h.add(v, counters: c.baseAddress!)
+                    }
+                    r.exact = []
+                    r.hist = h
+                }
+                reference[phase] = r
+            }
+            acc.add(p)
+        }
+        let table = acc.table()
+        var switched = 0
+        for phase in Phase.allCases {
+            guard let r = reference[phase] else { continue }
+            let want = r.hist.map { $0.summary(counters: r.counters[...]) } ?? PhaseAccumulator.summarize(r.exact)
+            #expect(table.summary(phase) == want, "\(phase)")
+            if r.hist != nil { switched += 1 }
+        }
+        #expect(switched == 5, "five phases pass the exact limit, one stays exact")
     }
 
     /// The eight events of the i-th synchronous 4 KiB pwrite of a stream, one a millisecond from

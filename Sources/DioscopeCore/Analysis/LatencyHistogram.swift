@@ -1,11 +1,13 @@
 /// A log-linear latency histogram: 32 linear sub-buckets per power of two,
 /// so a percentile read from it is within 1/32 (about 3 %) of the true
-/// value. Count, sum, min and max are exact. Fixed size (2 KiB of counters
-/// at most, allocated on first use), for phase statistics of unbounded runs.
+/// value. Count, sum, min and max are exact, and kept here; the ``buckets`` counters (16 KiB)
+/// are the caller's (``PhaseAccumulator`` keeps its six series' in one array), for phase
+/// statistics of unbounded runs.
 struct LatencyHistogram: Sendable {
     private static let subBits = 5
     private static let sub = 1 << subBits
-    private var counts = [UInt64](repeating: 0, count: 64 * (1 << 5))
+    /// Counters a histogram reads and writes.
+    static let buckets = 64 * (1 << 5)
     private(set) var count: UInt64 = 0
     private var sum: Double = 0
     private var minValue = UInt64.max
@@ -13,6 +15,7 @@ struct LatencyHistogram: Sendable {
 
     /// Bucket of `v`: values below 32 map to themselves; above, the top
     /// 5 bits under the leading one select the sub-bucket of its power of two.
+    @inline(__always)
     static func bucket(_ v: UInt64) -> Int {
         if v < UInt64(sub) { return Int(v) }
         let msb = 63 - v.leadingZeroBitCount
@@ -30,11 +33,12 @@ struct LatencyHistogram: Sendable {
         return low + ((UInt64(1) << UInt64(shift)) - 1)  // in this order: the top bucket ends at UInt64.max
     }
 
-    /// Inlined into ``PhaseSeries/add(_:)``: every finished I/O adds five or six samples, and as
-    /// a call each paid a register save and restore as large as the work.
+    /// Inlined into ``PhaseSeries/add(_:counters:)``: every finished I/O adds five or six
+    /// samples, and as a call each paid a register save and restore as large as the work.
+    /// `counters` are this histogram's ``buckets``.
     @inline(__always)
-    mutating func add(_ v: UInt64) {
-        counts[Self.bucket(v)] += 1
+    mutating func add(_ v: UInt64, counters: UnsafeMutablePointer<UInt64>) {
+        counters[Self.bucket(v)] += 1
         count += 1
         sum += Double(v)
         minValue = Swift.min(minValue, v)
@@ -42,19 +46,19 @@ struct LatencyHistogram: Sendable {
     }
 
     /// Nearest-rank percentile, reported as its bucket's upper bound (clamped to the maximum).
-    func percentile(_ p: Double) -> UInt64 {
+    func percentile(_ p: Double, counters: ArraySlice<UInt64>) -> UInt64 {
         guard count > 0 else { return 0 }
         let rank = Swift.max(1, UInt64((p / 100.0 * Double(count)).rounded(.up)))
         var seen: UInt64 = 0
-        for (b, c) in counts.enumerated() where c > 0 {
+        for (b, c) in counters.enumerated() where c > 0 {
             seen += c
             if seen >= rank { return Swift.min(Self.upperBound(b), maxValue) }
         }
         return maxValue
     }
 
-    func summary() -> PhaseSummary {
+    func summary(counters: ArraySlice<UInt64>) -> PhaseSummary {
         PhaseSummary(count: count, min: minValue, avg: UInt64(sum / Double(Swift.max(count, 1))),
-                     p50: percentile(50), p99: percentile(99), max: maxValue)
+                     p50: percentile(50, counters: counters), p99: percentile(99, counters: counters), max: maxValue)
     }
 }
