@@ -103,12 +103,14 @@ import Testing
         let state = Self.fields(s), timeline = Self.fields(t)
         // What the timeline has and the state keeps in another form or not at all.
         let special: Set = ["syscall", "blockSize", "inconclusiveReason", "entries", "phases", "attempts", "mappings",
-                            "bios", "dev", "ino", "status", "needsConversion"]
+                            "bios", "dev", "ino", "status", "needsConversion", "times"]
         for (name, value) in timeline where !special.contains(name) {
             #expect(state[name] == value, "\(name): the timeline has \(value), the state \(state[name] ?? "nothing")")
         }
-        // What the state has beyond the timeline's fields: the block size's log and the reason's cause.
-        #expect(Set(state.keys).subtracting(timeline.keys) == ["blockBits", "inconclusiveCause", "statusBits"])
+        // What the state has beyond the timeline's fields: the block size's log, the reason's
+        // cause, and the times packed as distances from the submission.
+        #expect(Set(state.keys).subtracting(timeline.keys) == ["blockBits", "inconclusiveCause", "statusBits", "packed"])
+        #expect(t.times == s.times && t.completedAt == 1_005 && t.returnedAt == 1_008 && t.isizeAtEnd == 2 << 20)
         #expect(t.syscall == "io_submit" && t.blockSize == 1024)
         #expect(t.dev == Self.dev && t.ino == 0x83, "the device and inode numbers are the file's, given")
         #expect(t.status == s.status && t.status == .inconclusive && t.needsConversion == s.needsConversion

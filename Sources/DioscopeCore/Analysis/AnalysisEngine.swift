@@ -1699,7 +1699,7 @@ final class AnalysisEngine {
     @exclusivity(unchecked) private var entryBuffer: [TimelineEntry] = []
 
     func computePhases(_ io: LiveIO) -> PhaseLatencies {
-        let t = io.t.times
+        // Each time read where it is packed (``PackedTimes``), not all of them unpacked.
         var p = PhaseLatencies()
         func d(_ a: UInt64?, _ b: UInt64?) -> UInt64? {
             guard let a, let b, b >= a else { return nil }
@@ -1707,11 +1707,13 @@ final class AnalysisEngine {
         }
         p.submitToFirstBio = d(io.t.submittedAt, io.firstBioAt)
         p.device = d(io.firstBioAt, io.lastBioDoneAt)
-        p.deviceToConversion = d(io.lastBioDoneAt, t.convertedAt)
-        let userPoint = t.postedAt ?? t.returnedAt
-        p.conversionToPosted = d(t.convertedAt ?? io.lastBioDoneAt, userPoint)
-        p.postedToReaped = d(t.postedAt, t.reapedAt)
-        p.total = d(io.t.submittedAt, t.reapedAt ?? t.returnedAt ?? t.postedAt ?? t.completedAt)
+        let convertedAt = io.t.convertedAt, postedAt = io.t.postedAt, reapedAt = io.t.reapedAt
+        let returnedAt = io.t.returnedAt
+        p.deviceToConversion = d(io.lastBioDoneAt, convertedAt)
+        let userPoint = postedAt ?? returnedAt
+        p.conversionToPosted = d(convertedAt ?? io.lastBioDoneAt, userPoint)
+        p.postedToReaped = d(postedAt, reapedAt)
+        p.total = d(io.t.submittedAt, reapedAt ?? returnedAt ?? postedAt ?? io.t.completedAt)
         return p
     }
 

@@ -9,7 +9,8 @@ struct IOState {
     // Stored in this order: the 1-byte fields fill the 6 bytes after the packed times' mask,
     // and `comm` follows the two 4-byte ids with no padding. No device and inode numbers: the
     // I/O's file holds them (``LiveIO/key``), and the timeline is given them.
-    var times = TimelineTimes()
+    /// The optional times and values, the times as distances from ``submittedAt``.
+    private var packed = PackedTimes()
     var op: IOOperation
     var api: IOAPI
     /// ``status`` (bit 0: inconclusive) and ``needsConversion`` (bit 1), one byte for both.
@@ -49,7 +50,7 @@ struct IOState {
         self.isizeAtBegin = isizeAtBegin
         blockBits = UInt8(blockSize.trailingZeroBitCount)
         self.submittedAt = submittedAt
-        times.requested = requested
+        packed.requested = requested
     }
 
     /// ``IOTimeline/status``.
@@ -72,61 +73,75 @@ struct IOState {
         }
     }
 
+    /// The kernel's completion was seen (``completedAt`` is present), its time unread.
+    var hasCompleted: Bool {
+        @inline(__always) get { packed.has(.completedAt) }
+    }
+
+    /// The times as the public timeline holds them.
+    var times: TimelineTimes { packed.unpacked(base: submittedAt) }
+
     // The packed times, under ``IOTimeline``'s names.
     var requested: UInt64? {
-        get { times.requested }
-        set { times.requested = newValue }
+        @inline(__always) get { packed.requested }
+        @inline(__always) set { packed.requested = newValue }
     }
     var queuedAt: UInt64? {
-        get { times.queuedAt }
-        set { times.queuedAt = newValue }
+        @inline(__always) get { packed.get(.queuedAt, base: submittedAt) }
+        @inline(__always) set { packed.set(.queuedAt, newValue, base: submittedAt) }
     }
     var submitReturnedAt: UInt64? {
-        get { times.submitReturnedAt }
-        set { times.submitReturnedAt = newValue }
+        @inline(__always) get { packed.get(.submitReturnedAt, base: submittedAt) }
+        @inline(__always) set { packed.set(.submitReturnedAt, newValue, base: submittedAt) }
     }
     var convertedAt: UInt64? {
-        get { times.convertedAt }
-        set { times.convertedAt = newValue }
+        @inline(__always) get { packed.get(.convertedAt, base: submittedAt) }
+        @inline(__always) set { packed.set(.convertedAt, newValue, base: submittedAt) }
     }
     var sizeUpdatedAt: UInt64? {
-        get { times.sizeUpdatedAt }
-        set { times.sizeUpdatedAt = newValue }
+        @inline(__always) get { packed.get(.sizeUpdatedAt, base: submittedAt) }
+        @inline(__always) set { packed.set(.sizeUpdatedAt, newValue, base: submittedAt) }
     }
     var isizeAtEnd: Int64? {
-        get { times.isizeAtEnd }
-        set { times.isizeAtEnd = newValue }
+        @inline(__always) get { packed.isizeAtEnd }
+        @inline(__always) set { packed.isizeAtEnd = newValue }
     }
     var completedAt: UInt64? {
-        get { times.completedAt }
-        set { times.completedAt = newValue }
+        @inline(__always) get { packed.get(.completedAt, base: submittedAt) }
+        @inline(__always) set { packed.set(.completedAt, newValue, base: submittedAt) }
     }
     var postedAt: UInt64? {
-        get { times.postedAt }
-        set { times.postedAt = newValue }
+        @inline(__always) get { packed.get(.postedAt, base: submittedAt) }
+        @inline(__always) set { packed.set(.postedAt, newValue, base: submittedAt) }
     }
     var reapedAt: UInt64? {
-        get { times.reapedAt }
-        set { times.reapedAt = newValue }
+        @inline(__always) get { packed.get(.reapedAt, base: submittedAt) }
+        @inline(__always) set { packed.set(.reapedAt, newValue, base: submittedAt) }
     }
     var returnedAt: UInt64? {
-        get { times.returnedAt }
-        set { times.returnedAt = newValue }
+        @inline(__always) get { packed.get(.returnedAt, base: submittedAt) }
+        @inline(__always) set { packed.set(.returnedAt, newValue, base: submittedAt) }
     }
     var result: Int64? {
-        get { times.result }
-        set { times.result = newValue }
+        @inline(__always) get { packed.result }
+        @inline(__always) set { packed.result = newValue }
     }
 
     /// ``IOTimeline/inconclusiveReason``.
     var inconclusiveReason: String? { inconclusiveCause?.text }
 
     /// ``IOTimeline/userVisibleAt``.
-    var userVisibleAt: UInt64? { times.userVisibleAt }
+    var userVisibleAt: UInt64? {
+        // Written out (no temporary arrays), as ``TimelineTimes/userVisibleAt``.
+        var m = postedAt
+        if let r = reapedAt, m == nil || r < m! { m = r }
+        if let r = returnedAt, m == nil || r < m! { m = r }
+        return m
+    }
 
     /// ``IOTimeline/endedAt`` without entries (the I/O's encoded ones are ``LiveIO/endedAt``'s).
     var endedAt: UInt64 {
-        @inline(__always) get { times.latest(submittedAt) }
+        @inline(__always) get { packed.latest(base: submittedAt) }
     }
 
     /// ``IOTimeline/isExtending``.
@@ -185,8 +200,7 @@ struct IOState {
         self.isizeAtBegin = isizeAtBegin
         self.blockSize = blockSize
         self.submittedAt = submittedAt
-        times = TimelineTimes()
-        times.requested = requested
+        packed.restart(requested: requested)
         statusBits = 0
         inconclusiveCause = nil
     }

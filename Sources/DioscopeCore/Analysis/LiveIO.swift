@@ -231,7 +231,9 @@ struct LiveIO: Equatable {
     /// The file's key (the file state's: not stored twice).
     var key: InodeKey { file.key }
     /// Kernel completion (final DIO_COMPLETE) seen.
-    var completed: Bool { t.completedAt != nil }
+    var completed: Bool {
+        @inline(__always) get { t.hasCompleted }
+    }
 
     var range: FileRange { FileRange(start: t.offset, end: t.offset + Int64(t.length)) }
 
