@@ -1088,15 +1088,18 @@ final class AnalysisEngine {
         if io.kiocb != 0 { unindex(&byKiocb, io.kiocb, io) }
         // What the write made need conversion: only bytes actually written.
         if io.t.op == .write {
+            // An empty list is left as it is: rebuilding it released its storage on every write.
             if p.ret > 0 {
-                let written = FileRange(start: a.offset, end: a.offset + min(Int64(a.length), p.ret))
-                io.needRanges = io.needRanges.compactMap { $0.intersection(written) }
+                if !io.needRanges.isEmpty {
+                    let written = FileRange(start: a.offset, end: a.offset + min(Int64(a.length), p.ret))
+                    io.needRanges = io.needRanges.compactMap { $0.intersection(written) }
+                }
                 io.t.needsConversion = !io.needRanges.isEmpty
                 if io.t.needsConversion, io.fullyConverted, io.t.convertedAt == nil {
                     io.t.convertedAt = io.t.conversions.last?.timestamp
                 }
             } else {
-                io.needRanges = []
+                if !io.needRanges.isEmpty { io.needRanges = [] }
                 io.t.needsConversion = false
             }
         }
