@@ -30,13 +30,8 @@ final class FileSlab {
     /// A slot for a new file's state, not yet held.
     func make(key: InodeKey) -> InodeState {
         if let p = freed.popLast() {
-            #if DEBUG
-            let generation = p.pointee.generation
-            #endif
-            p.pointee = InodeData(key: key)
-            #if DEBUG
-            p.pointee.generation = generation
-            #endif
+            // Already a new state (``freePending()``) but for its key.
+            p.pointee.key = key
             return InodeState(p)
         }
         return InodeState(chunks.append(InodeData(key: key)))

@@ -132,11 +132,7 @@ struct IOState {
 
     /// ``IOTimeline/userVisibleAt``.
     var userVisibleAt: UInt64? {
-        // Written out (no temporary arrays), as ``TimelineTimes/userVisibleAt``.
-        var m = postedAt
-        if let r = reapedAt, m == nil || r < m! { m = r }
-        if let r = returnedAt, m == nil || r < m! { m = r }
-        return m
+        TimelineTimes.userVisibleAt(posted: postedAt, reaped: reapedAt, returned: returnedAt)
     }
 
     /// ``IOTimeline/endedAt`` without entries (the I/O's encoded ones are ``LiveIO/endedAt``'s).

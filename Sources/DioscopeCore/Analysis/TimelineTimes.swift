@@ -74,10 +74,17 @@ struct TimelineTimes: Sendable, Equatable {
 
     /// The first of posted, reaped and returned (``IOTimeline/userVisibleAt``).
     var userVisibleAt: UInt64? {
+        Self.userVisibleAt(posted: postedAt, reaped: reapedAt, returned: returnedAt)
+    }
+
+    /// The first of the three present (``IOTimeline/userVisibleAt``; ``IOState`` holds its times
+    /// packed and asks here too).
+    @inline(__always)
+    static func userVisibleAt(posted: UInt64?, reaped: UInt64?, returned: UInt64?) -> UInt64? {
         // Written out (no temporary arrays): called per I/O on the analyzer's hot path.
-        var m = postedAt
-        if let r = reapedAt, m == nil || r < m! { m = r }
-        if let r = returnedAt, m == nil || r < m! { m = r }
+        var m = posted
+        if let r = reaped, m == nil || r < m! { m = r }
+        if let r = returned, m == nil || r < m! { m = r }
         return m
     }
 
