@@ -2,7 +2,9 @@
 // does not print itself. Each prints one JSON object on stdout.
 //
 //   dioscope-bench scan FILE           plain scans of a dioscope trace: raw records
-//                                      (the floor analyze is compared with) and decoded events
+//                                      (the floor analyze is compared with), decoded events,
+//                                      and decoded events in time order, on this thread and on
+//                                      the decoding thread (analyze's ceiling)
 //   dioscope-bench ftrace FILE         ftrace text import: lines and events per second (wall
 //                                      clock), and the CPU time of the import
 //   dioscope-bench ftrace-events FILE  every event the ftrace importer yields (NDJSON), then its
@@ -65,13 +67,35 @@ func scan(_ path: String) throws {
     t0 = now()
     _ = try reader.forEachEvent { e in events &+= 1; sum &+= e.timestamp }
     let decodeNs = now() - t0
+    // What `analyze`'s decoding thread does, with nothing after it: decoding and restoring time
+    // order on this thread, then the same on the decoding thread with a consumer that only counts
+    // (its ceiling: `analyze` cannot go faster than this however fast the analysis is).
+    let options = AnalysisOptions()
+    reader = try TraceReader(path: path)
+    var ordered: UInt64 = 0
+    t0 = now()
+    _ = try reader.forEachEventInTimeOrder(windowNs: options.reorderWindowNs, maxEvents: options.reorderMaxEvents) { e in
+        ordered &+= 1; sum &+= e.timestamp
+    }
+    let orderedNs = now() - t0
+    var input = try TraceInput(path: path)
+    input.pipelinedDecode = true
+    var piped: UInt64 = 0
+    t0 = now()
+    _ = try input.forEachEventInTimeOrder(windowNs: options.reorderWindowNs, maxEvents: options.reorderMaxEvents) { e in
+        piped &+= 1; sum &+= e.timestamp
+    }
+    let pipedNs = now() - t0
+    guard ordered == events, piped == events else { fail("scan: \(events) events decoded, \(ordered) ordered, \(piped) piped") }
     let n = Double(raw.eventsRead)
     // records and events differ when records carry several events (record ABI 3 and 4: forEachRecord counts
     // records, forEachEvent events)
     emit([("file", path), ("bytes", bytes), ("records", raw.eventsRead), ("events", events), ("checksum", sum & 1),
           ("raw_seconds", Double(rawNs) / 1e9), ("raw_records_per_s", n / (Double(rawNs) / 1e9)),
           ("raw_mb_per_s", Double(bytes) / 1e6 / (Double(rawNs) / 1e9)),
-          ("decode_seconds", Double(decodeNs) / 1e9), ("decode_events_per_s", Double(events) / (Double(decodeNs) / 1e9))])
+          ("decode_seconds", Double(decodeNs) / 1e9), ("decode_events_per_s", Double(events) / (Double(decodeNs) / 1e9)),
+          ("ordered_seconds", Double(orderedNs) / 1e9), ("ordered_events_per_s", Double(events) / (Double(orderedNs) / 1e9)),
+          ("pipelined_seconds", Double(pipedNs) / 1e9), ("pipelined_events_per_s", Double(events) / (Double(pipedNs) / 1e9))])
 }
 
 /// Newlines in the file (read in 1 MiB blocks; this also brings the file into the page cache
