@@ -79,37 +79,54 @@ public enum RecordCodec {
         let rawType = u16(L.type)
         let payload: Event.Payload
         var timestamp = u64(L.ts)
+        // Each payload is checked as it is built, after the event's time as
+        // ``EventPlausibility/implausibleField(_:)`` does (`timestamp` is final by then): checking
+        // the finished event copied it and switched on it again, a tenth of the decoding thread.
+        @inline(__always) func plausible(_ field: StaticString?) throws(RecordDecodeError) {
+            if timestamp > EventPlausibility.maxTimestamp { throw RecordDecodeError(reason: .implausible("ts_ns")) }
+            if let field { throw RecordDecodeError(reason: .implausible("\(field)")) }
+        }
         switch rawType {
         case EventType.dioBegin.rawValue:
-            payload = .dioBegin(DIOBegin(
+            let p = DIOBegin(
                 kiocb: u64(L.dbKiocb), pos: i64(L.dbPos), count: u64(L.dbCount), isize: i64(L.dbIsize),
                 doneBefore: u64(L.dbDoneBefore), userRef: u64(L.dbUserRef), kiFlags: KiFlags(rawValue: u32(L.dbKiFlags)),
-                dioFlags: DIOFlags(rawValue: u16(L.dbDioFlags)), api: try api(L.dbApi), blkbits: u8(L.dbBlkbits)))
+                dioFlags: DIOFlags(rawValue: u16(L.dbDioFlags)), api: try api(L.dbApi), blkbits: u8(L.dbBlkbits))
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .dioBegin(p)
         case EventType.dioQueued.rawValue:
-            payload = .dioQueued(DIOQueued(offset: i64(L.dqOffset), length: u64(L.dqLength), isize: i64(L.dqIsize)))
+            let p = DIOQueued(offset: i64(L.dqOffset), length: u64(L.dqLength), isize: i64(L.dqIsize))
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .dioQueued(p)
         case EventType.dioComplete.rawValue:
-            payload = .dioComplete(DIOComplete(
+            let p = DIOComplete(
                 kiocb: u64(L.dcKiocb), pos: i64(L.dcPos), isize: i64(L.dcIsize), ret: i64(L.dcRet),
                 userRef: u64(L.dcUserRef), error: i32(L.dcError), kiFlags: KiFlags(rawValue: u32(L.dcKiFlags)),
-                api: try api(L.dcApi)))
+                api: try api(L.dcApi))
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .dioComplete(p)
         case EventType.iomapDstmap.rawValue:
             guard let t = ExtentType(rawValue: u16(L.imType)) else {
                 throw RecordDecodeError(reason: .badField("iomap.type", UInt64(u16(L.imType))))
             }
-            payload = .iomapDstmap(IomapMapping(
+            let p = IomapMapping(
                 addr: u64(L.imAddr), offset: i64(L.imOffset), length: u64(L.imLength), type: t,
                 flags: IomapFlags(rawValue: u16(L.imFlags)), bdev: DeviceNumber(raw: u32(L.imBdev)),
-                blkbits: u8(L.imBlkbits)))
+                blkbits: u8(L.imBlkbits))
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .iomapDstmap(p)
         case EventType.dioSteps.rawValue:
             guard let op = BlockOp(rawValue: u8(L.dsBioOp)) else {
                 throw RecordDecodeError(reason: .badField("steps.bio_op", UInt64(u8(L.dsBioOp))))
             }
-            payload = .dioSteps(DIOSteps(
+            let p = DIOSteps(
                 kiocb: u64(L.dsKiocb), mapAddr: u64(L.dsMapAddr), mapOffset: i64(L.dsMapOffset),
                 bioSector: u64(L.dsBioSector), mapLength: u32(L.dsMapLength), bdev: DeviceNumber(raw: u32(L.dsBdev)),
                 mapFlags: IomapFlags(rawValue: u16(L.dsMapFlags)), bioFlags: BlockFlags(rawValue: u16(L.dsBioFlags)),
                 stepMask: u8(L.dsSteps), blkbits: u8(L.dsBlkbits), requestError: u8(L.dsRqError), bioOp: op,
-                ago: (u32(L.dsAgo), u32(L.dsAgo + 4), u32(L.dsAgo + 8), u32(L.dsAgo + 12))))
+                ago: (u32(L.dsAgo), u32(L.dsAgo + 4), u32(L.dsAgo + 8), u32(L.dsAgo + 12)))
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .dioSteps(p)
         case EventType.bioQueue.rawValue, EventType.rqIssue.rawValue, EventType.rqComplete.rawValue,
              EventType.ioStart.rawValue, EventType.ioDone.rawValue:
             let kind: BlockEventKind = switch rawType {
@@ -122,9 +139,11 @@ public enum RecordCodec {
             guard let op = BlockOp(rawValue: u8(L.blOp)) else {
                 throw RecordDecodeError(reason: .badField("block.op", UInt64(u8(L.blOp))))
             }
-            payload = .block(kind, BlockIO(
+            let p = BlockIO(
                 sector: u64(L.blSector), nrSector: u32(L.blNrSector), bytes: u32(L.blBytes), ptr: u64(L.blPtr),
-                kiocb: u64(L.blKiocb), error: i32(L.blError), flags: BlockFlags(rawValue: u16(L.blFlags)), op: op))
+                kiocb: u64(L.blKiocb), error: i32(L.blError), flags: BlockFlags(rawValue: u16(L.blFlags)), op: op)
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .block(kind, p)
         case EventType.xfsDirectWrite.rawValue, EventType.xfsEndIoDirectWrite.rawValue,
              EventType.xfsUnwrittenConvert.rawValue, EventType.xfsSetFileSize.rawValue:
             let kind: XFSEventKind = switch rawType {
@@ -133,12 +152,15 @@ public enum RecordCodec {
             case EventType.xfsUnwrittenConvert.rawValue: .unwrittenConvert
             default: .setFileSize
             }
-            payload = .xfs(kind, XFSIO(isize: i64(L.xfIsize), disize: i64(L.xfDisize), offset: i64(L.xfOffset),
-                                       count: u64(L.xfCount), kiocb: u64(L.xfKiocb)))
+            let p = XFSIO(isize: i64(L.xfIsize), disize: i64(L.xfDisize), offset: i64(L.xfOffset),
+                          count: u64(L.xfCount), kiocb: u64(L.xfKiocb))
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .xfs(kind, p)
         case EventType.ext4MapBlocksEnter.rawValue, EventType.ext4HandleUnwritten.rawValue:
             let m = Ext4Map(lblk: u32(L.e4Lblk), len: u32(L.e4Len), flags: Ext4MapFlags(rawValue: u32(L.e4Flags)),
                             allocated: u32(L.e4Allocated), pblk: u64(L.e4Pblk), newblk: u64(L.e4Newblk),
                             blkbits: u8(L.e4Blkbits))
+            try plausible(EventPlausibility.implausibleField(m))
             payload = rawType == EventType.ext4MapBlocksEnter.rawValue ? .ext4MapBlocksEnter(m) : .ext4HandleUnwritten(m)
         case EventType.ioUringComplete.rawValue:
             payload = .ioUringComplete(URingComplete(ctx: u64(L.urCtx), req: u64(L.urReq), userData: u64(L.urUserData),
@@ -147,24 +169,32 @@ public enum RecordCodec {
             guard let k = SpaceOpKind(rawValue: u32(L.spOp)) else {
                 throw RecordDecodeError(reason: .badField("space.op", UInt64(u32(L.spOp))))
             }
-            payload = .fsSpaceOp(SpaceOp(kind: k, offset: i64(L.spOffset), len: i64(L.spLen), isize: i64(L.spIsize),
-                                         mode: i32(L.spMode)))
+            let p = SpaceOp(kind: k, offset: i64(L.spOffset), len: i64(L.spLen), isize: i64(L.spIsize),
+                            mode: i32(L.spMode))
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .fsSpaceOp(p)
         case EventType.sysEnter.rawValue:
             guard let s = Syscall(rawValue: u16(L.seSysno)) else {
                 throw RecordDecodeError(reason: .badField("sys_enter.sysno", UInt64(u16(L.seSysno))))
             }
-            payload = .sysEnter(SysEnter(sysno: s, fd: i32(L.seFd),
-                                         args: (i64(L.seArgs), i64(L.seArgs + 8), i64(L.seArgs + 16)),
-                                         isize: i64(L.seIsize), comm: Comm(lo: u64(L.seComm), hi: u64(L.seComm + 8))))
+            let p = SysEnter(sysno: s, fd: i32(L.seFd),
+                             args: (i64(L.seArgs), i64(L.seArgs + 8), i64(L.seArgs + 16)),
+                             isize: i64(L.seIsize), comm: Comm(lo: u64(L.seComm), hi: u64(L.seComm + 8)))
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .sysEnter(p)
         case EventType.sysExit.rawValue:
             guard let s = Syscall(rawValue: u16(L.sxSysno)) else {
                 throw RecordDecodeError(reason: .badField("sys_exit.sysno", UInt64(u16(L.sxSysno))))
             }
-            payload = .sysExit(SysExit(sysno: s, fd: i32(L.sxFd), ret: i64(L.sxRet), isize: i64(L.sxIsize),
-                                       enterTimestamp: u64(L.sxEnterTs)))
+            let p = SysExit(sysno: s, fd: i32(L.sxFd), ret: i64(L.sxRet), isize: i64(L.sxIsize),
+                            enterTimestamp: u64(L.sxEnterTs))
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .sysExit(p)
         case EventType.aioReap.rawValue:
-            payload = .aioReap(AIOReap(ctx: u64(L.rpCtx), data: u64(L.rpData), obj: u64(L.rpObj), res: i64(L.rpRes),
-                                       res2: i64(L.rpRes2), index: u32(L.rpIndex), total: u32(L.rpTotal)))
+            let p = AIOReap(ctx: u64(L.rpCtx), data: u64(L.rpData), obj: u64(L.rpObj), res: i64(L.rpRes),
+                            res2: i64(L.rpRes2), index: u32(L.rpIndex), total: u32(L.rpTotal))
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .aioReap(p)
         case EventType.taskExit.rawValue:
             guard u8(L.teGroupDead) <= 1 else {
                 throw RecordDecodeError(reason: .badField("task_exit.group_dead", UInt64(u8(L.teGroupDead))))
@@ -173,8 +203,10 @@ public enum RecordCodec {
         case EventType.lost.rawValue:
             // (bits this version does not know are left alone: records before session 19 have 0)
             let flags = u32(L.lsFlags)
-            payload = .lost(Lost(dropped: u64(L.lsDropped), sinceNs: u64(L.lsSince), probe: u32(L.lsProbe),
-                                 untilNs: u64(L.lsUntil), recursionMiss: flags & L.lostFlagRecursion != 0))
+            let p = Lost(dropped: u64(L.lsDropped), sinceNs: u64(L.lsSince), probe: u32(L.lsProbe),
+                         untilNs: u64(L.lsUntil), recursionMiss: flags & L.lostFlagRecursion != 0)
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .lost(p)
         case L.sysCallType:
             // The enter comes first, at its own time; secondEvent gives the exit.
             guard let s = Syscall(rawValue: u16(L.scSysno)) else {
@@ -184,14 +216,18 @@ public enum RecordCodec {
                 throw RecordDecodeError(reason: .badField("sys_call.enter_ts", u64(L.scEnterTs)))
             }
             timestamp = u64(L.scEnterTs)
-            payload = .sysEnter(SysEnter(sysno: s, fd: -1, args: (i64(L.scArgs), i64(L.scArgs + 8), i64(L.scArgs + 16)),
-                                         isize: -1, comm: Comm(lo: u64(L.scComm), hi: u64(L.scComm + 8))))
+            let p = SysEnter(sysno: s, fd: -1, args: (i64(L.scArgs), i64(L.scArgs + 8), i64(L.scArgs + 16)),
+                             isize: -1, comm: Comm(lo: u64(L.scComm), hi: u64(L.scComm + 8)))
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .sysEnter(p)
         case L.sysExitReapType:
             // The exit comes first; laterEvent gives the reap.
             guard let s = Syscall(rawValue: u16(L.srSysno)), s == .ioGetevents || s == .ioPgetevents else {
                 throw RecordDecodeError(reason: .badField("sys_exit_reap.sysno", UInt64(u16(L.srSysno))))
             }
-            payload = .sysExit(SysExit(sysno: s, fd: -1, ret: i64(L.srRet), isize: -1, enterTimestamp: u64(L.srEnterTs)))
+            let p = SysExit(sysno: s, fd: -1, ret: i64(L.srRet), isize: -1, enterTimestamp: u64(L.srEnterTs))
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .sysExit(p)
         case L.sysCallReapType:
             // The enter comes first, at its own time; laterEvent gives the exit and the reap.
             guard let s = Syscall(rawValue: u16(L.crSysno)), s == .ioGetevents || s == .ioPgetevents else {
@@ -201,15 +237,17 @@ public enum RecordCodec {
                 throw RecordDecodeError(reason: .badField("sys_call_reap.enter_ago", UInt64(u32(L.crEnterAgo))))
             }
             timestamp -= UInt64(u32(L.crEnterAgo))
-            payload = .sysEnter(SysEnter(sysno: s, fd: -1, args: (i64(L.crCtx), Int64(i32(L.crMinNr)), Int64(i32(L.crNr))),
-                                         isize: -1, comm: Comm(lo: u64(L.crComm), hi: u64(L.crComm + 8))))
+            let p = SysEnter(sysno: s, fd: -1, args: (i64(L.crCtx), Int64(i32(L.crMinNr)), Int64(i32(L.crNr))),
+                             isize: -1, comm: Comm(lo: u64(L.crComm), hi: u64(L.crComm + 8)))
+            try plausible(EventPlausibility.implausibleField(p))
+            payload = .sysEnter(p)
         default:
             throw RecordDecodeError(reason: .unknownType(rawType))
         }
-        let event = Event(timestamp: timestamp, tgid: u32(L.tgid), tid: u32(L.tid), cpu: u16(L.cpu),
-                          dev: DeviceNumber(raw: u32(L.dev)), ino: u64(L.ino), payload: payload)
-        try checkPlausible(event)
-        return event
+        // (the payloads with nothing to check: their time)
+        try plausible(nil)
+        return Event(timestamp: timestamp, tgid: u32(L.tgid), tid: u32(L.tid), cpu: u16(L.cpu),
+                     dev: DeviceNumber(raw: u32(L.dev)), ino: u64(L.ino), payload: payload)
     }
 
     /// How many events the record at `base` carries after the one ``decode(_:)`` gives: 1 for
