@@ -93,6 +93,26 @@ final class ReorderBuffer {
         return take()
     }
 
+    /// ``popReady()`` into `batch` (which must have room): the event due, if any, is copied once,
+    /// from its slot here into the batch's. True when one was.
+    @inline(__always)
+    func popReady(into batch: EventBatch) -> Bool {
+        guard count > 0, count > maxEvents || slot(0).pointee.timestamp &+ windowNs < newest else { return false }
+        popOldest(into: batch)
+        return true
+    }
+
+    /// Moves the oldest held event (one must be held) into `batch` (which must have room).
+    @inline(__always)
+    func popOldest(into batch: EventBatch) {
+        let ts = slot(0).pointee.timestamp
+        batch.nextSlot.initialize(to: slot(0).pointee)
+        batch.didFill()
+        start = (start + 1) & (capacity - 1)
+        count -= 1
+        if ts < lastReleased { lateEvents += 1 } else { lastReleased = ts }
+    }
+
     /// Releases every held event older than `limit` (live: time passes even
     /// when no event arrives).
     func release(before limit: UInt64, _ release: (Event) -> Void) {

@@ -48,10 +48,11 @@ extension TraceReader {
             guard let timeOrder else { return (try forEachEvent(body), 0) }
             return try forEachEventInTimeOrder(windowNs: timeOrder.windowNs, maxEvents: timeOrder.maxEvents, body)
         }
-        var batch: [Event] = []
+        var batch: EventBatch?
         do {
-            while pipe.next(&batch) {
-                for e in batch { try body(e) }
+            while let b = pipe.next(returning: batch) {
+                try b.forEach(body)
+                batch = b
             }
         } catch {
             pipe.cancel()
@@ -67,12 +68,13 @@ extension TraceReader {
 /// Hands batches of decoded events from one producer thread (the scan) to
 /// one consumer (the caller), in order, through a bounded queue.
 ///
-/// Shape: a fixed set of `buffers` event arrays, each allocated once with
-/// room for `batchSize` events, circulates between two lists: `free` (empty,
-/// for the producer to fill) and `full` (FIFO, for the consumer). One array
-/// is always held by the producer while it fills it and one by the consumer
-/// while it reads it; arrays are moved, never copied, so no event is
-/// allocated or copied twice. A single lock and condition guard both lists
+/// Shape: a fixed set of `buffers` batches (``EventBatch``), each allocated
+/// once with room for `batchSize` events, circulates between two lists: `free`
+/// (empty, for the producer to fill) and `full` (FIFO, for the consumer). One
+/// batch is always held by the producer while it fills it and one by the
+/// consumer while it reads it; batches are passed by reference, so no event is
+/// allocated or copied twice: the producer writes each one into its batch
+/// straight from the reorder buffer, and the consumer reads it in place. A single lock and condition guard both lists
 /// and the end state; each side waits only when its list is empty, which
 /// happens once per batch at most, so the lock costs nothing next to the
 /// thousands of events per batch. One condition suffices because exactly one
@@ -86,8 +88,8 @@ final class EventPipe: @unchecked Sendable {
 
     private let condition = NSCondition()
     private let batchSize: Int
-    private var free: [[Event]]
-    private var full: [[Event]] = []
+    private var free: [EventBatch]
+    private var full: [EventBatch] = []
     /// The scan's result, set when the producer is done.
     private var result: Result<SourceSummary, any Error>?
     /// Set by the consumer when its body threw: the producer stops.
@@ -100,7 +102,8 @@ final class EventPipe: @unchecked Sendable {
     /// The batch the producer is filling (only the producer touches it). A stored property with
     /// no run-time exclusivity check: as a local variable captured by the per-event closure it
     /// was boxed, and every append paid a dynamic access check (6 % of the decoding thread).
-    @exclusivity(unchecked) private var filling: [Event] = []
+    /// Nil only once the producer is done or stopped.
+    @exclusivity(unchecked) private var filling: EventBatch?
 
     fileprivate init(reader: TraceReader, batchSize: Int, buffers: Int,
                      timeOrder: (windowNs: UInt64, maxEvents: Int)?) {
@@ -108,11 +111,7 @@ final class EventPipe: @unchecked Sendable {
         self.timeOrder = timeOrder
         self.batchSize = Swift.max(1, batchSize)
         let n = Swift.max(2, buffers)
-        free = (0..<n).map { _ in
-            var a: [Event] = []
-            a.reserveCapacity(Swift.max(1, batchSize))
-            return a
-        }
+        free = (0..<n).map { _ in EventBatch(capacity: batchSize) }
         full.reserveCapacity(n)
     }
 
@@ -125,66 +124,75 @@ final class EventPipe: @unchecked Sendable {
 
     private func produce() {
         filling = takeFree()
-        let batchSize = batchSize
-        func add(_ e: Event) throws {
-            filling.append(e)
-            if filling.count == batchSize { try handOver(&filling) }
-        }
-        let result = Result {
-            guard let timeOrder else { return try reader.forEachEvent(add) }
-            let (summary, late) = try reader.forEachEventInTimeOrder(windowNs: timeOrder.windowNs,
-                                                                     maxEvents: timeOrder.maxEvents, add)
-            lateEvents = late
+        let result = Result { () throws -> SourceSummary in
+            guard let timeOrder else {
+                return try reader.forEachEvent { e in
+                    guard let batch = filling else { throw Cancelled() }
+                    batch.append(e)
+                    if batch.isFull { try handOver() }
+                }
+            }
+            // ``EventSource/forEachEventInTimeOrder(windowNs:maxEvents:_:)``'s loop, with each
+            // event due moved from the reorder buffer into the batch in one copy.
+            let reorder = ReorderBuffer(windowNs: timeOrder.windowNs, maxEvents: timeOrder.maxEvents)
+            let summary = try reader.forEachEvent { e in
+                reorder.push(e)
+                while let batch = filling, reorder.popReady(into: batch) {
+                    if batch.isFull { try handOver() }
+                }
+                if filling == nil { throw Cancelled() }
+            }
+            while let batch = filling, !reorder.isEmpty {
+                reorder.popOldest(into: batch)
+                if batch.isFull { try handOver() }
+            }
+            lateEvents = reorder.lateEvents
             return summary
         }
         condition.lock()
-        if !filling.isEmpty { full.append(filling) }
-        filling = []
+        if let batch = filling, !batch.isEmpty { full.append(batch) }
+        filling = nil
         self.result = result
         condition.broadcast()
         condition.unlock()
     }
 
-    private func takeFree() -> [Event] {
+    private func takeFree() -> EventBatch? {
         condition.lock()
         defer { condition.unlock() }
         while free.isEmpty && !cancelled { condition.wait() }
-        return free.popLast() ?? []
+        return cancelled ? nil : free.popLast()
     }
 
-    /// Queues a full batch and replaces it with an empty one (waiting for
-    /// the consumer to return one); throws when the consumer has stopped.
-    private func handOver(_ batch: inout [Event]) throws {
+    /// Queues the full batch being filled and replaces it with an empty one (waiting for the
+    /// consumer to return one); throws when the consumer has stopped.
+    private func handOver() throws {
         condition.lock()
         defer { condition.unlock() }
         if cancelled { throw Cancelled() }
-        full.append(batch)
-        batch = []  // the queue's reference must be the only one (see `next`)
+        if let batch = filling { full.append(batch) }
+        filling = nil
         condition.broadcast()
         while free.isEmpty && !cancelled { condition.wait() }
         if cancelled { throw Cancelled() }
-        batch = free.removeLast()
+        filling = free.removeLast()
     }
 
     // MARK: Consumer
 
-    /// Returns `batch` (the one just read) for reuse and replaces it with the
-    /// next full one; false when the producer is done and nothing is left.
-    /// Emptying it keeps its storage only because no one else references it
-    /// (otherwise copy-on-write would allocate a fresh one).
-    fileprivate func next(_ batch: inout [Event]) -> Bool {
-        batch.removeAll(keepingCapacity: true)
+    /// Returns `batch` (the one just read, if any) for reuse and gives the next full one; nil
+    /// when the producer is done and nothing is left.
+    fileprivate func next(returning batch: EventBatch?) -> EventBatch? {
+        batch?.removeAll()
         condition.lock()
         defer { condition.unlock() }
-        if batch.capacity > 0 {
+        if let batch {
             free.append(batch)
-            batch = []
             condition.broadcast()
         }
         while full.isEmpty && result == nil { condition.wait() }
-        if full.isEmpty { return false }
-        batch = full.removeFirst()
-        return true
+        if full.isEmpty { return nil }
+        return full.removeFirst()
     }
 
     /// Stops the producer at its next batch (the consumer's body threw).
