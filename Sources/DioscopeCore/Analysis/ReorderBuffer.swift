@@ -82,7 +82,10 @@ final class ReorderBuffer {
         // A LOST record is stamped by the consumer when it reads the drop counters, which can be
         // seconds ahead of the records still in the ring: it waits for them instead of pushing
         // them out unsorted.
-        if ts > newest, e.type != .lost { newest = ts }
+        // (The payload's case, not `e.type`: that getter was called out of line for every event.)
+        if ts > newest {
+            if case .lost = e.payload {} else { newest = ts }
+        }
     }
 
     /// The next event to release after a ``push(_:)``: the oldest, once the newest timestamp seen
