@@ -123,6 +123,7 @@ r = {"events": ev, "records": recs, "ios": ios, "events_per_io": ev / ios, "reco
      "analyze_mb_per_s": scan["bytes"] / 1e6 / secs,
      "analyze_peak_rss_mb": int(rss_kb) / 1024,
      "scan_records_per_s": scan["raw_records_per_s"], "decode_events_per_s": scan["decode_events_per_s"],
+     "ordered_events_per_s": scan.get("ordered_events_per_s"), "pipelined_events_per_s": scan.get("pipelined_events_per_s"),
      "engine_events_per_s": json.load(open(f"{out}/engine-{name}.json"))["best_events_per_s"],
      "engine_ns_per_io": json.load(open(f"{out}/engine-{name}.json"))["best_ns_per_io"],
      "analyze_fraction_of_scan": (recs / secs) / scan["raw_records_per_s"]}
@@ -279,6 +280,9 @@ print(f"  analyze          {O['analyze_events_per_s']/1e6:8.2f} M events/s  {O['
 print(f"                   median of 3; best {O['analyze_events_per_s_best']/1e6:.2f} M/s; "
       f"{O['analyze_events_per_cpu_s']/1e6:.2f} M events per CPU-second")
 print(f"  plain scan       {O['scan_records_per_s']/1e6:8.2f} M records/s (decoded: {O['decode_events_per_s']/1e6:.2f} M/s)")
+if O.get("pipelined_events_per_s"):
+    print(f"  decoding thread  {O['pipelined_events_per_s']/1e6:8.2f} M events/s decoded and put in time order on analyze's "
+          f"decoding thread, nothing after it ({O['ordered_events_per_s']/1e6:.2f} M/s on one thread)")
 print(f"  engine alone     {O['engine_events_per_s']/1e6:8.2f} M events/s, {O['engine_ns_per_io']:.0f} ns per I/O "
       f"(events decoded into memory first; best of 3)")
 if "bound_events_per_s" in O:
