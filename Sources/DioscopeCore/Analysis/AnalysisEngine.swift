@@ -905,9 +905,19 @@ final class AnalysisEngine {
         // requests); if none was seen issued, every contained bio.
         var issued: UInt64?
         var stale = 0
+        var live = 0, firstLive = 0
         for i in list.indices where contained(i) {
             if done(i) { stale += 1; continue }
+            if live == 0 { firstLive = i }
+            live += 1
             if let q = list[i].issueSeq, q < (issued ?? UInt64.max) { issued = q }
+        }
+        // The usual request: one bio in it and nothing stale. That bio is the oldest issued in
+        // the range (or none was seen issued), so the scan below would complete it alone.
+        if live == 1 && stale == 0 {
+            bioCompleted(list[firstLive].io, list[firstLive].index, at: e.timestamp, tid: e.tid, cpu: e.cpu, error: p.error)
+            slab.drop(list.remove(at: firstLive).io)
+            return true
         }
         if stale > 0 {
             // Dropped here rather than left to the periodic sweep: they would take this completion.
