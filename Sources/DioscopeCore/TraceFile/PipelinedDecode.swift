@@ -146,6 +146,8 @@ final class EventPipe: @unchecked Sendable {
                 reorder.popOldest(into: batch)
                 if batch.isFull { try handOver() }
             }
+            // (no batch to fill only once the consumer stopped)
+            if !reorder.isEmpty { throw Cancelled() }
             lateEvents = reorder.lateEvents
             return summary
         }
