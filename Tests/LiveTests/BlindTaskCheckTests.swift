@@ -22,10 +22,14 @@ struct BlindTaskCheckTests {
         let r = try BlindTaskCheck.run(seconds: 2)
         let ran = try Self.softirqsRun() - before
         #expect(r.bpfTotal > 0 && r.tracefsTotal > 0, "\(r)")
-        // The tracefs window is 2 s of the ~2.3 s between the two readings, and its count holds
-        // hard interrupts too: it must hold at least half of the softirqs run meanwhile. (Reading
-        // the instance's `trace` as a file of its reported size gave one page: 41 of 189.)
-        #expect(r.tracefsTotal * 2 >= ran, "tracefs \(r.tracefsTotal) entries, the kernel ran \(ran) softirqs")
+        // The BPF counters count the same two events over nearly the same window (attached before
+        // the instance records, read 100 ms after it stops): tracefs must hold at least half of
+        // what they counted. (Reading the instance's `trace` as a file of its reported size gave
+        // one page: 41 of 189.) The softirqs /proc counts around the whole check are not the
+        // bound: they include what other tests' I/O raised while the object loaded, and beside the
+        // whole suite that once was 618 against 245 recorded.
+        #expect(r.tracefsTotal * 2 >= r.bpfTotal,
+                "tracefs \(r.tracefsTotal) entries, BPF \(r.bpfTotal), the kernel ran \(ran) softirqs")
         // every task BPF counted fewer for is listed, with its deficit
         #expect(r.blind.allSatisfy { $0.bpf < $0.tracefs })
         let left = try FileManager.default.contentsOfDirectory(atPath: "/sys/kernel/tracing/instances")
