@@ -92,15 +92,14 @@ final class ReorderBuffer {
     /// is more than the window ahead of it or more than `maxEvents` are held; nil when none is due.
     @inline(__always)
     func popReady() -> Event? {
-        guard count > 0, count > maxEvents || slot(0).pointee.timestamp &+ windowNs < newest else { return nil }
-        return take()
+        oldestIsDue ? take() : nil
     }
 
     /// ``popReady()`` into `batch` (which must have room): the event due, if any, is copied once,
     /// from its slot here into the batch's. True when one was.
     @inline(__always)
     func popReady(into batch: EventBatch) -> Bool {
-        guard count > 0, count > maxEvents || slot(0).pointee.timestamp &+ windowNs < newest else { return false }
+        guard oldestIsDue else { return false }
         popOldest(into: batch)
         return true
     }
@@ -111,9 +110,14 @@ final class ReorderBuffer {
         let ts = slot(0).pointee.timestamp
         batch.nextSlot.initialize(to: slot(0).pointee)
         batch.didFill()
-        start = (start + 1) & (capacity - 1)
-        count -= 1
-        if ts < lastReleased { lateEvents += 1 } else { lastReleased = ts }
+        dropOldest(released: ts)
+    }
+
+    /// Whether the oldest held event is due: the newest timestamp seen is more than the window
+    /// ahead of it, or more than `maxEvents` are held.
+    @inline(__always)
+    private var oldestIsDue: Bool {
+        count > 0 && (count > maxEvents || slot(0).pointee.timestamp &+ windowNs < newest)
     }
 
     /// Releases every held event older than `limit` (live: time passes even
@@ -131,10 +135,17 @@ final class ReorderBuffer {
     @inline(__always)
     private func take() -> Event {
         let e = slot(0).pointee
+        dropOldest(released: e.timestamp)
+        return e
+    }
+
+    /// Forgets the oldest held event, released with timestamp `ts` (counted late if an event
+    /// after it in time was released before it).
+    @inline(__always)
+    private func dropOldest(released ts: UInt64) {
         start = (start + 1) & (capacity - 1)
         count -= 1
-        if e.timestamp < lastReleased { lateEvents += 1 } else { lastReleased = e.timestamp }
-        return e
+        if ts < lastReleased { lateEvents += 1 } else { lastReleased = ts }
     }
 
     /// Moves the held events at logical positions `lo..<count` one place up (room must exist),
