@@ -359,6 +359,38 @@ import Testing
         #expect(dropped >= 5_000 - 2 * AnalysisEngine.fileSweepMinimum, "dropped \(dropped)")
     }
 
+    /// A file the sweep drops right after the engine last looked it up is a new state when it is
+    /// seen again. The engine keeps the last file it found beside the table (`fileIfAny`); were
+    /// that one kept past the sweep, it would be a freed slot here (no I/O holds it: debug builds
+    /// trap on the stale handle). The files of ``manyFiles(after:count:)``, then an event of
+    /// another task with no file, late enough for the sweep to run before it and drop every file,
+    /// then the last file's write again.
+    @Test func fileDroppedRightAfterItsLastLookupIsNewWhenSeenAgain() {
+        let count = 2_000
+        let files = Self.manyFiles(after: [], count: count)
+        let last = files.last!
+        let a = Analyzer()
+        for e in files { a.consume(e) }
+        let tick = last.timestamp + 1_000_000_000
+        a.consume(Event(timestamp: tick, tgid: 9, tid: 9, cpu: 0, dev: PhaseTablesTests.dev, ino: 0,
+                        payload: .sysEnter(SysEnter(sysno: .ioGetevents, args: (1, 1, 1)))))
+        a.advance(to: tick + AnalysisOptions().reorderWindowNs + 1)
+        // The sweep ran at the tick and dropped every file, the last one's included.
+        #expect(Self.held(a, "inodes") == 0, "file states held: \(Self.held(a, "inodes"))")
+        #expect(Self.held(a, "fileSlotsInUse") == 0)
+        let again = PhaseTablesTests.io(count, tgid: last.tgid, ino: last.ino, fd: 3).map { e in
+            var e = e
+            e.timestamp += tick + 1_000_000_000 - PhaseTablesTests.io(count, tgid: last.tgid, ino: last.ino, fd: 3)[0].timestamp
+            return e
+        }
+        for e in again { a.consume(e) }
+        a.advance(to: .max)
+        #expect(Self.held(a, "inodes") == 1)
+        let r = a.finish()
+        #expect(r.counts.total == count + 1 && r.counts.inconclusive == 0 && r.findings.isEmpty,
+                "\(r.counts) \(r.findings.map(\.message))")
+    }
+
     /// A file a pending size-extension race names keeps its state: the race's severity and
     /// message need the file's final size at the end. seed002 (fallocate cuts off an extending
     /// write; "the file ends at 0x2000"), then 3 000 other files: the same findings as alone.

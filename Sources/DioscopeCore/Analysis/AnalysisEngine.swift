@@ -43,7 +43,8 @@ final class AnalysisEngine {
     @exclusivity(unchecked) private var issueSeq: UInt64 = 0
     /// Unsettled I/Os that have mappings (for bio joins without kiocb).
     @exclusivity(unchecked) private var mappedInflight = OrderedIOList()
-    @exclusivity(unchecked) var inodes = OpenTable<InodeKey, InodeState>()
+    /// The files' states. Every removal goes through ``forgetFile(_:)`` (see ``fileIfAny(_:)``).
+    @exclusivity(unchecked) private(set) var inodes = OpenTable<InodeKey, InodeState>()
     @exclusivity(unchecked) private var unresolvedOps: [LiveOp] = []
     @exclusivity(unchecked) private var deferredFlush: Set<InodeKey> = []
 
@@ -197,12 +198,35 @@ final class AnalysisEngine {
     @exclusivity(unchecked) private(set) var tasksDropped = 0
 
     func inode(_ key: InodeKey) -> InodeState {
-        if let s = inodes[key] { return s }
+        if let s = fileIfAny(key) { return s }
         let s = slab.files.make(key: key)
         slab.files.hold(s)  // the table's
         inodes[key] = s
+        (lastFileKey, lastFile) = (key, s)
         return s
     }
+
+    /// File `key`'s state, if the table holds it. As with tasks (``taskIfAny(_:)``), the last one
+    /// found is kept beside the table: most events name the file of the one before. Every removal
+    /// from the table goes through ``forgetFile(_:)``, so the one kept is always the table's; a
+    /// kept state the table had dropped would be a freed slot, or (while an I/O holds it) an old
+    /// state where the table would make a new one.
+    @inline(__always)
+    private func fileIfAny(_ key: InodeKey) -> InodeState? {
+        if let s = lastFile, lastFileKey == key { return s }
+        guard let s = inodes[key] else { return nil }
+        (lastFileKey, lastFile) = (key, s)
+        return s
+    }
+
+    /// Removes file `key` from the table (its hold is the caller's to drop).
+    private func forgetFile(_ key: InodeKey) {
+        inodes.removeValue(forKey: key)
+        if lastFileKey == key { lastFile = nil }
+    }
+
+    @exclusivity(unchecked) private var lastFileKey = InodeKey(dev: DeviceNumber(raw: 0), ino: 0)
+    @exclusivity(unchecked) private var lastFile: InodeState?
 
     /// Drops pending bios too old to complete, and idle file states once their table has doubled;
     /// once per ``staleCheckIntervalNs`` of trace time. Not inlined: in ``handle(_:)`` it made the
@@ -239,7 +263,7 @@ final class AnalysisEngine {
             guard let s = inodes[key], s.quiescent, s.history.isEmpty, s.ops.isEmpty, s.awaitingRetry == 0,
                   s.blkbits == 0 || s.blkbits == options.defaultBlockBits,
                   !racing.contains(key), !deferredFlush.contains(key) else { continue }
-            inodes.removeValue(forKey: key)
+            forgetFile(key)
             slab.files.drop(s)
             filesDropped += 1
         }
@@ -737,7 +761,7 @@ final class AnalysisEngine {
         if let io = taskIfAny(e.tid)?.current, !io.settled,
            e.ino == 0 || (io.key.ino == e.ino && io.key.dev == e.dev) { return io }
         // Fall back: the newest unsettled I/O of that task on that file.
-        guard e.ino != 0, let s = inodes[InodeKey(dev: e.dev, ino: e.ino)] else { return nil }
+        guard e.ino != 0, let s = fileIfAny(InodeKey(dev: e.dev, ino: e.ino)) else { return nil }
         return s.inflight.last { $0.t.attempts.last?.tid == e.tid && !$0.completed }
     }
 
@@ -1065,7 +1089,7 @@ final class AnalysisEngine {
         if io == nil, p.userRef != 0, let u = byUserRef[UserRefKey(tgid: e.tgid, ref: p.userRef)], !u.completed {
             io = u
         }
-        if io == nil, let s = inodes[key] {
+        if io == nil, let s = fileIfAny(key) {
             let isWrite = p.kiFlags.contains(.write)
             // IOCB_WRITE set: a write; not set: a read or a sync write (whose kiocb lacks the flag).
             let cands = s.inflight.filter { !$0.completed && !$0.awaitingRetry && (!isWrite || $0.t.op == .write)
@@ -1282,7 +1306,7 @@ final class AnalysisEngine {
 
     /// The unsettled write on `key` overlapping `r` chosen FIFO (oldest first).
     private func oldestWrite(_ key: InodeKey, _ r: FileRange, where pred: (LiveIO) -> Bool) -> LiveIO? {
-        guard let s = inodes[key] else { return nil }
+        guard let s = fileIfAny(key) else { return nil }
         return oldestWrite(s, r, where: pred)
     }
 
@@ -1307,7 +1331,7 @@ final class AnalysisEngine {
     private func xfs(_ e: Event, _ kind: XFSEventKind, _ p: XFSIO) {
         let key = InodeKey(dev: e.dev, ino: e.ino)
         // One lookup for the size note and the join (each lookup retains and releases the state).
-        let file: InodeState? = p.isize >= 0 ? inode(key) : inodes[key]
+        let file: InodeState? = p.isize >= 0 ? inode(key) : fileIfAny(key)
         if p.isize >= 0 { file!.noteIsize(p.isize, at: e.timestamp) }
         let r = FileRange(start: p.offset, end: p.offset + Int64(p.count))
         switch kind {
