@@ -9,7 +9,7 @@ import Testing
     static let dev = DeviceNumber(major: 7, minor: 0)
 
     static func timeline(id: UInt64, offset: Int64) -> IOState {
-        IOState(id: id, op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio", offset: offset,
+        IOState(id: id, op: .write, api: .libaio, tgid: 10, tid: 11, comm: Comm("fio"), offset: offset,
                 length: 4096, requested: nil, syscall: .ioSubmit, isizeAtBegin: 1 << 20,
                 blockSize: 4096, submittedAt: 1_000 + UInt64(id))
     }
@@ -35,7 +35,7 @@ import Testing
 
     /// Restarts `io`'s timeline as `timeline(id: 2, offset: 8192)`, then reuses the object.
     static func reuseAsSecond(_ io: LiveIO, file: InodeState, slab: IOSlab) {
-        io.t.restart(id: 2, op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio", offset: 8192,
+        io.t.restart(id: 2, op: .write, api: .libaio, tgid: 10, tid: 11, comm: Comm("fio"), offset: 8192,
                      length: 4096, requested: nil, syscall: .ioSubmit, isizeAtBegin: 1 << 20,
                      blockSize: 4096, submittedAt: 1_002)
         slab.reuse(io, file: file, kiocb: 0xbeef, userRef: 0xcafe)
@@ -71,7 +71,7 @@ import Testing
             used.t.api = .sync
             used.t.tgid = 20
             used.t.tid = 21
-            used.t.comm = "dd"
+            used.t.comm = Comm("dd")
             used.t.length = 512
             used.t.requested = 512
             used.t.syscall = .pwrite64

@@ -9,7 +9,7 @@ import Testing
 
     /// A state with every field changed from what `init` leaves.
     static func fullState() -> IOState {
-        var s = IOState(id: 7, op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio", offset: 8192,
+        var s = IOState(id: 7, op: .write, api: .libaio, tgid: 10, tid: 11, comm: Comm("fio"), offset: 8192,
                         length: 4096, requested: 4096, syscall: .ioSubmit, isizeAtBegin: 1 << 20,
                         blockSize: 1024, submittedAt: 1_000)
         s.queuedAt = 1_001
@@ -103,7 +103,7 @@ import Testing
         let state = Self.fields(s), timeline = Self.fields(t)
         // What the timeline has and the state keeps in another form or not at all.
         let special: Set = ["syscall", "blockSize", "inconclusiveReason", "entries", "phases", "attempts", "mappings",
-                            "bios", "dev", "ino", "status", "needsConversion", "times"]
+                            "bios", "dev", "ino", "status", "needsConversion", "times", "comm"]
         for (name, value) in timeline where !special.contains(name) {
             #expect(state[name] == value, "\(name): the timeline has \(value), the state \(state[name] ?? "nothing")")
         }
@@ -112,6 +112,7 @@ import Testing
         #expect(Set(state.keys).subtracting(timeline.keys) == ["blockBits", "inconclusiveCause", "statusBits", "packed"])
         #expect(t.times == s.times && t.completedAt == 1_005 && t.returnedAt == 1_008 && t.isizeAtEnd == 2 << 20)
         #expect(t.syscall == "io_submit" && t.blockSize == 1024)
+        #expect(t.comm == "fio" && s.comm == Comm("fio"), "the task's name, kept as its 16 bytes")
         #expect(t.dev == Self.dev && t.ino == 0x83, "the device and inode numbers are the file's, given")
         #expect(t.status == s.status && t.status == .inconclusive && t.needsConversion == s.needsConversion
                 && t.needsConversion, "status and needsConversion share a byte")
@@ -136,7 +137,7 @@ import Testing
 
     /// The state's end counts every time it holds, as the timeline's does without entries.
     @Test func endedAtIsTheLatestTime() {
-        var s = IOState(id: 1, op: .read, api: .sync, tgid: 1, tid: 1, comm: "dd", offset: 0,
+        var s = IOState(id: 1, op: .read, api: .sync, tgid: 1, tid: 1, comm: Comm("dd"), offset: 0,
                         length: 512, requested: nil, syscall: nil, isizeAtBegin: 0, blockSize: 4096,
                         submittedAt: 50)
         #expect(s.endedAt == 50)

@@ -26,7 +26,7 @@ import Testing
             case 2, 3: 1 << 20
             default: 4096
             }
-            let t = IOState(id: nextID, op: op, api: .libaio, tgid: 10, tid: 11, comm: "fio", 
+            let t = IOState(id: nextID, op: op, api: .libaio, tgid: 10, tid: 11, comm: Comm("fio"), 
                             offset: offset, length: length, requested: nil, syscall: .ioSubmit,
                             isizeAtBegin: 1 << 40, blockSize: 4096, submittedAt: nextID)
             nextID += 1

@@ -10,7 +10,7 @@ import Testing
     static func writes(_ n: Int, in slab: IOSlab) -> [LiveIO] {
         let file = IOIndexTests.file(in: slab)
         return (0..<n).map { k in
-            let t = IOState(id: UInt64(k + 1), op: .write, api: .libaio, tgid: 10, tid: 11, comm: "fio",
+            let t = IOState(id: UInt64(k + 1), op: .write, api: .libaio, tgid: 10, tid: 11, comm: Comm("fio"),
                             offset: Int64(k) * 4096, length: 4096, requested: nil,
                             syscall: .ioSubmit, isizeAtBegin: 1 << 40, blockSize: 4096, submittedAt: 1)
             return slab.make(t: t, file: file, kiocb: UInt64(k + 1), userRef: 0)

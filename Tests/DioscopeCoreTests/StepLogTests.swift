@@ -10,7 +10,7 @@ import Testing
 
     /// A state with one attempt, mapping, two bios and a conversion, as the engine records them.
     static func state() -> IOState {
-        var t = IOState(id: 1, op: .write, api: .libaio, tgid: 4242, tid: base.tid, comm: "fio",
+        var t = IOState(id: 1, op: .write, api: .libaio, tgid: 4242, tid: base.tid, comm: Comm("fio"),
                         offset: base.offset, length: 8192,
                         requested: nil, syscall: .ioSubmit, isizeAtBegin: 1 << 31, blockSize: 4096,
                         submittedAt: base.timestamp)

@@ -275,17 +275,19 @@ final class AnalysisEngine {
 
     private func count(_ what: String) { unmatched[what, default: 0] += 1 }
 
+    /// The name of task `tid` of process `tgid`: the thread's, else the process's (empty if
+    /// neither is known).
+    @inline(__always)
+    private func taskComm(tid: UInt32, tgid: UInt32) -> Comm {
+        if let t = tidComm[tid], !t.isEmpty { return t }
+        if let g = tgidComm[tgid], !g.isEmpty { return g }
+        return .empty
+    }
+
+    /// ``taskComm(tid:tgid:)`` as text.
     private func commString(tid: UInt32, tgid: UInt32) -> String {
-        let c: Comm
-        if let t = tidComm[tid], !t.isEmpty {
-            c = t
-        } else if let g = tgidComm[tgid], !g.isEmpty {
-            c = g
-        } else {
-            return ""
-        }
-        // Every I/O's timeline names its task: the last name's String is reused while the name
-        // repeats (decoding the 16 bytes into a new String per I/O was 1 % of `analyze`).
+        let c = taskComm(tid: tid, tgid: tgid)
+        // The last name's String is reused while the name repeats.
         if c != lastComm.comm { lastComm = (c, c.description) }
         return lastComm.string
     }
@@ -705,7 +707,7 @@ final class AnalysisEngine {
         }()
         let submitted = call.map { $0.sysno.isDataTransfer || $0.sysno == .ioSubmit || $0.sysno == .ioUringEnter }
             == true ? call!.enterTs : e.timestamp
-        let comm = commString(tid: e.tid, tgid: e.tgid), blockSize = blockSize(s, hint: p.blkbits)
+        let comm = taskComm(tid: e.tid, tgid: e.tgid), blockSize = blockSize(s, hint: p.blkbits)
         let io: LiveIO
         if let recycled = slab.takeFreed() {
             // The emptied arrays of an emitted I/O: their storage is reused.

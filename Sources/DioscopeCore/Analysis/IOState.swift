@@ -24,7 +24,9 @@ struct IOState {
     var id: UInt64
     var tgid: UInt32
     var tid: UInt32
-    var comm: String
+    /// The task's name as the events gave it: 16 bytes inline, made a `String` only for a
+    /// timeline something receives (a `String` here was retained and released per I/O).
+    var comm: Comm
     var offset: Int64
     var length: UInt64
     var isizeAtBegin: Int64
@@ -34,7 +36,7 @@ struct IOState {
     var bios = RecordList<BioState>()
     var conversions: [ConversionRecord] = []
 
-    init(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String,
+    init(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: Comm,
          offset: Int64, length: UInt64, requested: UInt64?, syscall: Syscall?, isizeAtBegin: Int64,
          blockSize: UInt64, submittedAt: UInt64) {
         precondition(blockSize.nonzeroBitCount == 1, "a block size is a power of two")
@@ -147,7 +149,7 @@ struct IOState {
     /// `entries` and `phases`. The conversions' array is shared with this state until one of the
     /// two changes it.
     func timeline(key: InodeKey, entries: [TimelineEntry], phases: PhaseLatencies) -> IOTimeline {
-        var t = IOTimeline(id: id, op: op, api: api, tgid: tgid, tid: tid, comm: comm, dev: key.dev, ino: key.ino,
+        var t = IOTimeline(id: id, op: op, api: api, tgid: tgid, tid: tid, comm: comm.description, dev: key.dev, ino: key.ino,
                            offset: offset, length: length, requested: nil, syscall: syscall?.description,
                            isizeAtBegin: isizeAtBegin, blockSize: blockSize, submittedAt: submittedAt)
         t.times = times
@@ -180,7 +182,7 @@ struct IOState {
     /// initializer built it in a temporary, then copied it (retaining its strings) and destroyed
     /// the temporary, 3 % of `analyze`. `IOSlabTests` checks, field by field, that the result
     /// equals a new state.
-    mutating func restart(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: String,
+    mutating func restart(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: Comm,
                           offset: Int64, length: UInt64, requested: UInt64?,
                           syscall: Syscall?, isizeAtBegin: Int64, blockSize: UInt64, submittedAt: UInt64) {
         assert(attempts.isEmpty && mappings.isEmpty && bios.isEmpty && conversions.isEmpty)

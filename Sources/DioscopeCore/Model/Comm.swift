@@ -24,16 +24,10 @@ public struct Comm: Hashable, Sendable, CustomStringConvertible {
 
     public var isEmpty: Bool { lo == 0 && hi == 0 }
 
+    /// The name up to its first NUL, read in place (no byte array is made for it).
     public var description: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        for w in [lo, hi] {
-            for i in 0..<8 {
-                let b = UInt8(truncatingIfNeeded: w >> (8 * UInt64(i)))
-                if b == 0 { return String(decoding: bytes, as: UTF8.self) }
-                bytes.append(b)
-            }
+        withUnsafeBytes(of: (lo.littleEndian, hi.littleEndian)) { bytes in
+            String(decoding: bytes.prefix(bytes.firstIndex(of: 0) ?? bytes.count), as: UTF8.self)
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
