@@ -647,7 +647,6 @@ final class AnalysisEngine {
 
         // Sync pwrite64 kiocbs carry no IOCB_WRITE on 6.18 (`flags DIRECT`): the call tells the direction.
         let isWrite = p.isWrite || call?.sysno.isWrite == true
-        let flags = Self.flagNames(p.dioFlags)
         let attempt = AttemptState(beganAt: e.timestamp, tid: e.tid, kiocb: p.kiocb, offset: p.pos, length: p.count,
                                    dioFlags: p.dioFlags, nowait: p.kiFlags.contains(.nowait))
 
@@ -688,7 +687,7 @@ final class AnalysisEngine {
             }
             io.kiocb = p.kiocb
             if p.kiocb != 0 { index(&byKiocb, p.kiocb, io) }
-            io.add(entry(e, .retry, offset: p.pos, length: p.count, value: p.isize, note: TimelineNote.id(flags.joined(separator: "|"))))
+            io.add(entry(e, .retry, offset: p.pos, length: p.count, value: p.isize, note: TimelineNote.id(Self.flagNames(p.dioFlags).joined(separator: "|"))))
             setCurrent(task, io)
             if task.open != nil { addCallIO(task, io) }
             return
@@ -736,7 +735,9 @@ final class AnalysisEngine {
         }
         io.noSyscall = call == nil
         if let call, call.sysno == .ioSubmit { io.aioCtx = UInt64(bitPattern: call.args.0) }
-        let note = flags.isEmpty ? 0 : TimelineNote.id(flags.joined(separator: "|"))
+        // The names only when a flag the entry names is set (nearly never): building the empty
+        // list cost every begin a call.
+        let note = p.dioFlags.rawValue & DIOFlags.kernelNamedBits == 0 ? 0 : TimelineNote.id(Self.flagNames(p.dioFlags).joined(separator: "|"))
         io.addStep(.begin, record: io.t.attempts.count - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: note,
                    entry(e, .begin, offset: p.pos, length: p.count, value: p.isize, note: note))
         s.addInflight(io)
@@ -744,7 +745,8 @@ final class AnalysisEngine {
         if p.userRef != 0 { index(&byUserRef, UserRefKey(tgid: e.tgid, ref: p.userRef), io) }
         setCurrent(task, io)
         if task.open != nil { addCallIO(task, io) }
-        if io.t.op == .write {
+        // The list is tested here, where the call is nearly always skipped, not in the callee.
+        if io.t.op == .write, !pendingShorts.isEmpty {
             resolveShortWrites(key: key, tgid: e.tgid, start: p.pos, at: e.timestamp, done: nil,
                                fallback: "io#\(io.t.id) \(api) write 0x\(String(p.pos, radix: 16))", fallbackIO: io)
         }

@@ -27,10 +27,7 @@ struct AttemptState {
         self.kiocb = kiocb
         self.offset = offset
         self.length = length
-        // The mask by its raw bits: the array literal of the three options was not always folded
-        // (one build allocated and freed an array per I/O here).
-        self.dioFlags = DIOFlags(rawValue: dioFlags.rawValue
-            & (DIOFlags.forceWait.rawValue | DIOFlags.overwriteOnly.rawValue | DIOFlags.partial.rawValue))
+        self.dioFlags = DIOFlags(rawValue: dioFlags.rawValue & DIOFlags.kernelNamedBits)
         self.nowait = nowait
     }
 

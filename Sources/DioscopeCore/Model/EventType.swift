@@ -198,6 +198,10 @@ public struct DIOFlags: OptionSet, Sendable, Hashable {
     /// Set by dioscope's BPF program, not the kernel: the I/O is a write
     /// (its iov_iter is a data source). Sync kiocbs lack `IOCB_WRITE`.
     public static let dioscopeWrite = DIOFlags(rawValue: 1 << 15)
+    /// The kernel's flags an attempt keeps and its timeline names (`forceWait`, `overwriteOnly`,
+    /// `partial`), as raw bits: an array literal of the three was not always folded by the
+    /// optimizer (one build allocated an array per I/O for it).
+    static var kernelNamedBits: UInt16 { forceWait.rawValue | overwriteOnly.rawValue | partial.rawValue }
 }
 
 /// kiocb `ki_flags` bits dioscope interprets (`IOCB_*`).
