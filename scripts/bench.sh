@@ -27,8 +27,9 @@
 #   exports  analyze --format json, analyze --timelines and export --perfetto of the step-by-step
 #            recording (every timeline): seconds, timelines/s, output size, peak RSS
 #   ftrace   ftrace text import lines/s on a capture of the same workload
-#   memory   analyzer bytes per I/O in flight (dioscope-bench inflight; the slot layout's floor,
-#            bound-inflight), bytes kept per
+#   memory   analyzer bytes per I/O in flight (dioscope-bench inflight: the whole analyzer, and
+#            the engine alone with no reorder window, which is what the slot layout's floor,
+#            bound-inflight, measures), bytes kept per
 #            short-lived process with and without exit records (dioscope-bench processes), and
 #            RSS at start and end of a BENCH_SOAK_SECONDS live run beside fio (scripts/soak.sh)
 # Needs root (tracing, loop devices). Leaves nothing mounted or attached.
@@ -211,6 +212,7 @@ trap - EXIT
 # ---- memory ----------------------------------------------------------------------------------
 echo "== memory: bytes per I/O in flight; ${soak_secs}s live run" >&2
 "$bench" inflight 10000 >"$out/inflight.json"
+"$bench" inflight 10000 --no-window >"$out/inflight-engine.json"
 "$bench" bound-inflight 10000 >"$out/bound-inflight.json"
 "$bench" processes 200000 >"$out/processes.json"
 "$bench" processes 200000 --no-exits >"$out/processes-no-exits.json"
@@ -222,6 +224,8 @@ import json, sys, os
 out, soak = sys.argv[1], int(sys.argv[2])
 m = json.load(open(f"{out}/inflight.json"))
 r = {"bytes_per_io_in_flight": m["bytes_per_io_in_flight"], "ios_in_flight": m["ios_in_flight"],
+     "reorder_ring_bytes": m["reorder_ring_bytes"],
+     "engine_bytes_per_io_in_flight": json.load(open(f"{out}/inflight-engine.json"))["bytes_per_io_in_flight"],
      "bound_bytes_per_io_in_flight": json.load(open(f"{out}/bound-inflight.json"))["bytes_per_io_in_flight"]}
 p, q = json.load(open(f"{out}/processes.json")), json.load(open(f"{out}/processes-no-exits.json"))
 r.update({"processes": p["processes"], "bytes_per_process": p["bytes_per_process"],
@@ -312,8 +316,14 @@ print(f"ftrace import: {F['lines']/1e6:.2f} M lines: {F['lines_per_s']/1e6:.2f} 
 print(f"  median of {F['runs']}; best {F['lines_per_s_best']/1e6:.2f} M lines/s; "
       f"{F['lines_per_cpu_s']/1e6:.2f} M lines per CPU-second")
 print()
-print(f"memory: {Y['bytes_per_io_in_flight']:.0f} bytes per I/O in flight ({Y['ios_in_flight']} in flight; target <= 256); "
-      f"slot-layout floor {Y['bound_bytes_per_io_in_flight']:.0f}")
+print(f"memory: {Y['bytes_per_io_in_flight']:.0f} bytes per I/O in flight ({Y['ios_in_flight']} in flight; target <= 256)")
+if "engine_bytes_per_io_in_flight" in Y:
+    print(f"  of which the 20 ms reorder window's ring ({Y['reorder_ring_bytes']/1e6:.1f} MB at this event rate) "
+          f"{Y['bytes_per_io_in_flight'] - Y['engine_bytes_per_io_in_flight']:.0f}; "
+          f"the engine alone {Y['engine_bytes_per_io_in_flight']:.0f} (no window), "
+          f"against the slot-layout floor's {Y['bound_bytes_per_io_in_flight']:.0f} (no window either)")
+else:
+    print(f"  slot-layout floor {Y['bound_bytes_per_io_in_flight']:.0f}")
 print(f"  {Y['processes']} short-lived processes: {Y['bytes_per_process']:.1f} bytes kept per process with exit records, "
       f"{Y['bytes_per_process_no_exits']:.0f} without (traces before record ABI 5)")
 if "soak_seconds" in Y:

@@ -202,9 +202,17 @@ func inflightEvents(_ i: Int) -> [Event] {
     ]
 }
 
-func inflight(_ n: Int) {
+///
+/// `noWindow`: the events go to the engine as they come (a reorder window of 0), so the figure is
+/// the engine's state alone, as the floor's (`bound-inflight`) is. With the default 20 ms window
+/// the reorder buffer holds every event of the last 20 ms of trace time, 104 bytes each in a ring
+/// of a power of two: here 6 events every 10 µs, 12 000 events, a 1.7 MB ring. That is the
+/// event rate times the window, not a cost per I/O in flight, but at 10 000 I/Os it is part of
+/// the default figure's growth.
+func inflight(_ n: Int, noWindow: Bool = false) {
     var options = AnalysisOptions()
     options.keepAllTimelines = false
+    if noWindow { options.reorderWindowNs = 0 }
     let analyzer = Analyzer(options: options)
     func feed(_ i: Int) { for e in inflightEvents(i) { analyzer.consume(e) } }
     // warm up the collections' first growth, then measure
@@ -215,8 +223,11 @@ func inflight(_ n: Int) {
     analyzer.advance(to: .max)  // through the reorder buffer into the engine
     let grown = residentBytes() - before
     let held = analyzer.iosInFlight - heldBefore
+    let reorderSlots = analyzer.collectionSizes.first { $0.0 == "reorderStorage" }?.1 ?? 0
     emit([("ios_begun", n), ("ios_in_flight", held), ("resident_growth_bytes", grown),
-          ("bytes_per_io_in_flight", Double(grown) / Double(max(1, held)))]
+          ("bytes_per_io_in_flight", Double(grown) / Double(max(1, held))),
+          ("reorder_window_ns", Int(options.reorderWindowNs)),
+          ("reorder_ring_bytes", reorderSlots * MemoryLayout<Event>.stride)]
         + Analyzer.perIOLayout.map { ("\($0.0)_bytes", $0.1) })
 }
 
@@ -361,14 +372,15 @@ func engine(_ path: String, runs: Int) throws {
 }
 
 let args = CommandLine.arguments
-let usage = "usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N] | groups FILES PER-FILE | processes N [--no-exits] | engine FILE [N] | bound FILE [N] | bound-inflight [N]"
+let usage = "usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N [--no-window]] | groups FILES PER-FILE | processes N [--no-exits] | engine FILE [N] | bound FILE [N] | bound-inflight [N]"
 guard args.count >= 2 else { fail(usage) }
 do {
     switch args[1] {
     case "scan" where args.count == 3: try scan(args[2])
     case "ftrace" where args.count == 3: try ftrace(args[2])
     case "ftrace-events" where args.count == 3: try ftraceEvents(args[2])
-    case "inflight": inflight(args.count >= 3 ? Int(args[2]) ?? 100_000 : 100_000)
+    case "inflight" where args.count <= 4 && (args.count < 4 || args[3] == "--no-window"):
+        inflight(args.count >= 3 ? Int(args[2]) ?? 100_000 : 100_000, noWindow: args.count == 4)
     case "groups" where args.count == 4:
         groups(files: Int(args[2]) ?? 10_000, perFile: Int(args[3]) ?? 100)
     case "processes" where args.count == 3 || (args.count == 4 && args[3] == "--no-exits"):
