@@ -56,7 +56,7 @@ import Testing
             // Two attempts and two bios: the second of each goes to the list's array, whose storage
             // the pool keeps.
             for k: UInt64 in [1, 2] {
-                used.t.attempts.append(AttemptState(beganAt: 5, tid: 11, kiocb: k, offset: 0, length: 1, dioFlags: [],
+                used.t.attempts.append(AttemptState(beganAt: 5, tid: 11, kiocb: k, dioFlags: [],
                                                  nowait: false))
                 used.t.bios.append(BioState(queuedAt: 7, dev: Self.dev, sector: 8 * k, nrSector: 8, op: .write,
                                              role: .data, fileOffset: 0, zeroedRanges: [], exactJoin: true))

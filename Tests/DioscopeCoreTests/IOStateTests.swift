@@ -25,7 +25,7 @@ import Testing
         s.status = .inconclusive
         s.needsConversion = true
         s.inconclusiveCause = .lostInFlight
-        s.attempts.append(AttemptState(beganAt: 1_000, tid: 11, kiocb: 1, offset: 8192, length: 4096, dioFlags: [],
+        s.attempts.append(AttemptState(beganAt: 1_000, tid: 11, kiocb: 1, dioFlags: [],
                                     nowait: false))
         s.mappings.append(IOMappingRecord(timestamp: 1_001, offset: 8192, length: 4096, addr: 0, type: .unwritten,
                                           new: true, bdev: dev))
@@ -48,17 +48,20 @@ import Testing
     /// counted) give the public ones with every field: compared by name, the flags' bits as their
     /// names and the zeroed head and tail lengths as ranges.
     @Test func recordStatesCarryEveryField() {
-        var a = AttemptState(beganAt: 1_000, tid: 11, kiocb: 0xffff_8880_0000_1000, offset: 8192, length: 4096,
+        var a = AttemptState(beganAt: 1_000, tid: 11, kiocb: 0xffff_8880_0000_1000,
                              dioFlags: [.overwriteOnly, .partial, .dioscopeWrite], nowait: true)
         a.completedAt = 1_005
         a.error = -11
         a.ret = -11
         a.retried = true
-        let ar = a.record
+        let ar = a.record(offset: 8192, length: 4096)
         #expect(ar.dioFlags == ["DIO_OVERWRITE_ONLY", "DIO_PARTIAL"])
+        // The range is the I/O's, given: every attempt of an I/O has the I/O's own.
+        #expect(ar.offset == 8192 && ar.length == 4096)
         let aState = Self.fields(a), aRecord = Self.fields(ar)
-        #expect(Set(aState.keys).subtracting(aRecord.keys).isEmpty && Set(aRecord.keys).subtracting(aState.keys).isEmpty)
-        for (name, value) in aRecord where name != "dioFlags" {
+        #expect(Set(aState.keys).subtracting(aRecord.keys).isEmpty
+                && Set(aRecord.keys).subtracting(aState.keys) == ["offset", "length"])
+        for (name, value) in aRecord where !["dioFlags", "offset", "length"].contains(name) {
             #expect(aState[name] == value, "attempt \(name): the record has \(value), the state \(aState[name] ?? "nothing")")
         }
         // the check can fail: a fresh attempt's fields differ
@@ -117,7 +120,7 @@ import Testing
         #expect(t.status == s.status && t.status == .inconclusive && t.needsConversion == s.needsConversion
                 && t.needsConversion, "status and needsConversion share a byte")
         #expect(t.inconclusiveReason == "events lost while the I/O was in flight")
-        #expect(t.attempts == s.attempts.map(\.record) && t.mappings == s.mappings.array && t.bios == s.bios.map(\.record))
+        #expect(t.attempts == s.attempts.map { $0.record(offset: s.offset, length: s.length) } && t.mappings == s.mappings.array && t.bios == s.bios.map(\.record))
         #expect(t.attempts.count == 1 && t.mappings.count == 1 && t.bios.count == 1)
         #expect(t.entries == entries && t.phases == phases)
         #expect(t.requested == 4096 && t.userVisibleAt == 1_006 && t.endedAt == 1_008)

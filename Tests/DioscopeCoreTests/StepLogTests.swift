@@ -14,8 +14,7 @@ import Testing
                         offset: base.offset, length: 8192,
                         requested: nil, syscall: .ioSubmit, isizeAtBegin: 1 << 31, blockSize: 4096,
                         submittedAt: base.timestamp)
-        t.attempts.append(AttemptState(beganAt: base.timestamp + 10, tid: base.tid, kiocb: 0xbeef, offset: base.offset,
-                                       length: 8192, dioFlags: [], nowait: false))
+        t.attempts.append(AttemptState(beganAt: base.timestamp + 10, tid: base.tid, kiocb: 0xbeef, dioFlags: [], nowait: false))
         t.mappings.append(IOMappingRecord(timestamp: base.timestamp + 20, offset: base.offset, length: 8192,
                                           addr: 1 << 20, type: .unwritten, new: true, bdev: dev))
         for k: UInt64 in 0..<2 {
@@ -52,9 +51,10 @@ import Testing
                 expected.append(e)
                 if whole { expectedWhole += 1 }
             }
-            let a = state.pointee.attempts[0], m = state.pointee.mappings[0]
-            step(TimelineEntry(timestamp: b.timestamp + 10, step: .begin, tid: b.tid, cpu: 1, offset: a.offset,
-                               length: a.length, value: state.pointee.isizeAtBegin, noteID: 0),
+            // The attempt's range is the I/O's (AttemptState).
+            let m = state.pointee.mappings[0]
+            step(TimelineEntry(timestamp: b.timestamp + 10, step: .begin, tid: b.tid, cpu: 1, offset: state.pointee.offset,
+                               length: state.pointee.length, value: state.pointee.isizeAtBegin, noteID: 0),
                  form: StepLog.Form.record, aux: 0)
             step(TimelineEntry(timestamp: b.timestamp + 20, step: .mapping, tid: b.tid, cpu: 1, offset: m.offset,
                                length: m.length, noteID: TimelineNote.mapping(.unwritten, new: true)),
@@ -77,7 +77,7 @@ import Testing
             generic(TimelineEntry(timestamp: b.timestamp + 90, step: .conversion, tid: 77, cpu: 1, offset: b.offset,
                                   length: 8192, noteID: TimelineNote.id("xfs_unwritten_convert")), whole: false)
             generic(TimelineEntry(timestamp: b.timestamp + 95, step: .queued, tid: b.tid, cpu: 1,
-                                  offset: a.offset + Int64(a.length), length: 0, noteID: 0), whole: false)
+                                  offset: state.pointee.offset + Int64(state.pointee.length), length: 0, noteID: 0), whole: false)
             // Kept whole.
             generic(TimelineEntry(timestamp: b.timestamp - 1, step: .syscallEnter, tid: b.tid, value: 8192,
                                   noteID: 0), whole: true)
@@ -91,7 +91,7 @@ import Testing
                                   noteID: 0), whole: true)
             generic(TimelineEntry(timestamp: b.timestamp + 100, step: .completed, tid: b.tid, offset: b.offset + 4096,
                                   value: 8192, noteID: 0), whole: true)
-            generic(TimelineEntry(timestamp: b.timestamp + 100, step: .queued, tid: b.tid, offset: a.offset,
+            generic(TimelineEntry(timestamp: b.timestamp + 100, step: .queued, tid: b.tid, offset: state.pointee.offset,
                                   length: 4096, noteID: 0), whole: true)
             // Tasks 0, 9 and 77 took the three slots: a fourth other task is kept whole, a known one not.
             generic(TimelineEntry(timestamp: b.timestamp + 110, step: .reaped, tid: 5555, value: 8192, noteID: 0),

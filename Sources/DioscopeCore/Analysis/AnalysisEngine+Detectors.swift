@@ -290,8 +290,9 @@ extension AnalysisEngine {
     func checkShortWrite(_ io: LiveIO) {
         // Runs for every settled write: decide from single fields first, copy the timeline only
         // for an actual short write.
-        guard io.t.op == .write, !io.lost, let result = io.t.result, let first = io.t.attempts.first else { return }
-        let requested = io.t.requested ?? first.length
+        guard io.t.op == .write, !io.lost, let result = io.t.result, !io.t.attempts.isEmpty else { return }
+        // The first attempt's length is the I/O's (AttemptState).
+        let requested = io.t.requested ?? io.t.length
         let done: Int64
         if result >= 0 {
             guard UInt64(result) < requested else { return }

@@ -647,7 +647,7 @@ final class AnalysisEngine {
 
         // Sync pwrite64 kiocbs carry no IOCB_WRITE on 6.18 (`flags DIRECT`): the call tells the direction.
         let isWrite = p.isWrite || call?.sysno.isWrite == true
-        let attempt = AttemptState(beganAt: e.timestamp, tid: e.tid, kiocb: p.kiocb, offset: p.pos, length: p.count,
+        let attempt = AttemptState(beganAt: e.timestamp, tid: e.tid, kiocb: p.kiocb,
                                    dioFlags: p.dioFlags, nowait: p.kiFlags.contains(.nowait))
 
         // A kernel retry of a refused attempt: the same file range, and the same kiocb where known
@@ -655,9 +655,9 @@ final class AnalysisEngine {
         // attempt whose refusal was not recorded is recognized by kiocb and user iocb together.
         func isRetry(of io: LiveIO) -> Bool {
             if !io.awaitingRetry && (p.kiocb == 0 || io.kiocb != p.kiocb) { return false }
-            let n = io.t.attempts.count
-            guard io.t.op == (isWrite ? .write : .read), n > 0, io.t.attempts[n - 1].offset == p.pos,
-                  io.t.attempts[n - 1].length == p.count else { return false }
+            // The I/O's range is each of its attempts' (AttemptState).
+            guard io.t.op == (isWrite ? .write : .read), !io.t.attempts.isEmpty, io.t.offset == p.pos,
+                  io.t.length == p.count else { return false }
             if io.awaitingRetry { return p.kiocb == 0 || io.kiocb == 0 || io.kiocb == p.kiocb }
             return p.kiocb != 0 && io.kiocb == p.kiocb && !io.completed && io.userRef == p.userRef
                 && io.t.returnedAt == nil
@@ -795,8 +795,8 @@ final class AnalysisEngine {
         io.addStep(.mapping, record: io.t.mappings.count - 1, at: ts, tid: tid, cpu: cpu, note: note,
                    TimelineEntry(timestamp: ts, step: .mapping, tid: tid, cpu: cpu, offset: p.offset, length: p.length,
                                  noteID: note))
-        if io.t.op == .write, p.type == .unwritten, let a = io.t.attempts.last {
-            let ar = FileRange(start: a.offset, end: a.offset + Int64(a.length))
+        if io.t.op == .write, p.type == .unwritten, !io.t.attempts.isEmpty {
+            let ar = FileRange(start: io.t.offset, end: io.t.offset + Int64(io.t.length))
             if let need = ar.intersection(FileRange(start: p.offset, end: p.offset + Int64(p.length))) {
                 io.needRanges.append(need)
             }
@@ -855,8 +855,8 @@ final class AnalysisEngine {
         if let m = mappingFor(io, diskStart: ds, diskEnd: de, dev: dev), let fo = m.fileOffset(forDiskByte: ds) {
             fileOffset = fo
             let br = FileRange(start: fo, end: fo + Int64(de - ds))
-            let a = io.t.attempts.last!
-            let ir = FileRange(start: a.offset, end: a.offset + Int64(a.length))
+            precondition(!io.t.attempts.isEmpty, "a bio of an I/O with no attempt")
+            let ir = FileRange(start: io.t.offset, end: io.t.offset + Int64(io.t.length))
             if io.t.op == .write {
                 if br.start < ir.start { zeroed.append(FileRange(start: br.start, end: min(br.end, ir.start))) }
                 if br.end > ir.end { zeroed.append(FileRange(start: max(br.start, ir.end), end: br.end)) }
@@ -1063,7 +1063,7 @@ final class AnalysisEngine {
             applyMapping(io, m, at: mt, tid: a.tid, cpu: 0, bioMayFollow: p.partial && !p.has(.bio))
         }
         if let bt = p.time(.bio, eventTime: ts) {
-            let bytes = UInt32(truncatingIfNeeded: a.length)
+            let bytes = UInt32(truncatingIfNeeded: io.t.length)
             let bio = BlockIO(sector: p.bioSector, nrSector: bytes >> 9, bytes: bytes, ptr: 0, kiocb: p.kiocb, error: 0,
                               flags: p.bioFlags.union(.iomapDIO), op: p.bioOp)
             let bi = applyBio(io, bio, dev: p.bdev, at: bt, tid: a.tid, cpu: 0, exact: true)
@@ -1104,12 +1104,12 @@ final class AnalysisEngine {
             // blocks) are otherwise taken in the order they began, the later one's completion
             // given to the earlier, and a conversion seen after "its" completion flagged.
             func endMatch(_ c: LiveIO) -> Bool {
-                guard let a = c.t.attempts.last else { return false }
-                return a.offset + max(p.ret, 0) == p.pos
+                guard !c.t.attempts.isEmpty else { return false }
+                return c.t.offset + max(p.ret, 0) == p.pos
             }
             func posMatch(_ c: LiveIO) -> Bool {
-                guard let a = c.t.attempts.last else { return false }
-                return endMatch(c) || a.offset == p.pos || (p.ret > 0 && a.offset + Int64(a.length) == p.pos)
+                guard !c.t.attempts.isEmpty else { return false }
+                return endMatch(c) || c.t.offset == p.pos || (p.ret > 0 && c.t.offset + Int64(c.t.length) == p.pos)
             }
             // sync I/O completes in its own task; async completion work runs anywhere.
             func own(_ c: LiveIO) -> Bool { c.t.api == .sync && c.t.attempts.last?.tid == e.tid }
@@ -1151,7 +1151,7 @@ final class AnalysisEngine {
             // An empty list is left as it is: rebuilding it released its storage on every write.
             if p.ret > 0 {
                 if !io.needRanges.isEmpty {
-                    let written = FileRange(start: a.offset, end: a.offset + min(Int64(a.length), p.ret))
+                    let written = FileRange(start: io.t.offset, end: io.t.offset + min(Int64(io.t.length), p.ret))
                     io.needRanges = io.needRanges.compactMap { $0.intersection(written) }
                 }
                 io.t.needsConversion = !io.needRanges.isEmpty
@@ -1602,7 +1602,7 @@ final class AnalysisEngine {
         }
         io.t.completedAt = a.beganAt
         if io.t.result == nil { io.t.result = 0 }
-        io.add(TimelineEntry(timestamp: a.beganAt, step: .completed, tid: a.tid, offset: a.offset, value: 0,
+        io.add(TimelineEntry(timestamp: a.beganAt, step: .completed, tid: a.tid, offset: io.t.offset, value: 0,
                              noteID: TimelineNote.readAtEOF))
         io.sortEntriesByTimestamp()  // (after a return or reap already logged)
         if io.kiocb != 0 { unindex(&byKiocb, io.kiocb, io) }

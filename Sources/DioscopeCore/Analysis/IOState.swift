@@ -156,7 +156,7 @@ struct IOState {
         t.status = status
         t.needsConversion = needsConversion
         t.inconclusiveReason = inconclusiveReason
-        t.attempts = attempts.map(\.record)
+        t.attempts = attempts.map { $0.record(offset: offset, length: length) }
         t.mappings = mappings.array
         t.bios = bios.map(\.record)
         t.conversions = conversions

@@ -243,8 +243,8 @@ struct LiveIO: Equatable {
     /// iomap's own look, the read would go on to map, issue and complete as usual.
     var isReadAtEOF: Bool {
         guard t.op == .read, !completed, t.isizeAtBegin >= 0, t.mappings.isEmpty, t.bios.isEmpty,
-              let a = t.attempts.last else { return false }
-        return a.offset >= t.isizeAtBegin
+              !t.attempts.isEmpty else { return false }
+        return t.offset >= t.isizeAtBegin
     }
 
     /// First DIO_BEGIN.
@@ -308,7 +308,9 @@ struct LiveIO: Equatable {
     /// nil otherwise (the caller adds the entry through ``add(_:)``).
     @inline(__always)
     func attemptRecord(_ step: TimelineStep, offset: Int64, length: UInt64) -> Int? {
-        guard let a = t.attempts.last, StepLog.attemptRange(step, a) == (offset, length) else { return nil }
+        guard !t.attempts.isEmpty, StepLog.attemptRange(step, offset: t.offset, length: t.length) == (offset, length) else {
+            return nil
+        }
         return t.attempts.count - 1
     }
 

@@ -1,5 +1,7 @@
 /// An attempt of an I/O in flight as the engine holds it (``IOState``): ``IOAttempt``'s fields
-/// under the same names, with the dio flags as their bits instead of an array of names.
+/// under the same names, with the dio flags as their bits instead of an array of names, and
+/// without the offset and length: every attempt of an I/O has the I/O's own (the engine takes a
+/// begin for a retry only when it names the same range), so the state's are the attempts'.
 ///
 /// No field holds a reference, so copying, storing and dropping one is a plain copy of bytes:
 /// with the array inside, every copy retained it, and dropping the list's inline record went
@@ -8,8 +10,6 @@
 struct AttemptState {
     var beganAt: UInt64
     var kiocb: UInt64
-    var offset: Int64
-    var length: UInt64
     private var completedAtBits: UInt64 = 0
     private var retBits: Int64 = 0
     var tid: UInt32
@@ -21,12 +21,10 @@ struct AttemptState {
     /// Which of completedAt (1), error (2) and ret (4) are present.
     private var present = PresenceMask<UInt8>()
 
-    init(beganAt: UInt64, tid: UInt32, kiocb: UInt64, offset: Int64, length: UInt64, dioFlags: DIOFlags, nowait: Bool) {
+    init(beganAt: UInt64, tid: UInt32, kiocb: UInt64, dioFlags: DIOFlags, nowait: Bool) {
         self.beganAt = beganAt
         self.tid = tid
         self.kiocb = kiocb
-        self.offset = offset
-        self.length = length
         self.dioFlags = DIOFlags(rawValue: dioFlags.rawValue & DIOFlags.kernelNamedBits)
         self.nowait = nowait
     }
@@ -44,8 +42,8 @@ struct AttemptState {
         set { present.set(4, newValue, in: &retBits) }
     }
 
-    /// The public record.
-    var record: IOAttempt {
+    /// The public record, with its I/O's `offset` and `length`.
+    func record(offset: Int64, length: UInt64) -> IOAttempt {
         var a = IOAttempt(beganAt: beganAt, tid: tid, kiocb: kiocb, offset: offset, length: length,
                           dioFlags: AnalysisEngine.flagNames(dioFlags), nowait: nowait)
         a.completedAt = completedAt

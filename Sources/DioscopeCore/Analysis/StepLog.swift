@@ -257,8 +257,8 @@ struct StepLog {
     /// advanced past what it submitted). The engine adds such an entry by its attempt only when
     /// its event says this range, and ``expand`` rebuilds it from here.
     @inline(__always)
-    static func attemptRange(_ step: TimelineStep, _ a: AttemptState) -> (offset: Int64, length: UInt64) {
-        step == .queued ? (a.offset &+ Int64(a.length), 0) : (a.offset, a.length)
+    static func attemptRange(_ step: TimelineStep, offset: Int64, length: UInt64) -> (offset: Int64, length: UInt64) {
+        step == .queued ? (offset &+ Int64(length), 0) : (offset, length)
     }
 
     /// The slot of task `tid` in an item's form (0: the I/O's own task), taking a new one while
@@ -351,10 +351,12 @@ struct StepLog {
             let i = Int(item.aux)
             switch step {
             case .begin:
-                (offset, length) = Self.attemptRange(step, t.pointee.attempts[i])
+                precondition(i < t.pointee.attempts.count, "an item names an attempt the I/O lacks")
+                (offset, length) = Self.attemptRange(step, offset: t.pointee.offset, length: t.pointee.length)
                 value = t.pointee.isizeAtBegin
             case .queued, .endIO:
-                (offset, length) = Self.attemptRange(step, t.pointee.attempts[i])
+                precondition(i < t.pointee.attempts.count, "an item names an attempt the I/O lacks")
+                (offset, length) = Self.attemptRange(step, offset: t.pointee.offset, length: t.pointee.length)
             case .mapping:
                 let m = t.pointee.mappings[i]
                 (offset, length) = (m.offset, m.length)
