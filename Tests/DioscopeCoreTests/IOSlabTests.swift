@@ -98,7 +98,6 @@ import Testing
             used.postedListings = 1
             used.needRanges = [FileRange(start: 0, end: 4096)]
             used.convertedRanges = [FileRange(start: 0, end: 512)]
-            used.lastBioDoneAt = 9
             used.lost = true
             used.suspect = true
             used.settled = true
@@ -182,6 +181,31 @@ import Testing
     /// A freed slot whose entry log grew past ``IOSlab/maxLogBytes`` (a large I/O's hundreds of
     /// entries, some kept whole) starts over with the usual room; one that stayed small keeps
     /// its room as it is.
+    /// The last bio's completion is read from the bios' records (the slot keeps no copy): the
+    /// latest completion time of those completed, whatever order the bios are in, nil while none
+    /// is (or there is no bio).
+    @Test func lastBioDoneIsTheLatestCompletionOfTheBios() {
+        let slab = IOSlab()
+        let file = IOIndexTests.file(in: slab)
+        func bio(_ k: UInt64, done: UInt64?) -> BioState {
+            var b = BioState(queuedAt: 1_000 + k, dev: Self.dev, sector: 8 * k, nrSector: 8, op: .write, role: .data,
+                             fileOffset: Int64(k) * 4096, zeroedRanges: [], exactJoin: true)
+            b.completedAt = done
+            return b
+        }
+        let cases: [([UInt64?], UInt64?)] = [
+            ([], nil), ([nil], nil), ([3], 3), ([0], 0), ([nil, nil, nil], nil),
+            ([5, nil, 9, 7], 9), ([9, 5], 9), ([5, 9], 9), ([nil, 4], 4), ([4, nil], 4), ([7, 7], 7),
+        ]
+        for (k, (done, expected)) in cases.enumerated() {
+            let io = slab.make(t: Self.timeline(id: UInt64(k + 1), offset: 0), file: file, kiocb: 1, userRef: 1)
+            for (i, d) in done.enumerated() { io.t.bios.append(bio(UInt64(i), done: d)) }
+            #expect(io.lastBioDoneAt == expected, "bios completed at \(done)")
+            slab.emitted(io)
+            slab.drain()
+        }
+    }
+
     @Test func aLargeEntryLogIsTrimmedWhenItsSlotIsFreed() {
         let slab = IOSlab()
         let file = IOIndexTests.file(in: slab)

@@ -1025,7 +1025,6 @@ final class AnalysisEngine {
             if error != 0 { b.error = error }
             return (b.fileOffset, b.nrSector, b.sector)
         }
-        io.lastBioDoneAt = max(io.lastBioDoneAt ?? 0, ts)
         let note = error != 0 ? TimelineNote.id("error \(error)") : note
         io.addStep(.rqCompleted, record: bi, at: ts, tid: tid, cpu: cpu, note: note,
                    TimelineEntry(timestamp: ts, step: .rqCompleted, tid: tid, cpu: cpu, offset: fileOffset,
@@ -1696,7 +1695,7 @@ final class AnalysisEngine {
         let ios = s.history
         runDetectors(s, ios: ios, ops: s.ops)
         for io in ios {
-            emitSettled(io, s)
+            emitSettled(io, s, endedAt: io.endedAt)
             slab.emitted(io)
         }
         s.history.removeAll()
@@ -1718,8 +1717,9 @@ final class AnalysisEngine {
         runDetectors(s, ios: ios, ops: s.ops)
         var kept: [LiveIO] = []
         for io in ios {
-            if io.endedAt < horizon {
-                emitSettled(io, s)
+            let endedAt = io.endedAt
+            if endedAt < horizon {
+                emitSettled(io, s, endedAt: endedAt)
                 slab.emitted(io)
             } else {
                 kept.append(io)
@@ -1731,7 +1731,8 @@ final class AnalysisEngine {
         s.nextPartialFlush = max(InodeState.partialFlushMinimum, 2 * (s.history.count + s.ops.count))
     }
 
-    private func emitSettled(_ io: LiveIO, _ s: InodeState) {
+    /// `endedAt` is the I/O's (``LiveIO/endedAt``), which the callers have.
+    private func emitSettled(_ io: LiveIO, _ s: InodeState, endedAt: UInt64) {
         let phases = computePhases(io)
         if io.lastBioDoneAt == nil, io.completed, !io.t.bios.isEmpty {
             unmatched[AnalysisResult.noDeviceCompletion, default: 0] += 1
@@ -1741,7 +1742,7 @@ final class AnalysisEngine {
             io.t.inconclusiveCause = .lostInFlight
         }
         record(io.t.id, io.t.op, io.t.api, io.t.status, retried: io.t.attempts.count > 1, result: io.t.result,
-               tgid: io.t.tgid, submittedAt: io.t.submittedAt, endedAt: io.endedAt, phases: phases, key: s.key)
+               tgid: io.t.tgid, submittedAt: io.t.submittedAt, endedAt: endedAt, phases: phases, key: s.key)
         // The public timeline is built, and its entries decoded, only for a timeline something
         // receives (kept or handed to `onTimeline`): `analyze` without --timelines and `live` keep
         // only the counts and phase tables of nearly every I/O. The entries are decoded into a
@@ -1758,7 +1759,7 @@ final class AnalysisEngine {
         entryBuffer.removeAll(keepingCapacity: true)
     }
 
-    /// The entries of the timeline being emitted (see ``emitSettled(_:_:)``).
+    /// The entries of the timeline being emitted (see ``emitSettled(_:_:endedAt:)``).
     @exclusivity(unchecked) private var entryBuffer: [TimelineEntry] = []
 
     func computePhases(_ io: LiveIO) -> PhaseLatencies {
@@ -1769,12 +1770,13 @@ final class AnalysisEngine {
             return b - a
         }
         p.submitToFirstBio = d(io.t.submittedAt, io.firstBioAt)
-        p.device = d(io.firstBioAt, io.lastBioDoneAt)
+        let lastBioDoneAt = io.lastBioDoneAt
+        p.device = d(io.firstBioAt, lastBioDoneAt)
         let convertedAt = io.t.convertedAt, postedAt = io.t.postedAt, reapedAt = io.t.reapedAt
         let returnedAt = io.t.returnedAt
-        p.deviceToConversion = d(io.lastBioDoneAt, convertedAt)
+        p.deviceToConversion = d(lastBioDoneAt, convertedAt)
         let userPoint = postedAt ?? returnedAt
-        p.conversionToPosted = d(convertedAt ?? io.lastBioDoneAt, userPoint)
+        p.conversionToPosted = d(convertedAt ?? lastBioDoneAt, userPoint)
         p.postedToReaped = d(postedAt, reapedAt)
         p.total = d(io.t.submittedAt, reapedAt ?? returnedAt ?? postedAt ?? io.t.completedAt)
         return p

@@ -33,7 +33,6 @@ struct LiveIOStorage: GenerationCounted {
     /// Where the I/O is in its file's in-flight list (``InflightList``; checked there against the
     /// I/O itself, so a stale value is harmless).
     var inflightPosition: UInt32 = 0
-    var lastBioDoneAtBits: UInt64 = 0
 
     init(t: consuming IOState, file: InodeState, kiocb: UInt64, userRef: UInt64) {
         self.t = consume t
@@ -44,7 +43,6 @@ struct LiveIOStorage: GenerationCounted {
 }
 
 /// ``LiveIOStorage``'s flags, a bit each (ten `Bool`s took ten bytes, and a presence mask one more).
-/// ``bioDone`` is the presence of ``LiveIO/lastBioDoneAt``.
 struct IOFlags: OptionSet {
     let rawValue: UInt16
     static let awaitingRetry = IOFlags(rawValue: 1 << 0)
@@ -58,8 +56,6 @@ struct IOFlags: OptionSet {
     static let ownerExited = IOFlags(rawValue: 1 << 8)
     /// Emitted (``IOSlab/emitted(_:)``): the slot is freed once no holder is left.
     static let emitted = IOFlags(rawValue: 1 << 9)
-    /// ``LiveIO/lastBioDoneAt`` is present.
-    static let bioDone = IOFlags(rawValue: 1 << 10)
 
     @inline(__always)
     mutating func set(_ f: IOFlags, _ on: Bool) {
@@ -82,7 +78,6 @@ extension LiveIOStorage {
         inflightPosition = 0
         needRanges.removeAllKeepingStorage()
         convertedRanges.removeAllKeepingStorage()
-        lastBioDoneAtBits = 0
         log.removeAllKeepingStorage()
     }
 }
@@ -215,17 +210,24 @@ struct LiveIO: Equatable {
     var firstBioAt: UInt64? {
         @inline(__always) get { t.bios.first?.queuedAt }
     }
-    /// The last bio completed by the device.
+    /// The last bio completed by the device: the latest of the bios' completion times (a bio's
+    /// is set once, by its request's completion). Read from the records rather than kept in the
+    /// slot beside them (8 bytes an I/O); nearly every I/O has one bio.
     var lastBioDoneAt: UInt64? {
         @inline(__always) get {
-            let p = s
-            return p.pointee.flags.contains(.bioDone) ? p.pointee.lastBioDoneAtBits : nil
+            let bios = UnsafePointer(s.pointer(to: \.t.bios)!)
+            return bios.pointee.count <= 1 ? bios.pointee.first?.completedAt : Self.latestCompletion(bios)
         }
-        @inline(__always) nonmutating set {
-            let p = s
-            p.pointee.lastBioDoneAtBits = newValue ?? 0
-            p.pointee.flags.set(.bioDone, newValue != nil)
+    }
+
+    /// The latest completion time of several bios (out of line: the usual I/O has one).
+    @inline(never)
+    private static func latestCompletion(_ bios: UnsafePointer<RecordList<BioState>>) -> UInt64? {
+        var latest: UInt64?
+        for b in bios.pointee {
+            if let c = b.completedAt, latest.map({ c > $0 }) ?? true { latest = c }
         }
+        return latest
     }
 
     /// The file's key (the file state's: not stored twice).
