@@ -17,8 +17,8 @@ struct LiveIOStorage: GenerationCounted {
     var needRanges: [FileRange] = []
     var convertedRanges: [FileRange] = []
     var log = StepLog()
-    /// Two bytes for eleven flags (ten `Bool`s and a presence byte took eleven): the slot is 480
-    /// bytes in release builds.
+    /// Two bytes for ten flags (ten `Bool`s took ten): the slot is 432 bytes in release builds
+    /// (`dioscope-bench inflight` prints it).
     var flags: IOFlags = []
     var postedListings: UInt32 = 0
     /// How many of the engine's holders that may keep an I/O past its emission name it
@@ -210,9 +210,9 @@ struct LiveIO: Equatable {
     var firstBioAt: UInt64? {
         @inline(__always) get { t.bios.first?.queuedAt }
     }
-    /// The last bio completed by the device: the latest of the bios' completion times (a bio's
-    /// is set once, by its request's completion). Read from the records rather than kept in the
-    /// slot beside them (8 bytes an I/O); nearly every I/O has one bio.
+    /// The last bio completed by the device: the latest of the bios' completion times, which only
+    /// their requests' completions set. Read from the records rather than kept in the slot beside
+    /// them (8 bytes an I/O); nearly every I/O has one bio.
     var lastBioDoneAt: UInt64? {
         @inline(__always) get {
             let bios = UnsafePointer(s.pointer(to: \.t.bios)!)
