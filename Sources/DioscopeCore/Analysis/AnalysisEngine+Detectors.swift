@@ -239,7 +239,7 @@ extension AnalysisEngine {
     func flushSizeRaces() {
         for p in pendingSizeRaces {
             var f = p.finding
-            let finalSize = inodes[p.inode]?.lastIsize ?? -1
+            let finalSize = inodes.table[p.inode]?.lastIsize ?? -1
             if p.clobbered {
                 f.severity = .error
             } else if finalSize >= 0 && finalSize < p.writeEnd && !p.deliberate {

@@ -27,7 +27,7 @@ final class AnalysisEngine {
     /// (tgid, user_ref) → I/O: user iocb pointers / user_data repeat across processes (fork).
     @exclusivity(unchecked) private var byUserRef = IOIndex<UserRefIndexKind>()
     @exclusivity(unchecked) private var uringByReq = IOIndex<KiocbIndexKind>()
-    @exclusivity(unchecked) private var tasks = OpenTable<UInt32, TaskState>()
+    @exclusivity(unchecked) private var tasks = RecentTable<UInt32, TaskState>()
     @exclusivity(unchecked) private var tidComm = OpenTable<UInt32, Comm>()
     @exclusivity(unchecked) private var tgidComm = OpenTable<UInt32, Comm>()
     /// (tgid << 32 | fd) → file.
@@ -43,8 +43,8 @@ final class AnalysisEngine {
     @exclusivity(unchecked) private var issueSeq: UInt64 = 0
     /// Unsettled I/Os that have mappings (for bio joins without kiocb).
     @exclusivity(unchecked) private var mappedInflight = OrderedIOList()
-    /// The files' states. Every removal goes through ``forgetFile(_:)`` (see ``fileIfAny(_:)``).
-    @exclusivity(unchecked) private(set) var inodes = OpenTable<InodeKey, InodeState>()
+    /// The files' states (changed only here: ``inode(_:)``, ``forgetFile(_:)``).
+    @exclusivity(unchecked) private(set) var inodes = RecentTable<InodeKey, InodeState>()
     @exclusivity(unchecked) private var unresolvedOps: [LiveOp] = []
     @exclusivity(unchecked) private var deferredFlush: Set<InodeKey> = []
 
@@ -107,31 +107,17 @@ final class AnalysisEngine {
         if let t = taskIfAny(tid) { return t }
         if tasks.count >= nextTaskSweep { dropIdleTasks() }
         let t = taskSlab.make()
-        tasks[tid] = t
-        (lastTid, lastTask) = (tid, t)
+        tasks.insert(t, forKey: tid)
         return t
     }
 
-    /// Thread `tid`'s state, if the table holds it. The last one found is kept beside the table:
-    /// nearly every event comes from the thread of the one before, and a table lookup per event
-    /// cost about 45 instructions, several times per I/O (callgrind). Every removal from the table
-    /// goes through ``forgetTask(_:)``, so the one kept is always the table's.
+    /// Thread `tid`'s state, if the table holds it (nearly always the thread of the event before:
+    /// ``RecentTable``).
     @inline(__always)
-    private func taskIfAny(_ tid: UInt32) -> TaskState? {
-        if let t = lastTask, lastTid == tid { return t }
-        guard let t = tasks[tid] else { return nil }
-        (lastTid, lastTask) = (tid, t)
-        return t
-    }
+    private func taskIfAny(_ tid: UInt32) -> TaskState? { tasks.lookup(tid) }
 
     /// Removes thread `tid` from the table (its slot is the caller's to free).
-    private func forgetTask(_ tid: UInt32) {
-        tasks.removeValue(forKey: tid)
-        if lastTid == tid { lastTask = nil }
-    }
-
-    @exclusivity(unchecked) private var lastTid: UInt32 = 0
-    @exclusivity(unchecked) private var lastTask: TaskState?
+    private func forgetTask(_ tid: UInt32) { tasks.removeValue(forKey: tid) }
 
     // MARK: - holders that may outlive an I/O's emission (see IOSlab)
 
@@ -185,8 +171,8 @@ final class AnalysisEngine {
     /// going); run when the table has doubled since the last time, so the cost per new task is
     /// bounded.
     private func dropIdleTasks() {
-        for tid in tasks.keysArray {
-            guard let t = tasks[tid], t.open == nil, t.current == nil, t.callIOs.isEmpty else { continue }
+        for tid in tasks.table.keysArray {
+            guard let t = tasks.table[tid], t.open == nil, t.current == nil, t.callIOs.isEmpty else { continue }
             forgetTask(tid)
             taskSlab.free(t)
             tasksDropped += 1
@@ -201,32 +187,17 @@ final class AnalysisEngine {
         if let s = fileIfAny(key) { return s }
         let s = slab.files.make(key: key)
         slab.files.hold(s)  // the table's
-        inodes[key] = s
-        (lastFileKey, lastFile) = (key, s)
+        inodes.insert(s, forKey: key)
         return s
     }
 
-    /// File `key`'s state, if the table holds it. As with tasks (``taskIfAny(_:)``), the last one
-    /// found is kept beside the table: most events name the file of the one before. Every removal
-    /// from the table goes through ``forgetFile(_:)``, so the one kept is always the table's; a
-    /// kept state the table had dropped would be a freed slot, or (while an I/O holds it) an old
-    /// state where the table would make a new one.
+    /// File `key`'s state, if the table holds it (most events name the file of the one before:
+    /// ``RecentTable``).
     @inline(__always)
-    private func fileIfAny(_ key: InodeKey) -> InodeState? {
-        if let s = lastFile, lastFileKey == key { return s }
-        guard let s = inodes[key] else { return nil }
-        (lastFileKey, lastFile) = (key, s)
-        return s
-    }
+    private func fileIfAny(_ key: InodeKey) -> InodeState? { inodes.lookup(key) }
 
     /// Removes file `key` from the table (its hold is the caller's to drop).
-    private func forgetFile(_ key: InodeKey) {
-        inodes.removeValue(forKey: key)
-        if lastFileKey == key { lastFile = nil }
-    }
-
-    @exclusivity(unchecked) private var lastFileKey = InodeKey(dev: DeviceNumber(raw: 0), ino: 0)
-    @exclusivity(unchecked) private var lastFile: InodeState?
+    private func forgetFile(_ key: InodeKey) { inodes.removeValue(forKey: key) }
 
     /// Drops pending bios too old to complete, and idle file states once their table has doubled;
     /// once per ``staleCheckIntervalNs`` of trace time. Not inlined: in ``handle(_:)`` it made the
@@ -259,8 +230,8 @@ final class AnalysisEngine {
     /// since the last time, so the cost per new file is bounded.
     private func dropIdleFiles() {
         let racing = Set(pendingSizeRaces.map(\.inode))
-        for key in inodes.keysArray {
-            guard let s = inodes[key], s.quiescent, s.history.isEmpty, s.ops.isEmpty, s.awaitingRetry == 0,
+        for key in inodes.table.keysArray {
+            guard let s = inodes.table[key], s.quiescent, s.history.isEmpty, s.ops.isEmpty, s.awaitingRetry == 0,
                   s.blkbits == 0 || s.blkbits == options.defaultBlockBits,
                   !racing.contains(key), !deferredFlush.contains(key) else { continue }
             forgetFile(key)
@@ -1419,7 +1390,7 @@ final class AnalysisEngine {
         }
         let w = LostWindow(since: p.sinceNs, until: until, dropped: p.dropped)
         lostWindows.append(w)
-        for (_, s) in inodes {
+        for (_, s) in inodes.table {
             // An I/O still in flight overlaps every window after its start: its next event may be
             // among the dropped ones, whenever its last seen event was.
             for io in s.inflight where io.t.submittedAt <= w.until { markLost(io, w) }
@@ -1438,7 +1409,7 @@ final class AnalysisEngine {
     /// lost nothing.
     private func missedCompletions(_ w: LostWindow) {
         missWindows.append(w)
-        for (_, s) in inodes {
+        for (_, s) in inodes.table {
             for io in s.inflight where io.t.submittedAt <= w.until { io.suspect = true }
             for io in s.history where io.endedAt >= w.since && io.t.submittedAt <= w.until {
                 io.suspect = true
@@ -1478,7 +1449,7 @@ final class AnalysisEngine {
     private func evictStaleLost() {
         guard lastTs > Self.staleLostNs else { return }
         let limit = lastTs - Self.staleLostNs
-        for (_, s) in inodes where !s.inflight.isEmpty {
+        for (_, s) in inodes.table where !s.inflight.isEmpty {
             let stale = s.inflight.filter { io in
                 (io.lost || (io.suspect && !io.attemptsAllCompleted)) && !io.settled
                     && (io.log.isEmpty ? io.t.submittedAt : io.log.lastTimestamp) < limit
@@ -1685,7 +1656,7 @@ final class AnalysisEngine {
         guard unresolvedOps.isEmpty, !deferredFlush.isEmpty else { return }
         let keys = deferredFlush
         deferredFlush = []
-        for k in keys { if let s = inodes[k] { checkFlush(s) } }
+        for k in keys { if let s = fileIfAny(k) { checkFlush(s) } }
     }
 
     /// Runs the detectors over a quiescent file's history, then emits and drops it.
@@ -1912,7 +1883,7 @@ final class AnalysisEngine {
     /// Sizes of the engine's collections (diagnostics: DIOSCOPE_DEBUG_MEMORY).
     func collectionSizes() -> [(String, Int)] {
         var inflight = 0, history = 0, ops = 0, openOps = 0
-        for (_, s) in inodes {
+        for (_, s) in inodes.table {
             inflight += s.inflight.count; history += s.history.count; ops += s.ops.count; openOps += s.openOps.count
         }
         return [("inodes", inodes.count), ("inflight", inflight), ("history", history), ("ops", ops),
@@ -1936,7 +1907,7 @@ final class AnalysisEngine {
     /// The oldest I/O still in flight, described (diagnostics: DIOSCOPE_DEBUG_MEMORY).
     func oldestInflightDescription() -> String? {
         var oldest: LiveIO?
-        for (_, s) in inodes { for io in s.inflight where io.t.submittedAt < (oldest?.t.submittedAt ?? .max) { oldest = io } }
+        for (_, s) in inodes.table { for io in s.inflight where io.t.submittedAt < (oldest?.t.submittedAt ?? .max) { oldest = io } }
         guard let io = oldest else { return nil }
         let age = Double(lastTs &- io.t.submittedAt) / 1e9
         let entries = io.entries
@@ -1978,7 +1949,7 @@ final class AnalysisEngine {
         let complete = (summary?.isComplete ?? true) && !sawLostEvents
         traceComplete = complete
         // I/Os still open at the end were cut off (or never finished).
-        for (_, s) in inodes {
+        for (_, s) in inodes.table {
             for io in s.inflight {
                 if io.suspect { confirmMiss(io) }
                 let reason: InconclusiveCause?
@@ -2012,7 +1983,7 @@ final class AnalysisEngine {
             for live in s.openOps { s.ops.append(live) }
             s.openOps.removeAll()
         }
-        for (_, s) in inodes where !s.history.isEmpty || !s.ops.isEmpty {
+        for (_, s) in inodes.table where !s.history.isEmpty || !s.ops.isEmpty {
             for io in s.history where io.t.op == .write && io.t.status == .complete { checkShortWrite(io) }
             flush(s)
         }
@@ -2039,7 +2010,7 @@ final class AnalysisEngine {
         byUserRef.removeAll()
         for io in uringByReq.ios { slab.drop(io) }
         uringByReq.removeAll()
-        for (_, task) in tasks {
+        for (_, task) in tasks.table {
             for io in task.callIOs { slab.drop(io) }
             task.callIOs.removeAll()
             setCurrent(task, nil)
@@ -2061,7 +2032,7 @@ final class AnalysisEngine {
     var fileSlotsInUse: Int { slab.files.inUse }
     /// Holds on the table's files beyond the table's own: those of I/O slots in use (0 once none
     /// is, after ``finish(summary:)``).
-    var fileHoldsOfIOs: Int { inodes.valuesArray.reduce(0) { $0 + Int($1.s.pointee.holds) - 1 } }
+    var fileHoldsOfIOs: Int { inodes.table.valuesArray.reduce(0) { $0 + Int($1.s.pointee.holds) - 1 } }
 
     private func buildResult(summary: SourceSummary?) -> AnalysisResult {
         for (i, n) in apiOpCounts.enumerated() where n > 0 {

@@ -126,7 +126,7 @@ public final class Analyzer {
     /// Holds I/O slots keep on the table's files (0 after ``finish(summary:)``).
     var fileHoldsOfIOs: Int { engine.fileHoldsOfIOs }
     /// I/Os the analyzer holds right now (in flight or awaiting detection); for tests.
-    var heldIOs: Int { engine.inodes.valuesArray.reduce(0) { $0 + $1.inflight.count + $1.history.count } }
+    var heldIOs: Int { engine.inodes.table.valuesArray.reduce(0) { $0 + $1.inflight.count + $1.history.count } }
 
     /// Reads every event of `source` and analyzes it.
     ///
