@@ -767,7 +767,7 @@ final class AnalysisEngine {
                    TimelineEntry(timestamp: ts, step: .mapping, tid: tid, cpu: cpu, offset: p.offset, length: p.length,
                                  noteID: note))
         if io.t.op == .write, p.type == .unwritten, !io.t.attempts.isEmpty {
-            let ar = FileRange(start: io.t.offset, end: io.t.offset + Int64(io.t.length))
+            let ar = io.range
             if let need = ar.intersection(FileRange(start: p.offset, end: p.offset + Int64(p.length))) {
                 io.needRanges.append(need)
             }
@@ -827,7 +827,7 @@ final class AnalysisEngine {
             fileOffset = fo
             let br = FileRange(start: fo, end: fo + Int64(de - ds))
             precondition(!io.t.attempts.isEmpty, "a bio of an I/O with no attempt")
-            let ir = FileRange(start: io.t.offset, end: io.t.offset + Int64(io.t.length))
+            let ir = io.range
             if io.t.op == .write {
                 if br.start < ir.start { zeroed.append(FileRange(start: br.start, end: min(br.end, ir.start))) }
                 if br.end > ir.end { zeroed.append(FileRange(start: max(br.start, ir.end), end: br.end)) }
