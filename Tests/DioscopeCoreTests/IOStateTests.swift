@@ -25,13 +25,13 @@ import Testing
         s.status = .inconclusive
         s.needsConversion = true
         s.inconclusiveCause = .lostInFlight
-        s.attempts.append(AttemptState(beganAt: 1_000, tid: 11, kiocb: 1, dioFlags: [],
+        s.appendAttempt(AttemptState(beganAt: 1_000, tid: 11, kiocb: 1, dioFlags: [],
                                     nowait: false))
-        s.mappings.append(IOMappingRecord(timestamp: 1_001, offset: 8192, length: 4096, addr: 0, type: .unwritten,
+        s.appendMapping(IOMappingRecord(timestamp: 1_001, offset: 8192, length: 4096, addr: 0, type: .unwritten,
                                           new: true, bdev: dev))
-        s.bios.append(BioState(queuedAt: 1_001, dev: dev, sector: 8, nrSector: 8, op: .write, role: .data,
+        s.appendBio(BioState(queuedAt: 1_001, dev: dev, sector: 8, nrSector: 8, op: .write, role: .data,
                                 fileOffset: 8192, zeroedRanges: [], exactJoin: true))
-        s.conversions = [ConversionRecord(timestamp: 1_003, source: "xfs", offset: 8192, length: 4096, tid: 12)]
+        s.appendConversion(ConversionRecord(timestamp: 1_003, source: "xfs", offset: 8192, length: 4096, tid: 12))
         return s
     }
 
@@ -106,13 +106,15 @@ import Testing
         let state = Self.fields(s), timeline = Self.fields(t)
         // What the timeline has and the state keeps in another form or not at all.
         let special: Set = ["syscall", "blockSize", "inconclusiveReason", "entries", "phases", "attempts", "mappings",
-                            "bios", "dev", "ino", "status", "needsConversion", "times", "comm"]
+                            "bios", "conversions", "dev", "ino", "status", "needsConversion", "times", "comm"]
         for (name, value) in timeline where !special.contains(name) {
             #expect(state[name] == value, "\(name): the timeline has \(value), the state \(state[name] ?? "nothing")")
         }
         // What the state has beyond the timeline's fields: the block size's log, the reason's
-        // cause, and the times packed as distances from the submission.
-        #expect(Set(state.keys).subtracting(timeline.keys) == ["blockBits", "inconclusiveCause", "statusBits", "packed"])
+        // cause, the times packed as distances from the submission, and the records as the first
+        // of each kind inline and the rest in the side box.
+        #expect(Set(state.keys).subtracting(timeline.keys) == ["blockBits", "inconclusiveCause", "statusBits", "packed",
+                                                               "attemptHead", "mappingHead", "bioHead", "extras"])
         #expect(t.times == s.times && t.completedAt == 1_005 && t.returnedAt == 1_008 && t.isizeAtEnd == 2 << 20)
         #expect(t.syscall == "io_submit" && t.blockSize == 1024)
         #expect(t.comm == "fio" && s.comm == Comm("fio"), "the task's name, kept as its 16 bytes")
@@ -122,6 +124,7 @@ import Testing
         #expect(t.inconclusiveReason == "events lost while the I/O was in flight")
         #expect(t.attempts == s.attempts.map { $0.record(offset: s.offset, length: s.length) } && t.mappings == s.mappings.array && t.bios == s.bios.map(\.record))
         #expect(t.attempts.count == 1 && t.mappings.count == 1 && t.bios.count == 1)
+        #expect(t.conversions == s.conversions && t.conversions.count == 1)
         #expect(t.entries == entries && t.phases == phases)
         #expect(t.requested == 4096 && t.userVisibleAt == 1_006 && t.endedAt == 1_008)
         #expect(s.userVisibleAt == t.userVisibleAt && s.isExtending == t.isExtending)

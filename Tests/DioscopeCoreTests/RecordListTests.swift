@@ -1,75 +1,152 @@
 import Testing
 @testable import DioscopeCore
 
-/// ``RecordList`` (an I/O's attempts, mappings or bios: the first inline, the rest in an array)
-/// behaves as the array it replaced, whatever the mix of appends, changes and emptying.
+/// An I/O's records in its state (``IOState``): the first attempt, mapping and bio inline, the
+/// others, the conversions and the ranges in the side box (``IOExtras``). Whatever the mix of
+/// appends, changes and emptying, every read the engine makes (the views, ``RecordList``, and
+/// the reads through the state's pointer) gives what arrays given the same operations hold.
 @Suite struct RecordListTests {
     static let dev = DeviceNumber(major: 7, minor: 0)
 
-    static func bio(_ n: UInt64) -> BioRecord {
-        BioRecord(queuedAt: n, dev: dev, sector: n * 8, nrSector: 8, op: n % 2 == 0 ? "W" : "WS",
-                  role: n % 3 == 0 ? .subBlockZeroing : .data, fileOffset: Int64(n) * 4096,
-                  zeroedRanges: n % 3 == 0 ? [FileRange(start: 0, end: Int64(n))] : [], exactJoin: n % 2 == 1)
+    static func state() -> IOState {
+        IOState(id: 1, op: .write, api: .libaio, tgid: 10, tid: 11, comm: Comm("fio"), offset: 0, length: 1 << 20,
+                requested: nil, syscall: .ioSubmit, isizeAtBegin: 1 << 30, blockSize: 4096, submittedAt: 1_000)
+    }
+    static func bio(_ n: UInt64) -> BioState {
+        BioState(queuedAt: n, dev: dev, sector: n * 8, nrSector: 8, op: n % 2 == 0 ? .write : .read,
+                 role: n % 3 == 0 ? .subBlockZeroing : .data, fileOffset: Int64(n) * 4096, zeroedRanges: [],
+                 exactJoin: n % 2 == 1)
+    }
+    static func attempt(_ n: UInt64) -> AttemptState {
+        AttemptState(beganAt: n, tid: UInt32(n % 7), kiocb: n, dioFlags: [], nowait: n % 2 == 0)
+    }
+    static func mapping(_ n: UInt64) -> IOMappingRecord {
+        IOMappingRecord(timestamp: n, offset: Int64(n) * 4096, length: 4096, addr: n % 4 == 0 ? nil : n << 12,
+                        type: n % 3 == 0 ? .unwritten : .mapped, new: n % 2 == 0, bdev: dev)
     }
 
-    /// Every accessor the engine uses, against an array given the same operations.
-    static func check(_ list: RecordList<BioRecord>, _ array: [BioRecord], _ step: String) {
-        #expect(list.count == array.count && list.isEmpty == array.isEmpty, "\(step): count")
-        #expect(Array(list) == array && list.array == array, "\(step): elements")
-        #expect(list.first == array.first && list.last == array.last, "\(step): ends")
-        #expect(list.last(where: { $0.role == .subBlockZeroing }) == array.last(where: { $0.role == .subBlockZeroing }),
-                "\(step): last(where:)")
-        for i in array.indices { #expect(list[i] == array[i], "\(step): [\(i)]") }
+    /// What the arrays the state replaced would hold.
+    struct Model {
+        var attempts: [IOAttempt] = [], mappings: [IOMappingRecord] = [], bios: [BioRecord] = []
+        var conversions: [ConversionRecord] = [], needRanges: [FileRange] = [], convertedRanges: [FileRange] = []
     }
 
-    @Test func behavesAsAnArray() {
-        var rng = SplitMix(seed: 0x11)
-        for seed in 0..<50 {
-            var list = RecordList<BioRecord>(), array: [BioRecord] = []
-            Self.check(list, array, "seed \(seed) new")
-            for step in 0..<40 {
-                let r = rng.next() % 10
-                switch r {
-                case 0..<5:
-                    let b = Self.bio(rng.next() % 1000)
-                    list.append(b)
-                    array.append(b)
-                case 5..<7 where !array.isEmpty:
-                    let i = Int(rng.next() % UInt64(array.count)), t = rng.next()
-                    let got = list.modify(i) { b -> UInt64 in
-                        b.completedAt = t
-                        return b.sector
-                    }
-                    array[i].completedAt = t
-                    #expect(got == array[i].sector)
-                case 7..<9 where !array.isEmpty:
-                    let e = Int32(truncatingIfNeeded: rng.next())
-                    list.modifyLast { $0.error = e }
-                    array[array.count - 1].error = e
-                case 9:
-                    list.removeAllKeepingStorage()
-                    array.removeAll()
-                default:
-                    continue
-                }
-                Self.check(list, array, "seed \(seed) step \(step) op \(r)")
-            }
+    static func check(_ t: IOState, _ m: Model, _ step: String) {
+        let attempts = t.attempts.map { $0.record(offset: t.offset, length: t.length) }
+        #expect(attempts == m.attempts && t.attempts.array.map { $0.record(offset: t.offset, length: t.length) } == m.attempts,
+                "\(step): attempts")
+        #expect(Array(t.mappings) == m.mappings && t.mappings.array == m.mappings, "\(step): mappings")
+        #expect(t.bios.map(\.record) == m.bios && t.bios.count == m.bios.count, "\(step): bios")
+        #expect(t.bios.last?.record == m.bios.last && t.mappings.last == m.mappings.last, "\(step): last")
+        #expect(t.mappings.last(where: { $0.type == .unwritten }) == m.mappings.last(where: { $0.type == .unwritten }),
+                "\(step): mappings.last(where:)")
+        #expect(t.conversions == m.conversions && t.needRanges == m.needRanges
+                && t.convertedRanges == m.convertedRanges, "\(step): conversions and ranges")
+        var copy = t
+        withUnsafePointer(to: &copy) { p in
+            #expect(p.attemptCount == m.attempts.count && p.mappingCount == m.mappings.count
+                    && p.bioCount == m.bios.count && p.conversionCount == m.conversions.count, "\(step): counts")
+            #expect(p.firstAttempt?.record(offset: 0, length: 1 << 20) == m.attempts.first
+                    && p.lastAttempt?.record(offset: 0, length: 1 << 20) == m.attempts.last, "\(step): attempt ends")
+            #expect(p.firstBio?.record == m.bios.first && p.lastConversion == m.conversions.last, "\(step): ends")
+            #expect(p.hasNeedRanges == !m.needRanges.isEmpty, "\(step): hasNeedRanges")
+            for i in m.attempts.indices { #expect(p.attempt(i).record(offset: 0, length: 1 << 20) == m.attempts[i]) }
+            for i in m.mappings.indices { #expect(p.mapping(i) == m.mappings[i]) }
+            for i in m.bios.indices { #expect(p.bio(i).record == m.bios[i]) }
+            #expect(p.lastMapping(where: { $0.new }) == m.mappings.last(where: { $0.new }), "\(step): lastMapping(where:)")
         }
     }
 
-    /// The records after the first keep their storage when emptied (``IOPool`` reuses it); one
-    /// record alone allocates nothing.
+    @Test func behavesAsArrays() {
+        var rng = SplitMix(seed: 0x11)
+        var boxesKept = 0
+        for seed in 0..<60 {
+            var t = Self.state(), m = Model()
+            Self.check(t, m, "seed \(seed) new")
+            for step in 0..<50 {
+                let r = rng.next() % 16, n = rng.next() % 1000
+                switch r {
+                case 0..<2:
+                    t.appendAttempt(Self.attempt(n))
+                    m.attempts.append(Self.attempt(n).record(offset: 0, length: 1 << 20))
+                case 2..<4:
+                    t.appendMapping(Self.mapping(n))
+                    m.mappings.append(Self.mapping(n))
+                case 4..<7:
+                    t.appendBio(Self.bio(n))
+                    m.bios.append(Self.bio(n).record)
+                case 7:
+                    let c = ConversionRecord(timestamp: n, source: "xfs", offset: Int64(n), length: 4096, tid: 3)
+                    t.appendConversion(c)
+                    m.conversions.append(c)
+                case 8:
+                    let range = FileRange(start: Int64(n), end: Int64(n) + 512)
+                    if n % 2 == 0 {
+                        t.appendNeedRange(range)
+                        m.needRanges.append(range)
+                    } else {
+                        t.appendConvertedRange(range)
+                        m.convertedRanges.append(range)
+                    }
+                case 9:
+                    let ranges = n % 3 == 0 ? [] : [FileRange(start: 0, end: Int64(n) + 1)]
+                    t.setNeedRanges(ranges)
+                    m.needRanges = ranges
+                case 10:
+                    t.removeNeedRanges()
+                    m.needRanges = []
+                case 11..<13 where !m.bios.isEmpty:
+                    let i = Int(n % UInt64(m.bios.count))
+                    let got = t.modifyBio(i) { b -> UInt64 in
+                        b.completedAt = n
+                        return b.sector
+                    }
+                    m.bios[i].completedAt = n
+                    #expect(got == m.bios[i].sector)
+                case 13 where !m.attempts.isEmpty:
+                    let e = Int32(truncatingIfNeeded: n)
+                    t.modifyLastAttempt { $0.error = e }
+                    m.attempts[m.attempts.count - 1].error = e
+                case 14:
+                    // A copy shares the box until one of them changes it.
+                    var copy = t
+                    copy.appendBio(Self.bio(n))
+                    copy.appendAttempt(Self.attempt(n))
+                    copy.appendConversion(ConversionRecord(timestamp: n, source: "c", offset: 0, length: 1, tid: 1))
+                    if !m.bios.isEmpty { copy.modifyBio(0) { $0.error = -5 } }
+                    #expect(copy.bios.count == m.bios.count + 1, "the copy changed")
+                case 15:
+                    let keep = n % 2 == 0
+                    t.removeAllRecords(keepingBox: keep)
+                    if keep && t.extras != nil { boxesKept += 1 }
+                    m = Model()
+                default:
+                    continue
+                }
+                Self.check(t, m, "seed \(seed) step \(step) op \(r)")
+            }
+        }
+        #expect(boxesKept > 0, "emptying with the box kept was tried")
+    }
+
+    /// One record of each kind makes no box; the box, once made, keeps its storage when emptied
+    /// (``IOSlab`` keeps it with the slot).
     @Test func storage() {
-        var list = RecordList<BioRecord>()
-        list.append(Self.bio(1))
-        #expect(list.spareCapacity == 0, "the first record is inline")
-        list.append(Self.bio(2))
-        list.append(Self.bio(3))
-        let room = list.spareCapacity
+        var t = Self.state()
+        t.appendAttempt(Self.attempt(1))
+        t.appendMapping(Self.mapping(1))
+        t.appendBio(Self.bio(1))
+        #expect(t.extras == nil, "the first records are inline")
+        t.appendBio(Self.bio(2))
+        t.appendBio(Self.bio(3))
+        let box = t.extras
+        let room = box?.bios.capacity ?? 0
         #expect(room >= 2)
-        list.removeAllKeepingStorage()
-        #expect(list.isEmpty && list.spareCapacity == room)
-        list.append(Self.bio(4))
-        #expect(list.count == 1 && list.first == Self.bio(4) && list.last == Self.bio(4))
+        t.removeAllRecords(keepingBox: true)
+        #expect(t.bios.isEmpty && t.extras === box && box?.bios.capacity == room)
+        t.appendBio(Self.bio(4))
+        #expect(t.bios.count == 1 && t.bios.first?.record == Self.bio(4).record && box?.bios.isEmpty == true)
+        t.removeAllRecords(keepingBox: false)
+        #expect(t.extras == nil && t.bios.isEmpty)
     }
 }

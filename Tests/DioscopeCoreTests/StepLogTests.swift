@@ -14,15 +14,15 @@ import Testing
                         offset: base.offset, length: 8192,
                         requested: nil, syscall: .ioSubmit, isizeAtBegin: 1 << 31, blockSize: 4096,
                         submittedAt: base.timestamp)
-        t.attempts.append(AttemptState(beganAt: base.timestamp + 10, tid: base.tid, kiocb: 0xbeef, dioFlags: [], nowait: false))
-        t.mappings.append(IOMappingRecord(timestamp: base.timestamp + 20, offset: base.offset, length: 8192,
+        t.appendAttempt(AttemptState(beganAt: base.timestamp + 10, tid: base.tid, kiocb: 0xbeef, dioFlags: [], nowait: false))
+        t.appendMapping(IOMappingRecord(timestamp: base.timestamp + 20, offset: base.offset, length: 8192,
                                           addr: 1 << 20, type: .unwritten, new: true, bdev: dev))
         for k: UInt64 in 0..<2 {
-            t.bios.append(BioState(queuedAt: base.timestamp + 30, dev: dev, sector: 2048 + 8 * k, nrSector: 8,
+            t.appendBio(BioState(queuedAt: base.timestamp + 30, dev: dev, sector: 2048 + 8 * k, nrSector: 8,
                                    op: .write, role: .data, fileOffset: base.offset + Int64(4096 * k),
                                    zeroedRanges: [], exactJoin: true))
         }
-        t.conversions.append(ConversionRecord(timestamp: base.timestamp + 90, source: "xfs_unwritten_convert",
+        t.appendConversion(ConversionRecord(timestamp: base.timestamp + 90, source: "xfs_unwritten_convert",
                                               offset: base.offset, length: 8192, tid: 77))
         return t
     }

@@ -290,7 +290,7 @@ extension AnalysisEngine {
     func checkShortWrite(_ io: LiveIO) {
         // Runs for every settled write: decide from single fields first, copy the timeline only
         // for an actual short write.
-        guard io.t.op == .write, !io.lost, let result = io.t.result, !io.t.attempts.isEmpty else { return }
+        guard io.t.op == .write, !io.lost, let result = io.t.result, io.state.attemptCount > 0 else { return }
         // The first attempt's length is the I/O's (AttemptState).
         let requested = io.t.requested ?? io.t.length
         let done: Int64

@@ -627,7 +627,7 @@ final class AnalysisEngine {
         func isRetry(of io: LiveIO) -> Bool {
             if !io.awaitingRetry && (p.kiocb == 0 || io.kiocb != p.kiocb) { return false }
             // The I/O's range is each of its attempts' (AttemptState).
-            guard io.t.op == (isWrite ? .write : .read), !io.t.attempts.isEmpty, io.t.offset == p.pos,
+            guard io.t.op == (isWrite ? .write : .read), io.state.attemptCount > 0, io.t.offset == p.pos,
                   io.t.length == p.count else { return false }
             if io.awaitingRetry { return p.kiocb == 0 || io.kiocb == 0 || io.kiocb == p.kiocb }
             return p.kiocb != 0 && io.kiocb == p.kiocb && !io.completed && io.userRef == p.userRef
@@ -645,8 +645,8 @@ final class AnalysisEngine {
         }
         if let io = retried {
             io.awaitingRetry = false
-            io.t.attempts.modifyLast { $0.retried = true }
-            io.t.attempts.append(attempt)
+            io.t.modifyLastAttempt { $0.retried = true }
+            io.t.appendAttempt(attempt)
             io.t.completedAt = nil
             io.t.postedAt = nil
             io.t.result = nil
@@ -698,7 +698,7 @@ final class AnalysisEngine {
             io.log.reserveCapacity(StepLog.typicalItems)
         }
         nextID += 1
-        io.t.attempts.append(attempt)
+        io.t.appendAttempt(attempt)
         if let call, submitted == call.enterTs, call.enterTs != e.timestamp || call.sysno.isDataTransfer {
             let value = requested.map { Int64($0) }, note = TimelineNote.syscall(call.sysno)
             io.addStep(.syscallEnter, value: value, at: call.enterTs, tid: e.tid, cpu: 0, note: note,
@@ -709,7 +709,7 @@ final class AnalysisEngine {
         // The names only when a flag the entry names is set (nearly never): building the empty
         // list cost every begin a call.
         let note = p.dioFlags.rawValue & DIOFlags.kernelNamedBits == 0 ? 0 : TimelineNote.id(Self.flagNames(p.dioFlags).joined(separator: "|"))
-        io.addStep(.begin, record: io.t.attempts.count - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: note,
+        io.addStep(.begin, record: io.state.attemptCount - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: note,
                    entry(e, .begin, offset: p.pos, length: p.count, value: p.isize, note: note))
         s.addInflight(io)
         if p.kiocb != 0 { index(&byKiocb, p.kiocb, io) }
@@ -737,7 +737,7 @@ final class AnalysisEngine {
            e.ino == 0 || (io.key.ino == e.ino && io.key.dev == e.dev) { return io }
         // Fall back: the newest unsettled I/O of that task on that file.
         guard e.ino != 0, let s = fileIfAny(InodeKey(dev: e.dev, ino: e.ino)) else { return nil }
-        return s.inflight.last { $0.t.attempts.last?.tid == e.tid && !$0.completed }
+        return s.inflight.last { $0.state.lastAttempt?.tid == e.tid && !$0.completed }
     }
 
     private func dstmap(_ e: Event, _ p: IomapMapping) {
@@ -758,18 +758,18 @@ final class AnalysisEngine {
     private func applyMapping(_ io: LiveIO, _ p: IomapMapping, at ts: UInt64, tid: UInt32, cpu: UInt16,
                               bioMayFollow: Bool) {
         let addr: UInt64? = p.addr == IomapMapping.nullAddress ? nil : p.addr
-        io.t.mappings.append(IOMappingRecord(timestamp: ts, offset: p.offset, length: p.length, addr: addr,
+        io.t.appendMapping(IOMappingRecord(timestamp: ts, offset: p.offset, length: p.length, addr: addr,
                                              type: p.type, new: p.flags.contains(.new), bdev: p.bdev))
         // (`io.file` is the table's state for `io.key`; a lookup cost a retain and release per mapping.)
         if p.blkbits != 0 { io.file.blkbits = p.blkbits; io.t.blockSize = 1 << UInt64(p.blkbits) }
         let note = TimelineNote.mapping(p.type, new: p.flags.contains(.new))
-        io.addStep(.mapping, record: io.t.mappings.count - 1, at: ts, tid: tid, cpu: cpu, note: note,
+        io.addStep(.mapping, record: io.state.mappingCount - 1, at: ts, tid: tid, cpu: cpu, note: note,
                    TimelineEntry(timestamp: ts, step: .mapping, tid: tid, cpu: cpu, offset: p.offset, length: p.length,
                                  noteID: note))
-        if io.t.op == .write, p.type == .unwritten, !io.t.attempts.isEmpty {
+        if io.t.op == .write, p.type == .unwritten, io.state.attemptCount > 0 {
             let ar = io.range
             if let need = ar.intersection(FileRange(start: p.offset, end: p.offset + Int64(p.length))) {
-                io.needRanges.append(need)
+                io.t.appendNeedRange(need)
             }
         }
         if addr != nil, bioMayFollow, !io.inMappedList {
@@ -787,7 +787,7 @@ final class AnalysisEngine {
     }
 
     private func mappingFor(_ io: LiveIO, diskStart: UInt64, diskEnd: UInt64, dev: DeviceNumber) -> IOMappingRecord? {
-        io.t.mappings.last { m in
+        io.state.lastMapping { m in
             guard let addr = m.addr else { return false }
             return (m.bdev.raw == 0 || m.bdev == dev) && diskStart >= addr && diskEnd <= addr + m.length
         }
@@ -826,7 +826,7 @@ final class AnalysisEngine {
         if let m = mappingFor(io, diskStart: ds, diskEnd: de, dev: dev), let fo = m.fileOffset(forDiskByte: ds) {
             fileOffset = fo
             let br = FileRange(start: fo, end: fo + Int64(de - ds))
-            precondition(!io.t.attempts.isEmpty, "a bio of an I/O with no attempt")
+            precondition(io.state.attemptCount > 0, "a bio of an I/O with no attempt")
             let ir = io.range
             if io.t.op == .write {
                 if br.start < ir.start { zeroed.append(FileRange(start: br.start, end: min(br.end, ir.start))) }
@@ -851,9 +851,9 @@ final class AnalysisEngine {
             }
         }
         if role == .subBlockZeroing { io.zeroes = true }
-        io.t.bios.append(BioState(queuedAt: ts, dev: dev, sector: p.sector, nrSector: p.nrSector, op: p.op, role: role,
+        io.t.appendBio(BioState(queuedAt: ts, dev: dev, sector: p.sector, nrSector: p.nrSector, op: p.op, role: role,
                                   fileOffset: fileOffset, zeroedRanges: zeroed, exactJoin: exact))
-        if io.t.bios.count == 1 {
+        if io.state.bioCount == 1 {
             // The I/O's first bio. Direction unknown from flags and syscall (trace started mid-call): the data bio tells.
             if io.t.op == .read, io.noSyscall, p.op == .write, io.t.api == .sync, role != .unknown {
                 io.t.op = .write
@@ -861,10 +861,10 @@ final class AnalysisEngine {
             }
         }
         let note = role == .subBlockZeroing ? TimelineNote.subBlockZeroing : 0
-        io.addStep(.bioQueued, record: io.t.bios.count - 1, at: ts, tid: tid, cpu: cpu, note: note,
+        io.addStep(.bioQueued, record: io.state.bioCount - 1, at: ts, tid: tid, cpu: cpu, note: note,
                    TimelineEntry(timestamp: ts, step: .bioQueued, tid: tid, cpu: cpu, offset: fileOffset,
                                  length: UInt64(p.nrSector) * 512, value: Int64(p.sector), noteID: note))
-        return io.t.bios.count - 1
+        return io.state.bioCount - 1
     }
 
     private func request(_ e: Event, _ kind: BlockEventKind, _ p: BlockIO) {
@@ -958,7 +958,7 @@ final class AnalysisEngine {
         }
         if !matched, let i = list.indices.first(where: splitPart) {
             let (io, bi) = (list[i].io, list[i].index)
-            let error = io.t.bios.modify(bi) { b in
+            let error = io.t.modifyBio(bi) { b in
                 if p.error != 0 { b.error = p.error }
                 return b.error ?? 0
             }
@@ -977,7 +977,7 @@ final class AnalysisEngine {
     private func bioIssued(_ io: LiveIO, _ bi: Int, at ts: UInt64, tid: UInt32, cpu: UInt16, note: UInt32 = 0) {
         // The three fields read from the record lent in place: a copy of it retained its strings and
         // arrays.
-        let (fileOffset, nrSector, sector) = io.t.bios.modify(bi) { b in
+        let (fileOffset, nrSector, sector) = io.t.modifyBio(bi) { b in
             b.issuedAt = ts
             return (b.fileOffset, b.nrSector, b.sector)
         }
@@ -991,7 +991,7 @@ final class AnalysisEngine {
     @inline(__always)
     private func bioCompleted(_ io: LiveIO, _ bi: Int, at ts: UInt64, tid: UInt32, cpu: UInt16, error: Int32,
                               note: UInt32 = 0) {
-        let (fileOffset, nrSector, sector) = io.t.bios.modify(bi) { b in
+        let (fileOffset, nrSector, sector) = io.t.modifyBio(bi) { b in
             b.completedAt = ts
             if error != 0 { b.error = error }
             return (b.fileOffset, b.nrSector, b.sector)
@@ -1022,7 +1022,7 @@ final class AnalysisEngine {
     /// Map and bio ran in the submitting task; the request steps carry no task (tid 0), and no
     /// step carries a CPU (0): the record does not say.
     private func dioSteps(_ e: Event, _ p: DIOSteps) {
-        guard p.kiocb != 0, let io = byKiocb[p.kiocb], !io.settled, let a = io.t.attempts.last else {
+        guard p.kiocb != 0, let io = byKiocb[p.kiocb], !io.settled, let a = io.state.lastAttempt else {
             count("dio_steps")
             return
         }
@@ -1074,15 +1074,15 @@ final class AnalysisEngine {
             // blocks) are otherwise taken in the order they began, the later one's completion
             // given to the earlier, and a conversion seen after "its" completion flagged.
             func endMatch(_ c: LiveIO) -> Bool {
-                guard !c.t.attempts.isEmpty else { return false }
+                guard c.state.attemptCount > 0 else { return false }
                 return c.t.offset + max(p.ret, 0) == p.pos
             }
             func posMatch(_ c: LiveIO) -> Bool {
-                guard !c.t.attempts.isEmpty else { return false }
+                guard c.state.attemptCount > 0 else { return false }
                 return endMatch(c) || c.t.offset == p.pos || (p.ret > 0 && c.t.offset + Int64(c.t.length) == p.pos)
             }
             // sync I/O completes in its own task; async completion work runs anywhere.
-            func own(_ c: LiveIO) -> Bool { c.t.api == .sync && c.t.attempts.last?.tid == e.tid }
+            func own(_ c: LiveIO) -> Bool { c.t.api == .sync && c.state.lastAttempt?.tid == e.tid }
             io = cands.first { own($0) && endMatch($0) } ?? cands.first { own($0) && posMatch($0) }
                 ?? cands.first(where: endMatch) ?? cands.first(where: posMatch) ?? cands.first
         }
@@ -1090,7 +1090,7 @@ final class AnalysisEngine {
             orphanCompletion(e, p)
             return
         }
-        let a = io.t.attempts.modifyLast { a in
+        let a = io.t.modifyLastAttempt { a in
             a.completedAt = e.timestamp
             a.error = p.error
             a.ret = p.ret
@@ -1120,16 +1120,16 @@ final class AnalysisEngine {
         if io.t.op == .write {
             // An empty list is left as it is: rebuilding it released its storage on every write.
             if p.ret > 0 {
-                if !io.needRanges.isEmpty {
+                if io.state.hasNeedRanges {
                     let written = FileRange(start: io.t.offset, end: io.t.offset + min(Int64(io.t.length), p.ret))
-                    io.needRanges = io.needRanges.compactMap { $0.intersection(written) }
+                    io.t.setNeedRanges(io.needRanges.compactMap { $0.intersection(written) })
                 }
-                io.t.needsConversion = !io.needRanges.isEmpty
+                io.t.needsConversion = io.state.hasNeedRanges
                 if io.t.needsConversion, io.fullyConverted, io.t.convertedAt == nil {
-                    io.t.convertedAt = io.t.conversions.last?.timestamp
+                    io.t.convertedAt = io.state.lastConversion?.timestamp
                 }
             } else {
-                if !io.needRanges.isEmpty { io.needRanges = [] }
+                io.t.removeNeedRanges()
                 io.t.needsConversion = false
             }
         }
@@ -1292,11 +1292,11 @@ final class AnalysisEngine {
         guard let io = oldestWrite(key, r, where: { w in
             w.needRanges.contains { $0.overlaps(r) } && !(w.t.convertedAt != nil && w.fullyConverted)
         }) else { count(source); return }
-        io.convertedRanges.append(r)
-        io.t.conversions.append(ConversionRecord(timestamp: e.timestamp, source: source, offset: r.start,
+        io.t.appendConvertedRange(r)
+        io.t.appendConversion(ConversionRecord(timestamp: e.timestamp, source: source, offset: r.start,
                                                  length: UInt64(r.end - r.start), tid: e.tid))
         let note = TimelineNote.id(source)
-        io.addStep(.conversion, record: io.t.conversions.count - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: note,
+        io.addStep(.conversion, record: io.state.conversionCount - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: note,
                    entry(e, .conversion, offset: r.start, length: UInt64(r.end - r.start), note: note))
         if io.fullyConverted { io.t.convertedAt = e.timestamp }
         trySettle(io)
@@ -1503,7 +1503,7 @@ final class AnalysisEngine {
     /// ``staleCheckIntervalNs`` is a bounded cost per event.
     private func prunePendingBios(queuedBefore limit: UInt64) {
         func prunable(_ b: PendingBio) -> Bool {
-            (b.io.settled || b.io.completed) && b.io.t.bios[b.index].queuedAt < limit
+            (b.io.settled || b.io.completed) && b.io.state.bio(b.index).queuedAt < limit
         }
         for (dev, list) in pendingBios {
             // Looked for before copying: the copy of a device's whole list was made on every
@@ -1565,7 +1565,7 @@ final class AnalysisEngine {
     /// sees 0 bytes (a system call's return, a reap or CQE of 0), or, when no system call of its
     /// task is traced (read(2)), the task goes on to something else.
     private func endReadAtEOF(_ io: LiveIO) {
-        let a = io.t.attempts.modifyLast { a in
+        let a = io.t.modifyLastAttempt { a in
             a.completedAt = a.beganAt
             a.ret = 0
             return a
@@ -1705,14 +1705,14 @@ final class AnalysisEngine {
     /// `endedAt` is the I/O's (``LiveIO/endedAt``), which the callers have.
     private func emitSettled(_ io: LiveIO, _ s: InodeState, endedAt: UInt64) {
         let phases = computePhases(io)
-        if io.lastBioDoneAt == nil, io.completed, !io.t.bios.isEmpty {
+        if io.lastBioDoneAt == nil, io.completed, io.state.bioCount > 0 {
             unmatched[AnalysisResult.noDeviceCompletion, default: 0] += 1
         }
         if io.lost, io.t.status == .complete {
             io.t.status = .inconclusive
             io.t.inconclusiveCause = .lostInFlight
         }
-        record(io.t.id, io.t.op, io.t.api, io.t.status, retried: io.t.attempts.count > 1, result: io.t.result,
+        record(io.t.id, io.t.op, io.t.api, io.t.status, retried: io.state.attemptCount > 1, result: io.t.result,
                tgid: io.t.tgid, submittedAt: io.t.submittedAt, endedAt: endedAt, phases: phases, key: s.key)
         // The public timeline is built, and its entries decoded, only for a timeline something
         // receives (kept or handed to `onTimeline`): `analyze` without --timelines and `live` keep

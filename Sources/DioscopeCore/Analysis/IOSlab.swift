@@ -105,28 +105,13 @@ final class IOSlab {
             if p.pointee.flags.contains(.awaitingRetry) { file.awaitingRetry -= 1 }
             p.pointee.flags.remove(.awaitingRetry)
             files.drop(file)
-            if Self.isSmall(p.pointee) {
-                p.pointee.t.removeAllRecords()
-            } else {
-                p.pointee.t.attempts = RecordList()
-                p.pointee.t.mappings = RecordList()
-                p.pointee.t.bios = RecordList()
-                p.pointee.t.conversions = []
-                p.pointee.needRanges = []
-                p.pointee.convertedRanges = []
-                p.pointee.log.trim(maxBytes: Self.maxLogBytes)
-            }
+            let extrasSmall = p.pointee.t.extras?.isSmall(records: Self.maxRecords) ?? true
+            p.pointee.t.removeAllRecords(keepingBox: extrasSmall)
+            p.pointee.log.trim(maxBytes: Self.maxLogBytes)
             free.append(p)
         }
         pending.removeAll(keepingCapacity: true)
         files.drain()
     }
 
-    /// Whether a slot's arrays are small enough to keep for the next I/O.
-    static func isSmall(_ s: LiveIOStorage) -> Bool {
-        s.log.capacity <= maxLogBytes && s.t.attempts.spareCapacity <= maxRecords
-            && s.t.mappings.spareCapacity <= maxRecords && s.t.bios.spareCapacity <= maxRecords
-            && s.t.conversions.capacity <= maxRecords && s.needRanges.capacity <= maxRecords
-            && s.convertedRanges.capacity <= maxRecords
-    }
 }

@@ -13,8 +13,10 @@ struct IOState {
     private var packed = PackedTimes()
     var op: IOOperation
     var api: IOAPI
-    /// ``status`` (bit 0: inconclusive) and ``needsConversion`` (bit 1), one byte for both.
-    private var statusBits: UInt8 = 0
+    /// ``status`` (bit 0: inconclusive), ``needsConversion`` (bit 1), and whether the side box
+    /// holds attempts (bit 2), mappings (bit 3), bios (bit 4), or conversions and ranges (bit 5):
+    /// one byte for all.
+    fileprivate var statusBits: UInt8 = 0
     var syscall: Syscall?
     /// log2 of ``blockSize``: every block size the engine uses is a power of two.
     private var blockBits: UInt8
@@ -31,10 +33,13 @@ struct IOState {
     var length: UInt64
     var isizeAtBegin: Int64
     var submittedAt: UInt64
-    var attempts = RecordList<AttemptState>()
-    var mappings = RecordList<IOMappingRecord>()
-    var bios = RecordList<BioState>()
-    var conversions: [ConversionRecord] = []
+    // The first record of each kind inline, the rest in the side box (``IOExtras``), made when
+    // the first of them comes: read through ``attempts``, ``mappings``, ``bios`` and
+    // ``conversions``, changed through the methods below.
+    fileprivate var attemptHead: AttemptState?
+    fileprivate var mappingHead: IOMappingRecord?
+    fileprivate var bioHead: BioState?
+    private(set) var extras: IOExtras?
 
     init(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: Comm,
          offset: Int64, length: UInt64, requested: UInt64?, syscall: Syscall?, isizeAtBegin: Int64,
@@ -165,13 +170,14 @@ struct IOState {
         return t
     }
 
-    /// Empties the record arrays (attempts, mappings, bios, conversions), keeping their storage
-    /// for the next I/O (``IOSlab``).
-    mutating func removeAllRecords() {
-        attempts.removeAllKeepingStorage()
-        mappings.removeAllKeepingStorage()
-        bios.removeAllKeepingStorage()
-        conversions.removeAllKeepingStorage()
+    /// Empties the records (attempts, mappings, bios, conversions) and the side box, keeping the
+    /// box and its arrays' storage for the next I/O when `keepingBox` (``IOSlab``).
+    mutating func removeAllRecords(keepingBox: Bool) {
+        attemptHead = nil
+        mappingHead = nil
+        bioHead = nil
+        statusBits &= ~Self.boxedBits
+        if keepingBox { extras?.removeAllKeepingStorage() } else { extras = nil }
     }
 
     /// Makes this state, its record arrays already emptied (``IOSlab``), what
@@ -185,7 +191,7 @@ struct IOState {
     mutating func restart(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: Comm,
                           offset: Int64, length: UInt64, requested: UInt64?,
                           syscall: Syscall?, isizeAtBegin: Int64, blockSize: UInt64, submittedAt: UInt64) {
-        assert(attempts.isEmpty && mappings.isEmpty && bios.isEmpty && conversions.isEmpty)
+        assert(attemptHead == nil && mappingHead == nil && bioHead == nil && extras?.isEmpty ?? true)
         self.id = id
         self.op = op
         self.api = api
@@ -201,6 +207,186 @@ struct IOState {
         packed.restart(requested: requested)
         statusBits = 0
         inconclusiveCause = nil
+    }
+}
+
+// MARK: - Records
+
+extension IOState {
+    // Which records the side box holds, as bits of ``statusBits``: the engine's reads below test
+    // them and reach into the box only when it holds records of the kind.
+    fileprivate static let boxedAttempts: UInt8 = 4, boxedMappings: UInt8 = 8, boxedBios: UInt8 = 16
+    /// The box holds conversions or ranges (needing or having had conversion).
+    fileprivate static let boxedConversions: UInt8 = 32
+    fileprivate static let boxedBits = boxedAttempts | boxedMappings | boxedBios | boxedConversions
+
+    var attempts: RecordList<AttemptState> {
+        @inline(__always) get { RecordList(head: attemptHead, rest: extras?.attempts ?? []) }
+    }
+    var mappings: RecordList<IOMappingRecord> {
+        @inline(__always) get { RecordList(head: mappingHead, rest: extras?.mappings ?? []) }
+    }
+    var bios: RecordList<BioState> {
+        @inline(__always) get { RecordList(head: bioHead, rest: extras?.bios ?? []) }
+    }
+    var conversions: [ConversionRecord] {
+        @inline(__always) get { extras?.conversions ?? [] }
+    }
+    /// ``LiveIO/needRanges``.
+    var needRanges: [FileRange] {
+        @inline(__always) get { extras?.needRanges ?? [] }
+    }
+    /// ``LiveIO/convertedRanges``.
+    var convertedRanges: [FileRange] {
+        @inline(__always) get { extras?.convertedRanges ?? [] }
+    }
+
+    /// The side box, made if there is none, and copied first if another state shares it.
+    @inline(__always)
+    private mutating func ownExtras() -> IOExtras {
+        if extras == nil || !isKnownUniquelyReferenced(&extras!) { extras = extras?.copy() ?? IOExtras() }
+        return extras.unsafelyUnwrapped
+    }
+
+    // Inlined for the first record, the usual case (an outlined append copied the record once
+    // more); the box's appends out of line.
+    @inline(__always) mutating func appendAttempt(_ a: AttemptState) {
+        if attemptHead == nil { attemptHead = a } else { appendBoxed(a) }
+    }
+    @inline(__always) mutating func appendMapping(_ m: IOMappingRecord) {
+        if mappingHead == nil { mappingHead = m } else { appendBoxed(m) }
+    }
+    @inline(__always) mutating func appendBio(_ b: BioState) {
+        if bioHead == nil { bioHead = b } else { appendBoxed(b) }
+    }
+    @inline(never) private mutating func appendBoxed(_ a: AttemptState) {
+        ownExtras().attempts.append(a)
+        statusBits |= Self.boxedAttempts
+    }
+    @inline(never) private mutating func appendBoxed(_ m: IOMappingRecord) {
+        ownExtras().mappings.append(m)
+        statusBits |= Self.boxedMappings
+    }
+    @inline(never) private mutating func appendBoxed(_ b: BioState) {
+        ownExtras().bios.append(b)
+        statusBits |= Self.boxedBios
+    }
+    mutating func appendConversion(_ c: ConversionRecord) {
+        ownExtras().conversions.append(c)
+        statusBits |= Self.boxedConversions
+    }
+    mutating func appendNeedRange(_ r: FileRange) {
+        ownExtras().needRanges.append(r)
+        statusBits |= Self.boxedConversions
+    }
+    mutating func appendConvertedRange(_ r: FileRange) {
+        ownExtras().convertedRanges.append(r)
+        statusBits |= Self.boxedConversions
+    }
+    /// Replaces the ranges needing conversion (makes no box to hold none).
+    mutating func setNeedRanges(_ r: [FileRange]) {
+        if r.isEmpty { removeNeedRanges() } else {
+            ownExtras().needRanges = r
+            statusBits |= Self.boxedConversions
+        }
+    }
+    /// Empties the ranges needing conversion, keeping their storage (an empty list is left as
+    /// it is: rebuilding it released the storage on every write).
+    mutating func removeNeedRanges() {
+        if statusBits & Self.boxedConversions == 0 || extras?.needRanges.isEmpty ?? true { return }
+        ownExtras().needRanges.removeAllKeepingStorage()
+    }
+
+    /// Lends the last attempt to `body` to change in place; there must be one.
+    @inline(__always)
+    mutating func modifyLastAttempt<R>(_ body: (inout AttemptState) -> R) -> R {
+        precondition(attemptHead != nil, "no attempt to change")
+        if statusBits & Self.boxedAttempts != 0 {
+            let own = ownExtras()
+            return body(&own.attempts[own.attempts.count - 1])
+        }
+        return body(&attemptHead!)
+    }
+
+    /// Lends bio `i` to `body` to change in place.
+    @inline(__always)
+    mutating func modifyBio<R>(_ i: Int, _ body: (inout BioState) -> R) -> R {
+        if i == 0 { return body(&bioHead!) }
+        let own = ownExtras()
+        return body(&own.bios[i - 1])
+    }
+}
+
+/// The engine's reads of an I/O's records, in place in its slot (``LiveIO/state``).
+///
+/// On a pointer, not on `IOState` itself: a getter of the state that reached into the side box
+/// made the optimizer copy the whole state (300 bytes and a retain) at each read, to keep it
+/// alive across the box's access (callgrind: `handle` +5 % instructions per I/O). Through the
+/// pointer, each read loads only the fields it names. The box is reached only when a bit of
+/// the state says it holds records of the kind. A ``RecordList`` view (``IOState/bios``) copies
+/// the first record and holds the box's array: it is for the timeline and the detectors' scans.
+extension UnsafePointer where Pointee == IOState {
+    var attemptCount: Int {
+        @inline(__always) get {
+            pointee.attemptHead == nil ? 0
+                : pointee.statusBits & IOState.boxedAttempts == 0 ? 1 : 1 + pointee.extras.unsafelyUnwrapped.attempts.count
+        }
+    }
+    var mappingCount: Int {
+        @inline(__always) get {
+            pointee.mappingHead == nil ? 0
+                : pointee.statusBits & IOState.boxedMappings == 0 ? 1 : 1 + pointee.extras.unsafelyUnwrapped.mappings.count
+        }
+    }
+    var bioCount: Int {
+        @inline(__always) get {
+            pointee.bioHead == nil ? 0
+                : pointee.statusBits & IOState.boxedBios == 0 ? 1 : 1 + pointee.extras.unsafelyUnwrapped.bios.count
+        }
+    }
+    var conversionCount: Int {
+        @inline(__always) get {
+            pointee.statusBits & IOState.boxedConversions == 0 ? 0 : pointee.extras.unsafelyUnwrapped.conversions.count
+        }
+    }
+    var firstAttempt: AttemptState? {
+        @inline(__always) get { pointee.attemptHead }
+    }
+    var lastAttempt: AttemptState? {
+        @inline(__always) get {
+            pointee.statusBits & IOState.boxedAttempts == 0 ? pointee.attemptHead : pointee.extras.unsafelyUnwrapped.attempts.last
+        }
+    }
+    var firstBio: BioState? {
+        @inline(__always) get { pointee.bioHead }
+    }
+    var lastConversion: ConversionRecord? {
+        @inline(__always) get {
+            pointee.statusBits & IOState.boxedConversions == 0 ? nil : pointee.extras.unsafelyUnwrapped.conversions.last
+        }
+    }
+    /// Whether some range still needs conversion (``IOState/needRanges`` not empty).
+    var hasNeedRanges: Bool {
+        @inline(__always) get {
+            pointee.statusBits & IOState.boxedConversions != 0 && !pointee.extras.unsafelyUnwrapped.needRanges.isEmpty
+        }
+    }
+    @inline(__always) func attempt(_ i: Int) -> AttemptState {
+        i == 0 ? pointee.attemptHead.unsafelyUnwrapped : pointee.extras.unsafelyUnwrapped.attempts[i - 1]
+    }
+    @inline(__always) func mapping(_ i: Int) -> IOMappingRecord {
+        i == 0 ? pointee.mappingHead.unsafelyUnwrapped : pointee.extras.unsafelyUnwrapped.mappings[i - 1]
+    }
+    @inline(__always) func bio(_ i: Int) -> BioState {
+        i == 0 ? pointee.bioHead.unsafelyUnwrapped : pointee.extras.unsafelyUnwrapped.bios[i - 1]
+    }
+    /// The last mapping that satisfies `predicate`.
+    @inline(__always)
+    func lastMapping(where predicate: (IOMappingRecord) -> Bool) -> IOMappingRecord? {
+        if pointee.statusBits & IOState.boxedMappings != 0,
+           let m = pointee.extras.unsafelyUnwrapped.mappings.last(where: predicate) { return m }
+        guard let head = pointee.mappingHead, predicate(head) else { return nil }
+        return head
     }
 }
 

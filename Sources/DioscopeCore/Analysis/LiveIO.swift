@@ -14,8 +14,6 @@ struct LiveIOStorage: GenerationCounted {
     var kiocb: UInt64
     var userRef: UInt64
     var aioCtx: UInt64 = 0
-    var needRanges: [FileRange] = []
-    var convertedRanges: [FileRange] = []
     var log = StepLog()
     /// Two bytes for ten flags (ten `Bool`s took ten): the slot is 432 bytes in release builds
     /// (`dioscope-bench inflight` prints it).
@@ -76,8 +74,6 @@ extension LiveIOStorage {
         flags = []
         postedListings = 0
         inflightPosition = 0
-        needRanges.removeAllKeepingStorage()
-        convertedRanges.removeAllKeepingStorage()
         log.removeAllKeepingStorage()
     }
 }
@@ -132,14 +128,18 @@ struct LiveIO: Equatable {
         @inline(__always) get { s.pointee.aioCtx }
         @inline(__always) nonmutating set { s.pointee.aioCtx = newValue }
     }
-    /// Byte ranges written into UNWRITTEN extents (need conversion), and converted so far.
+    /// The state where it lies in the slot: the engine's reads of its records go through it
+    /// (see the extension on `UnsafePointer<IOState>`).
+    var state: UnsafePointer<IOState> {
+        @inline(__always) get { UnsafePointer(s.pointer(to: \.t)!) }
+    }
+    /// Byte ranges written into UNWRITTEN extents (need conversion), and converted so far: held
+    /// in the state's side box (``IOExtras``), changed through the state's methods.
     var needRanges: [FileRange] {
-        @inline(__always) unsafeAddress { UnsafePointer(s.pointer(to: \.needRanges)!) }
-        @inline(__always) nonmutating unsafeMutableAddress { s.pointer(to: \.needRanges)! }
+        @inline(__always) get { t.needRanges }
     }
     var convertedRanges: [FileRange] {
-        @inline(__always) unsafeAddress { UnsafePointer(s.pointer(to: \.convertedRanges)!) }
-        @inline(__always) nonmutating unsafeMutableAddress { s.pointer(to: \.convertedRanges)! }
+        @inline(__always) get { t.convertedRanges }
     }
     /// The timeline's entries (``StepLog``), rebuilt when the timeline is emitted.
     var log: StepLog {
@@ -208,23 +208,22 @@ struct LiveIO: Equatable {
 
     /// The first bio queued (bios are only ever appended: the first record's time).
     var firstBioAt: UInt64? {
-        @inline(__always) get { t.bios.first?.queuedAt }
+        @inline(__always) get { state.firstBio?.queuedAt }
     }
     /// The last bio completed by the device: the latest of the bios' completion times, which only
     /// their requests' completions set. Read from the records rather than kept in the slot beside
     /// them (8 bytes an I/O); nearly every I/O has one bio.
     var lastBioDoneAt: UInt64? {
         @inline(__always) get {
-            let bios = UnsafePointer(s.pointer(to: \.t.bios)!)
-            return bios.pointee.count <= 1 ? bios.pointee.first?.completedAt : Self.latestCompletion(bios)
+            state.bioCount <= 1 ? state.firstBio?.completedAt : Self.latestCompletion(t.bios)
         }
     }
 
     /// The latest completion time of several bios (out of line: the usual I/O has one).
     @inline(never)
-    private static func latestCompletion(_ bios: UnsafePointer<RecordList<BioState>>) -> UInt64? {
+    private static func latestCompletion(_ bios: RecordList<BioState>) -> UInt64? {
         var latest: UInt64?
-        for b in bios.pointee {
+        for b in bios {
             if let c = b.completedAt, latest.map({ c > $0 }) ?? true { latest = c }
         }
         return latest
@@ -244,20 +243,20 @@ struct LiveIO: Equatable {
     /// `pos >= i_size` frees the dio). Were the file extended between the begin's `i_size` and
     /// iomap's own look, the read would go on to map, issue and complete as usual.
     var isReadAtEOF: Bool {
-        guard t.op == .read, !completed, t.isizeAtBegin >= 0, t.mappings.isEmpty, t.bios.isEmpty,
-              !t.attempts.isEmpty else { return false }
+        guard t.op == .read, !completed, t.isizeAtBegin >= 0, state.mappingCount == 0, state.bioCount == 0,
+              state.attemptCount > 0 else { return false }
         return t.offset >= t.isizeAtBegin
     }
 
     /// First DIO_BEGIN.
-    var beganAt: UInt64 { t.attempts.first?.beganAt ?? t.submittedAt }
+    var beganAt: UInt64 { state.firstAttempt?.beganAt ?? t.submittedAt }
 
     /// Every attempt has its completion (`iomap_dio_complete`'s record): a hit of that tracepoint
     /// its program missed was not one of this I/O's.
     var attemptsAllCompleted: Bool {
-        let n = t.attempts.count
+        let n = state.attemptCount
         guard n > 0 else { return false }
-        for i in 0..<n where t.attempts[i].completedAt == nil { return false }
+        for i in 0..<n where state.attempt(i).completedAt == nil { return false }
         return true
     }
 
@@ -310,10 +309,10 @@ struct LiveIO: Equatable {
     /// nil otherwise (the caller adds the entry through ``add(_:)``).
     @inline(__always)
     func attemptRecord(_ step: TimelineStep, offset: Int64, length: UInt64) -> Int? {
-        guard !t.attempts.isEmpty, StepLog.attemptRange(step, offset: t.offset, length: t.length) == (offset, length) else {
+        guard state.attemptCount > 0, StepLog.attemptRange(step, offset: t.offset, length: t.length) == (offset, length) else {
             return nil
         }
-        return t.attempts.count - 1
+        return state.attemptCount - 1
     }
 
     /// Adds the entry of `step` with at most a `value`, and an `offset` only where it is the I/O's

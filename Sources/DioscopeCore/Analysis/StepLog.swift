@@ -324,10 +324,10 @@ struct StepLog {
         item.note = UInt8(truncatingIfNeeded: e.noteID)
         let last: Int
         switch e.step {
-        case .begin, .queued, .endIO: last = t.pointee.attempts.count - 1
-        case .mapping: last = t.pointee.mappings.count - 1
-        case .bioQueued: last = t.pointee.bios.count - 1
-        case .conversion: last = t.pointee.conversions.count - 1
+        case .begin, .queued, .endIO: last = t.attemptCount - 1
+        case .mapping: last = t.mappingCount - 1
+        case .bioQueued: last = t.bioCount - 1
+        case .conversion: last = t.conversionCount - 1
         case .rqIssued, .rqCompleted:
             return item  // (which bio: ``appendStep`` is told)
         default:
@@ -351,17 +351,17 @@ struct StepLog {
             let i = Int(item.aux)
             switch step {
             case .begin:
-                precondition(i < t.pointee.attempts.count, "an item names an attempt the I/O lacks")
+                precondition(i < t.attemptCount, "an item names an attempt the I/O lacks")
                 (offset, length) = Self.attemptRange(step, offset: t.pointee.offset, length: t.pointee.length)
                 value = t.pointee.isizeAtBegin
             case .queued, .endIO:
-                precondition(i < t.pointee.attempts.count, "an item names an attempt the I/O lacks")
+                precondition(i < t.attemptCount, "an item names an attempt the I/O lacks")
                 (offset, length) = Self.attemptRange(step, offset: t.pointee.offset, length: t.pointee.length)
             case .mapping:
-                let m = t.pointee.mappings[i]
+                let m = t.mapping(i)
                 (offset, length) = (m.offset, m.length)
             case .bioQueued, .rqIssued, .rqCompleted:
-                let b = t.pointee.bios[i]
+                let b = t.bio(i)
                 (offset, length, value) = (b.fileOffset, UInt64(b.nrSector) &* 512, Int64(b.sector))
             case .conversion:
                 (offset, length) = t.pointee.conversions.withUnsafeBufferPointer { ($0[i].offset, $0[i].length) }

@@ -1,0 +1,59 @@
+/// What an I/O in flight nearly never has, boxed behind one word of its slot (``IOState``): the
+/// records after the first of each kind (a retried attempt, a second mapping or bio), its
+/// conversions, and the ranges it wrote into unwritten extents and saw converted.
+///
+/// Inline, these were six arrays of 8 bytes each in every slot (48 bytes of the 432), though a
+/// plain 4 KiB write into written blocks uses none of them. Boxed, an I/O that needs one of them
+/// (a write into unwritten extents, a retry, a split I/O) makes the box once, and the slab keeps
+/// it with the slot for the next I/O as it kept the arrays (``IOSlab``).
+///
+/// `IOState` changes the box only through ``IOState``'s methods, which copy it first when another
+/// state shares it (a copied `IOState`; the engine never copies one to change it, the tests do).
+/// `@exclusivity(unchecked)`: the engine lends these arrays only to its own short closures, as
+/// it lends the slot's fields; the dynamic checks of a class's properties cost a call each.
+final class IOExtras {
+    @exclusivity(unchecked) var attempts: [AttemptState] = []
+    @exclusivity(unchecked) var mappings: [IOMappingRecord] = []
+    @exclusivity(unchecked) var bios: [BioState] = []
+    @exclusivity(unchecked) var conversions: [ConversionRecord] = []
+    /// Byte ranges written into UNWRITTEN extents (they need conversion).
+    @exclusivity(unchecked) var needRanges: [FileRange] = []
+    /// The ranges converted so far.
+    @exclusivity(unchecked) var convertedRanges: [FileRange] = []
+
+    init() {}
+
+    /// A box with the same arrays (copy on write, ``IOState``).
+    func copy() -> IOExtras {
+        let c = IOExtras()
+        c.attempts = attempts
+        c.mappings = mappings
+        c.bios = bios
+        c.conversions = conversions
+        c.needRanges = needRanges
+        c.convertedRanges = convertedRanges
+        return c
+    }
+
+    /// Empties every array, keeping its storage for the slot's next I/O.
+    func removeAllKeepingStorage() {
+        attempts.removeAllKeepingStorage()
+        mappings.removeAllKeepingStorage()
+        bios.removeAllKeepingStorage()
+        conversions.removeAllKeepingStorage()
+        needRanges.removeAllKeepingStorage()
+        convertedRanges.removeAllKeepingStorage()
+    }
+
+    /// Whether every array's room is at most `records` (``IOSlab`` keeps only small boxes).
+    func isSmall(records: Int) -> Bool {
+        attempts.capacity <= records && mappings.capacity <= records && bios.capacity <= records
+            && conversions.capacity <= records && needRanges.capacity <= records
+            && convertedRanges.capacity <= records
+    }
+
+    var isEmpty: Bool {
+        attempts.isEmpty && mappings.isEmpty && bios.isEmpty && conversions.isEmpty && needRanges.isEmpty
+            && convertedRanges.isEmpty
+    }
+}
