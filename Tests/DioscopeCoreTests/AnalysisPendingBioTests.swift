@@ -191,5 +191,29 @@ private let kw = AnalysisScenarios.kworker
         #expect(r.unmatched["block_rq_issue"] == nil && r.unmatched["block_rq_complete"] == nil, "\(r.unmatched)")
     }
 
+    /// Request issues are numbered in 32 bits (a pending bio is 32 bytes): the count skips 0
+    /// (none) when it wraps, and order is by distance, so the FIFO choice among identical
+    /// requests stays right across the wrap.
+    @Test func issueNumbersWrapPastZeroAndKeepTheirOrder() {
+        var n = UInt32.max - 2
+        var seen: [UInt32] = []
+        for _ in 0..<5 {
+            n = PendingBio.nextIssue(after: n)
+            seen.append(n)
+        }
+        #expect(seen == [UInt32.max - 1, UInt32.max, 1, 2, 3], "0 is never handed out")
+        for (a, b) in zip(seen, seen.dropFirst()) {
+            #expect(PendingBio.issued(a, before: b) && !PendingBio.issued(b, before: a), "\(a) before \(b)")
+        }
+        #expect(!PendingBio.issued(7, before: 7))
+        #expect(PendingBio.issued(UInt32.max, before: 1 << 30) && !PendingBio.issued(1 << 30, before: UInt32.max))
+        // The oldest of several pending across the wrap, as the request completion picks it.
+        let pending: [UInt32] = [2, UInt32.max, 1, UInt32.max - 1]
+        var oldest: UInt32?
+        for q in pending where oldest.map({ PendingBio.issued(q, before: $0) }) ?? true { oldest = q }
+        #expect(oldest == UInt32.max - 1)
+        #expect(MemoryLayout<PendingBio>.stride == 32)
+    }
+
     static func us(_ v: UInt64) -> UInt64 { v * 1000 }
 }

@@ -40,7 +40,8 @@ final class AnalysisEngine {
     @exclusivity(unchecked) private var uringWaiting = OpenTable<UInt32, OrderedIOList>()
     /// Bios queued but not completed, per block device: (io, bio index).
     @exclusivity(unchecked) private var pendingBios = OpenTable<DeviceNumber, [PendingBio]>()
-    @exclusivity(unchecked) private var issueSeq: UInt64 = 0
+    /// The last request issue's number (``PendingBio/issueSeq``).
+    @exclusivity(unchecked) private var issueSeq: UInt32 = 0
     /// Unsettled I/Os that have mappings (for bio joins without kiocb).
     @exclusivity(unchecked) private var mappedInflight = OrderedIOList()
     /// The files' states (changed only here: ``inode(_:)``, ``forgetFile(_:)``).
@@ -906,7 +907,7 @@ final class AnalysisEngine {
         }
         if kind == .rqIssue {
             // A request carries the bios merged into it that were not issued yet.
-            issueSeq &+= 1
+            issueSeq = PendingBio.nextIssue(after: issueSeq)
             var matched = false
             for i in list.indices where list[i].issueSeq == nil && contained(i) && !done(i) {
                 list[i].issueSeq = issueSeq
@@ -924,14 +925,14 @@ final class AnalysisEngine {
         }
         // Completion: the bios of the oldest issued request in the range (FIFO for identical
         // requests); if none was seen issued, every contained bio.
-        var issued: UInt64?
+        var issued: UInt32?
         var stale = 0
         var live = 0, firstLive = 0
         for i in list.indices where contained(i) {
             if done(i) { stale += 1; continue }
             if live == 0 { firstLive = i }
             live += 1
-            if let q = list[i].issueSeq, q < (issued ?? UInt64.max) { issued = q }
+            if let q = list[i].issueSeq, issued.map({ PendingBio.issued(q, before: $0) }) ?? true { issued = q }
         }
         // The usual request: one bio in it and nothing stale. That bio is the oldest issued in
         // the range (or none was seen issued), so the scan below would complete it alone.
@@ -1037,10 +1038,10 @@ final class AnalysisEngine {
             let bio = BlockIO(sector: p.bioSector, nrSector: bytes >> 9, bytes: bytes, ptr: 0, kiocb: p.kiocb, error: 0,
                               flags: p.bioFlags.union(.iomapDIO), op: p.bioOp)
             let bi = applyBio(io, bio, dev: p.bdev, at: bt, tid: a.tid, cpu: 0, exact: true)
-            var seq: UInt64?
+            var seq: UInt32?
             if let it = p.time(.issue, eventTime: ts) {
                 bioIssued(io, bi, at: it, tid: 0, cpu: 0)
-                issueSeq &+= 1
+                issueSeq = PendingBio.nextIssue(after: issueSeq)
                 seq = issueSeq
             }
             if let dt = p.time(.requestDone, eventTime: ts) {

@@ -505,14 +505,15 @@ struct PendingShort {
 /// A bio waiting for its request to complete; `issueSeq` numbers the
 /// request that carried it (FIFO among identical requests).
 struct PendingBio {
-    // 40 bytes rather than 48: the index as 32 bits and the issue number without an Optional's
-    // tag (0 is never handed out); every bio in flight has one.
+    // 32 bytes: the index and the issue number as 32 bits, the number without an Optional's tag
+    // (0 is never handed out); every bio in flight has one. As 40 (a 64-bit number), a device's
+    // list took 52 bytes per I/O in flight at 10 000 (`dioscope-bench inflight`).
     var io: LiveIO
     /// The bio's sectors, copied here: every request event tests each pending bio of its device
     /// for containment, and reading them from the I/O's timeline chased three pointers per bio.
     var sector: UInt64
     /// ``issueSeq``, 0 for none.
-    private var issueSeqBits: UInt64
+    private var issueSeqBits: UInt32
     var nrSector: UInt32
     /// Sectors of it completed so far by requests holding split parts of it.
     var doneSectors: UInt32 = 0
@@ -520,13 +521,24 @@ struct PendingBio {
 
     /// The bio's position in its I/O's ``IOState/bios``.
     var index: Int { Int(indexBits) }
-    /// The number of the request issue that carried it (the engine counts from 1).
-    var issueSeq: UInt64? {
+    /// The number of the request issue that carried it: the engine counts issues from 1,
+    /// wrapping at 32 bits past 0 (``nextIssue(after:)``), and compares two by their distance
+    /// (``issued(_:before:)``).
+    var issueSeq: UInt32? {
         get { issueSeqBits == 0 ? nil : issueSeqBits }
         set { issueSeqBits = newValue ?? 0 }
     }
 
-    init(io: LiveIO, index: Int, issueSeq: UInt64? = nil, sector: UInt64, nrSector: UInt32) {
+    /// The issue number after `n`: 0 stands for none, so the count skips it when it wraps.
+    static func nextIssue(after n: UInt32) -> UInt32 { n == UInt32.max ? 1 : n + 1 }
+
+    /// Whether issue `a` came before issue `b`, by serial-number arithmetic: right while the two
+    /// are less than 2^31 issues apart, which the bios pending on one device are unless one
+    /// stays in flight across two billion request issues (the analysis of it would then pick
+    /// another bio of the same sectors first). Every other use of the numbers is equality.
+    static func issued(_ a: UInt32, before b: UInt32) -> Bool { Int32(bitPattern: a &- b) < 0 }
+
+    init(io: LiveIO, index: Int, issueSeq: UInt32? = nil, sector: UInt64, nrSector: UInt32) {
         precondition(index >= 0 && index <= Int(UInt32.max) && issueSeq != 0)
         self.io = io
         self.sector = sector
