@@ -9,8 +9,11 @@
 //                                      clock), and the CPU time of the import
 //   dioscope-bench ftrace-events FILE  every event the ftrace importer yields (NDJSON), then its
 //                                      summary: to check that importer changes keep the events
-//   dioscope-bench inflight [N]        analyzer bytes held per I/O in flight (malloc'd bytes
-//                                      with N libaio writes begun and none completed)
+//   dioscope-bench inflight [N] [--no-window] [--unwritten]
+//                                      analyzer bytes held per I/O in flight (malloc'd bytes
+//                                      with N libaio writes begun and none completed); the
+//                                      engine alone (no reorder window); writes into unwritten
+//                                      extents (each with a range needing conversion)
 //   dioscope-bench groups FILES K      memory the phase tables hold when one process writes FILES
 //                                      files, K complete I/Os each (resident growth per file)
 //   dioscope-bench processes N [--no-exits]
@@ -178,8 +181,9 @@ func residentBytes() -> Int {
 /// growth of resident memory over N such I/Os (distinct ranges of one file): freshly
 /// allocated heap is touched at once, so the growth is what the analyzer keeps.
 /// The events of libaio write `i` of `inflight`: submitted, mapped, bio queued and -EIOCBQUEUED
-/// returned, never completed.
-func inflightEvents(_ i: Int) -> [Event] {
+/// returned, never completed. `unwritten`: the mapping is a new UNWRITTEN extent (a write into
+/// fallocated or new blocks, which needs conversion), not a written one.
+func inflightEvents(_ i: Int, unwritten: Bool = false) -> [Event] {
     let dev = DeviceNumber(major: 7, minor: 0)
     let tgid: UInt32 = 4242
     let t0 = 1_000_000_000 + UInt64(i) * 10_000
@@ -193,7 +197,8 @@ func inflightEvents(_ i: Int) -> [Event] {
         ev(0, .sysEnter(SysEnter(sysno: .ioSubmit, args: (1, 1, 0)))),
         ev(1000, .dioBegin(DIOBegin(kiocb: kiocb, pos: off, count: 4096, isize: 1 << 40, userRef: UInt64(i) + 1,
                                     kiFlags: [.direct, .write], api: .libaio, blkbits: 12))),
-        ev(2000, .iomapDstmap(IomapMapping(addr: sector << 9, offset: off, length: 4096, type: .mapped, flags: [],
+        ev(2000, .iomapDstmap(IomapMapping(addr: sector << 9, offset: off, length: 4096,
+                                           type: unwritten ? .unwritten : .mapped, flags: unwritten ? [.new] : [],
                                            bdev: dev, blkbits: 12))),
         ev(3000, .block(.bioQueue, BlockIO(sector: sector, nrSector: 8, ptr: kiocb, kiocb: kiocb,
                                            flags: [.sync, .iomapDIO], op: .write)), ino: 0),
@@ -209,12 +214,12 @@ func inflightEvents(_ i: Int) -> [Event] {
 /// of a power of two: here 6 events every 10 µs, 12 000 events, a 1.7 MB ring. That is the
 /// event rate times the window, not a cost per I/O in flight, but at 10 000 I/Os it is part of
 /// the default figure's growth.
-func inflight(_ n: Int, noWindow: Bool = false) {
+func inflight(_ n: Int, noWindow: Bool = false, unwritten: Bool = false) {
     var options = AnalysisOptions()
     options.keepAllTimelines = false
     if noWindow { options.reorderWindowNs = 0 }
     let analyzer = Analyzer(options: options)
-    func feed(_ i: Int) { for e in inflightEvents(i) { analyzer.consume(e) } }
+    func feed(_ i: Int) { for e in inflightEvents(i, unwritten: unwritten) { analyzer.consume(e) } }
     // warm up the collections' first growth, then measure
     for i in 0..<1000 { feed(i) }
     analyzer.advance(to: .max)
@@ -226,7 +231,7 @@ func inflight(_ n: Int, noWindow: Bool = false) {
     let reorderSlots = analyzer.collectionSizes.first { $0.0 == "reorderStorage" }?.1 ?? 0
     emit([("ios_begun", n), ("ios_in_flight", held), ("resident_growth_bytes", grown),
           ("bytes_per_io_in_flight", Double(grown) / Double(max(1, held))),
-          ("reorder_window_ns", Int(options.reorderWindowNs)),
+          ("reorder_window_ns", Int(options.reorderWindowNs)), ("unwritten", unwritten ? 1 : 0),
           ("reorder_ring_bytes", reorderSlots * MemoryLayout<Event>.stride)]
         + Analyzer.perIOLayout.map { ("\($0.0)_bytes", $0.1) })
 }
@@ -372,15 +377,16 @@ func engine(_ path: String, runs: Int) throws {
 }
 
 let args = CommandLine.arguments
-let usage = "usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N [--no-window]] | groups FILES PER-FILE | processes N [--no-exits] | engine FILE [N] | bound FILE [N] | bound-inflight [N]"
+let usage = "usage: dioscope-bench scan FILE | ftrace FILE | ftrace-events FILE | inflight [N [--no-window] [--unwritten]] | groups FILES PER-FILE | processes N [--no-exits] | engine FILE [N] | bound FILE [N] | bound-inflight [N]"
 guard args.count >= 2 else { fail(usage) }
 do {
     switch args[1] {
     case "scan" where args.count == 3: try scan(args[2])
     case "ftrace" where args.count == 3: try ftrace(args[2])
     case "ftrace-events" where args.count == 3: try ftraceEvents(args[2])
-    case "inflight" where args.count <= 4 && (args.count < 4 || args[3] == "--no-window"):
-        inflight(args.count >= 3 ? Int(args[2]) ?? 100_000 : 100_000, noWindow: args.count == 4)
+    case "inflight" where args.count <= 5 && Set(args.dropFirst(3)).isSubset(of: ["--no-window", "--unwritten"]):
+        inflight(args.count >= 3 ? Int(args[2]) ?? 100_000 : 100_000, noWindow: args.dropFirst(3).contains("--no-window"),
+                 unwritten: args.dropFirst(3).contains("--unwritten"))
     case "groups" where args.count == 4:
         groups(files: Int(args[2]) ?? 10_000, perFile: Int(args[3]) ?? 100)
     case "processes" where args.count == 3 || (args.count == 4 && args[3] == "--no-exits"):

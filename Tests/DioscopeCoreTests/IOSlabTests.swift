@@ -27,8 +27,7 @@ import Testing
                 // The slab keeps an emptied side box with the slot: compared by what it holds
                 // (no box holds what an empty one does).
                 let x = io.t.extras ?? IOExtras()
-                out["t.extras"] = String(reflecting: (x.attempts, x.mappings, x.bios, x.conversions, x.needRanges,
-                                                      x.convertedRanges))
+                out["t.extras"] = String(reflecting: (x.attempts, x.mappings, x.bios, x.conversions, x.needRanges))
             } else if Mirror(reflecting: child.value).displayStyle == .class {
                 out[name] = "object \(ObjectIdentifier(child.value as AnyObject))"
             } else {
@@ -102,7 +101,6 @@ import Testing
             used.cqeSeen = true
             used.postedListings = 1
             used.t.setNeedRanges([FileRange(start: 0, end: 4096)])
-            used.t.appendConvertedRange(FileRange(start: 0, end: 512))
             used.lost = true
             used.suspect = true
             used.settled = true

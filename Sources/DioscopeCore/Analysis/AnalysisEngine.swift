@@ -1293,7 +1293,6 @@ final class AnalysisEngine {
         guard let io = oldestWrite(key, r, where: { w in
             w.needRanges.contains { $0.overlaps(r) } && !(w.t.convertedAt != nil && w.fullyConverted)
         }) else { count(source); return }
-        io.t.appendConvertedRange(r)
         io.t.appendConversion(ConversionRecord(timestamp: e.timestamp, source: source, offset: r.start,
                                                  length: UInt64(r.end - r.start), tid: e.tid))
         let note = TimelineNote.id(source)

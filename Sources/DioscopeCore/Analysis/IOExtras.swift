@@ -1,9 +1,10 @@
 /// What an I/O in flight nearly never has, boxed behind one word of its slot (``IOState``): the
 /// records after the first of each kind (a retried attempt, a second mapping or bio), its
-/// conversions, and the ranges it wrote into unwritten extents and saw converted.
+/// conversions, and the ranges it wrote into unwritten extents.
 ///
-/// Inline, these were six arrays of 8 bytes each in every slot (48 bytes of the 432), though a
-/// plain 4 KiB write into written blocks uses none of them. Boxed, an I/O that needs one of them
+/// Inline, these were six arrays of 8 bytes each in every slot (48 bytes of the 432; the sixth,
+/// the converted ranges, held the conversions' ranges again and is gone), though a plain 4 KiB
+/// write into written blocks uses none of them. The box is 56 bytes, a 64-byte block. Boxed, an I/O that needs one of them
 /// (a write into unwritten extents, a retry, a split I/O) makes the box once, and the slab keeps
 /// it with the slot for the next I/O as it kept the arrays (``IOSlab``).
 ///
@@ -18,8 +19,6 @@ final class IOExtras {
     @exclusivity(unchecked) var conversions: [ConversionRecord] = []
     /// Byte ranges written into UNWRITTEN extents (they need conversion).
     @exclusivity(unchecked) var needRanges: [FileRange] = []
-    /// The ranges converted so far.
-    @exclusivity(unchecked) var convertedRanges: [FileRange] = []
 
     init() {}
 
@@ -31,7 +30,6 @@ final class IOExtras {
         c.bios = bios
         c.conversions = conversions
         c.needRanges = needRanges
-        c.convertedRanges = convertedRanges
         return c
     }
 
@@ -42,18 +40,15 @@ final class IOExtras {
         bios.removeAllKeepingStorage()
         conversions.removeAllKeepingStorage()
         needRanges.removeAllKeepingStorage()
-        convertedRanges.removeAllKeepingStorage()
     }
 
     /// Whether every array's room is at most `records` (``IOSlab`` keeps only small boxes).
     func isSmall(records: Int) -> Bool {
         attempts.capacity <= records && mappings.capacity <= records && bios.capacity <= records
             && conversions.capacity <= records && needRanges.capacity <= records
-            && convertedRanges.capacity <= records
     }
 
     var isEmpty: Bool {
         attempts.isEmpty && mappings.isEmpty && bios.isEmpty && conversions.isEmpty && needRanges.isEmpty
-            && convertedRanges.isEmpty
     }
 }

@@ -14,8 +14,8 @@ struct IOState {
     var op: IOOperation
     var api: IOAPI
     /// ``status`` (bit 0: inconclusive), ``needsConversion`` (bit 1), and whether the side box
-    /// holds attempts (bit 2), mappings (bit 3), bios (bit 4), or conversions and ranges (bit 5):
-    /// one byte for all.
+    /// holds attempts (bit 2), mappings (bit 3), bios (bit 4), conversions or need ranges (bit 5),
+    /// and whether ``needHead`` holds a range (bit 6): one byte for all.
     fileprivate var statusBits: UInt8 = 0
     var syscall: Syscall?
     /// log2 of ``blockSize``: every block size the engine uses is a power of two.
@@ -40,6 +40,10 @@ struct IOState {
     fileprivate var mappingHead: IOMappingRecord?
     fileprivate var bioHead: BioState?
     private(set) var extras: IOExtras?
+    /// The first range needing conversion (``needRanges``), valid while bit 6 of ``statusBits``
+    /// is set, the others in the box. Inline: nearly every write into unwritten extents has
+    /// exactly one, and in the box it cost such a write the box and an array (64 bytes each).
+    fileprivate var needHead = FileRange(start: 0, end: 0)
 
     init(id: UInt64, op: IOOperation, api: IOAPI, tgid: UInt32, tid: UInt32, comm: Comm,
          offset: Int64, length: UInt64, requested: UInt64?, syscall: Syscall?, isizeAtBegin: Int64,
@@ -177,6 +181,7 @@ struct IOState {
         mappingHead = nil
         bioHead = nil
         statusBits &= ~Self.boxedBits
+        needHead = FileRange(start: 0, end: 0)
         if keepingBox { extras?.removeAllKeepingStorage() } else { extras = nil }
     }
 
@@ -216,9 +221,11 @@ extension IOState {
     // Which records the side box holds, as bits of ``statusBits``: the engine's reads below test
     // them and reach into the box only when it holds records of the kind.
     fileprivate static let boxedAttempts: UInt8 = 4, boxedMappings: UInt8 = 8, boxedBios: UInt8 = 16
-    /// The box holds conversions or ranges (needing or having had conversion).
+    /// The box holds conversions or ranges needing conversion.
     fileprivate static let boxedConversions: UInt8 = 32
-    fileprivate static let boxedBits = boxedAttempts | boxedMappings | boxedBios | boxedConversions
+    /// ``needHead`` holds the first range needing conversion.
+    fileprivate static let needInline: UInt8 = 64
+    fileprivate static let boxedBits = boxedAttempts | boxedMappings | boxedBios | boxedConversions | needInline
 
     var attempts: RecordList<AttemptState> {
         @inline(__always) get { RecordList(head: attemptHead, rest: extras?.attempts ?? []) }
@@ -232,13 +239,11 @@ extension IOState {
     var conversions: [ConversionRecord] {
         @inline(__always) get { extras?.conversions ?? [] }
     }
-    /// ``LiveIO/needRanges``.
-    var needRanges: [FileRange] {
-        @inline(__always) get { extras?.needRanges ?? [] }
-    }
-    /// ``LiveIO/convertedRanges``.
-    var convertedRanges: [FileRange] {
-        @inline(__always) get { extras?.convertedRanges ?? [] }
+    /// ``LiveIO/needRanges``: a view of the first, inline, and the box's others.
+    var needRanges: RecordList<FileRange> {
+        @inline(__always) get {
+            RecordList(head: statusBits & Self.needInline == 0 ? nil : needHead, rest: extras?.needRanges ?? [])
+        }
     }
 
     /// The side box, made if there is none, and copied first if another state shares it.
@@ -276,23 +281,23 @@ extension IOState {
         statusBits |= Self.boxedConversions
     }
     mutating func appendNeedRange(_ r: FileRange) {
-        ownExtras().needRanges.append(r)
-        statusBits |= Self.boxedConversions
-    }
-    mutating func appendConvertedRange(_ r: FileRange) {
-        ownExtras().convertedRanges.append(r)
-        statusBits |= Self.boxedConversions
+        if statusBits & Self.needInline == 0 {
+            needHead = r
+            statusBits |= Self.needInline
+        } else {
+            ownExtras().needRanges.append(r)
+            statusBits |= Self.boxedConversions
+        }
     }
     /// Replaces the ranges needing conversion (makes no box to hold none).
     mutating func setNeedRanges(_ r: [FileRange]) {
-        if r.isEmpty { removeNeedRanges() } else {
-            ownExtras().needRanges = r
-            statusBits |= Self.boxedConversions
-        }
+        removeNeedRanges()
+        for range in r { appendNeedRange(range) }
     }
     /// Empties the ranges needing conversion, keeping their storage (an empty list is left as
     /// it is: rebuilding it released the storage on every write).
     mutating func removeNeedRanges() {
+        statusBits &= ~Self.needInline
         if statusBits & Self.boxedConversions == 0 || extras?.needRanges.isEmpty ?? true { return }
         ownExtras().needRanges.removeAllKeepingStorage()
     }
@@ -365,11 +370,10 @@ extension UnsafePointer where Pointee == IOState {
             pointee.statusBits & IOState.boxedConversions == 0 ? nil : pointee.extras.unsafelyUnwrapped.conversions.last
         }
     }
-    /// Whether some range still needs conversion (``IOState/needRanges`` not empty).
+    /// Whether some range still needs conversion (``IOState/needRanges`` not empty: the first is
+    /// inline).
     var hasNeedRanges: Bool {
-        @inline(__always) get {
-            pointee.statusBits & IOState.boxedConversions != 0 && !pointee.extras.unsafelyUnwrapped.needRanges.isEmpty
-        }
+        @inline(__always) get { pointee.statusBits & IOState.needInline != 0 }
     }
     @inline(__always) func attempt(_ i: Int) -> AttemptState {
         i == 0 ? pointee.attemptHead.unsafelyUnwrapped : pointee.extras.unsafelyUnwrapped.attempts[i - 1]

@@ -133,13 +133,11 @@ struct LiveIO: Equatable {
     var state: UnsafePointer<IOState> {
         @inline(__always) get { UnsafePointer(s.pointer(to: \.t)!) }
     }
-    /// Byte ranges written into UNWRITTEN extents (need conversion), and converted so far: held
-    /// in the state's side box (``IOExtras``), changed through the state's methods.
-    var needRanges: [FileRange] {
+    /// Byte ranges written into UNWRITTEN extents (need conversion): held in the state's side box
+    /// (``IOExtras``), changed through the state's methods. What was converted is the
+    /// conversions' ranges (``IOState/conversions``).
+    var needRanges: RecordList<FileRange> {
         @inline(__always) get { t.needRanges }
-    }
-    var convertedRanges: [FileRange] {
-        @inline(__always) get { t.convertedRanges }
     }
     /// The timeline's entries (``StepLog``), rebuilt when the timeline is emitted.
     var log: StepLog {
@@ -264,12 +262,12 @@ struct LiveIO: Equatable {
     var fullyConverted: Bool {
         for need in needRanges {
             var pos = need.start
-            // convertedRanges is small (usually 1-2 ranges): a simple sweep.
+            // The conversions are few (usually 1-2 ranges): a simple sweep.
             var progressed = true
             while pos < need.end && progressed {
                 progressed = false
-                for c in convertedRanges where c.start <= pos && c.end > pos {
-                    pos = c.end
+                for c in t.conversions where c.offset <= pos && c.offset + Int64(c.length) > pos {
+                    pos = c.offset + Int64(c.length)
                     progressed = true
                 }
             }
