@@ -29,7 +29,8 @@
 #   ftrace   ftrace text import lines/s on a capture of the same workload
 #   memory   analyzer bytes per I/O in flight (dioscope-bench inflight: the whole analyzer, and
 #            the engine alone with no reorder window, which is what the slot layout's floor,
-#            bound-inflight, measures), bytes kept per
+#            bound-inflight, measures; the engine alone again for writes into unwritten
+#            extents, each with a range needing conversion), bytes kept per
 #            short-lived process with and without exit records (dioscope-bench processes), and
 #            RSS at start and end of a BENCH_SOAK_SECONDS live run beside fio (scripts/soak.sh)
 # Needs root (tracing, loop devices). Leaves nothing mounted or attached.
@@ -213,6 +214,7 @@ trap - EXIT
 echo "== memory: bytes per I/O in flight; ${soak_secs}s live run" >&2
 "$bench" inflight 10000 >"$out/inflight.json"
 "$bench" inflight 10000 --no-window >"$out/inflight-engine.json"
+"$bench" inflight 10000 --no-window --unwritten >"$out/inflight-engine-unwritten.json"
 "$bench" bound-inflight 10000 >"$out/bound-inflight.json"
 "$bench" processes 200000 >"$out/processes.json"
 "$bench" processes 200000 --no-exits >"$out/processes-no-exits.json"
@@ -226,6 +228,8 @@ m = json.load(open(f"{out}/inflight.json"))
 r = {"bytes_per_io_in_flight": m["bytes_per_io_in_flight"], "ios_in_flight": m["ios_in_flight"],
      "reorder_ring_bytes": m["reorder_ring_bytes"],
      "engine_bytes_per_io_in_flight": json.load(open(f"{out}/inflight-engine.json"))["bytes_per_io_in_flight"],
+     "engine_unwritten_bytes_per_io_in_flight":
+         json.load(open(f"{out}/inflight-engine-unwritten.json"))["bytes_per_io_in_flight"],
      "bound_bytes_per_io_in_flight": json.load(open(f"{out}/bound-inflight.json"))["bytes_per_io_in_flight"]}
 p, q = json.load(open(f"{out}/processes.json")), json.load(open(f"{out}/processes-no-exits.json"))
 r.update({"processes": p["processes"], "bytes_per_process": p["bytes_per_process"],
@@ -322,6 +326,9 @@ if "engine_bytes_per_io_in_flight" in Y:
           f"{Y['bytes_per_io_in_flight'] - Y['engine_bytes_per_io_in_flight']:.0f}; "
           f"the engine alone {Y['engine_bytes_per_io_in_flight']:.0f} (no window), "
           f"against the slot-layout floor's {Y['bound_bytes_per_io_in_flight']:.0f} (no window either)")
+    if "engine_unwritten_bytes_per_io_in_flight" in Y:
+        print(f"  the engine alone for writes into unwritten extents (each needing conversion): "
+              f"{Y['engine_unwritten_bytes_per_io_in_flight']:.0f}")
 else:
     print(f"  slot-layout floor {Y['bound_bytes_per_io_in_flight']:.0f}")
 print(f"  {Y['processes']} short-lived processes: {Y['bytes_per_process']:.1f} bytes kept per process with exit records, "
