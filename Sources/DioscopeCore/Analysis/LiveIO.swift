@@ -15,7 +15,7 @@ struct LiveIOStorage: GenerationCounted {
     var userRef: UInt64
     var aioCtx: UInt64 = 0
     var log = StepLog()
-    /// Two bytes for ten flags (ten `Bool`s took ten): the slot is 432 bytes in release builds
+    /// Two bytes for ten flags (ten `Bool`s took ten): the slot is 408 bytes in release builds
     /// (`dioscope-bench inflight` prints it).
     var flags: IOFlags = []
     var postedListings: UInt32 = 0
@@ -133,9 +133,9 @@ struct LiveIO: Equatable {
     var state: UnsafePointer<IOState> {
         @inline(__always) get { UnsafePointer(s.pointer(to: \.t)!) }
     }
-    /// Byte ranges written into UNWRITTEN extents (need conversion): held in the state's side box
-    /// (``IOExtras``), changed through the state's methods. What was converted is the
-    /// conversions' ranges (``IOState/conversions``).
+    /// Byte ranges written into UNWRITTEN extents (need conversion): the first in the state, the
+    /// others in its side box (``IOExtras``), changed through the state's methods. What was
+    /// converted is the conversions' ranges (``IOState/conversions``).
     var needRanges: RecordList<FileRange> {
         @inline(__always) get { t.needRanges }
     }
