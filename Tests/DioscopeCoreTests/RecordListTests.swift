@@ -31,7 +31,9 @@ import Testing
         var conversions: [ConversionRecord] = [], needRanges: [FileRange] = []
     }
 
-    static func check(_ t: IOState, _ m: Model, _ step: String) {
+    /// Returns whether the need ranges are converted, nil when there are none.
+    @discardableResult
+    static func check(_ t: IOState, _ m: Model, _ step: String) -> Bool? {
         let attempts = t.attempts.map { $0.record(offset: t.offset, length: t.length) }
         #expect(attempts == m.attempts && t.attempts.array.map { $0.record(offset: t.offset, length: t.length) } == m.attempts,
                 "\(step): attempts")
@@ -42,7 +44,7 @@ import Testing
                 "\(step): mappings.last(where:)")
         #expect(t.conversions == m.conversions && Array(t.needRanges) == m.needRanges, "\(step): conversions and ranges")
         var copy = t
-        withUnsafePointer(to: &copy) { p in
+        return withUnsafePointer(to: &copy) { p -> Bool? in
             #expect(p.attemptCount == m.attempts.count && p.mappingCount == m.mappings.count
                     && p.bioCount == m.bios.count && p.conversionCount == m.conversions.count, "\(step): counts")
             #expect(p.firstAttempt?.record(offset: 0, length: 1 << 20) == m.attempts.first
@@ -53,12 +55,28 @@ import Testing
             for i in m.mappings.indices { #expect(p.mapping(i) == m.mappings[i]) }
             for i in m.bios.indices { #expect(p.bio(i).record == m.bios[i]) }
             #expect(p.lastMapping(where: { $0.new }) == m.mappings.last(where: { $0.new }), "\(step): lastMapping(where:)")
+            // Conversion coverage, against the sweep over the arrays the engine had.
+            let converted = m.conversions.map { FileRange(start: $0.offset, end: $0.offset + Int64($0.length)) }
+            let covered = m.needRanges.allSatisfy { need in
+                var pos = need.start, progressed = true
+                while pos < need.end && progressed {
+                    progressed = false
+                    for c in converted where c.start <= pos && c.end > pos { (pos, progressed) = (c.end, true) }
+                }
+                return pos >= need.end
+            }
+            #expect(p.fullyConverted == covered, "\(step): fullyConverted")
+            for probe in [FileRange(start: 0, end: 4096), FileRange(start: 500, end: 900), FileRange(start: 4096, end: 1 << 20)] {
+                #expect(p.needRangeOverlaps(probe) == m.needRanges.contains { $0.overlaps(probe) }, "\(step): overlaps \(probe)")
+            }
+            return m.needRanges.isEmpty ? nil : covered
         }
     }
 
     @Test func behavesAsArrays() {
         var rng = SplitMix(seed: 0x11)
         var boxesKept = 0
+        var coveredSeen = Set<Bool>()
         for seed in 0..<60 {
             var t = Self.state(), m = Model()
             Self.check(t, m, "seed \(seed) new")
@@ -117,10 +135,11 @@ import Testing
                 default:
                     continue
                 }
-                Self.check(t, m, "seed \(seed) step \(step) op \(r)")
+                if let c = Self.check(t, m, "seed \(seed) step \(step) op \(r)") { coveredSeen.insert(c) }
             }
         }
         #expect(boxesKept > 0, "emptying with the box kept was tried")
+        #expect(coveredSeen.count == 2, "both covered and uncovered need ranges were tried")
     }
 
     /// One record of each kind makes no box; the box, once made, keeps its storage when emptied

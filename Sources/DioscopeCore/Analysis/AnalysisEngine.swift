@@ -1291,7 +1291,7 @@ final class AnalysisEngine {
 
     private func conversion(_ e: Event, key: InodeKey, range r: FileRange, source: String) {
         guard let io = oldestWrite(key, r, where: { w in
-            w.needRanges.contains { $0.overlaps(r) } && !(w.t.convertedAt != nil && w.fullyConverted)
+            w.state.needRangeOverlaps(r) && !(w.t.convertedAt != nil && w.fullyConverted)
         }) else { count(source); return }
         io.t.appendConversion(ConversionRecord(timestamp: e.timestamp, source: source, offset: r.start,
                                                  length: UInt64(r.end - r.start), tid: e.tid))

@@ -259,22 +259,7 @@ struct LiveIO: Equatable {
     }
 
     /// Whether all bytes needing conversion are covered by conversion events.
-    var fullyConverted: Bool {
-        for need in needRanges {
-            var pos = need.start
-            // The conversions are few (usually 1-2 ranges): a simple sweep.
-            var progressed = true
-            while pos < need.end && progressed {
-                progressed = false
-                for c in t.conversions where c.offset <= pos && c.offset + Int64(c.length) > pos {
-                    pos = c.offset + Int64(c.length)
-                    progressed = true
-                }
-            }
-            if pos < need.end { return false }
-        }
-        return true
-    }
+    var fullyConverted: Bool { state.fullyConverted }
 
     /// What the entries are encoded against: fields of the timeline that never change while
     /// the I/O lives.
