@@ -49,7 +49,7 @@ import Testing
                     && p.bioCount == m.bios.count && p.conversionCount == m.conversions.count, "\(step): counts")
             #expect(p.firstAttempt?.record(offset: 0, length: 1 << 20) == m.attempts.first
                     && p.lastAttempt?.record(offset: 0, length: 1 << 20) == m.attempts.last, "\(step): attempt ends")
-            #expect(p.firstBio?.record == m.bios.first && p.lastConversion == m.conversions.last, "\(step): ends")
+            #expect(p.firstBio?.record == m.bios.first && p.lastConversion?.record == m.conversions.last, "\(step): ends")
             #expect(p.hasNeedRanges == !m.needRanges.isEmpty, "\(step): hasNeedRanges")
             for i in m.attempts.indices { #expect(p.attempt(i).record(offset: 0, length: 1 << 20) == m.attempts[i]) }
             for i in m.mappings.indices { #expect(p.mapping(i) == m.mappings[i]) }
@@ -104,9 +104,14 @@ import Testing
                     let ranges = n % 3 == 0 ? [] : [FileRange(start: 0, end: Int64(n) + 1)]
                     t.setNeedRanges(ranges)
                     m.needRanges = ranges
-                case 10:
+                case 10 where n % 2 == 0:
                     t.removeNeedRanges()
                     m.needRanges = []
+                case 10:
+                    // What a completion keeps: the parts inside what was written (some empty).
+                    let start = Int64(n % 600), written = FileRange(start: start, end: start + Int64(n % 7) * 200)
+                    t.intersectNeedRanges(with: written)
+                    m.needRanges = m.needRanges.compactMap { $0.intersection(written) }
                 case 11..<13 where !m.bios.isEmpty:
                     let i = Int(n % UInt64(m.bios.count))
                     let got = t.modifyBio(i) { b -> UInt64 in
@@ -129,7 +134,9 @@ import Testing
                     #expect(copy.bios.count == m.bios.count + 1, "the copy changed")
                 case 15:
                     let keep = n % 2 == 0
-                    t.removeAllRecords(keepingBox: keep)
+                    // Kept while small; with room for none, a box holding anything is dropped.
+                    t.removeAllRecords(keepingBoxUpTo: keep ? 64 : 0)
+                    #expect(t.extras?.isEmpty ?? true, "seed \(seed) step \(step): the kept box was emptied")
                     if keep && t.extras != nil { boxesKept += 1 }
                     m = Model()
                 default:
@@ -140,6 +147,21 @@ import Testing
         }
         #expect(boxesKept > 0, "emptying with the box kept was tried")
         #expect(coveredSeen.count == 2, "both covered and uncovered need ranges were tried")
+    }
+
+    /// One conversion for one range needing it (the usual write into unwritten extents, read
+    /// without the sweep): covered exactly at both ends, not one byte short at either.
+    @Test func oneConversionCoversItsRange() {
+        let need = FileRange(start: 4096, end: 8192)
+        for (start, end, covered) in [(4096, 8192, true), (0, 1 << 20, true), (4096, 8191, false), (4097, 8192, false),
+                                      (8192, 12288, false)] as [(Int64, Int64, Bool)] {
+            var t = Self.state()
+            t.appendNeedRange(need)
+            t.appendConversion(ConversionRecord(timestamp: 2_000, source: "xfs_unwritten_convert", offset: start,
+                                                length: UInt64(end - start), tid: 1))
+            #expect(withUnsafePointer(to: &t) { $0.fullyConverted } == covered, "\(start)..\(end)")
+            #expect(t.conversions.first?.source == "xfs_unwritten_convert", "the source's name comes back")
+        }
     }
 
     /// One record of each kind makes no box; the box, once made, keeps its storage when emptied
@@ -155,11 +177,18 @@ import Testing
         let box = t.extras
         let room = box?.bios.capacity ?? 0
         #expect(room >= 2)
-        t.removeAllRecords(keepingBox: true)
+        t.removeAllRecords(keepingBoxUpTo: 8)
         #expect(t.bios.isEmpty && t.extras === box && box?.bios.capacity == room)
         t.appendBio(Self.bio(4))
         #expect(t.bios.count == 1 && t.bios.first?.record == Self.bio(4).record && box?.bios.isEmpty == true)
-        t.removeAllRecords(keepingBox: false)
-        #expect(t.extras == nil && t.bios.isEmpty)
+        // Nothing in the box: it is kept even with room for none.
+        t.removeAllRecords(keepingBoxUpTo: 0)
+        #expect(t.extras === box && t.bios.isEmpty)
+        // A conversion and a second need range in the box, grown past the room: dropped.
+        t.appendNeedRange(FileRange(start: 0, end: 4096))
+        t.appendNeedRange(FileRange(start: 8192, end: 12288))
+        t.appendConversion(ConversionRecord(timestamp: 1, source: "c", offset: 0, length: 4096, tid: 1))
+        t.removeAllRecords(keepingBoxUpTo: 0)
+        #expect(t.extras == nil && t.needRanges.isEmpty && t.conversions.isEmpty)
     }
 }

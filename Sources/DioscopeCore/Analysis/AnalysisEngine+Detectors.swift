@@ -126,9 +126,13 @@ extension AnalysisEngine {
     // MARK: 2. sub-block zeroing overlap
 
     private func subblockZeroing(_ s: InodeState, _ ios: [LiveIO]) {
+        // A write with a zeroing bio has `zeroes` set (``applyBio``): without one there is
+        // nothing to judge, and the passes over every write's bios were most of this detector's
+        // cost on writes into unwritten extents (a partial flush's detectors run for them).
+        guard ios.contains(where: { $0.zeroes && $0.t.op == .write }) else { return }
         let writes = ios.filter { $0.t.op == .write }
         guard writes.count > 1 else { return }
-        for a in writes {
+        for a in writes where a.zeroes {
             for z in a.t.bios where z.role == .subBlockZeroing {
                 for zr in z.zeroedRanges {
                     let blocks = zr.roundedOut(to: a.t.blockSize)

@@ -351,8 +351,8 @@ final class AnalysisEngine {
         case .dioSteps(let p): dioSteps(e, p)
         case .dioComplete(let p): dioComplete(e, p)
         case .xfs(let kind, let p): xfs(e, kind, p)
-        case .ext4MapBlocksEnter(let p): ext4(e, p, source: "ext4_ext_map_blocks_enter")
-        case .ext4HandleUnwritten(let p): ext4(e, p, source: "ext4_ext_handle_unwritten_extents")
+        case .ext4MapBlocksEnter(let p): ext4(e, p, handleUnwritten: false)
+        case .ext4HandleUnwritten(let p): ext4(e, p, handleUnwritten: true)
         case .ioUringComplete(let p): uringComplete(e, p)
         case .fsSpaceOp(let p): spaceOp(e, p)
         case .aioReap(let p): aioReap(e, p)
@@ -1123,7 +1123,7 @@ final class AnalysisEngine {
             if p.ret > 0 {
                 if io.state.hasNeedRanges {
                     let written = FileRange(start: io.t.offset, end: io.t.offset + min(Int64(io.t.length), p.ret))
-                    io.t.setNeedRanges(io.needRanges.compactMap { $0.intersection(written) })
+                    io.t.intersectNeedRanges(with: written)
                 }
                 io.t.needsConversion = io.state.hasNeedRanges
                 if io.t.needsConversion, io.fullyConverted, io.t.convertedAt == nil {
@@ -1289,13 +1289,15 @@ final class AnalysisEngine {
         s.oldestInflightWrite(overlapping: r, where: pred)
     }
 
-    private func conversion(_ e: Event, key: InodeKey, range r: FileRange, source: String) {
+    /// `note` is `source`'s ``TimelineNote`` number (a constant: interning the text took a lock
+    /// and a hash per conversion, about 900 instructions).
+    private func conversion(_ e: Event, key: InodeKey, range r: FileRange, source: String, note: UInt32) {
         guard let io = oldestWrite(key, r, where: { w in
             w.state.needRangeOverlaps(r) && !(w.t.convertedAt != nil && w.fullyConverted)
         }) else { count(source); return }
-        io.t.appendConversion(ConversionRecord(timestamp: e.timestamp, source: source, offset: r.start,
-                                                 length: UInt64(r.end - r.start), tid: e.tid))
-        let note = TimelineNote.id(source)
+        assert(TimelineNote.text(note) == source, "a conversion's note is its source's name")
+        io.t.appendConversion(ConversionStep(timestamp: e.timestamp, source: note, offset: r.start,
+                                             length: UInt64(r.end - r.start), tid: e.tid))
         io.addStep(.conversion, record: io.state.conversionCount - 1, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: note,
                    entry(e, .conversion, offset: r.start, length: UInt64(r.end - r.start), note: note))
         if io.fullyConverted { io.t.convertedAt = e.timestamp }
@@ -1323,7 +1325,7 @@ final class AnalysisEngine {
             }
         case .unwrittenConvert:
             guard p.count > 0 else { return }
-            conversion(e, key: key, range: r, source: "xfs_unwritten_convert")
+            conversion(e, key: key, range: r, source: "xfs_unwritten_convert", note: TimelineNote.xfsUnwrittenConvert)
         case .setFileSize:
             if let file, let io = oldestWrite(file, r, where: { $0.t.sizeUpdatedAt == nil || !$0.completed }) {
                 io.t.sizeUpdatedAt = e.timestamp
@@ -1333,12 +1335,18 @@ final class AnalysisEngine {
         }
     }
 
-    private func ext4(_ e: Event, _ p: Ext4Map, source: String) {
+    /// `handleUnwritten`: from ext4_ext_handle_unwritten_extents, else ext4_ext_map_blocks_enter.
+    /// Out of line: inlined into `handle`, it cost every event of a trace without ext4 (about 50
+    /// instructions per I/O, callgrind).
+    @inline(never)
+    private func ext4(_ e: Event, _ p: Ext4Map, handleUnwritten: Bool) {
         guard p.flags.contains(.convert) || p.flags.contains(.convertUnwritten), p.len > 0 else { return }
+        let source = handleUnwritten ? "ext4_ext_handle_unwritten_extents" : "ext4_ext_map_blocks_enter"
+        let note = handleUnwritten ? TimelineNote.ext4HandleUnwritten : TimelineNote.ext4MapBlocksEnter
         let key = InodeKey(dev: e.dev, ino: e.ino)
         let bs = Int64(blockSize(inode(key), hint: p.blkbits))
         let r = FileRange(start: Int64(p.lblk) * bs, end: (Int64(p.lblk) + Int64(p.len)) * bs)
-        conversion(e, key: key, range: r, source: source)
+        conversion(e, key: key, range: r, source: source, note: note)
     }
 
     private func spaceOp(_ e: Event, _ p: SpaceOp) {

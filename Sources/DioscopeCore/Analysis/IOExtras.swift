@@ -17,7 +17,7 @@ final class IOExtras {
     @exclusivity(unchecked) var attempts: [AttemptState] = []
     @exclusivity(unchecked) var mappings: [IOMappingRecord] = []
     @exclusivity(unchecked) var bios: [BioState] = []
-    @exclusivity(unchecked) var conversions: [ConversionRecord] = []
+    @exclusivity(unchecked) var conversions: [ConversionStep] = []
     /// Byte ranges written into UNWRITTEN extents (they need conversion), after the first
     /// (``IOState``'s `needHead`).
     @exclusivity(unchecked) var needRanges: [FileRange] = []
@@ -33,21 +33,6 @@ final class IOExtras {
         c.conversions = conversions
         c.needRanges = needRanges
         return c
-    }
-
-    /// Empties every array, keeping its storage for the slot's next I/O.
-    func removeAllKeepingStorage() {
-        attempts.removeAllKeepingStorage()
-        mappings.removeAllKeepingStorage()
-        bios.removeAllKeepingStorage()
-        conversions.removeAllKeepingStorage()
-        needRanges.removeAllKeepingStorage()
-    }
-
-    /// Whether every array's room is at most `records` (``IOSlab`` keeps only small boxes).
-    func isSmall(records: Int) -> Bool {
-        attempts.capacity <= records && mappings.capacity <= records && bios.capacity <= records
-            && conversions.capacity <= records && needRanges.capacity <= records
     }
 
     var isEmpty: Bool {

@@ -105,8 +105,7 @@ final class IOSlab {
             if p.pointee.flags.contains(.awaitingRetry) { file.awaitingRetry -= 1 }
             p.pointee.flags.remove(.awaitingRetry)
             files.drop(file)
-            let extrasSmall = p.pointee.t.extras?.isSmall(records: Self.maxRecords) ?? true
-            p.pointee.t.removeAllRecords(keepingBox: extrasSmall)
+            p.pointee.t.removeAllRecords(keepingBoxUpTo: Self.maxRecords)
             p.pointee.log.trim(maxBytes: Self.maxLogBytes)
             free.append(p)
         }

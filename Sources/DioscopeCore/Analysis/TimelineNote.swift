@@ -52,6 +52,9 @@ enum TimelineNote {
     static let xfsEndIO = id("xfs_end_io_direct_write")
     static let splitBio = id("split across requests")
     static let xfsSetFileSize = id("xfs_setfilesize")
+    static let xfsUnwrittenConvert = id("xfs_unwritten_convert")
+    static let ext4MapBlocksEnter = id("ext4_ext_map_blocks_enter")
+    static let ext4HandleUnwritten = id("ext4_ext_handle_unwritten_extents")
     static let readAtEOF = id("read at or past EOF: iomap ends it without a completion")
 
     /// A system call's name, by ``Syscall`` raw value.
