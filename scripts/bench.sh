@@ -24,6 +24,9 @@
 #            trace recorded step by step (--no-assemble, the most events per I/O), and again
 #            with in-kernel assembly; beside each, the analysis alone (dioscope-bench engine) and
 #            the floor of a slot layout on the same events (dioscope-bench bound)
+#   unwritten the analysis alone (best of 3) and `dioscope analyze` on a recording of fio writing
+#            a fallocated 1 GiB file once (every write lands in an unwritten extent and is
+#            converted at completion: the engine's conversion path), recorded step by step
 #   exports  analyze --format json, analyze --timelines and export --perfetto of the step-by-step
 #            recording (every timeline): seconds, timelines/s, output size, peak RSS
 #   ftrace   ftrace text import lines/s on a capture of the same workload
@@ -186,6 +189,29 @@ for qd in (16, 128, 1024):
 json.dump(r, open(f"{out}/depth.json", "w"), indent=1)
 EOF4
 
+# ---- writes into unwritten extents -----------------------------------------------------------
+# fio writes a fallocated 1 GiB file once, sequentially: every 4 KiB write lands in an unwritten
+# extent, and XFS converts it at completion (xfs_unwritten_convert), the path of race 1. The
+# randwrite recordings above overwrite written blocks and never take it.
+fallocate -l 1G "$MNT/u"
+BENCH_CMD=(fio --name=unwritten --filename="$MNT/u" --size=1g --rw=write --bs=4k --direct=1 --ioengine=libaio
+	--iodepth=16 --fallocate=none)
+record_fio unwritten --no-assemble
+"$bench" engine "$out/fio-unwritten.dscope" 3 >"$out/engine-unwritten.json"
+"$bin" analyze "$out/fio-unwritten.dscope" >"$out/analyze-unwritten.txt" 2>&1 || true
+rm -f "$out/fio-unwritten.dscope" "$MNT/u"
+python3 - "$out" <<'EOF5'
+import json, sys, re
+out = sys.argv[1]
+e = json.load(open(f"{out}/engine-unwritten.json"))
+txt = open(f"{out}/analyze-unwritten.txt").read()
+conv = re.search(r"^\s+device->conv\s+(\d+)", txt, re.M)
+verdict = re.search(r"^Verdict: (\S+)", txt, re.M)
+json.dump({"events": e["events"], "ios": e["ios"], "engine_events_per_s": e["best_events_per_s"],
+           "engine_ns_per_io": e["best_ns_per_io"], "converted_ios": int(conv.group(1)) if conv else 0,
+           "verdict": verdict.group(1) if verdict else "none"}, open(f"{out}/unwritten.json", "w"), indent=1)
+EOF5
+
 # ---- ftrace text import ----------------------------------------------------------------------
 echo "== ftrace: capturing 5s of the same fio as text" >&2
 rc=0
@@ -308,6 +334,10 @@ print(f"  assembled trace  {A['analyze_events_per_s']/1e6:8.2f} M events/s, {A['
 D = json.load(open(f"{out}/depth.json"))
 print("  by fio iodepth   " + ", ".join(f"{qd}: {D[qd]['engine_ns_per_io']:.0f} ns per I/O ({D[qd]['engine_events_per_s']/1e6:.2f} M events/s)"
                                         for qd in ("16", "128", "1024")) + " (engine alone, assembled, one file)")
+U = json.load(open(f"{out}/unwritten.json"))
+print(f"  unwritten extents {U['engine_events_per_s']/1e6:7.2f} M events/s, {U['engine_ns_per_io']:.0f} ns per I/O "
+      f"(engine alone, best of 3; fio writing a fallocated file: {U['ios']/1e3:.0f} k I/Os, {U['events']/1e6:.1f} M events, "
+      f"{U['converted_ios']/1e3:.0f} k converted; verdict {U['verdict']})")
 X = json.load(open(f"{out}/exports.json"))
 print(f"  exports of its {X['timelines']/1e3:.0f} k timelines (analysis included; output to a pipe):")
 for k, what in (("json", "analyze --format json"), ("text", "analyze --timelines"), ("perfetto", "export --perfetto")):
