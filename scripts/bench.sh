@@ -26,7 +26,8 @@
 #            the floor of a slot layout on the same events (dioscope-bench bound)
 #   unwritten the analysis alone (best of 3) and `dioscope analyze` on a recording of fio writing
 #            a fallocated 1 GiB file once (every write lands in an unwritten extent and is
-#            converted at completion: the engine's conversion path), recorded step by step
+#            converted at completion: the engine's conversion path), recorded step by step, on
+#            XFS and on ext4
 #   exports  analyze --format json, analyze --timelines and export --perfetto of the step-by-step
 #            recording (every timeline): seconds, timelines/s, output size, peak RSS
 #   ftrace   ftrace text import lines/s on a capture of the same workload
@@ -191,26 +192,38 @@ EOF4
 
 # ---- writes into unwritten extents -----------------------------------------------------------
 # fio writes a fallocated 1 GiB file once, sequentially: every 4 KiB write lands in an unwritten
-# extent, and XFS converts it at completion (xfs_unwritten_convert), the path of race 1. The
-# randwrite recordings above overwrite written blocks and never take it.
-fallocate -l 1G "$MNT/u"
-BENCH_CMD=(fio --name=unwritten --filename="$MNT/u" --size=1g --rw=write --bs=4k --direct=1 --ioengine=libaio
-	--iodepth=16 --fallocate=none)
-record_fio unwritten --no-assemble
-"$bench" engine "$out/fio-unwritten.dscope" 3 >"$out/engine-unwritten.json"
-"$bin" analyze "$out/fio-unwritten.dscope" >"$out/analyze-unwritten.txt" 2>&1 || true
-rm -f "$out/fio-unwritten.dscope" "$MNT/u"
-python3 - "$out" <<'EOF5'
+# extent, converted at completion (XFS: xfs_unwritten_convert; ext4: ext4_ext_map_blocks_enter,
+# then ext4_ext_handle_unwritten_extents), the path of race 1. The randwrite recordings above
+# overwrite written blocks and never take it. On XFS (the mount above) and on an ext4 of its own.
+# unwritten_case FS DIR: record it on DIR, the analysis alone (best of 3) and analyze's verdict
+# -> $out/unwritten-FS.json
+unwritten_case() {
+	local name=unwritten-$1 dir=$2
+	fallocate -l 1G "$dir/u"
+	BENCH_CMD=(fio --name=unwritten --filename="$dir/u" --size=1g --rw=write --bs=4k --direct=1 --ioengine=libaio
+		--iodepth=16 --fallocate=none)
+	record_fio "$name" --no-assemble
+	"$bench" engine "$out/fio-$name.dscope" 3 >"$out/engine-$name.json"
+	"$bin" analyze "$out/fio-$name.dscope" >"$out/analyze-$name.txt" 2>&1 || true
+	rm -f "$out/fio-$name.dscope" "$dir/u"
+	python3 - "$out" "$name" <<'EOF5'
 import json, sys, re
-out = sys.argv[1]
-e = json.load(open(f"{out}/engine-unwritten.json"))
-txt = open(f"{out}/analyze-unwritten.txt").read()
+out, name = sys.argv[1], sys.argv[2]
+e = json.load(open(f"{out}/engine-{name}.json"))
+txt = open(f"{out}/analyze-{name}.txt").read()
 conv = re.search(r"^\s+device->conv\s+(\d+)", txt, re.M)
 verdict = re.search(r"^Verdict: (\S+)", txt, re.M)
 json.dump({"events": e["events"], "ios": e["ios"], "engine_events_per_s": e["best_events_per_s"],
            "engine_ns_per_io": e["best_ns_per_io"], "converted_ios": int(conv.group(1)) if conv else 0,
-           "verdict": verdict.group(1) if verdict else "none"}, open(f"{out}/unwritten.json", "w"), indent=1)
+           "verdict": verdict.group(1) if verdict else "none"}, open(f"{out}/{name}.json", "w"), indent=1)
 EOF5
+}
+unwritten_case xfs "$MNT"
+ext4_mnt=$(scripts/loopfs.sh up ext4 2G | sed -n 's/^MNT=//p')
+trap 'scripts/loopfs.sh down "$ext4_mnt" >/dev/null 2>&1 || true; scripts/loopfs.sh down "$MNT" >/dev/null 2>&1 || true' EXIT
+unwritten_case ext4 "$ext4_mnt"
+scripts/loopfs.sh down "$ext4_mnt" >/dev/null
+trap 'scripts/loopfs.sh down "$MNT" >/dev/null 2>&1 || true' EXIT
 
 # ---- ftrace text import ----------------------------------------------------------------------
 echo "== ftrace: capturing 5s of the same fio as text" >&2
@@ -334,10 +347,12 @@ print(f"  assembled trace  {A['analyze_events_per_s']/1e6:8.2f} M events/s, {A['
 D = json.load(open(f"{out}/depth.json"))
 print("  by fio iodepth   " + ", ".join(f"{qd}: {D[qd]['engine_ns_per_io']:.0f} ns per I/O ({D[qd]['engine_events_per_s']/1e6:.2f} M events/s)"
                                         for qd in ("16", "128", "1024")) + " (engine alone, assembled, one file)")
-U = json.load(open(f"{out}/unwritten.json"))
-print(f"  unwritten extents {U['engine_events_per_s']/1e6:7.2f} M events/s, {U['engine_ns_per_io']:.0f} ns per I/O "
-      f"(engine alone, best of 3; fio writing a fallocated file: {U['ios']/1e3:.0f} k I/Os, {U['events']/1e6:.1f} M events, "
-      f"{U['converted_ios']/1e3:.0f} k converted; verdict {U['verdict']})")
+print("  writes into unwritten extents (fio writing a fallocated 1 GiB file, recorded step by step; the engine alone, best of 3):")
+for fs in ("xfs", "ext4"):
+    U = json.load(open(f"{out}/unwritten-{fs}.json"))
+    print(f"    {fs:5s} {U['engine_events_per_s']/1e6:7.2f} M events/s, {U['engine_ns_per_io']:.0f} ns per I/O "
+          f"({U['ios']/1e3:.0f} k I/Os, {U['events']/1e6:.1f} M events, {U['events']/U['ios']:.1f} per I/O, "
+          f"{U['converted_ios']/1e3:.0f} k converted; verdict {U['verdict']})")
 X = json.load(open(f"{out}/exports.json"))
 print(f"  exports of its {X['timelines']/1e3:.0f} k timelines (analysis included; output to a pipe):")
 for k, what in (("json", "analyze --format json"), ("text", "analyze --timelines"), ("perfetto", "export --perfetto")):
