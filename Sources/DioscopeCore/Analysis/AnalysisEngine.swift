@@ -1002,11 +1002,16 @@ final class AnalysisEngine {
             if error != 0 { b.error = error }
             return (b.fileOffset, b.nrSector, b.sector)
         }
-        let note = error != 0 ? TimelineNote.id("error \(error)") : note
+        let note = error != 0 ? Self.errorNote(error) : note
         io.addStep(.rqCompleted, record: bi, at: ts, tid: tid, cpu: cpu, note: note,
                    TimelineEntry(timestamp: ts, step: .rqCompleted, tid: tid, cpu: cpu, offset: fileOffset,
                                  length: UInt64(nrSector) * 512, value: Int64(sector), noteID: note))
     }
+
+    /// The note of a failed step, "error N" (out of line: the string's interpolation kept the
+    /// inlined helpers that rarely need it from being inlined).
+    @inline(never)
+    static func errorNote(_ error: Int32) -> UInt32 { TimelineNote.id("error \(error)") }
 
     private func dioQueued(_ e: Event, _ p: DIOQueued) {
         guard let io = submitting(e) else { count("iomap_dio_rw_queued"); return }
@@ -1118,7 +1123,7 @@ final class AnalysisEngine {
         if io.t.op == .write, p.isize > io.t.isizeAtBegin, io.t.sizeUpdatedAt == nil {
             io.t.sizeUpdatedAt = e.timestamp
         }
-        let note = p.error != 0 ? TimelineNote.id("error \(p.error)") : 0
+        let note = p.error != 0 ? Self.errorNote(p.error) : 0
         io.addStep(.completed, value: p.ret, offset: p.pos, at: e.timestamp, tid: e.tid, cpu: e.cpu, note: note,
                    entry(e, .completed, offset: p.pos, value: p.ret, note: note))
         if io.kiocb != 0 { unindex(&byKiocb, io.kiocb, io) }
