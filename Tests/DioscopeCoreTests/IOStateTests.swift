@@ -44,9 +44,6 @@ import Testing
         return out
     }
 
-    /// The records an I/O in flight holds (``AttemptState``, ``BioState``: nothing reference
-    /// counted) give the public ones with every field: compared by name, the flags' bits as their
-    /// names and the zeroed head and tail lengths as ranges.
     /// A conversion's source is kept as its note's number: each source's number names it.
     @Test func conversionSourcesNameTheirNotes() {
         let names = ConversionSource.allCases.map(\.name)
@@ -58,6 +55,9 @@ import Testing
         }
     }
 
+    /// The records an I/O in flight holds (``AttemptState``, ``BioState``: nothing reference
+    /// counted) give the public ones with every field: compared by name, the flags' bits as their
+    /// names and the zeroed head and tail lengths as ranges.
     @Test func recordStatesCarryEveryField() {
         var a = AttemptState(beganAt: 1_000, tid: 11, kiocb: 0xffff_8880_0000_1000,
                              dioFlags: [.overwriteOnly, .partial, .dioscopeWrite], nowait: true)

@@ -469,10 +469,10 @@ extension UnsafePointer where Pointee == IOState {
         return pointee.statusBits & IOState.boxedConversions != 0
             && pointee.extras.unsafelyUnwrapped.needRanges.contains { $0.overlaps(r) }
     }
-    /// Whether every byte needing conversion is covered by the conversions' ranges. Read in place:
-    /// a conversion's record holds a string, and iterating copies of the records retained and
-    /// released it per record (callgrind, a write into unwritten extents: `fullyConverted` 210 →
-    /// 809 instructions per I/O when it did).
+    /// Whether every byte needing conversion is covered by the conversions' ranges. Read in place
+    /// through the pointer: swept through an `IOState` getter, the records were copied (when
+    /// they held the source's name as a string, retained and released per record: callgrind, a
+    /// write into unwritten extents, `fullyConverted` 210 → 809 instructions per I/O).
     var fullyConverted: Bool {
         guard pointee.statusBits & IOState.needInline != 0 else { return true }
         // No box: no conversions, and the one range needing conversion is not empty.

@@ -52,9 +52,10 @@ enum TimelineNote {
     static let xfsEndIO = id("xfs_end_io_direct_write")
     static let splitBio = id("split across requests")
     static let xfsSetFileSize = id("xfs_setfilesize")
-    static let xfsUnwrittenConvert = id("xfs_unwritten_convert")
-    static let ext4MapBlocksEnter = id("ext4_ext_map_blocks_enter")
-    static let ext4HandleUnwritten = id("ext4_ext_handle_unwritten_extents")
+    // The conversions' sources (``ConversionSource/note``), by their names.
+    static let xfsUnwrittenConvert = id(ConversionSource.xfsUnwrittenConvert.name)
+    static let ext4MapBlocksEnter = id(ConversionSource.ext4MapBlocksEnter.name)
+    static let ext4HandleUnwritten = id(ConversionSource.ext4HandleUnwritten.name)
     static let readAtEOF = id("read at or past EOF: iomap ends it without a completion")
 
     /// A system call's name, by ``Syscall`` raw value.
