@@ -71,6 +71,35 @@ import Testing
         #expect(most > 600 && index.capacity >= 1_024, "the table doubled several times")
     }
 
+    /// Past 2^16 positions an entry's home needs more bits than the entry keeps, and is found from
+    /// its key through the slot: 60 000 keys (the table doubles past 65 536 positions), then
+    /// every other one removed in a shuffled order, every key looked up after each phase.
+    @Test func largeTableFindsHomesThroughTheSlots() {
+        let slab = IOSlab(); let file = Self.file(in: slab)
+        var index = IOIndex<KiocbIndexKind>()
+        let n = 60_000
+        var ios: [LiveIO] = []
+        for k in 0..<n {
+            let kiocb = UInt64(k) &* 0x9E37_79B9 &+ 0x1000
+            let io = slab.make(t: IOSlabTests.timeline(id: UInt64(k), offset: 0), file: file, kiocb: kiocb, userRef: 0)
+            ios.append(io)
+            let replaced = index.updateValue(io, forKey: kiocb)
+            #expect(replaced == nil)
+        }
+        #expect(index.capacity > 1 << 16, "the table grew past 2^16 positions")
+        var wrong = ios.indices.count { index[ios[$0].kiocb] != ios[$0] }
+        #expect(wrong == 0, "keys not found after growth")
+        var rng = SplitMix(seed: 11)
+        var order = Array(stride(from: 0, to: n, by: 2))
+        for i in order.indices.reversed() { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        var notRemoved = 0
+        for k in order where !index.removeValue(forKey: ios[k].kiocb, ifIdenticalTo: ios[k]) { notRemoved += 1 }
+        #expect(notRemoved == 0)
+        #expect(index.count == n / 2)
+        wrong = ios.indices.count { index[ios[$0].kiocb] != ($0 % 2 == 0 ? nil : ios[$0]) }
+        #expect(wrong == 0, "keys wrong after the removals")
+    }
+
     /// A user-ref key is the process and the reference together: two processes' equal references
     /// are two entries, each found through its own slot's fields.
     @Test func userRefKeysTellProcessesApart() {

@@ -31,24 +31,41 @@ enum UserRefIndexKind: IOIndexKind {
 /// Open addressing with linear probing, capacity a power of two, at most three quarters full;
 /// removal shifts the rest of the run back into the hole, so there are no tombstones.
 ///
+/// **Shaped for the engine's per-I/O path** (each I/O is indexed and unindexed under its kiocb
+/// and its user ref):
+/// - The entries are memory the index owns (it is `~Copyable` and frees them itself), not an
+///   `Array`: every write to an array paid a call to the runtime's uniqueness check, and a
+///   removal writes once per entry it shifts back.
+/// - An entry's home position takes its low 16 bits from the 16 hash bits the entry keeps, so
+///   while the table has at most 2^16 positions (49 152 I/Os) the home of an entry is read from
+///   the entry itself: a removal's shift and a doubling load no slot to rehash its key.
+///
 /// **The caller's rule:** an I/O's key must not change while the index names it under that key
 /// (the engine unindexes a retried I/O's old kiocb before it takes the new one).
-struct IOIndex<Kind: IOIndexKind> {
+struct IOIndex<Kind: IOIndexKind>: ~Copyable {
     private static var addressBits: UInt64 { (1 << 48) - 1 }
-    private var entries: [UInt64]
+    private var entries: UnsafeMutablePointer<UInt64>
     private var mask: Int
     /// Entries in use.
     private(set) var count = 0
 
     init() {
-        entries = [UInt64](repeating: 0, count: 16)
-        mask = 15
+        self.init(capacity: 16)
     }
 
-    /// Entries allocated (tests; diagnostics).
-    var capacity: Int { entries.count }
+    private init(capacity: Int) {
+        entries = .allocate(capacity: capacity)
+        entries.initialize(repeating: 0, count: capacity)
+        mask = capacity - 1
+    }
 
-    /// The key's hash: the home from bits 16-47, the 16 bits kept in the entry from 48-63.
+    deinit { entries.deallocate() }
+
+    /// Entries allocated (tests; diagnostics).
+    var capacity: Int { mask + 1 }
+
+    /// The key's hash: the 16 bits kept in the entry from bits 48-63, the rest of the home from
+    /// bits 16-47.
     @inline(__always)
     private static func hash(_ k: Kind.Key) -> UInt64 {
         var x = k.tableBits
@@ -58,8 +75,19 @@ struct IOIndex<Kind: IOIndexKind> {
         return x
     }
 
+    /// The home position of hash `h`: bits 0-15 are the entry's 16 hash bits (`h`'s 48-63), the
+    /// higher ones `h`'s 16-47.
     @inline(__always)
-    private func home(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> 16) & mask }
+    private func home(_ h: UInt64) -> Int {
+        Int(truncatingIfNeeded: h >> 48 | h & 0xFFFF_FFFF_0000) & mask
+    }
+
+    /// The home position of the entry `v` holds: from its own bits while they are enough, else
+    /// from its key, read through its slot.
+    @inline(__always)
+    private func home(ofEntry v: UInt64) -> Int {
+        mask <= 0xFFFF ? Int(truncatingIfNeeded: v >> 48) & mask : home(Self.hash(Kind.key(of: Self.slot(v))))
+    }
 
     @inline(__always)
     private static func slot(_ entry: UInt64) -> UnsafeMutablePointer<LiveIOStorage> {
@@ -102,7 +130,7 @@ struct IOIndex<Kind: IOIndexKind> {
         assert(Kind.key(of: io.slot) == key, "IOIndex: an I/O indexed under a key it does not hold")
         let address = UInt64(UInt(bitPattern: io.slot))
         precondition(address & ~Self.addressBits == 0, "IOIndex: a slot address above 48 bits")
-        if (count + 1) * 4 > entries.count * 3 { grow() }
+        if (count + 1) * 4 > capacity * 3 { grow() }
         let h = Self.hash(key)
         let entry = address | (h & ~Self.addressBits)
         let (i, found) = probe(key, h)
@@ -128,7 +156,7 @@ struct IOIndex<Kind: IOIndexKind> {
         while entries[j] != 0 {
             // An entry may move back into the hole unless its home lies cyclically in (hole, j]:
             // then the hole is not on its probe path.
-            let h = home(Self.hash(Kind.key(of: Self.slot(entries[j]))))
+            let h = home(ofEntry: entries[j])
             let stays = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
             if !stays {
                 entries[hole] = entries[j]
@@ -141,18 +169,21 @@ struct IOIndex<Kind: IOIndexKind> {
     }
 
     private mutating func grow() {
-        let old = entries
-        entries = [UInt64](repeating: 0, count: old.count * 2)
-        mask = entries.count - 1
-        for v in old where v != 0 {
-            var i = home(Self.hash(Kind.key(of: Self.slot(v))))
-            while entries[i] != 0 { i = (i &+ 1) & mask }
-            entries[i] = v
+        var new = IOIndex(capacity: capacity * 2)
+        for i in 0...mask where entries[i] != 0 {
+            let v = entries[i]
+            var j = new.home(ofEntry: v)
+            while new.entries[j] != 0 { j = (j &+ 1) & new.mask }
+            new.entries[j] = v
         }
+        new.count = count
+        self = new
     }
 
     /// Every I/O indexed (in no particular order).
-    var ios: [LiveIO] { entries.filter { $0 != 0 }.map { LiveIO(Self.slot($0)) } }
+    var ios: [LiveIO] {
+        UnsafeBufferPointer(start: entries, count: capacity).filter { $0 != 0 }.map { LiveIO(Self.slot($0)) }
+    }
 
     mutating func removeAll() { self = IOIndex() }
 }
