@@ -28,9 +28,9 @@ final class IOSlab {
 
     @exclusivity(unchecked) private var chunks = SlotChunks<LiveIOStorage>(chunkSize: IOSlab.chunkSize)
     /// Freed slots, ready for the next I/Os.
-    @exclusivity(unchecked) private var free: [UnsafeMutablePointer<LiveIOStorage>] = []
+    @exclusivity(unchecked) private var free = PointerStack<LiveIOStorage>()
     /// Emitted slots nothing holds, freed at the end of the event.
-    @exclusivity(unchecked) private var pending: [UnsafeMutablePointer<LiveIOStorage>] = []
+    @exclusivity(unchecked) private var pending = PointerStack<LiveIOStorage>()
     /// The files' slots: a slot in use holds its I/O's file (``FileSlab``). Only the frees
     /// (``freePending()``) drop files: read on every event, this reference was retained and
     /// released each time (callgrind), even as `unowned(unsafe)`.
@@ -97,7 +97,8 @@ final class IOSlab {
     }
 
     private func freePending() {
-        for p in pending {
+        for i in 0..<pending.count {
+            let p = pending[i]
             #if DEBUG
             p.pointee.generation &+= 1
             #endif
@@ -109,7 +110,7 @@ final class IOSlab {
             p.pointee.log.trim(maxBytes: Self.maxLogBytes)
             free.append(p)
         }
-        pending.removeAll(keepingCapacity: true)
+        pending.removeAll()
         files.drain()
     }
 
