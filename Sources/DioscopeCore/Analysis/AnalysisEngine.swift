@@ -346,23 +346,26 @@ final class AnalysisEngine {
         // One comparison per event; the sweep itself runs at most once per interval of trace time.
         // Its own deadline (not nextStaleCheck) so that the lost-window eviction keeps its timing.
         if lastTs >= nextBioSweep { periodicSweep() }
+        // The handlers take the event alone and bind their payload from it in place, reading only
+        // the fields they use. Bound here, every payload was loaded whole into registers and
+        // stored again for the call: about 30 instructions per event (callgrind).
         switch e.payload {
-        case .sysEnter(let p): sysEnter(e, p)
-        case .sysExit(let p): sysExit(e, p)
-        case .dioBegin(let p): dioBegin(e, p)
-        case .iomapDstmap(let p): dstmap(e, p)
-        case .block(let kind, let p): block(e, kind, p)
-        case .dioQueued(let p): dioQueued(e, p)
-        case .dioSteps(let p): dioSteps(e, p)
-        case .dioComplete(let p): dioComplete(e, p)
-        case .xfs(let kind, let p): xfs(e, kind, p)
-        case .ext4MapBlocksEnter(let p): ext4(e, p, handleUnwritten: false)
-        case .ext4HandleUnwritten(let p): ext4(e, p, handleUnwritten: true)
-        case .ioUringComplete(let p): uringComplete(e, p)
-        case .fsSpaceOp(let p): spaceOp(e, p)
-        case .aioReap(let p): aioReap(e, p)
-        case .taskExit(let p): taskExit(e, p)
-        case .lost(let p): lost(e, p)
+        case .sysEnter: sysEnter(e)
+        case .sysExit: sysExit(e)
+        case .dioBegin: dioBegin(e)
+        case .iomapDstmap: dstmap(e)
+        case .block(let kind, _): block(e, kind)
+        case .dioQueued: dioQueued(e)
+        case .dioSteps: dioSteps(e)
+        case .dioComplete: dioComplete(e)
+        case .xfs(let kind, _): xfs(e, kind)
+        case .ext4MapBlocksEnter: ext4(e, handleUnwritten: false)
+        case .ext4HandleUnwritten: ext4(e, handleUnwritten: true)
+        case .ioUringComplete: uringComplete(e)
+        case .fsSpaceOp: spaceOp(e)
+        case .aioReap: aioReap(e)
+        case .taskExit: taskExit(e)
+        case .lost: lost(e)
         }
         slab.drain()
         taskSlab.drain()
@@ -375,7 +378,8 @@ final class AnalysisEngine {
     /// a run ever saw, and a reused pid inherited a dead process's names, descriptors and file.
     /// The libaio completions the process posted and did not reap are settled: the kernel waited
     /// for its I/Os before the exit (`exit_aio()`), and nothing can reap them any more.
-    private func taskExit(_ e: Event, _ p: TaskExit) {
+    private func taskExit(_ e: Event) {
+        guard case .taskExit(let p) = e.payload else { return }
         applyPendingReap(tid: e.tid)
         tidComm.removeValue(forKey: e.tid)
         if let t = taskIfAny(e.tid) {
@@ -406,7 +410,7 @@ final class AnalysisEngine {
         for io in posted { slab.drop(io) }
     }
 
-    /// Thread and process exits that emptied the engine's tables (``taskExit(_:_:)``).
+    /// Thread and process exits that emptied the engine's tables (``taskExit(_:)``).
     @exclusivity(unchecked) private(set) var tasksExited = 0
     @exclusivity(unchecked) private(set) var processesExited = 0
     /// The descriptors of each process that ``fdMap`` holds, so that its exit removes them.
@@ -422,7 +426,8 @@ final class AnalysisEngine {
 
     // MARK: - system calls
 
-    private func sysEnter(_ e: Event, _ p: SysEnter) {
+    private func sysEnter(_ e: Event) {
+        guard case .sysEnter(let p) = e.payload else { return }
         sawSyscalls = true
         if !p.comm.isEmpty {
             tidComm.set(e.tid, to: p.comm)
@@ -479,7 +484,8 @@ final class AnalysisEngine {
     /// The fallocate/ftruncate/fsync a task is in.
     @exclusivity(unchecked) private var openOpsByTid = OpenTable<UInt32, LiveOp>()
 
-    private func sysExit(_ e: Event, _ p: SysExit) {
+    private func sysExit(_ e: Event) {
+        guard case .sysExit(let p) = e.payload else { return }
         sawSyscalls = true
         guard let task = taskIfAny(e.tid), var call = task.open, call.sysno == p.sysno else {
             // exit without enter (trace start) or a call we did not see begin
@@ -606,7 +612,8 @@ final class AnalysisEngine {
 
     // MARK: - direct I/O
 
-    private func dioBegin(_ e: Event, _ p: DIOBegin) {
+    private func dioBegin(_ e: Event) {
+        guard case .dioBegin(let p) = e.payload else { return }
         let key = InodeKey(dev: e.dev, ino: e.ino)
         let s = inode(key)
         if p.blkbits != 0 { s.blkbits = p.blkbits }
@@ -746,7 +753,8 @@ final class AnalysisEngine {
         return s.inflight.last { $0.state.lastAttempt?.tid == e.tid && !$0.completed }
     }
 
-    private func dstmap(_ e: Event, _ p: IomapMapping) {
+    private func dstmap(_ e: Event) {
+        guard case .iomapDstmap(let p) = e.payload else { return }
         // A size/space change mapping file ranges itself (truncate-up zeroing the tail): record what it touched.
         if taskIfAny(e.tid)?.current == nil, let live = openOpsByTid[e.tid],
            live.op.kind == .fallocate || live.op.kind == .ftruncate {
@@ -784,10 +792,10 @@ final class AnalysisEngine {
         }
     }
 
-    private func block(_ e: Event, _ kind: BlockEventKind, _ p: BlockIO) {
+    private func block(_ e: Event, _ kind: BlockEventKind) {
         switch kind {
-        case .bioQueue: bioQueue(e, p)
-        case .rqIssue, .rqComplete: request(e, kind, p)
+        case .bioQueue: bioQueue(e)
+        case .rqIssue, .rqComplete: request(e, kind)
         case .ioStart, .ioDone: break
         }
     }
@@ -799,7 +807,8 @@ final class AnalysisEngine {
         }
     }
 
-    private func bioQueue(_ e: Event, _ p: BlockIO) {
+    private func bioQueue(_ e: Event) {
+        guard case .block(_, let p) = e.payload else { return }
         let ds = p.sector << 9, de = p.sector.addingSaturating(UInt64(p.nrSector)) << 9  // flushes: sector -1
         var io: LiveIO?
         var exact = false
@@ -873,7 +882,8 @@ final class AnalysisEngine {
         return io.state.bioCount - 1
     }
 
-    private func request(_ e: Event, _ kind: BlockEventKind, _ p: BlockIO) {
+    private func request(_ e: Event, _ kind: BlockEventKind) {
+        guard case .block(_, let p) = e.payload else { return }
         // The device's list is changed where the table holds it (taking it out and putting it back
         // was a removal and an insertion per request event). An emptied list stays, with its
         // storage: removing it freed the storage whenever the device's queue drained (a quarter of
@@ -1013,7 +1023,8 @@ final class AnalysisEngine {
     @inline(never)
     static func errorNote(_ error: Int32) -> UInt32 { TimelineNote.id("error \(error)") }
 
-    private func dioQueued(_ e: Event, _ p: DIOQueued) {
+    private func dioQueued(_ e: Event) {
+        guard case .dioQueued(let p) = e.payload else { return }
         guard let io = submitting(e) else { count("iomap_dio_rw_queued"); return }
         io.t.queuedAt = e.timestamp
         // Named by its attempt when its range is the attempt's queued range (else kept whole).
@@ -1032,7 +1043,8 @@ final class AnalysisEngine {
     /// completion, after entries stamped later than its steps, e.g. io_submit's return).
     /// Map and bio ran in the submitting task; the request steps carry no task (tid 0), and no
     /// step carries a CPU (0): the record does not say.
-    private func dioSteps(_ e: Event, _ p: DIOSteps) {
+    private func dioSteps(_ e: Event) {
+        guard case .dioSteps(let p) = e.payload else { return }
         guard p.kiocb != 0, let io = byKiocb[p.kiocb], !io.settled, let a = io.state.lastAttempt else {
             count("dio_steps")
             return
@@ -1067,7 +1079,8 @@ final class AnalysisEngine {
         io.sortEntriesByTimestamp()
     }
 
-    private func dioComplete(_ e: Event, _ p: DIOComplete) {
+    private func dioComplete(_ e: Event) {
+        guard case .dioComplete(let p) = e.payload else { return }
         let key = InodeKey(dev: e.dev, ino: e.ino)
         var io: LiveIO?
         if p.kiocb != 0, let k = byKiocb[p.kiocb], !k.completed { io = k }
@@ -1177,7 +1190,8 @@ final class AnalysisEngine {
         emit(&t, key: InodeKey(dev: e.dev, ino: e.ino))
     }
 
-    private func uringComplete(_ e: Event, _ p: URingComplete) {
+    private func uringComplete(_ e: Event) {
+        guard case .ioUringComplete(let p) = e.payload else { return }
         var io: LiveIO?
         if p.req != 0, let r = uringByReq[p.req] { io = r }
         if io == nil, p.userData != 0, let u = byUserRef[UserRefKey(tgid: e.tgid, ref: p.userData)], u.t.api == .ioUring,
@@ -1220,7 +1234,8 @@ final class AnalysisEngine {
         trySettle(io)
     }
 
-    private func aioReap(_ e: Event, _ p: AIOReap) {
+    private func aioReap(_ e: Event) {
+        guard case .aioReap(let p) = e.payload else { return }
         if let task = taskIfAny(e.tid), task.open?.sysno == .ioGetevents || task.open?.sysno == .ioPgetevents {
             task.open!.reapsSeen += 1
         } else {
@@ -1315,7 +1330,8 @@ final class AnalysisEngine {
         trySettle(io)
     }
 
-    private func xfs(_ e: Event, _ kind: XFSEventKind, _ p: XFSIO) {
+    private func xfs(_ e: Event, _ kind: XFSEventKind) {
+        guard case .xfs(_, let p) = e.payload else { return }
         let key = InodeKey(dev: e.dev, ino: e.ino)
         // One lookup for the size note and the join (each lookup retains and releases the state).
         let file: InodeState? = p.isize >= 0 ? inode(key) : fileIfAny(key)
@@ -1350,7 +1366,12 @@ final class AnalysisEngine {
     /// Out of line: inlined into `handle`, it cost every event of a trace without ext4 (about 50
     /// instructions per I/O, callgrind).
     @inline(never)
-    private func ext4(_ e: Event, _ p: Ext4Map, handleUnwritten: Bool) {
+    private func ext4(_ e: Event, handleUnwritten: Bool) {
+        let p: Ext4Map
+        switch e.payload {
+        case .ext4MapBlocksEnter(let q), .ext4HandleUnwritten(let q): p = q
+        default: return
+        }
         guard p.flags.contains(.convert) || p.flags.contains(.convertUnwritten), p.len > 0 else { return }
         let key = InodeKey(dev: e.dev, ino: e.ino)
         let bs = Int64(blockSize(inode(key), hint: p.blkbits))
@@ -1358,7 +1379,8 @@ final class AnalysisEngine {
         conversion(e, key: key, range: r, source: handleUnwritten ? .ext4HandleUnwritten : .ext4MapBlocksEnter)
     }
 
-    private func spaceOp(_ e: Event, _ p: SpaceOp) {
+    private func spaceOp(_ e: Event) {
+        guard case .fsSpaceOp(let p) = e.payload else { return }
         let key = InodeKey(dev: e.dev, ino: e.ino)
         let s = inode(key)
         if p.isize >= 0 { s.noteIsize(p.isize, at: e.timestamp) }
@@ -1394,7 +1416,8 @@ final class AnalysisEngine {
         flushDeferred()
     }
 
-    private func lost(_ e: Event, _ p: Lost) {
+    private func lost(_ e: Event) {
+        guard case .lost(let p) = e.payload else { return }
         // (since, until] spans the drops (session 17's consumer notes when they happened); without
         // `until` (older recordings, ftrace), or with one that no consumer writes (not after
         // `since`, or more than a second after the record: the consumer stamps the record at its
