@@ -33,7 +33,7 @@ import Testing
     @discardableResult
     static func expectSame(_ open: () throws -> TraceReader, _ what: String) throws -> Read {
         let reference = try sequential(open)
-        for (batchSize, buffers) in [(1, 2), (7, 2), (1000, 3), (4096, 4)] {
+        for (batchSize, buffers) in [(1, 2), (7, 2), (1000, 3), (4096, 4), (DecodePipeline.batchSize, DecodePipeline.buffers)] {
             let p = try pipelined(open, batchSize: batchSize, buffers: buffers)
             #expect(p.events.count == reference.events.count, "\(what), batches of \(batchSize)")
             #expect(Self.firstDifference(p.events, reference.events) == nil, "\(what), batches of \(batchSize)")
@@ -182,7 +182,7 @@ import Testing
         let inversions = zip(reference, reference.dropFirst()).filter { $0.timestamp > $1.timestamp }.count
         #expect(inversions <= Int(rLate))
 
-        for (batchSize, buffers) in [(1, 2), (7, 2), (1000, 3), (4096, 4)] {
+        for (batchSize, buffers) in [(1, 2), (7, 2), (1000, 3), (4096, 4), (DecodePipeline.batchSize, DecodePipeline.buffers)] {
             var r = try TraceReader(path: path)
             var got: [Event] = []
             let (s, late) = try r.forEachEventPipelined(batchSize: batchSize, buffers: buffers,

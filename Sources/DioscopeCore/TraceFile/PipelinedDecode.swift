@@ -13,6 +13,14 @@ public enum DecodePipeline {
         if let v = ProcessInfo.processInfo.environment["DIOSCOPE_DECODE_THREADS"], let n = Int(v) { return n > 1 }
         return ProcessInfo.processInfo.activeProcessorCount > 1
     }()
+
+    /// Events per batch, and batches in all. Three batches of 16 384 events (5.1 MB) rather than
+    /// four of 4 096 (1.7 MB): the decoding thread alone, handing its batches to a consumer that
+    /// only counts (`dioscope-bench scan`, on session 30's 26.4 M-event recording), ran at 20.2
+    /// and 20.3 M events/s against 16.6-18.5 M, level with decoding and ordering on one thread
+    /// (21.1-21.3 M); smaller batches were slower still (512 events: 11.2-11.5 M).
+    public static let batchSize = 16_384
+    public static let buffers = 3
 }
 
 extension TraceReader {
@@ -27,8 +35,10 @@ extension TraceReader {
     /// plain `forEachEvent`.
     ///
     /// `buffers` batches exist in all: one being filled, one being read,
-    /// the rest queued.
-    public mutating func forEachEventPipelined(batchSize: Int = 4096, buffers: Int = 4,
+    /// the rest queued. The defaults (``DecodePipeline/batchSize``) are three batches of 16 384
+    /// events, 1.7 MB each.
+    public mutating func forEachEventPipelined(batchSize: Int = DecodePipeline.batchSize,
+                                               buffers: Int = DecodePipeline.buffers,
                                                _ body: (Event) throws -> Void) throws -> SourceSummary {
         try forEachEventPipelined(batchSize: batchSize, buffers: buffers, timeOrder: nil, body).summary
     }
@@ -38,7 +48,8 @@ extension TraceReader {
     /// ``EventSource/forEachEventInTimeOrder(windowNs:maxEvents:_:)`` itself: the same events in
     /// the same order as on the calling thread, and the same count of late ones (0 without
     /// `timeOrder`).
-    mutating func forEachEventPipelined(batchSize: Int = 4096, buffers: Int = 4,
+    mutating func forEachEventPipelined(batchSize: Int = DecodePipeline.batchSize,
+                                        buffers: Int = DecodePipeline.buffers,
                                         timeOrder: (windowNs: UInt64, maxEvents: Int)?,
                                         _ body: (Event) throws -> Void) throws
         -> (summary: SourceSummary, lateEvents: UInt64)
