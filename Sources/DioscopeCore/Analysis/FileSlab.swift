@@ -16,8 +16,8 @@ final class FileSlab {
     static let chunkSize = 64
 
     @exclusivity(unchecked) private var chunks = SlotChunks<InodeData>(chunkSize: FileSlab.chunkSize)
-    @exclusivity(unchecked) private var freed: [UnsafeMutablePointer<InodeData>] = []
-    @exclusivity(unchecked) private var pending: [UnsafeMutablePointer<InodeData>] = []
+    @exclusivity(unchecked) private var freed = PointerStack<InodeData>()
+    @exclusivity(unchecked) private var pending = PointerStack<InodeData>()
 
     init() {}
 
@@ -57,7 +57,8 @@ final class FileSlab {
     }
 
     private func freePending() {
-        for p in pending {
+        for i in 0..<pending.count {
+            let p = pending[i]
             #if DEBUG
             p.pointee.generation &+= 1
             let generation = p.pointee.generation
@@ -69,6 +70,6 @@ final class FileSlab {
             #endif
             freed.append(p)
         }
-        pending.removeAll(keepingCapacity: true)
+        pending.removeAll()
     }
 }

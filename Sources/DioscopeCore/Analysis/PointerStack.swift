@@ -1,7 +1,8 @@
 /// A stack of slot pointers in memory it owns (it is `~Copyable` and frees that memory itself):
-/// the slabs' lists of freed slots and of slots to free at the end of the event.
+/// the slabs' (``IOSlab``, ``TaskSlab``, ``FileSlab``) lists of freed slots and of slots to free
+/// at the end of the event.
 ///
-/// Every I/O passes through both lists once (emitted: onto the pending list; freed: onto the
+/// Every I/O passes through the I/O slab's two lists once (emitted: onto the pending list; freed: onto the
 /// free list; reused: off it). As `Array`s, each of those writes paid a call to the runtime's
 /// uniqueness check, and the appends a second one to make room (callgrind: five calls per I/O).
 /// Nothing here can share the memory, so there is nothing to check.

@@ -46,8 +46,8 @@ final class TaskSlab {
     static let chunkSize = 256
 
     @exclusivity(unchecked) private var chunks = SlotChunks<TaskData>(chunkSize: TaskSlab.chunkSize)
-    @exclusivity(unchecked) private var freed: [UnsafeMutablePointer<TaskData>] = []
-    @exclusivity(unchecked) private var pending: [UnsafeMutablePointer<TaskData>] = []
+    @exclusivity(unchecked) private var freed = PointerStack<TaskData>()
+    @exclusivity(unchecked) private var pending = PointerStack<TaskData>()
 
     init() {}
 
@@ -76,11 +76,12 @@ final class TaskSlab {
     }
 
     private func freePending() {
-        for p in pending {
+        for i in 0..<pending.count {
+            let p = pending[i]
             p.pointee.generation &+= 1
             p.pointee.open = nil
             freed.append(p)
         }
-        pending.removeAll(keepingCapacity: true)
+        pending.removeAll()
     }
 }

@@ -35,8 +35,8 @@ extension TraceReader {
     /// plain `forEachEvent`.
     ///
     /// `buffers` batches exist in all: one being filled, one being read,
-    /// the rest queued. The defaults (``DecodePipeline/batchSize``) are three batches of 16 384
-    /// events, 1.7 MB each.
+    /// the rest queued. The defaults are ``DecodePipeline/batchSize`` and
+    /// ``DecodePipeline/buffers``.
     public mutating func forEachEventPipelined(batchSize: Int = DecodePipeline.batchSize,
                                                buffers: Int = DecodePipeline.buffers,
                                                _ body: (Event) throws -> Void) throws -> SourceSummary {
